@@ -1,0 +1,47 @@
+"""Run the benchmarks: ``python benchmarks/run.py [-k PATTERN] [--json PATH]``.
+
+Imports every ``benchmarks/bench_*.py``, runs its groups side by side and prints one table of
+medians and ratios; the same numbers go to ``benchmarks/results/latest.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from harness import format_table, run_group, write_json  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("-k", default="", help="only groups whose name contains this text")
+    parser.add_argument("--json", default=str(HERE / "results" / "latest.json"))
+    parser.add_argument("--repeats", type=int, default=0, help="override repeats per group")
+    args = parser.parse_args(argv)
+    results = []
+    for path in sorted(HERE.glob("bench_*.py")):
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        for group in module.groups():
+            if args.k and args.k not in group.name:
+                continue
+            if args.repeats:
+                group.repeats = args.repeats
+            print(f"running {group.name} …", file=sys.stderr, flush=True)
+            results.append(run_group(group))
+    print(format_table(results))
+    os.makedirs(os.path.dirname(args.json), exist_ok=True)
+    write_json(results, args.json)
+    print(f"\nwrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

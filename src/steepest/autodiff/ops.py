@@ -1,0 +1,462 @@
+"""Every op: its forward value and, beside it, its local derivative.
+
+Each op computes ``out`` with NumPy and hands :func:`make` one vector-Jacobian product per input:
+``vjp(g, out, *inputs) -> ∂L/∂input`` where ``g = ∂L/∂out``. Inside a vjp, values are NumPy arrays
+(first-order backward) or Tensors (``create_graph=True``), so each derivative is written once with
+operators, methods and the small ``_either`` helpers below that accept both.
+
+Broadcasting: an input that was broadcast in the forward pass receives ``sum_to(g, its shape)`` —
+the gradient summed over the axes it was stretched along.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .tensor import ArrayLike, Tensor, _as_array, as_tensor, make
+
+Axis = int | tuple[int, ...] | None
+
+
+# ---- helpers that work on NumPy arrays and Tensors alike ------------------------------------
+def _val(x: Any) -> np.ndarray:
+    """Raw values (masks and other constants are computed from these)."""
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _np_sum_to(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    if lead:
+        g = g.sum(axis=tuple(range(lead)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    return g.sum(axis=axes, keepdims=True) if axes else g
+
+
+def _np_sigmoid(x: np.ndarray) -> np.ndarray:
+    e = np.exp(-np.abs(x))  # ≤ 1: never overflows
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+
+
+def _either(np_fn, tensor_fn_name: str):
+    def apply(x, *args):
+        return globals()[tensor_fn_name](x, *args) if isinstance(x, Tensor) else np_fn(x, *args)
+    return apply
+
+
+_sum_to = _either(_np_sum_to, "sum_to")
+_broadcast_to = _either(np.broadcast_to, "broadcast_to")
+_exp = _either(np.exp, "exp")
+_log = _either(np.log, "log")
+_sin = _either(np.sin, "sin")
+_cos = _either(np.cos, "cos")
+_sigmoid = _either(_np_sigmoid, "sigmoid")
+
+
+def _scatter_np(g: np.ndarray, index: Any, shape: tuple[int, ...]) -> np.ndarray:
+    z = np.zeros(shape, dtype=g.dtype)
+    np.add.at(z, index, g)  # repeated indices accumulate
+    return z
+
+
+_scatter = _either(_scatter_np, "scatter_add")
+
+
+def _pair(a: ArrayLike, b: ArrayLike) -> tuple[Tensor, Tensor]:
+    """Both operands as Tensors; Python numbers and int/bool arrays take the other's dtype."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        return a, b
+    if isinstance(a, Tensor):
+        return a, _const_like(b, a)
+    if isinstance(b, Tensor):
+        return _const_like(a, b), b
+    a = as_tensor(a)
+    return a, _const_like(b, a)
+
+
+def _const_like(x: Any, like: Tensor) -> Tensor:
+    """A constant operand: float arrays keep their dtype (NumPy promotion decides); numbers,
+    lists and int/bool arrays take the tensor's dtype, so ``2 * x32`` stays float32."""
+    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+        return Tensor._wrap(x)
+    arr = _as_array(x)
+    return Tensor._wrap(arr.astype(like.data.dtype, copy=False) if like.data.dtype.kind == "f"
+                        else arr)
+
+
+def _count(shape: tuple[int, ...], axis: Axis) -> int:
+    """How many elements a reduction over ``axis`` combines."""
+    kept = int(np.prod(_kept_shape(shape, axis)))
+    return int(np.prod(shape)) // kept if kept else 0
+
+
+# ---- arithmetic -----------------------------------------------------------------------------
+def add(a: ArrayLike, b: ArrayLike) -> Tensor:
+    """a + b;  ∂/∂a = 1, ∂/∂b = 1."""
+    a, b = _pair(a, b)
+    return make(a.data + b.data, "add", (a, b), (
+        lambda g, out, a, b: _sum_to(g, a.shape),
+        lambda g, out, a, b: _sum_to(g, b.shape)))
+
+
+def sub(a: ArrayLike, b: ArrayLike) -> Tensor:
+    """a − b;  ∂/∂a = 1, ∂/∂b = −1."""
+    a, b = _pair(a, b)
+    return make(a.data - b.data, "sub", (a, b), (
+        lambda g, out, a, b: _sum_to(g, a.shape),
+        lambda g, out, a, b: _sum_to(-g, b.shape)))
+
+
+def mul(a: ArrayLike, b: ArrayLike) -> Tensor:
+    """a · b;  ∂/∂a = b, ∂/∂b = a."""
+    a, b = _pair(a, b)
+    return make(a.data * b.data, "mul", (a, b), (
+        lambda g, out, a, b: _sum_to(g * b, a.shape),
+        lambda g, out, a, b: _sum_to(g * a, b.shape)))
+
+
+def div(a: ArrayLike, b: ArrayLike) -> Tensor:
+    """a / b;  ∂/∂a = 1/b, ∂/∂b = −a/b² = −out/b."""
+    a, b = _pair(a, b)
+    return make(a.data / b.data, "div", (a, b), (
+        lambda g, out, a, b: _sum_to(g / b, a.shape),
+        lambda g, out, a, b: _sum_to(-g * out / b, b.shape)))
+
+
+def neg(a: ArrayLike) -> Tensor:
+    """−a;  ∂/∂a = −1."""
+    a = as_tensor(a)
+    return make(-a.data, "neg", (a,), (lambda g, out, a: -g,))
+
+
+def pow(a: ArrayLike, b: ArrayLike) -> Tensor:  # noqa: A001 - the op's name
+    """a ** b;  ∂/∂a = b·a^(b−1), ∂/∂b = a^b · ln a (taken as 0 where a ≤ 0)."""
+    if isinstance(b, (int, float)) and not isinstance(b, bool):
+        a, p = as_tensor(a), b
+        if p == 0:
+            return make(np.ones_like(a.data), "pow", (a,), (lambda g, out, a: g * 0,))
+        return make(a.data ** p, "pow", (a,), (lambda g, out, a: g * p * a ** (p - 1),))
+    a, b = _pair(a, b)
+    return make(a.data ** b.data, "pow", (a, b), (
+        lambda g, out, a, b: _sum_to(g * b * a ** (b - 1), a.shape),
+        lambda g, out, a, b: _sum_to(g * out * _log(_positive_or_one(a)), b.shape)))
+
+
+def _positive_or_one(a: Any) -> Any:
+    mask = _val(a) > 0
+    return where(mask, a, 1.0) if isinstance(a, Tensor) else np.where(mask, a, 1.0).astype(a.dtype)
+
+
+def matmul(a: ArrayLike, b: ArrayLike) -> Tensor:
+    """a @ b (1-D, 2-D and batched, NumPy's rules);  ∂/∂a = g @ bᵀ, ∂/∂b = aᵀ @ g."""
+    a, b = _pair(a, b)
+    _check_matmul(a.shape, b.shape)
+    if a.ndim == 1 or b.ndim == 1:  # promote vectors to matrices, then drop the added axis
+        a2 = a.reshape(1, -1) if a.ndim == 1 else a
+        b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+        out = matmul(a2, b2)
+        shape = out.shape[:-2] + out.shape[-2:][a.ndim == 1: 2 - (b.ndim == 1)]
+        return out.reshape(shape)
+    return make(a.data @ b.data, "matmul", (a, b), (
+        lambda g, out, a, b: _sum_to(g @ b.swapaxes(-1, -2), a.shape),
+        lambda g, out, a, b: _sum_to(a.swapaxes(-1, -2) @ g, b.shape)))
+
+
+def _check_matmul(sa: tuple[int, ...], sb: tuple[int, ...]) -> None:
+    if not sa or not sb:
+        raise ValueError(f"matmul: operands must be at least 1-D, got shapes {sa} and {sb} "
+                         f"(use * for scalars)")
+    ka, kb = sa[-1], (sb[0] if len(sb) == 1 else sb[-2])
+    if ka != kb:
+        raise ValueError(f"matmul: shapes {sa} and {sb} are not aligned: {ka} (last dim of a) "
+                         f"!= {kb} ({'dim 0' if len(sb) == 1 else 'second-to-last dim'} of b)")
+    try:
+        np.broadcast_shapes(sa[:-2], sb[:-2])
+    except ValueError:
+        raise ValueError(f"matmul: batch dimensions of shapes {sa} and {sb} do not broadcast"
+                         ) from None
+
+
+# ---- elementwise functions ------------------------------------------------------------------
+def abs(x: ArrayLike) -> Tensor:  # noqa: A001
+    """|x|;  d/dx = sign(x) (0 at 0)."""
+    x = as_tensor(x)
+    return make(np.abs(x.data), "abs", (x,), (lambda g, out, x: g * np.sign(_val(x)),))
+
+
+def exp(x: ArrayLike) -> Tensor:
+    """eˣ;  d/dx = eˣ = out."""
+    x = as_tensor(x)
+    return make(np.exp(x.data), "exp", (x,), (lambda g, out, x: g * out,))
+
+
+def log(x: ArrayLike) -> Tensor:
+    """ln x;  d/dx = 1/x."""
+    x = as_tensor(x)
+    return make(np.log(x.data), "log", (x,), (lambda g, out, x: g / x,))
+
+
+def sqrt(x: ArrayLike) -> Tensor:
+    """√x;  d/dx = 1/(2√x) = 1/(2·out)."""
+    x = as_tensor(x)
+    return make(np.sqrt(x.data), "sqrt", (x,), (lambda g, out, x: g / (2 * out),))
+
+
+def sin(x: ArrayLike) -> Tensor:
+    """sin x;  d/dx = cos x."""
+    x = as_tensor(x)
+    return make(np.sin(x.data), "sin", (x,), (lambda g, out, x: g * _cos(x),))
+
+
+def cos(x: ArrayLike) -> Tensor:
+    """cos x;  d/dx = −sin x."""
+    x = as_tensor(x)
+    return make(np.cos(x.data), "cos", (x,), (lambda g, out, x: -g * _sin(x),))
+
+
+def tanh(x: ArrayLike) -> Tensor:
+    """tanh x;  d/dx = 1 − tanh²x = 1 − out²."""
+    x = as_tensor(x)
+    return make(np.tanh(x.data), "tanh", (x,), (lambda g, out, x: g * (1 - out * out),))
+
+
+def sigmoid(x: ArrayLike) -> Tensor:
+    """σ(x) = 1/(1 + e⁻ˣ), computed without overflow;  d/dx = σ(1 − σ) = out(1 − out)."""
+    x = as_tensor(x)
+    return make(_np_sigmoid(x.data), "sigmoid", (x,), (lambda g, out, x: g * out * (1 - out),))
+
+
+def relu(x: ArrayLike) -> Tensor:
+    """max(x, 0);  d/dx = 1 if x > 0 else 0."""
+    x = as_tensor(x)
+    return make(np.maximum(x.data, 0), "relu", (x,), (lambda g, out, x: g * (_val(x) > 0),))
+
+
+def leaky_relu(x: ArrayLike, negative_slope: float = 0.01) -> Tensor:
+    """x if x > 0 else s·x;  d/dx = 1 if x > 0 else s."""
+    x = as_tensor(x)
+    slope = np.where(x.data > 0, 1, negative_slope).astype(x.dtype)
+    return make(x.data * slope, "leaky_relu", (x,), (lambda g, out, x: g * slope,))
+
+
+def softplus(x: ArrayLike) -> Tensor:
+    """ln(1 + eˣ), computed without overflow;  d/dx = σ(x)."""
+    x = as_tensor(x)
+    return make(np.logaddexp(0, x.data).astype(x.dtype, copy=False), "softplus", (x,),
+                (lambda g, out, x: g * _sigmoid(x),))
+
+
+def erf(x: ArrayLike) -> Tensor:
+    """erf x;  d/dx = 2/√π · e^(−x²)."""
+    from scipy.special import erf as _erf
+
+    x = as_tensor(x)
+    c = 2 / np.sqrt(np.pi)
+    return make(_erf(x.data), "erf", (x,), (lambda g, out, x: g * c * _exp(-(x * x)),))
+
+
+def maximum(a: ArrayLike, b: ArrayLike) -> Tensor:
+    """max(a, b) elementwise;  the larger input gets g (ties: half each)."""
+    a, b = _pair(a, b)
+    w = ((a.data > b.data) + 0.5 * (a.data == b.data)).astype(np.result_type(a.data, b.data))
+    return make(np.maximum(a.data, b.data), "maximum", (a, b), (
+        lambda g, out, a, b: _sum_to(g * w, a.shape),
+        lambda g, out, a, b: _sum_to(g * (1 - w), b.shape)))
+
+
+def minimum(a: ArrayLike, b: ArrayLike) -> Tensor:
+    """min(a, b) elementwise;  the smaller input gets g (ties: half each)."""
+    a, b = _pair(a, b)
+    w = ((a.data < b.data) + 0.5 * (a.data == b.data)).astype(np.result_type(a.data, b.data))
+    return make(np.minimum(a.data, b.data), "minimum", (a, b), (
+        lambda g, out, a, b: _sum_to(g * w, a.shape),
+        lambda g, out, a, b: _sum_to(g * (1 - w), b.shape)))
+
+
+def clip(x: ArrayLike, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+    """x limited to [min, max];  d/dx = 1 inside (bounds included), 0 outside."""
+    x = as_tensor(x)
+    lo = -np.inf if min is None else min
+    hi = np.inf if max is None else max
+    inside = ((x.data >= lo) & (x.data <= hi)).astype(x.dtype)
+    return make(np.clip(x.data, lo, hi), "clip", (x,), (lambda g, out, x: g * inside,))
+
+
+def where(condition: ArrayLike, a: ArrayLike, b: ArrayLike) -> Tensor:
+    """a where condition else b;  ∂/∂a = g·[cond], ∂/∂b = g·[¬cond]."""
+    cond = np.asarray(_val(condition), dtype=bool)
+    a, b = _pair(a, b)
+    dtype = np.result_type(a.data, b.data)
+    on, off = cond.astype(dtype), (~cond).astype(dtype)
+    return make(np.where(cond, a.data, b.data), "where", (a, b), (
+        lambda g, out, a, b: _sum_to(g * on, a.shape),
+        lambda g, out, a, b: _sum_to(g * off, b.shape)))
+
+
+# ---- reductions -----------------------------------------------------------------------------
+def _kept_shape(shape: tuple[int, ...], axis: Axis) -> tuple[int, ...]:
+    """Shape of a reduction over ``axis`` with keepdims=True."""
+    if axis is None:
+        return (1,) * len(shape)
+    axes = {a % len(shape) for a in ((axis,) if isinstance(axis, int) else axis)}
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def sum(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Σ x over ``axis``;  each summed element gets g (broadcast back)."""
+    x = as_tensor(x)
+    kept = _kept_shape(x.shape, axis)
+    return make(x.data.sum(axis=axis, keepdims=keepdims), "sum", (x,), (
+        lambda g, out, x: _broadcast_to(g.reshape(kept), x.shape),))
+
+
+def mean(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    """Σ x / n over ``axis`` (composite: sum then divide)."""
+    x = as_tensor(x)
+    return sum(x, axis, keepdims) / _count(x.shape, axis)
+
+
+def var(x: ArrayLike, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    """Σ (x − mean)² / (n − ddof) (NumPy's default ddof=0; PyTorch's ``var`` uses ddof=1)."""
+    x = as_tensor(x)
+    d = x - mean(x, axis, keepdims=True)
+    return sum(d * d, axis, keepdims) / (_count(x.shape, axis) - ddof)
+
+
+def _extreme(x: Tensor, axis: Axis, keepdims: bool, fn: Any, name: str) -> Tensor:
+    kept = _kept_shape(x.shape, axis)
+
+    def vjp(g, out, x):
+        hit = _val(x) == _val(out).reshape(kept)  # ties share the gradient equally
+        share = (hit / hit.sum(axis=axis, keepdims=True)).astype(_val(x).dtype)
+        return g.reshape(kept) * share
+    return make(fn(x.data, axis=axis, keepdims=keepdims), name, (x,), (vjp,))
+
+
+def max(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Largest element over ``axis``;  g goes to the maximum (split among ties)."""
+    return _extreme(as_tensor(x), axis, keepdims, np.max, "max")
+
+
+def min(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Smallest element over ``axis``;  g goes to the minimum (split among ties)."""
+    return _extreme(as_tensor(x), axis, keepdims, np.min, "min")
+
+
+def logsumexp(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
+    """ln Σ eˣ = m + ln Σ e^(x−m) with m = max x held constant, so nothing overflows."""
+    x = as_tensor(x)
+    m = np.max(x.data, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    out = log(sum(exp(x - m), axis, keepdims=True)) + m
+    return out if keepdims else out.reshape(np.squeeze(out.data, axis=axis).shape)
+
+
+def log_softmax(x: ArrayLike, axis: int = -1) -> Tensor:
+    """x − logsumexp(x): log-probabilities, stable for any logits."""
+    x = as_tensor(x)
+    return x - logsumexp(x, axis, keepdims=True)
+
+
+def softmax(x: ArrayLike, axis: int = -1) -> Tensor:
+    """e^(x_i) / Σ_j e^(x_j) = exp(log_softmax(x))."""
+    return exp(log_softmax(x, axis))
+
+
+# ---- shape ----------------------------------------------------------------------------------
+def reshape(x: ArrayLike, *shape: Any) -> Tensor:
+    """Same elements, new shape;  the gradient is reshaped back."""
+    x = as_tensor(x)
+    shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+    return make(x.data.reshape(shape), "reshape", (x,), (lambda g, out, x: g.reshape(x.shape),))
+
+
+def transpose(x: ArrayLike, *axes: Any) -> Tensor:
+    """Permute axes (reverse them by default);  the gradient is permuted back."""
+    x = as_tensor(x)
+    axes = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
+    axes = tuple(axes) if axes else tuple(reversed(range(x.ndim)))
+    inverse = tuple(np.argsort(axes))
+    return make(x.data.transpose(axes), "transpose", (x,),
+                (lambda g, out, x: g.transpose(inverse),))
+
+
+def swapaxes(x: ArrayLike, axis1: int, axis2: int) -> Tensor:
+    """Exchange two axes (a transpose)."""
+    x = as_tensor(x)
+    axes = list(range(x.ndim))
+    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    return transpose(x, tuple(axes))
+
+
+def broadcast_to(x: ArrayLike, shape: Sequence[int]) -> Tensor:
+    """x stretched to ``shape`` (NumPy broadcasting);  ∂/∂x = g summed back to x's shape."""
+    x = as_tensor(x)
+    shape = tuple(shape)
+    if x.shape == shape:
+        return x
+    return make(np.broadcast_to(x.data, shape), "broadcast_to", (x,),
+                (lambda g, out, x: _sum_to(g, x.shape),))
+
+
+def sum_to(x: ArrayLike, shape: Sequence[int]) -> Tensor:
+    """x summed down to ``shape`` (undoes broadcasting);  ∂/∂x = g broadcast back."""
+    x = as_tensor(x)
+    shape = tuple(shape)
+    if x.shape == shape:
+        return x
+    return make(_np_sum_to(x.data, shape).reshape(shape), "sum_to", (x,),
+                (lambda g, out, x: _broadcast_to(g, x.shape),))
+
+
+def concatenate(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
+    """Join along an existing axis;  each input gets its slice of g."""
+    ts = tuple(as_tensor(t) for t in tensors)
+    if not ts:
+        raise ValueError("concatenate: need at least one tensor")
+    out = np.concatenate([t.data for t in ts], axis=axis)
+    ax = axis % out.ndim
+    bounds = np.cumsum([0] + [t.shape[ax] for t in ts])
+    slices = [(slice(None),) * ax + (slice(lo, hi),) for lo, hi in zip(bounds[:-1], bounds[1:])]
+    return make(out, "concatenate", ts, tuple(
+        (lambda g, out, *xs, s=s: g[s]) for s in slices))
+
+
+def stack(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
+    """Join along a new axis (composite: add the axis to each, then concatenate)."""
+    ts = [as_tensor(t) for t in tensors]
+    if not ts:
+        raise ValueError("stack: need at least one tensor")
+    shapes = {t.shape for t in ts}
+    if len(shapes) > 1:
+        raise ValueError(f"stack: all tensors need the same shape, got {sorted(shapes)}")
+    new = list(ts[0].shape)
+    new.insert(axis % (len(new) + 1), 1)
+    return concatenate([t.reshape(tuple(new)) for t in ts], axis=axis)
+
+
+def getitem(x: ArrayLike, index: Any) -> Tensor:
+    """x[index] (slices and integer arrays);  g is scattered back, repeated indices adding up."""
+    x = as_tensor(x)
+    index = _plain_index(index)
+    return make(x.data[index], "getitem", (x,),
+                (lambda g, out, x: _scatter(g, index, x.shape),))
+
+
+def scatter_add(g: ArrayLike, index: Any, shape: Sequence[int]) -> Tensor:
+    """zeros(shape) with g added at ``index`` (the adjoint of indexing);  ∂/∂g = (∂L/∂out)[index]."""
+    g = as_tensor(g)
+    return make(_scatter_np(g.data, index, tuple(shape)), "scatter_add", (g,),
+                (lambda gg, out, g: gg[index],))
+
+
+def _plain_index(index: Any) -> Any:
+    if isinstance(index, Tensor):
+        return index.data.astype(np.intp) if index.dtype.kind == "f" else index.data
+    if isinstance(index, tuple):
+        return tuple(_plain_index(i) for i in index)
+    return index
