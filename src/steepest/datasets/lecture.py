@@ -1,0 +1,36 @@
+"""The reference lecture's data, reproduced exactly."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+
+class LectureLine(NamedTuple):
+    """The lecture's 10 points as a design matrix ``X`` (a column of ones, then x) and targets
+    ``y``. Unpacks as ``X, y = lecture_line()``."""
+
+    X: np.ndarray
+    y: np.ndarray
+
+    @property
+    def x(self) -> np.ndarray:
+        """The raw inputs (the lecture's ``xlin``)."""
+        return self.X[:, 1]
+
+    @property
+    def beta_true(self) -> np.ndarray:
+        """The β = (1, 0.5) the points were drawn around."""
+        return np.array([1.0, 0.5])
+
+
+def lecture_line(n: int = 10, seed: int = 1) -> LectureLine:
+    """The lecture's line-fit data: ``np.random.seed(1)``, x = −10 + 20·U(0, 1),
+    y = β₀ + β₁x + N(0, 1) with β = (1, 0.5), drawn from the same legacy stream the lecture uses
+    (without touching NumPy's global random state)."""
+    rng = np.random.RandomState(seed)
+    beta = np.array([1.0, 0.5])
+    xlin = -10.0 + 20.0 * rng.random_sample(n)
+    y = beta[0] + beta[1] * xlin + rng.randn(n)
+    return LectureLine(np.column_stack([np.ones(n), xlin]), y)
