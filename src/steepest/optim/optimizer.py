@@ -1,0 +1,211 @@
+"""The Optimizer base: one pure update rule, served two ways.
+
+Each optimizer defines its rule once, as two pure functions on NumPy arrays (in the spirit of
+optax)::
+
+    state = rule_init(x, hp)                         # e.g. {"m": 0, "v": 0}
+    x_new, state = rule_update(g, state, x, lr, hp)  # one step, inputs untouched
+
+where ``hp`` holds the hyperparameters. The Optimizer object serves that rule
+
+* to ``steepest.minimize`` on a parameter vector, through :meth:`Optimizer.init` and
+  :meth:`Optimizer.update` (build it without parameters: ``GD(lr=0.002)``), and
+* PyTorch-style over Tensors (``opt = Adam(model.parameters(), lr=1e-3)``; ``opt.zero_grad()``;
+  ``loss.backward()``; ``opt.step()``), writing each ``p.data`` in place, recording no graph.
+
+``lr`` may be a number or a schedule (a callable ``step -> lr``, see
+:mod:`steepest.optim.schedules`); ``step`` counts completed steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..autodiff import Tensor, enable_grad
+from .schedules import LearningRate, check_lr, lr_at
+
+State = dict[str, Any]
+
+
+class Optimizer:
+    """Base class. Subclasses set ``defaults`` and implement ``rule_init``/``rule_update``."""
+
+    defaults: dict[str, Any]
+    #: hyperparameters that must be numbers ≥ 0 (checked at construction)
+    _nonnegative: ClassVar[tuple[str, ...]] = ("weight_decay",)
+
+    def __init__(self, params: Iterable[Any] | None, hyper: dict[str, Any]):
+        name = type(self).__name__
+        hyper["lr"] = check_lr(hyper["lr"], f"{name}: lr")
+        for key in self._nonnegative:
+            value = hyper.get(key)
+            if value is not None and not (np.isfinite(value) and value >= 0):
+                raise ValueError(f"{name}: {key} must be a non-negative number, got {value}")
+        self.defaults = hyper
+        self.state: dict[Tensor, State] = {}
+        self.param_groups: list[dict[str, Any]] = []
+        self.step_count = 0
+        if params is not None:
+            self._add_params(params)
+
+    # ---- the pure rule (one implementation per optimizer) -----------------------------------
+    @staticmethod
+    def rule_init(x: np.ndarray, hp: dict[str, Any]) -> State:
+        raise NotImplementedError
+
+    @staticmethod
+    def rule_update(g: np.ndarray, state: State, x: np.ndarray, lr: float,
+                    hp: dict[str, Any]) -> tuple[np.ndarray, State]:
+        raise NotImplementedError
+
+    # ---- vector form (steepest.minimize) ----------------------------------------------------
+    @property
+    def lr(self) -> LearningRate:
+        """The learning rate (number or schedule) of the defaults / first group."""
+        return self.param_groups[0]["lr"] if self.param_groups else self.defaults["lr"]
+
+    def lr_at(self, step: int) -> float:
+        """The learning rate at ``step`` (a schedule is evaluated)."""
+        return lr_at(self.lr, step)
+
+    def init(self, x: np.ndarray) -> State:
+        """Fresh state for descending on the vector ``x``."""
+        state = self.rule_init(np.asarray(x), self.defaults)
+        state["step"] = 0
+        return state
+
+    def update(self, g: np.ndarray, state: State, x: np.ndarray, lr: float | None = None, *,
+               loss: float | None = None,
+               loss_fn: Callable[[np.ndarray], float] | None = None) -> tuple[np.ndarray, State]:
+        """One step on a vector: ``(x_new, new_state)``; inputs are not modified.
+
+        ``lr`` defaults to the (scheduled) rate at ``state["step"]``. ``loss``/``loss_fn`` (the
+        loss at ``x`` and a function evaluating it) are needed only by a line search.
+        """
+        if lr is None:
+            lr = lr_at(self.defaults["lr"], state["step"])
+        x_new, new = self._apply(g, state, x, lr, self.defaults, loss, loss_fn)
+        new["step"] = state["step"] + 1
+        return x_new, new
+
+    def _apply(self, g: np.ndarray, state: State, x: np.ndarray, lr: float, hp: dict[str, Any],
+               loss: float | None, loss_fn: Callable[[np.ndarray], float] | None
+               ) -> tuple[np.ndarray, State]:
+        return self.rule_update(g, state, x, lr, hp)
+
+    # ---- PyTorch form -----------------------------------------------------------------------
+    def _add_params(self, params: Iterable[Any]) -> None:
+        name = type(self).__name__
+        if isinstance(params, (Tensor, np.ndarray, float, int)):
+            hint = (f"; to set the learning rate write {name}(lr={params})"
+                    if isinstance(params, (float, int)) else "")
+            raise TypeError(f"{name}: params must be an iterable of Tensors (e.g. "
+                            f"model.parameters()) or of parameter-group dicts, got "
+                            f"{type(params).__name__}{hint}")
+        params = list(params)
+        if not params:
+            raise ValueError(f"{name}: got an empty parameter list")
+        groups = params if isinstance(params[0], dict) else [{"params": params}]
+        seen: set[int] = set()
+        for group in groups:
+            if not isinstance(group, dict) or "params" not in group:
+                raise TypeError(f"{name}: mix of Tensors and parameter groups; pass a list of "
+                                f"Tensors or a list of dicts with a 'params' key")
+            unknown = set(group) - set(self.defaults) - {"params"}
+            if unknown:
+                raise ValueError(f"{name}: unknown option(s) {sorted(unknown)} in a parameter "
+                                 f"group; known: {sorted(self.defaults)}")
+            ps = group["params"]
+            ps = [ps] if isinstance(ps, Tensor) else list(ps)
+            for p in ps:
+                if not isinstance(p, Tensor):
+                    raise TypeError(f"{name}: parameters must be steepest Tensors, got "
+                                    f"{type(p).__name__}")
+                if id(p) in seen:
+                    raise ValueError(f"{name}: a parameter appears in more than one group")
+                seen.add(id(p))
+            full = {**self.defaults, **group, "params": ps}
+            full["lr"] = check_lr(full["lr"], f"{name}: lr")
+            self.param_groups.append(full)
+
+    def add_param_group(self, group: dict[str, Any]) -> None:
+        """Add a group of parameters with its own options (PyTorch's ``add_param_group``)."""
+        self._add_params([group])
+
+    def parameters(self) -> list[Tensor]:
+        """All parameters, group by group."""
+        return [p for group in self.param_groups for p in group["params"]]
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient (``None``, or zeros with ``set_to_none=False``)."""
+        for p in self.parameters():
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad = Tensor._wrap(np.zeros_like(p.data))
+
+    def _require_params(self) -> None:
+        if not self.param_groups:
+            raise RuntimeError(f"{type(self).__name__} was built without parameters; pass it to "
+                               f"steepest.minimize, or build it as "
+                               f"{type(self).__name__}(model.parameters(), lr=...)")
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a gradient, in place. ``closure`` (optional)
+        re-evaluates the loss and its gradients (zero_grad, forward, backward) and returns the
+        loss, which ``step`` returns."""
+        self._require_params()
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            lr = lr_at(group["lr"], self.step_count)
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state.get(p)
+                if state is None:
+                    state = self.rule_init(p.data, group)
+                    state["step"] = 0
+                x_new, new = self.rule_update(np.asarray(p.grad.data), state, p.data, lr, group)
+                new["step"] = state["step"] + 1
+                self.state[p] = new
+                p.data[...] = x_new
+        self.step_count += 1
+        return loss
+
+    def state_dict(self) -> dict[str, Any]:
+        """Step count, group options and per-parameter state (parameters by position)."""
+        index = {id(p): i for i, p in enumerate(self.parameters())}
+        return {"step_count": self.step_count,
+                "groups": [{k: v for k, v in g.items() if k != "params"}
+                           | {"params": [index[id(p)] for p in g["params"]]}
+                           for g in self.param_groups],
+                "state": {index[id(p)]: {k: (v.copy() if isinstance(v, np.ndarray) else v)
+                                         for k, v in s.items()}
+                          for p, s in self.state.items()}}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` saved (same parameters, same order)."""
+        params = self.parameters()
+        if len(state_dict["groups"]) != len(self.param_groups):
+            raise ValueError("load_state_dict: number of parameter groups differs")
+        self.step_count = int(state_dict["step_count"])
+        for group, saved in zip(self.param_groups, state_dict["groups"]):
+            group.update({k: v for k, v in saved.items() if k != "params"})
+        self.state = {params[int(i)]: {k: (v.copy() if isinstance(v, np.ndarray) else v)
+                                       for k, v in s.items()}
+                      for i, s in state_dict["state"].items()}
+
+    def __repr__(self) -> str:
+        opts = ", ".join(f"{k}={v!r}" if not isinstance(v, float) else f"{k}={v:g}"
+                         for k, v in self.defaults.items())
+        where = f"{len(self.parameters())} params, " if self.param_groups else ""
+        return f"{type(self).__name__}({where}{opts})"
+
+
+__all__ = ["Optimizer", "State"]
