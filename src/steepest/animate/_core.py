@@ -1,0 +1,276 @@
+"""The Animation object: frames rendered by blitting onto a background drawn once, saved by file
+extension (.gif with Pillow, .mp4 with ffmpeg, .html self-contained) and shown inline in Jupyter.
+
+Why not ``matplotlib.animation.FuncAnimation``: when saving, it redraws the whole figure for
+every frame (a 3-D surface is re-sorted and re-rasterized 120 times). Here the static part is
+rasterized once; each frame restores it and draws only the artists that move.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import shutil
+import subprocess
+import uuid
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+LECTURE_FRAMES = np.array(list(range(10)) + [2 * x for x in range(5, 25)]
+                          + [5 * x for x in range(10, 100)])
+"""The lecture's frame schedule (120 frames over 1000 steps): every step, then every 2nd, 5th."""
+
+
+def frame_schedule(n_steps: int, frames: int = 120, dense: int = 10) -> np.ndarray:
+    """Increasing step indices in [0, n_steps) — every step for the first ``dense`` frames, then
+    ever sparser (geometric growth), ending at the last step; all steps if ``n_steps ≤ frames``.
+    For 1000 steps this is like the lecture's ``range(10) + 2·range(5, 25) + 5·range(10, 100)``
+    but reaches the end of the run."""
+    if n_steps <= 0:
+        raise ValueError(f"n_steps must be positive, got {n_steps}")
+    if n_steps <= frames:
+        return np.arange(n_steps)
+    dense = min(dense, frames - 1)
+    rest = frames - dense
+    # geometric spacing from step `dense` to n_steps - 1, with gaps of at least 1
+    g = np.geomspace(1, n_steps - dense, rest) - 1 + dense
+    idx = np.concatenate([np.arange(dense), np.round(g).astype(int)])
+    for i in range(1, idx.size):
+        idx[i] = max(idx[i], idx[i - 1] + 1)
+    over = idx[-1] - (n_steps - 1)
+    if over > 0:  # pushed past the end by the minimum gaps: pull the tail back
+        for i in range(idx.size - 1, 0, -1):
+            idx[i] = min(idx[i], n_steps - 1 - (idx.size - 1 - i))
+    return idx
+
+
+def _progress(total: int, enabled: bool, desc: str) -> Any:
+    from tqdm.auto import tqdm
+    return tqdm(total=total, disable=not enabled, desc=desc, unit="frame", leave=False)
+
+
+class Animation:
+    """Frames of a figure. ``update(i)`` is called with each entry of ``frames`` and returns the
+    artists to draw on top of the static background (those artists are excluded from the
+    background). ``.save(path)`` writes .gif/.mp4/.html; in Jupyter it shows as an interactive
+    player (``_repr_html_``). ``.frames`` holds the frame keys, ``.figure`` the figure."""
+
+    def __init__(self, figure: Any, update: Callable[[Any], Sequence[Any]],
+                 frames: Sequence[Any], *, animated: Sequence[Any] = (), fps: float = 10,
+                 progress: bool = True, data: dict[str, Any] | None = None):
+        if len(frames) == 0:
+            raise ValueError("an animation needs at least one frame")
+        self.figure = figure
+        self.frames = list(frames)
+        self.fps = float(fps)
+        self.progress = progress
+        self._update = update
+        self._animated = list(animated)
+        for key, value in (data or {}).items():
+            setattr(self, key, value)
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def __repr__(self) -> str:
+        w, h = self.size
+        return f"<Animation {len(self)} frames, {w}×{h} px, {self.fps:g} fps>"
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) in pixels."""
+        w, h = self.figure.get_size_inches() * self.figure.dpi
+        return int(round(w)), int(round(h))
+
+    # ------------------------------------------------------------------------- rendering
+    def iter_frames(self, progress: bool | None = None) -> Iterator[np.ndarray]:
+        """Each frame as an RGB uint8 array (height, width, 3)."""
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        fig = self.figure
+        own = not isinstance(fig.canvas, FigureCanvasAgg)
+        previous = fig.canvas
+        canvas = FigureCanvasAgg(fig) if own else fig.canvas
+        for a in self._animated:
+            a.set_animated(True)
+        try:
+            canvas.draw()
+            background = canvas.copy_from_bbox(fig.bbox)
+            renderer = canvas.get_renderer()
+            bar = _progress(len(self.frames), self.progress if progress is None else progress,
+                            "rendering")
+            with bar:
+                for key in self.frames:
+                    canvas.restore_region(background)
+                    for artist in self._update(key):
+                        if artist is not None:
+                            artist.draw(renderer)
+                    yield np.asarray(canvas.buffer_rgba())[..., :3].copy()
+                    bar.update(1)
+        finally:
+            for a in self._animated:
+                a.set_animated(False)
+            if own:
+                fig.set_canvas(previous)
+
+    def frame(self, i: int) -> np.ndarray:
+        """Frame ``i`` alone (renders frames 0..i)."""
+        for k, f in enumerate(self.iter_frames(progress=False)):
+            if k == i:
+                return f
+        raise IndexError(f"frame {i} out of range for {len(self)} frames")
+
+    # ---------------------------------------------------------------------------- output
+    def save(self, path: str | Path, *, fps: float | None = None,
+             progress: bool | None = None) -> Path:
+        """Write the animation; the format follows the extension: ``.gif`` (Pillow, loops),
+        ``.mp4`` (H.264 via ffmpeg from imageio-ffmpeg or the system), ``.html``
+        (self-contained player page) or ``.png`` (the last frame)."""
+        path = Path(path)
+        fps = self.fps if fps is None else float(fps)
+        ext = path.suffix.lower()
+        if ext == ".gif":
+            self._save_gif(path, fps, progress)
+        elif ext == ".mp4":
+            self._save_mp4(path, fps, progress)
+        elif ext in (".html", ".htm"):
+            path.write_text(f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>"
+                            f"{path.stem}</title></head><body>\n"
+                            f"{self.to_jshtml(fps=fps, embed_limit=None, progress=progress)}"
+                            f"\n</body></html>\n", encoding="utf-8")
+        elif ext == ".png":
+            from PIL import Image
+            last = None
+            for last in self.iter_frames(progress):
+                pass
+            Image.fromarray(last).save(path)
+        else:
+            raise ValueError(f"unsupported animation format {ext!r} for {str(path)!r}: use "
+                             ".gif, .mp4, .html or .png")
+        return path
+
+    def _save_gif(self, path: Path, fps: float, progress: bool | None) -> None:
+        from PIL import Image
+        images = [Image.fromarray(f).quantize(colors=255, method=Image.Quantize.MEDIANCUT)
+                  for f in self.iter_frames(progress)]
+        duration = max(int(round(1000 / fps)), 20)  # ms; browsers clamp below 20
+        images[0].save(path, save_all=True, append_images=images[1:], duration=duration,
+                       loop=0, optimize=False, disposal=1)
+
+    def _save_mp4(self, path: Path, fps: float, progress: bool | None) -> None:
+        exe = ffmpeg_executable()
+        w, h = self.size
+        W, H = w + w % 2, h + h % 2  # yuv420p needs even sizes: pad, never rescale
+        cmd = [exe, "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
+               "-s", f"{W}x{H}", "-r", f"{fps:g}", "-i", "-", "-an", "-vcodec", "libx264",
+               "-pix_fmt", "yuv420p", "-crf", "20", str(path)]
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            for f in self.iter_frames(progress):
+                if (W, H) != (w, h):
+                    f = np.pad(f, ((0, H - h), (0, W - w), (0, 0)), constant_values=255)
+                proc.stdin.write(np.ascontiguousarray(f).tobytes())
+        finally:
+            proc.stdin.close()
+            err = proc.stderr.read().decode(errors="replace")
+            proc.stderr.close()
+            code = proc.wait()
+        if code != 0:
+            raise RuntimeError(f"ffmpeg failed writing {path} (exit {code}): {err.strip()}")
+
+    def encoded_frames(self, fmt: str = "png", progress: bool | None = None) -> list[bytes]:
+        """Every frame encoded as PNG (or JPEG) bytes."""
+        from PIL import Image
+        out = []
+        for f in self.iter_frames(progress):
+            buf = io.BytesIO()
+            Image.fromarray(f).save(buf, format=fmt.upper(), optimize=False)
+            out.append(buf.getvalue())
+        return out
+
+    def to_jshtml(self, *, fps: float | None = None, embed_limit: float | None = -1,
+                  progress: bool | None = None) -> str:
+        """An HTML snippet with every frame embedded (base64 PNG) and a small player (play/pause,
+        step, slider). ``embed_limit`` in MB (default: ``rcParams['animation.embed_limit']``;
+        None = no limit): past it every k-th frame is kept (the last always) and a warning says
+        how many were kept — frames are never dropped silently."""
+        import matplotlib as mpl
+        fps = self.fps if fps is None else float(fps)
+        if embed_limit == -1:
+            embed_limit = float(mpl.rcParams["animation.embed_limit"])
+        frames = [base64.b64encode(b).decode("ascii") for b in self.encoded_frames(
+            progress=progress)]
+        keys = list(range(len(frames)))
+        total = sum(len(f) for f in frames)
+        if embed_limit is not None and total > embed_limit * 1024 ** 2:
+            k = int(np.ceil(total / (embed_limit * 1024 ** 2)))
+            keys = list(range(0, len(frames), k))
+            if keys[-1] != len(frames) - 1:
+                keys.append(len(frames) - 1)
+            warnings.warn(f"animation is {total / 1024 ** 2:.1f} MB, over the embed limit of "
+                          f"{embed_limit:g} MB (rcParams['animation.embed_limit']): showing "
+                          f"{len(keys)} of {len(frames)} frames (every {k}th). Raise the limit "
+                          f"or save to .mp4/.gif for all frames.", stacklevel=2)
+            fps = fps / k
+        return _player([frames[i] for i in keys], fps, self.size)
+
+    def _repr_html_(self) -> str:
+        return self.to_jshtml(progress=False)
+
+    def to_html5_video(self, fps: float | None = None) -> str:
+        """A ``<video>`` tag with the mp4 embedded (needs ffmpeg)."""
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            path = self.save(Path(tmp) / "anim.mp4", fps=fps, progress=False)
+            data = base64.b64encode(path.read_bytes()).decode("ascii")
+        w, h = self.size
+        return (f'<video width="{w}" height="{h}" controls autoplay loop>'
+                f'<source type="video/mp4" src="data:video/mp4;base64,{data}"></video>')
+
+
+def ffmpeg_executable() -> str:
+    """ffmpeg from imageio-ffmpeg, else the system's; a clear error naming the extra if none."""
+    try:
+        import imageio_ffmpeg
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except (ImportError, RuntimeError):
+        exe = shutil.which("ffmpeg")
+        if exe:
+            return exe
+    raise RuntimeError("saving .mp4 needs ffmpeg: pip install 'steepest[video]' (imageio-ffmpeg) "
+                       "or install ffmpeg on the system; .gif and .html work without it")
+
+
+def _player(frames: list[str], fps: float, size: tuple[int, int]) -> str:
+    uid = "st" + uuid.uuid4().hex[:10]
+    n = len(frames)
+    data = ",".join(f'"{f}"' for f in frames)
+    interval = max(int(round(1000 / max(fps, 1e-3))), 10)
+    w = size[0]
+    return f"""<div id="{uid}" style="display:inline-block;font-family:sans-serif">
+<img id="{uid}_img" style="max-width:100%;width:{w}px" src="data:image/png;base64,{frames[0]}">
+<div style="display:flex;align-items:center;gap:4px;max-width:{w}px">
+<button onclick="{uid}.go(0)" title="first">&#9198;</button>
+<button onclick="{uid}.go({uid}.i-1)" title="previous">&#9664;</button>
+<button id="{uid}_play" onclick="{uid}.toggle()" title="play/pause">&#9654;</button>
+<button onclick="{uid}.go({uid}.i+1)" title="next">&#9654;|</button>
+<button onclick="{uid}.go({n - 1})" title="last">&#9197;</button>
+<input id="{uid}_slider" type="range" min="0" max="{n - 1}" value="0" style="flex:1"
+ oninput="{uid}.go(parseInt(this.value))">
+<span id="{uid}_label" style="min-width:5em;text-align:right">1/{n}</span></div>
+<script>
+var {uid} = {{frames:[{data}], i:0, timer:null,
+ go:function(k){{k=Math.max(0,Math.min(this.frames.length-1,k));this.i=k;
+  document.getElementById("{uid}_img").src="data:image/png;base64,"+this.frames[k];
+  document.getElementById("{uid}_slider").value=k;
+  document.getElementById("{uid}_label").textContent=(k+1)+"/"+this.frames.length;}},
+ toggle:function(){{var s=this;if(s.timer){{clearInterval(s.timer);s.timer=null;
+  document.getElementById("{uid}_play").innerHTML="&#9654;";return;}}
+  if(s.i>=s.frames.length-1)s.go(0);
+  document.getElementById("{uid}_play").innerHTML="&#10074;&#10074;";
+  s.timer=setInterval(function(){{if(s.i>=s.frames.length-1){{s.toggle();return;}}
+  s.go(s.i+1);}},{interval});}}}};
+</script></div>"""

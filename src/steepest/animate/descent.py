@@ -1,0 +1,272 @@
+"""Animations of learning: descent on the 3-D surface and on the contour map (one or several
+optimizers racing), the fitted line turning, the decision boundary during training."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..plot._base import BETA_LABELS, evaluate, named, path_of, to_numpy
+from ._core import Animation, frame_schedule
+
+_COLORS = ["k", "tab:red", "tab:orange", "tab:cyan", "tab:purple", "tab:green", "tab:brown"]
+
+
+def _figure(figsize: tuple[float, float], dpi: float) -> Any:
+    """A figure outside pyplot (nothing shows twice in a notebook; no figure to close)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=figsize, dpi=dpi)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _finite_prefix(P: np.ndarray, z: np.ndarray | None = None) -> int:
+    ok = np.all(np.isfinite(P), axis=1)
+    if z is not None:
+        ok &= np.isfinite(z)
+    return P.shape[0] if ok.all() else int(np.argmin(ok))
+
+
+def _schedule(frames: Any, n_steps: int) -> list[int]:
+    if frames is None:
+        return [int(i) for i in frame_schedule(n_steps)]
+    if isinstance(frames, int):
+        return [int(i) for i in frame_schedule(n_steps, frames)]
+    idx = [int(i) for i in frames]
+    if min(idx) < 0:
+        raise ValueError("frames must be non-negative step indices")
+    return idx
+
+
+def _caption(fig: Any, text: str) -> Any:
+    return fig.text(0.02, 0.97, text, fontsize=11, va="top", ha="left", family="monospace",
+                    animated=True)
+
+
+def descent_3d(runs: Any, fun: Callable[[Any], Any] | None = None, *,
+               quadratic: tuple[Any, Any, float] | None = None,
+               xlim: Sequence[float] | None = None, ylim: Sequence[float] | None = None,
+               zlim: Sequence[float] | None = None, view: tuple[float, float] = (60, 22),
+               frames: Any = None, fps: float = 10, figsize: tuple[float, float] = (5, 5),
+               dpi: float = 100, title: str | None = None, labels: Sequence[str] = BETA_LABELS,
+               progress: bool = True) -> Animation:
+    r"""The path sliding down the 3-D loss surface. The surface is drawn once — the lecture's
+    clean-edged quadratic form when ``quadratic=(Q, b, c)`` (least squares:
+    ``(X.T @ X, -2 * X.T @ y, y @ y)``), else ``plot.surface(fun)`` — and each frame extends one
+    line per run. ``runs``: a Result, (k, 2) points, or {label: run} to race several.
+    ``frames``: step indices (default: dense early, sparse later, 120 frames), or a count."""
+    from ..plot.surface import quadratic_form, surface
+    runs = named(runs, "path")
+    fig = _figure(figsize, dpi)
+    ax = fig.add_subplot(projection="3d")
+    if quadratic is not None:
+        Q, b, c = quadratic
+        disp = quadratic_form(Q, b, c, xlim if xlim is not None else (-12, 12),
+                              ylim if ylim is not None else (-4, 4),
+                              zlim if zlim is not None else (-1, 2000), ax=ax, view=view,
+                              labels=labels)
+        fun = disp.fun
+        zmap = None
+    else:
+        if fun is None:
+            raise ValueError("descent_3d needs fun (the loss) or quadratic=(Q, b, c)")
+        disp = surface(fun, xlim, ylim, zlim, ax=ax, view=view, labels=labels,
+                       paths=None if (xlim is not None and ylim is not None) else runs)
+        for ln in list(ax.lines):
+            ln.remove()
+        zmap = disp.zmap
+    if title:
+        ax.set_title(title, fontsize=12)
+    fig.subplots_adjust(left=0.1, right=1.0, bottom=0.04, top=0.96)
+    ax.set_box_aspect(None, zoom=0.92)
+    data, lines, heads = {}, [], []
+    for i, (label, run) in enumerate(runs.items()):
+        P = path_of(run, "runs")[:, :2]
+        z = evaluate(fun, P) if len(P) else np.zeros(0)
+        if zmap is not None:
+            z = zmap(z)
+        end = _finite_prefix(P, z)
+        data[label] = (P[:end], z[:end])
+        color = _COLORS[i % len(_COLORS)]
+        (ln,) = ax.plot([], [], [], "o-", color=color, ms=3.5, lw=1.4, label=label)
+        (hd,) = ax.plot([], [], [], "o", color=color, ms=7, mec="white", mew=1)
+        lines.append(ln)
+        heads.append(hd)
+    if len(runs) > 1:
+        ax.legend(loc="upper right", fontsize=9, handles=lines)
+    n_steps = max(path_of(r).shape[0] for r in runs.values())
+    keys = _schedule(frames, n_steps)
+    caption = _caption(fig, "")
+
+    def update(step: int) -> list[Any]:
+        for (P, z), ln, hd in zip(data.values(), lines, heads):
+            k = min(step, P.shape[0] - 1) + 1
+            ln.set_data_3d(P[:k, 0], P[:k, 1], z[:k])
+            hd.set_data_3d(P[k - 1: k, 0], P[k - 1: k, 1], z[k - 1: k])
+        first = next(iter(data.values()))
+        k = min(step, first[0].shape[0] - 1)
+        loss = f"  L={first[1][k]:.4g}" if len(runs) == 1 and zmap is None else ""
+        caption.set_text(f"step {step}{loss}")
+        return [*lines, *heads, caption]
+    return Animation(fig, update, keys, animated=[*lines, *heads, caption], fps=fps,
+                     progress=progress, data={"ax": ax, "lines": lines, "paths": data})
+
+
+def descent_contour(runs: Any, fun: Callable[[Any], Any], *,
+                    xlim: Sequence[float] | None = None, ylim: Sequence[float] | None = None,
+                    frames: Any = None, fps: float = 10, figsize: tuple[float, float] = (6, 5),
+                    dpi: float = 100, log: bool | None = None, title: str | None = None,
+                    labels: Sequence[str] = BETA_LABELS, progress: bool = True) -> Animation:
+    """The path(s) growing on the filled contour map of ``fun`` (drawn once); several runs
+    ({label: Result}) race, each with its own colour and legend entry."""
+    from ..plot.surface import contour
+    runs = named(runs, "path")
+    fig = _figure(figsize, dpi)
+    ax = fig.add_subplot()
+    pts = [path_of(r, "runs") for r in runs.values()]
+    from ..plot._base import domain_of
+    xlim, ylim = domain_of(fun, xlim, ylim, pts)
+    contour(fun, xlim, ylim, ax=ax, log=log, labels=labels, title=title)
+    colors = ["tab:red", "white", "tab:orange", "tab:cyan", "tab:pink", "k", "tab:olive"]
+    data, lines, heads = {}, [], []
+    for i, (label, P) in enumerate(zip(runs, pts)):
+        P = P[:, :2]
+        P = P[:_finite_prefix(P)]
+        data[label] = P
+        color = colors[i % len(colors)]
+        (ln,) = ax.plot([], [], "o-", color=color, ms=3, lw=1.6, label=label, zorder=8,
+                        mec="k", mew=0.3)
+        (hd,) = ax.plot([], [], "o", color=color, ms=8, mec="k", mew=1, zorder=9)
+        lines.append(ln)
+        heads.append(hd)
+        if len(P):
+            ax.plot(P[0, 0], P[0, 1], "o", ms=10, mfc="none", mec="k", mew=1.5, zorder=7)
+    if len(runs) > 1 or not next(iter(runs)).startswith("path"):
+        handles = [h for h in ax.get_legend_handles_labels()[0]]
+        ax.legend(handles=handles, loc="upper right", fontsize=9, framealpha=0.85)
+    fig.tight_layout()
+    keys = _schedule(frames, max(p.shape[0] for p in pts))
+    caption = ax.text(0.02, 0.97, "", transform=ax.transAxes, fontsize=11, va="top",
+                      family="monospace", animated=True,
+                      bbox=dict(fc="white", ec="none", alpha=0.7))
+
+    def update(step: int) -> list[Any]:
+        for P, ln, hd in zip(data.values(), lines, heads):
+            k = min(step, P.shape[0] - 1) + 1
+            ln.set_data(P[:k, 0], P[:k, 1])
+            hd.set_data(P[k - 1: k, 0], P[k - 1: k, 1])
+        caption.set_text(f"step {step}")
+        return [*lines, *heads, caption]
+    return Animation(fig, update, keys, animated=[*lines, *heads, caption], fps=fps,
+                     progress=progress, data={"ax": ax, "lines": lines, "paths": data})
+
+
+def race(fun: Any, optimizers: dict[str, Any], x0: Any = None, *, steps: int = 200,
+         surface: bool = False, **kwargs: Any) -> Animation:
+    """Several optimizers from the same start on one loss: runs ``steepest.minimize(fun, x0,
+    opt, max_steps=steps)`` for each ``{label: optimizer}`` (or takes ``{label: Result}`` as they
+    are) and animates them together on the contour map, or on the 3-D surface."""
+    import steepest as st
+    runs = {}
+    for label, opt in optimizers.items():
+        if hasattr(opt, "history") or isinstance(opt, np.ndarray):
+            runs[label] = opt
+        else:
+            start = x0 if x0 is not None else fun.x0
+            runs[label] = st.minimize(fun, np.asarray(start, dtype=float), opt,
+                                      max_steps=steps)
+    if surface:
+        return descent_3d(runs, fun, **kwargs)
+    return descent_contour(runs, fun, **kwargs)
+
+
+def line_fit(x: Any, y: Any, betas: Any, *, frames: Any = None, fps: float = 10,
+             figsize: tuple[float, float] = (5, 5), dpi: float = 100, centered: bool = True,
+             progress: bool = True) -> Animation:
+    """The fitted line y = β₀ + β₁x turning toward the data as descent proceeds (the lecture's
+    second animation). ``betas``: a Result or an array of β per step; ``x`` raw inputs or the
+    design matrix [1, x]."""
+    from ..plot.models import fitted_line
+    B = path_of(betas, "betas")
+    B = B[:_finite_prefix(B)]
+    fig = _figure(figsize, dpi)
+    ax = fig.add_subplot()
+    disp = fitted_line(x, y, B, step=0, ax=ax, centered=centered, equation=False)
+    disp.line.set_animated(True)
+    xs = disp.line.get_xdata()
+    xr = to_numpy(x)
+    xr = xr[:, 1] if xr.ndim == 2 else xr
+    yr = to_numpy(y)
+    span = yr.max() - yr.min()
+    ax.set_ylim(min(yr.min(), 0) - 0.3 * span, max(yr.max(), 0) + 0.3 * span)
+    ax.set_title("")
+    keys = _schedule(frames, B.shape[0])
+    caption = ax.text(0.02, 0.98, "", transform=ax.transAxes, fontsize=11, va="top",
+                      animated=True)
+
+    def update(step: int) -> list[Any]:
+        b = B[min(step, B.shape[0] - 1)]
+        disp.line.set_data(xs, b[0] + b[1] * xs)
+        caption.set_text(rf"step {step}:  $y = {b[0]:.2f} {'+' if b[1] >= 0 else '-'} "
+                         rf"{abs(b[1]):.2f}x$")
+        return [disp.line, caption]
+    return Animation(fig, update, keys, animated=[disp.line, caption], fps=fps,
+                     progress=progress, data={"ax": ax, "line": disp.line, "betas": B})
+
+
+def decision_boundary(model: Any, history: Any, X: Any, y: Any, *,
+                      set_params: Callable[[Any, np.ndarray], None] | None = None,
+                      fps: float = 5, figsize: tuple[float, float] = (5.5, 5), dpi: float = 100,
+                      n: int = 120, progress: bool = True) -> Animation:
+    """The decision boundary of a 2-D classifier moving during training, one frame per snapshot
+    of ``history`` (``nn.fit(..., snapshot_every=k)``: ``.snapshots`` flat parameter vectors,
+    ``.snapshot_epochs``; or a list of vectors). Each snapshot is loaded into ``model`` with
+    ``set_params(model, vector)`` (default ``steepest.nn.vector_to_parameters``); the model's own
+    parameters are restored afterwards."""
+    from ..plot.models import _draw_boundary, predict_scores
+    from ..plot.models import decision_boundary as draw
+    snaps = getattr(history, "snapshots", history)
+    snaps = [to_numpy(s).ravel() for s in snaps]
+    if not snaps:
+        raise ValueError("history has no snapshots: fit with snapshot_every=k")
+    epochs = list(getattr(history, "snapshot_epochs", range(len(snaps))))
+    if set_params is None:
+        from ..nn import parameters_to_vector, vector_to_parameters
+        set_params = lambda m, v: vector_to_parameters(v, m)  # noqa: E731
+        original = to_numpy(parameters_to_vector(model)).copy()
+    else:
+        original = None
+    fig = _figure(figsize, dpi)
+    ax = fig.add_subplot()
+    set_params(model, snaps[0])
+    disp = draw(model, X, y, ax=ax, n=n)
+    grid_pts = np.column_stack([disp.xx.ravel(), disp.yy.ravel()])
+    disp.image.set_animated(True)
+    if disp.boundary is not None:
+        disp.boundary.remove()
+        disp.boundary = None
+    for s in disp.scatter:
+        s.set_animated(True)
+    fig.tight_layout()
+    caption = ax.text(0.02, 0.97, "", transform=ax.transAxes, fontsize=11, va="top",
+                      animated=True, bbox=dict(fc="white", ec="none", alpha=0.7))
+    prob_scale = None
+
+    def update(i: int) -> list[Any]:
+        nonlocal prob_scale
+        set_params(model, snaps[i])
+        scores = predict_scores(model, grid_pts).reshape(disp.xx.shape)
+        _draw_boundary(disp, scores, animated=True)
+        caption.set_text(f"epoch {epochs[i]}")
+        if original is not None and i == len(snaps) - 1:
+            set_params(model, original)
+        return [disp.image, disp.boundary, *disp.scatter, caption]
+    anim = Animation(fig, update, list(range(len(snaps))),
+                     animated=[disp.image, *disp.scatter, caption], fps=fps, progress=progress,
+                     data={"ax": ax, "display": disp, "epochs": epochs})
+    if original is not None:
+        set_params(model, original)
+    return anim

@@ -1,0 +1,32 @@
+"""Figures of gradient-based learning, in one call each (matplotlib, headless-safe).
+
+Every function takes ``ax=None`` (``fig=None`` for multi-panel ones), draws, and returns a
+Display object with ``.ax``, ``.figure`` and the data it drew; nothing calls ``plt.show()``.
+Runs may be ``steepest.minimize`` Results, ``nn.fit`` histories, or plain arrays.
+
+- calculus: :func:`tangent` (tangent and secants), :func:`activations`
+- surfaces: :func:`surface`, :func:`contour`, :func:`quadratic_form`, :func:`trajectories`
+- curves: :func:`loss_curve`, :func:`parameter_path`, :func:`grad_norm`,
+  :func:`learning_rate`, :func:`dashboard`
+- models: :func:`fitted_line`, :func:`decision_boundary`, :func:`network_diagram`
+- autodiff: :func:`computation_graph`
+- notebooks (extra ``jupyter``): :func:`tangent_explorer`, :func:`descent_explorer`
+"""
+
+from ._base import Display
+from .calculus import ACTIVATIONS, activations, slope, tangent
+from .graph import computation_graph, graph_layout
+from .history import dashboard, grad_norm, learning_rate, loss_curve, parameter_path
+from .interactive import descent_explorer, tangent_explorer
+from .models import (
+    center_axes, decision_boundary, fitted_line, layer_weights, network_diagram, predict_scores,
+)
+from .surface import contour, quadratic_form, quadratic_mesh, surface, trajectories
+
+__all__ = [
+    "ACTIVATIONS", "Display", "activations", "center_axes", "computation_graph", "contour",
+    "dashboard", "decision_boundary", "descent_explorer", "fitted_line", "grad_norm",
+    "graph_layout", "layer_weights", "learning_rate", "loss_curve", "network_diagram",
+    "parameter_path", "predict_scores", "quadratic_form", "quadratic_mesh", "slope", "surface",
+    "tangent", "tangent_explorer", "trajectories",
+]

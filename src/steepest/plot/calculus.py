@@ -1,0 +1,130 @@
+"""Derivatives made visible: a function with its tangent at x and secants through x + h closing
+in on it, and the activation functions of neural networks with their derivatives."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ._base import Display, evaluate, new_axes
+
+
+def slope(f: Callable[[Any], Any], x: float) -> float:
+    """f'(x) by reverse-mode autodiff (``steepest.grad``); ``f`` is written with steepest ops or
+    plain arithmetic on its argument."""
+    from ..autodiff import grad
+    return float(np.asarray(grad(f)(np.array(float(x)))))
+
+
+class TangentDisplay(Display):
+    """``.ax``, ``.figure``, ``.x``, ``.slope`` (f'(x) by autodiff), ``.curve``, ``.tangent``,
+    ``.secants`` {h: Line2D} and ``.secant_slopes`` {h: (f(x+h) − f(x))/h}."""
+
+
+def tangent(f: Callable[[Any], Any], x: float, *, h: float | Sequence[float] = (),
+            xlim: Sequence[float] = (-5, 5), ax: Any = None, span: float = 2.0,
+            name: str = "f(x)", title: str | None = None) -> TangentDisplay:
+    r"""``f`` on ``xlim``, its tangent at ``x`` with the slope from autodiff, and for each ``h`` the
+    secant through (x, f(x)) and (x + h, f(x + h)), whose slope (f(x+h) − f(x))/h approaches
+    f'(x) as h → 0 (colours fade from the largest h to the smallest)."""
+    xs = np.linspace(xlim[0], xlim[1], 400)
+    ys = _values(f, xs)
+    fx = float(_values(f, np.array([x]))[0])
+    m = slope(f, x)
+    ax = new_axes(ax, figsize=(7, 4.5))
+    (curve,) = ax.plot(xs, ys, lw=2, color="tab:blue", label=f"${name}$")
+    xt = np.linspace(x - span, x + span, 50)
+    (tan,) = ax.plot(xt, fx + m * (xt - x), "--", lw=2, color="tab:red",
+                     label=f"tangent: slope $f'({x:.3g})$ = {m:.4g}")
+    hs = [h] if np.isscalar(h) else list(h)
+    hs = sorted(hs, key=abs, reverse=True)
+    secants, slopes = {}, {}
+    import matplotlib as mpl
+    cmap = mpl.colormaps["Greens"]
+    for k, hk in enumerate(hs):
+        if hk == 0:
+            raise ValueError("h must be nonzero (a secant needs two distinct points)")
+        fh = float(_values(f, np.array([x + hk]))[0])
+        s = (fh - fx) / hk
+        color = cmap(0.45 + 0.5 * k / max(len(hs) - 1, 1))
+        (ln,) = ax.plot(xt, fx + s * (xt - x), "-", lw=1.3, color=color,
+                        label=f"secant h = {hk:g}: slope {s:.4g}")
+        ax.plot([x + hk], [fh], "o", color=color, ms=5)
+        secants[hk], slopes[hk] = ln, s
+    ax.plot([x], [fx], "o", color="tab:red", ms=8, zorder=5)
+    ax.set_xlabel("$x$", fontsize=13)
+    ax.set_ylabel(f"${name}$", fontsize=13)
+    ax.set_title(title or f"${name}$ and its tangent at $x = {x:.3g}$", fontsize=14)
+    ax.grid(True, alpha=0.3)
+    lo, hi = float(np.min(ys)), float(np.max(ys))
+    ax.set_ylim(lo - 0.1 * (hi - lo), hi + 0.1 * (hi - lo))
+    ax.set_xlim(*xlim)
+    ax.legend(fontsize=9, loc="upper center")
+    return TangentDisplay(ax, x=x, slope=m, curve=curve, tangent=tan, secants=secants,
+                          secant_slopes=slopes)
+
+
+def _values(f: Callable[[Any], Any], xs: np.ndarray) -> np.ndarray:
+    """f elementwise over xs (vectorized when f allows, else point by point)."""
+    return evaluate(lambda p: f(p[0]), np.asarray(xs, dtype=float).reshape(-1, 1))
+
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "softplus", "gelu")
+
+
+def _activation(name: str) -> Callable[[Any], Any]:
+    import steepest as st
+    if name == "gelu":
+        return lambda z: 0.5 * z * (1 + st.erf(z / np.sqrt(2.0)))
+    if name == "leaky_relu":
+        return lambda z: st.leaky_relu(z, 0.1)
+    fn = getattr(st, name, None)
+    if fn is None or name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; choose from {ACTIVATIONS} or pass a "
+                         "callable")
+    return fn
+
+
+class ActivationDisplay(Display):
+    """``.axes`` (one per activation), ``.figure``, ``.values`` {name: σ(z)},
+    ``.derivatives`` {name: σ'(z) by autodiff}, ``.z``."""
+
+
+def activations(names: Sequence[str | tuple[str, Callable[[Any], Any]]] = ACTIVATIONS, *,
+                fig: Any = None, zlim: Sequence[float] = (-4, 4),
+                derivative: bool = True) -> ActivationDisplay:
+    """Each activation σ(z) (steepest's own ops) in its own panel, with σ'(z) from autodiff
+    dashed. ``names``: activation names and/or ``(label, callable)`` pairs."""
+    from ..autodiff import tensor
+    z = np.linspace(zlim[0], zlim[1], 401)
+    items = [(n, _activation(n)) if isinstance(n, str) else tuple(n) for n in names]
+    if fig is None:
+        import matplotlib.pyplot as plt
+        fig = plt.figure(figsize=(3.3 * min(len(items), 3), 3.0 * int(np.ceil(len(items) / 3))),
+                         layout="constrained")
+    cols = min(len(items), 3)
+    axs = np.atleast_1d(fig.subplots(int(np.ceil(len(items) / cols)), cols)).ravel()
+    values, derivs = {}, {}
+    for ax, (label, fn) in zip(axs, items):
+        t = tensor(z, requires_grad=True)
+        out = fn(t)
+        out.sum().backward()
+        values[label], derivs[label] = out.data.copy(), t.grad.data.copy()
+        ax.axhline(0, color="0.6", lw=0.8)
+        ax.axvline(0, color="0.6", lw=0.8)
+        ax.plot(z, values[label], lw=2, color="tab:blue", label=r"$\sigma(z)$")
+        if derivative:
+            ax.plot(z, derivs[label], "--", lw=1.6, color="tab:orange",
+                    label=r"$\sigma'(z)$")
+        ax.set_title(label, fontsize=12)
+        ax.set_xlabel("$z$", fontsize=11)
+        ax.grid(True, alpha=0.3)
+    axs[0].legend(fontsize=9, loc="upper left")
+    for ax in axs[len(items):]:
+        ax.set_axis_off()
+    disp = ActivationDisplay(axs[0], axes=list(axs[: len(items)]), values=values,
+                             derivatives=derivs, z=z)
+    disp.figure = fig
+    return disp

@@ -1,0 +1,92 @@
+"""The computation graph of a Tensor expression, drawn with matplotlib alone (micrograd's
+``draw_dot`` idea without Graphviz): every node's op, value and gradient, laid out in layers from
+the inputs to the output, numbered in backward order on request."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from ._base import Display, new_axes
+
+
+def _fmt(a: np.ndarray | None) -> str:
+    if a is None:
+        return "—"
+    a = np.asarray(a)
+    return f"{a.item():.4g}" if a.size == 1 else f"array{a.shape}"
+
+
+def graph_layout(nodes: list[Any]) -> np.ndarray:
+    """(x, y) for each node of ``backward_nodes(out, order="forward")``: x is the node's depth
+    (longest path from an input), y spreads each layer, ordered by the mean height of the
+    node's parents to limit crossings."""
+    depth = np.zeros(len(nodes), dtype=int)
+    for i, n in enumerate(nodes):  # forward order: parents come first
+        if n.parents:
+            depth[i] = 1 + max(depth[p] for p in n.parents)
+    y = np.zeros(len(nodes))
+    for d in range(depth.max() + 1):
+        members = [i for i in range(len(nodes)) if depth[i] == d]
+        key = [np.mean([y[p] for p in nodes[i].parents]) if nodes[i].parents else -i
+               for i in members]
+        ranked = [m for _, m in sorted(zip(key, members), key=lambda t: -t[0])]
+        for r, i in enumerate(ranked):
+            y[i] = (len(ranked) - 1) / 2 - r
+    return np.column_stack([depth.astype(float), y])
+
+
+class GraphDisplay(Display):
+    """``.ax``, ``.figure``, ``.nodes`` (the ``backward_nodes`` listing, forward order),
+    ``.positions`` (n, 2), ``.texts`` (one box per node), ``.edges`` (arrows, parent → child),
+    ``.order`` {node index: backward step} when numbered."""
+
+
+def computation_graph(out: Any, *, ax: Any = None, order: str | None = None,
+                      names: Mapping[Any, str] | None = None, grad: bool = True,
+                      title: str | None = None) -> GraphDisplay:
+    """Draw the graph that produced the Tensor ``out``: one box per node with its op (or
+    ``input``), value and gradient (call ``out.backward(retain_grads=True)`` first to see every
+    gradient), arrows from inputs to results. ``order="backward"`` numbers the boxes in the
+    order backpropagation visits them (output first); ``names`` maps Tensors to labels
+    (``{a: "a", w: "w"}``)."""
+    from ..autodiff import backward_nodes
+    if order not in (None, "backward", "forward"):
+        raise ValueError(f"order must be None, 'backward' or 'forward', got {order!r}")
+    nodes = backward_nodes(out, order="forward")
+    pos = graph_layout(nodes)
+    depth = int(pos[:, 0].max())
+    height = max(int(np.sum(pos[:, 0] == d)) for d in range(depth + 1))
+    ax = new_axes(ax, figsize=(2.4 * (depth + 1) + 0.5, 1.3 * height + 1.0))
+    names = {id(k): v for k, v in (names or {}).items()}
+    texts, edges = [], []
+    step = {i: len(nodes) - 1 - i for i in range(len(nodes))} if order == "backward" else \
+        ({i: i for i in range(len(nodes))} if order == "forward" else {})
+    for i, n in enumerate(nodes):
+        head = names.get(id(n.tensor), "")
+        op = n.op or "input"
+        head = f"{head} = {op}" if head and n.op else (head or op)
+        if step:
+            head = f"[{step[i] + 1}] {head}"
+        lines = [head, f"value {_fmt(n.value)}"]
+        if grad:
+            lines.append(f"grad {_fmt(n.grad)}")
+        leaf = not n.parents
+        color = "#c6dbef" if leaf else ("#fdd0a2" if i == len(nodes) - 1 else "#f0f0f0")
+        texts.append(ax.text(pos[i, 0], pos[i, 1], "\n".join(lines), ha="center", va="center",
+                             fontsize=9, family="monospace", zorder=3,
+                             bbox=dict(boxstyle="round,pad=0.4", fc=color, ec="k", lw=1)))
+    for i, n in enumerate(nodes):
+        for p in n.parents:
+            edges.append(ax.annotate("", xy=pos[i], xytext=pos[p], zorder=2,
+                                     arrowprops=dict(arrowstyle="-|>", color="0.35", lw=1.2,
+                                                     shrinkA=34, shrinkB=34,
+                                                     connectionstyle="arc3,rad=0.0")))
+    ax.set_xlim(-0.6, depth + 0.6)
+    ax.set_ylim(pos[:, 1].min() - 0.7, pos[:, 1].max() + 0.7)
+    ax.set_axis_off()
+    if title or order == "backward":
+        ax.set_title(title or "backward pass: [k] = k-th node visited", fontsize=12)
+    return GraphDisplay(ax, nodes=nodes, positions=pos, texts=texts, edges=edges, order=step)

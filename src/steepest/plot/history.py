@@ -1,0 +1,156 @@
+"""Training curves: loss per iteration, the path of the parameters, gradient norm, learning rate —
+for ``Result`` objects of ``steepest.minimize``, ``nn.fit`` histories, or plain arrays."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ._base import (
+    BETA_LABELS, LOSS_LABEL, Display, diverged_at, named, new_axes, path_of, series_of,
+)
+
+_COLORS = ["tab:blue", "tab:red", "tab:green", "tab:orange", "tab:purple", "tab:brown",
+           "tab:pink", "tab:cyan"]
+
+
+class CurveDisplay(Display):
+    """Drawn curves: ``.ax``, ``.figure``, ``.lines`` {label: Line2D}, ``.data`` {label: values
+    drawn}, ``.diverged`` {label: step or None}."""
+
+
+def _curves(runs: Any, attr: str, name: str, *, ax: Any, log: bool, ylabel: str, title: str,
+            style: str, xlabel: str = "Iteration", x_attr: str | None = None) -> CurveDisplay:
+    runs = named(runs, attr)
+    ax = new_axes(ax, figsize=(6, 4.5))
+    lines, data, div = {}, {}, {}
+    for i, (label, run) in enumerate(runs.items()):
+        y = series_of(run, attr, name)
+        x = np.arange(y.size, dtype=float)
+        if x_attr is not None and hasattr(run, x_attr):
+            x = np.asarray(getattr(run, x_attr), dtype=float).ravel()[: y.size]
+        color = _COLORS[i % len(_COLORS)]
+        step = diverged_at(run, y)
+        finite = np.isfinite(y) & ((y > 0) if log else True)
+        end = y.size if finite.all() else int(np.argmin(finite))
+        if step is not None:
+            end = min(end, step + 1)
+        (ln,) = ax.plot(x[:end], y[:end], style, color=color, label=label, ms=3, lw=1.4)
+        if step is not None and step < y.size:
+            ax.axvline(x[min(step, x.size - 1)], color=color, ls="--", lw=1)
+            last = end - 1 if end > 0 else None
+            if last is not None:
+                ax.plot(x[last], y[last], "X", ms=11, color=color, mec="k", zorder=5,
+                        label=f"{label}: diverged at step {step}")
+        lines[label], data[label], div[label] = ln, y[:end], step
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel, fontsize=13)
+    ax.set_ylabel(ylabel, fontsize=13)
+    ax.set_title(title, fontsize=14)
+    ax.grid(True, which="major", alpha=0.3)
+    if len(runs) > 1 or any(s is not None for s in div.values()):
+        ax.legend(fontsize=10)
+    return CurveDisplay(ax, lines=lines, data=data, diverged=div)
+
+
+def loss_curve(runs: Any, *, ax: Any = None, log: bool = True, style: str = ".-",
+               title: str = "Improvement in Loss Per Iteration of GD",
+               ylabel: str = LOSS_LABEL) -> CurveDisplay:
+    """ℒ per iteration, on a log scale (the lecture's log ℒ plot, with readable values). A
+    diverging run is drawn up to its last finite loss and its divergence step is marked (✕ and a
+    dashed line; ``Result.diverged_at`` or the first non-finite loss). ``runs``: a Result, a
+    history, an array, a list of them or {label: run}."""
+    return _curves(runs, "loss", "runs", ax=ax, log=log, ylabel=ylabel, title=title,
+                   style=style)
+
+
+def grad_norm(runs: Any, *, ax: Any = None, log: bool = True, style: str = "-",
+              title: str = "Gradient norm") -> CurveDisplay:
+    r"""‖∇ℒ‖ per iteration (``history.grad_norm``), log scale."""
+    return _curves(runs, "grad_norm", "runs", ax=ax, log=log, style=style, title=title,
+                   ylabel=r"$\Vert\nabla\mathcal{L}\Vert$")
+
+
+def learning_rate(runs: Any, *, ax: Any = None, log: bool = False, style: str = "-",
+                  title: str = "Learning rate") -> CurveDisplay:
+    """The learning rate η per iteration (``history.lr``): schedules, and halvings on backoff
+    (marked from ``history.backoffs``)."""
+    disp = _curves(runs, "lr", "runs", ax=ax, log=log, style=style, title=title,
+                   ylabel=r"learning rate $\eta$")
+    for i, run in enumerate(named(runs, "lr").values()):
+        backoffs = getattr(getattr(run, "history", run), "backoffs", None)
+        if backoffs:
+            lr = series_of(run, "lr", "runs")
+            steps = np.asarray(backoffs, dtype=int)
+            steps = steps[steps < lr.size]
+            disp.ax.plot(steps, lr[steps], "v", color=_COLORS[i % len(_COLORS)], ms=8,
+                         label="η halved")
+            disp.ax.legend(fontsize=10)
+    return disp
+
+
+def parameter_path(runs: Any, *, ax: Any = None, dims: tuple[int, int] = (0, 1),
+                   labels: Sequence[str] = BETA_LABELS, style: str = ".-",
+                   title: str = r"Evolution of $\beta$", solution: Any = None) -> CurveDisplay:
+    """Two parameters against each other (the lecture's β₀ vs β₁ plot), start ○ and end ■ marked,
+    ``solution`` (e.g. the least-squares β̂) as a star. Non-finite points are cut off."""
+    runs = named(runs, "path")
+    ax = new_axes(ax, figsize=(6, 4.5))
+    lines, data = {}, {}
+    for i, (label, run) in enumerate(runs.items()):
+        P = path_of(run, "runs")[:, list(dims)]
+        finite = np.all(np.isfinite(P), axis=1)
+        P = P[: P.shape[0] if finite.all() else int(np.argmin(finite))]
+        color = _COLORS[i % len(_COLORS)]
+        (ln,) = ax.plot(P[:, 0], P[:, 1], style, color=color, label=label, ms=4, lw=1.2)
+        if len(P):
+            ax.plot(P[0, 0], P[0, 1], "o", ms=10, mfc="white", mec=color, mew=2, zorder=5)
+            ax.plot(P[-1, 0], P[-1, 1], "s", ms=8, color=color, zorder=5)
+        lines[label], data[label] = ln, P
+    if solution is not None:
+        s = np.asarray(solution, dtype=float).ravel()[list(dims)]
+        ax.plot(s[0], s[1], "*", ms=16, color="gold", mec="k", zorder=6, label="minimum")
+    ax.set_xlabel(labels[0], fontsize=13)
+    ax.set_ylabel(labels[1], fontsize=13)
+    ax.set_title(title, fontsize=14)
+    ax.grid(True, alpha=0.3)
+    if len(runs) > 1 or solution is not None:
+        ax.legend(fontsize=10)
+    return CurveDisplay(ax, lines=lines, data=data, diverged={})
+
+
+class DashboardDisplay(Display):
+    """The four training panels: ``.axes`` {name: Axes}, ``.figure``, ``.panels`` {name: Display}."""
+
+    def __init__(self, figure: Any, panels: dict[str, Display]):
+        self.figure = figure
+        self.panels = panels
+        self.axes = {k: p.ax for k, p in panels.items()}
+        self.ax = next(iter(self.axes.values()))
+        self._fields = ("axes", "panels")
+
+
+def dashboard(runs: Any, *, fig: Any = None, labels: Sequence[str] = BETA_LABELS
+              ) -> DashboardDisplay:
+    """Loss, parameter path, gradient norm and learning rate of one or several runs in a 2×2
+    figure; panels whose series a run does not record are left out."""
+    if fig is None:
+        import matplotlib.pyplot as plt
+        fig = plt.figure(figsize=(11, 8.5), layout="constrained")
+    axs = fig.subplots(2, 2).ravel()
+    panels: dict[str, Display] = {"loss": loss_curve(runs, ax=axs[0], title="Loss")}
+    first = next(iter(named(runs, "run").values()))
+    if path_of(first).shape[1] >= 2 and getattr(first, "history", None) is not None:
+        panels["path"] = parameter_path(runs, ax=axs[1], labels=labels,
+                                        title="Parameter path")
+    for name, fn, ax in (("grad_norm", grad_norm, axs[2]), ("lr", learning_rate, axs[3])):
+        try:
+            panels[name] = fn(runs, ax=ax)
+        except (ValueError, AttributeError):
+            ax.set_axis_off()
+    if "path" not in panels:
+        axs[1].set_axis_off()
+    return DashboardDisplay(fig, panels)

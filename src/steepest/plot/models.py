@@ -1,0 +1,251 @@
+"""Models with their data: the fitted line at a chosen step, the decision boundary of a 2-D
+classifier, and the diagram of a multi-layer perceptron."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ._base import Display, new_axes, path_of, to_numpy
+
+
+def center_axes(ax: Any) -> None:
+    """Spines through the origin (the lecture's ``centerAxes``)."""
+    ax.spines["left"].set_position("zero")
+    ax.spines["bottom"].set_position("zero")
+    ax.spines["right"].set_color("none")
+    ax.spines["top"].set_color("none")
+    ax.xaxis.set_ticks_position("bottom")
+    ax.yaxis.set_ticks_position("left")
+
+
+class LineFitDisplay(Display):
+    """``.ax``, ``.figure``, ``.points`` (the data Line2D), ``.line`` (the fitted line), ``.beta``
+    (the β drawn) and ``.step``."""
+
+
+def fitted_line(x: Any, y: Any, beta: Any, *, step: int = -1, ax: Any = None,
+                centered: bool = True, equation: bool = True, truth: Any = None
+                ) -> LineFitDisplay:
+    r"""The data as red dots and the line y = β₀ + β₁x. ``x`` is the raw inputs or the design
+    matrix [1, x]; ``beta`` is (β₀, β₁), a Result or an array of β per step, drawn at ``step``.
+    ``centered`` puts the spines through the origin, as the lecture does; ``truth`` adds the
+    line the data was drawn around (dashed)."""
+    x = to_numpy(x)
+    if x.ndim == 2:
+        if x.shape[1] != 2:
+            raise ValueError(f"x must be 1-D inputs or a design matrix [1, x] of shape (n, 2), "
+                             f"got shape {x.shape}")
+        x = x[:, 1]
+    y = to_numpy(y).ravel()
+    if x.shape != y.shape:
+        raise ValueError(f"x and y must have the same length, got {x.shape} and {y.shape}")
+    B = path_of(beta, "beta")
+    if B.shape[1] != 2:
+        raise ValueError(f"beta must hold (β₀, β₁), got {B.shape[1]} parameters")
+    idx = step if step >= 0 else B.shape[0] + step
+    if not 0 <= idx < B.shape[0]:
+        raise ValueError(f"step {step} is out of range for {B.shape[0]} recorded steps")
+    b = B[idx]
+    ax = new_axes(ax, figsize=(6, 6))
+    (points,) = ax.plot(x, y, "ro", ms=9, label="data")
+    pad = 0.08 * (x.max() - x.min() + 1e-12)
+    xs = np.array([x.min() - pad, x.max() + pad])
+    if truth is not None:
+        t = np.asarray(truth, float)
+        ax.plot(xs, t[0] + t[1] * xs, "--", color="0.5", lw=1.2, label="true line")
+    (line,) = ax.plot(xs, b[0] + b[1] * xs, "b-", lw=2,
+                      label=rf"$y = {b[0]:.2f} {'+' if b[1] >= 0 else '-'} {abs(b[1]):.2f}x$")
+    lo = min(y.min(), (b[0] + b[1] * xs).min())
+    hi = max(y.max(), (b[0] + b[1] * xs).max())
+    span = hi - lo
+    ax.set_ylim(min(lo - 0.1 * span, -0.05 * span), max(hi + 0.1 * span, 0.05 * span))
+    if centered:
+        center_axes(ax)
+    if equation:
+        ax.legend(loc="upper left", fontsize=11)
+    if B.shape[0] > 1:
+        ax.set_title(f"step {idx}", fontsize=13)
+    return LineFitDisplay(ax, points=points, line=line, beta=b, step=idx)
+
+
+# ------------------------------------------------------------------------------ classifiers
+
+def predict_scores(model: Any, points: np.ndarray) -> np.ndarray:
+    """``model`` on points (N, 2) → one score per point: a model/callable returning (N,), (N, 1)
+    logits or probabilities, or (N, k) class scores (→ the argmax). Works under ``no_grad``."""
+    from ..autodiff import no_grad
+    with no_grad(), np.errstate(all="ignore"):
+        fn = getattr(model, "predict_proba", None) or getattr(model, "decision_function", None)
+        out = to_numpy(fn(points) if fn is not None else model(points))
+    if out.ndim == 2 and out.shape[1] == 1:
+        out = out[:, 0]
+    if out.ndim == 2 and out.shape[1] == 2 and hasattr(model, "predict_proba"):
+        out = out[:, 1]
+    if out.shape[0] != points.shape[0]:
+        raise ValueError(f"model returned shape {out.shape} for {points.shape[0]} points")
+    return out
+
+
+class BoundaryDisplay(Display):
+    """``.ax``, ``.figure``, ``.xx, .yy, .scores`` (the grid and model output), ``.threshold``,
+    ``.image`` (the shaded scores), ``.boundary`` (the contour at the threshold), ``.scatter``."""
+
+
+def decision_boundary(model: Any, X: Any, y: Any, *, ax: Any = None, n: int = 200,
+                      threshold: float | None = None, pad: float = 0.5,
+                      cmap: str = "RdBu_r", title: str | None = None,
+                      labels: Sequence[str] = ("$x_1$", "$x_2$")) -> BoundaryDisplay:
+    """A 2-D classifier's output shaded over the plane, its decision boundary (the contour at
+    ``threshold``: 0.5 for outputs in [0, 1], else 0 for logits) and the data coloured by class.
+    ``model``: an MLP, any callable on (N, 2) arrays, or an estimator with ``predict_proba``."""
+    X = to_numpy(X)
+    y = to_numpy(y).ravel()
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"X must have shape (N, 2) for a decision boundary, got {X.shape}")
+    x0, x1 = X[:, 0].min() - pad, X[:, 0].max() + pad
+    y0, y1 = X[:, 1].min() - pad, X[:, 1].max() + pad
+    xx, yy = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
+    scores = predict_scores(model, np.column_stack([xx.ravel(), yy.ravel()])).reshape(xx.shape)
+    ax = new_axes(ax, figsize=(6, 5.5))
+    disp = BoundaryDisplay(ax, xx=xx, yy=yy, scores=scores, threshold=threshold)
+    _draw_boundary(disp, scores, cmap)
+    classes = np.unique(y)
+    colors = ["tab:blue", "tab:red", "tab:green", "tab:orange", "tab:purple"]
+    markers = ["o", "s", "^", "D", "v"]
+    disp.scatter = [ax.scatter(X[y == c, 0], X[y == c, 1], s=22, c=colors[i % 5],
+                               marker=markers[i % 5], edgecolors="k", linewidths=0.5,
+                               label=f"class {c:g}", zorder=3)
+                    for i, c in enumerate(classes)]
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_xlabel(labels[0], fontsize=13)
+    ax.set_ylabel(labels[1], fontsize=13)
+    ax.legend(loc="upper right", fontsize=9, framealpha=0.85)
+    if title:
+        ax.set_title(title, fontsize=14)
+    return disp
+
+
+def _draw_boundary(disp: BoundaryDisplay, scores: np.ndarray, cmap: str = "RdBu_r",
+                   animated: bool = False) -> None:
+    """Shade the scores and draw the boundary contour (replacing earlier ones)."""
+    ax = disp.ax
+    prob = scores.min() >= 0 and scores.max() <= 1
+    thr = disp.threshold if disp.threshold is not None else (0.5 if prob else 0.0)
+    disp.threshold = thr
+    m = 0.5 if prob else max(float(np.abs(scores - thr).max()), 1e-12)
+    vmin, vmax = thr - 1.6 * m, thr + 1.6 * m  # pastel extremes, so the points stand out
+    extent = (disp.xx[0, 0], disp.xx[0, -1], disp.yy[0, 0], disp.yy[-1, 0])
+    if getattr(disp, "image", None) is None:
+        disp.image = ax.imshow(scores, origin="lower", extent=extent, cmap=cmap, vmin=vmin,
+                               vmax=vmax, alpha=0.8, aspect="auto", interpolation="bilinear",
+                               animated=animated)
+    else:
+        disp.image.set_data(scores)
+        disp.image.set_clim(vmin, vmax)
+    old = getattr(disp, "boundary", None)
+    if old is not None:
+        old.remove()
+    disp.boundary = None
+    if scores.min() < thr < scores.max():
+        disp.boundary = ax.contour(disp.xx, disp.yy, scores, levels=[thr], colors="k",
+                                   linewidths=2)
+        disp.boundary.set_animated(animated)
+
+
+# ---------------------------------------------------------------------------- network diagram
+
+def layer_weights(model: Any) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    """[(W (nout, nin), b or None), …] from an MLP (``.layers`` of Linear with ``.weight`` and
+    ``.bias``), a list of Linear layers, a list of weight matrices, or a torch ``nn.Sequential``."""
+    layers = getattr(model, "layers", None)
+    if layers is None and hasattr(model, "children") and callable(model.children):
+        layers = [m for m in model.modules() if hasattr(m, "weight") and m.weight is not None
+                  and np.ndim(to_numpy(m.weight)) == 2]
+    if layers is None:
+        layers = list(model)
+    out = []
+    for i, layer in enumerate(layers):
+        if hasattr(layer, "weight"):
+            W = to_numpy(layer.weight)
+            bias = getattr(layer, "bias", None)
+            out.append((W, None if bias is None else to_numpy(bias).ravel()))
+        else:
+            W = to_numpy(layer)
+            if W.ndim != 2:
+                raise ValueError(f"layer {i}: expected a weight matrix (nout, nin), got shape "
+                                 f"{W.shape}")
+            out.append((W, None))
+    for i in range(1, len(out)):
+        if out[i][0].shape[1] != out[i - 1][0].shape[0]:
+            raise ValueError(f"layer {i} takes {out[i][0].shape[1]} inputs but layer {i - 1} "
+                             f"has {out[i - 1][0].shape[0]} outputs")
+    if not out:
+        raise ValueError("the model has no layers with weights")
+    return out
+
+
+class NetworkDisplay(Display):
+    """``.ax``, ``.figure``, ``.positions`` [(k, 2) per layer], ``.edges`` (LineCollection) with
+    ``.weights`` (the weight of each edge, in drawing order), ``.nodes`` [PathCollection]."""
+
+
+def network_diagram(model: Any, *, ax: Any = None, input_labels: Sequence[str] | None = None,
+                    output_labels: Sequence[str] | None = None, max_width: float = 5.0,
+                    show_bias: bool = False, title: str | None = None) -> NetworkDisplay:
+    """The classic neuron-layer picture of an MLP: input layer, hidden layers, output layer, each
+    weight an edge coloured by its sign (red > 0, blue < 0) with width ∝ |w|. ``model``: an MLP
+    (``.layers`` of Linear with ``.weight`` (nout, nin)), a list of weight matrices, or a torch
+    Sequential. ``show_bias`` writes each neuron's bias inside it."""
+    from matplotlib.collections import LineCollection
+    weights = layer_weights(model)
+    sizes = [weights[0][0].shape[1]] + [W.shape[0] for W, _ in weights]
+    ax = new_axes(ax, figsize=(1.9 * len(sizes) + 1.5, 0.9 * max(sizes) + 1.8))
+    positions = [np.column_stack([np.full(n, float(i)), (n - 1) / 2 - np.arange(n)])
+                 for i, n in enumerate(sizes)]
+    segs, ws = [], []
+    for i, (W, _) in enumerate(weights):
+        for o in range(W.shape[0]):
+            for j in range(W.shape[1]):
+                segs.append([positions[i][j], positions[i + 1][o]])
+                ws.append(W[o, j])
+    ws = np.asarray(ws)
+    wmax = float(np.abs(ws).max()) or 1.0
+    colors = np.where(ws[:, None] >= 0, np.array([[0.84, 0.15, 0.16, 1.0]]),
+                      np.array([[0.12, 0.47, 0.71, 1.0]]))
+    colors[:, 3] = 0.35 + 0.65 * np.abs(ws) / wmax
+    edges = LineCollection(segs, colors=colors, linewidths=0.3 + max_width * np.abs(ws) / wmax,
+                           zorder=1)
+    ax.add_collection(edges)
+    nodes = []
+    for i, P in enumerate(positions):
+        face = "#c6dbef" if i == 0 else ("#fdd0a2" if i == len(positions) - 1 else "#e5e5e5")
+        nodes.append(ax.scatter(P[:, 0], P[:, 1], s=900, c=face, edgecolors="k",
+                                linewidths=1.2, zorder=3))
+        if show_bias and i > 0 and weights[i - 1][1] is not None:
+            for (px, py), bv in zip(P, weights[i - 1][1]):
+                ax.text(px, py, f"{bv:+.2f}", ha="center", va="center", fontsize=7, zorder=4)
+    names = ["input layer"] + [f"hidden layer {i}" for i in range(1, len(sizes) - 1)] \
+        + ["output layer"]
+    for i, name in enumerate(names):
+        ax.text(i, (max(sizes) - 1) / 2 + 0.9, f"{name}\n({sizes[i]})", ha="center",
+                va="bottom", fontsize=10)
+    for lbls, layer, side in ((input_labels, 0, "right"), (output_labels, -1, "left")):
+        if lbls is not None:
+            for (px, py), text in zip(positions[layer], lbls):
+                dx = -0.3 if side == "right" else 0.3
+                ax.text(px + dx, py, text, ha=side, va="center", fontsize=11)
+    ax.set_xlim(-0.8, len(sizes) - 0.2)
+    ax.set_ylim(-(max(sizes) - 1) / 2 - 0.8, (max(sizes) - 1) / 2 + 1.9)
+    ax.set_axis_off()
+    from matplotlib.lines import Line2D
+    ax.legend(handles=[Line2D([], [], color="tab:red", lw=3, label="w > 0"),
+                       Line2D([], [], color="tab:blue", lw=3, label="w < 0")],
+              loc="lower center", ncol=2, fontsize=9, frameon=False,
+              bbox_to_anchor=(0.5, -0.02))
+    if title:
+        ax.set_title(title, fontsize=13)
+    return NetworkDisplay(ax, positions=positions, edges=edges, weights=ws, nodes=nodes)

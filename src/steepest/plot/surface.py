@@ -1,0 +1,349 @@
+"""Loss surfaces: 3-D surface, contour and filled contour of a 2-parameter loss, the clean-edged
+quadratic form of least squares, and descent trajectories drawn on them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ._base import (
+    BETA_LABELS, LOSS_LABEL, Display, contour_levels, domain_of, evaluate, grid, named,
+    new_axes, path_of, problem_attr, series_of,
+)
+
+Limits = tuple[float, float]
+
+
+# --------------------------------------------------------------------- the quadratic form mesh
+
+def quadratic_mesh(Q: Any, b: Any, c: float, xlim: Sequence[float], ylim: Sequence[float],
+                   zlim: Sequence[float], n_theta: int = 181, n_r: int = 40
+                   ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Meshes ``(X, Y, Z)`` of z = xᵀQx + bᵀx + c (Q symmetric positive definite) covering exactly
+    the part of the box ``xlim × ylim`` where ``zlim[0] ≤ z ≤ zlim[1]``.
+
+    With x* = −½Q⁻¹b, z* = c − ¼bᵀQ⁻¹b and Q = VΛVᵀ, the elliptic coordinates
+    x = x* + r·VΛ^{-½}(cos θ, sin θ) give z = z* + r², so the z range is the annulus
+    √(z₀ − z*) ≤ r ≤ √(z₁ − z*). Each ray θ meets the box in one interval of r (the box is
+    convex), so the region is, per θ, an interval of r; the mesh runs along it. The angles of the
+    box's corners and of the ellipse/box-edge crossings are mesh lines, so the edge is exact: box
+    edges stay straight and the level-set edge is smooth. Angle ranges where the ray misses the
+    region split the mesh into several patches.
+    """
+    Q = np.asarray(Q, dtype=float)
+    b = np.asarray(b, dtype=float).reshape(-1)
+    if Q.shape != (2, 2) or b.shape != (2,):
+        raise ValueError(f"quadratic_form needs Q of shape (2, 2) and b of shape (2,), got "
+                         f"{Q.shape} and {b.shape}")
+    Q = 0.5 * (Q + Q.T)
+    lam, V = np.linalg.eigh(Q)
+    if lam[0] <= 0:
+        raise ValueError(f"Q must be positive definite for a bowl with a clean level-set edge; "
+                         f"its eigenvalues are {lam}")
+    xstar = -0.5 * np.linalg.solve(Q, b)
+    zstar = float(c + 0.5 * b @ xstar)
+    z0, z1 = float(zlim[0]), float(zlim[1])
+    if z1 <= zstar:
+        return []
+    r_lo, r_hi = np.sqrt(max(z0 - zstar, 0.0)), np.sqrt(z1 - zstar)
+    A = V / np.sqrt(lam)  # x = x* + A u, |u| = r
+    lo_box = np.array([xlim[0], ylim[0]], dtype=float)
+    hi_box = np.array([xlim[1], ylim[1]], dtype=float)
+
+    def interval(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        d = A @ np.stack([np.cos(theta), np.sin(theta)])  # (2, m) ray directions in x
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t1 = (lo_box[:, None] - xstar[:, None]) / d
+            t2 = (hi_box[:, None] - xstar[:, None]) / d
+        inside = (lo_box <= xstar) & (xstar <= hi_box)
+        flat = d == 0
+        near = np.where(flat, np.where(inside[:, None], -np.inf, np.inf), np.minimum(t1, t2))
+        far = np.where(flat, np.where(inside[:, None], np.inf, -np.inf), np.maximum(t1, t2))
+        return np.maximum(near.max(axis=0), r_lo), np.minimum(far.min(axis=0), r_hi)
+
+    def valid(theta: np.ndarray) -> np.ndarray:
+        lo, hi = interval(np.atleast_1d(theta))
+        return hi >= lo
+
+    # angles where the edge has a corner: box corners, circle/box-edge crossings
+    special = []
+    Ainv = np.linalg.inv(A)
+    for cx in xlim:
+        for cy in ylim:
+            u = Ainv @ (np.array([cx, cy]) - xstar)
+            special.append(np.arctan2(u[1], u[0]))
+    for axis, values in ((0, xlim), (1, ylim)):
+        a = A[axis]  # x_axis = x*_axis + a·u
+        for v in values:
+            dist = (v - xstar[axis]) / np.linalg.norm(a)
+            nrm = a / np.linalg.norm(a)
+            for r in (r_lo, r_hi):
+                if r > abs(dist):
+                    foot = dist * nrm
+                    along = np.sqrt(r * r - dist * dist) * np.array([-nrm[1], nrm[0]])
+                    for u in (foot + along, foot - along):
+                        special.append(np.arctan2(u[1], u[0]))
+    special = np.mod(np.array(special), 2 * np.pi)
+
+    probe = np.linspace(0, 2 * np.pi, 4 * n_theta, endpoint=False)
+    ok = valid(probe)
+    if not ok.any():
+        return []
+    if ok.all():
+        runs = [(0.0, 2 * np.pi)]
+    else:  # rotate to start at an invalid angle, then find the valid runs and bisect their ends
+        start = int(np.flatnonzero(~ok)[0])
+        order = np.roll(np.arange(probe.size), -start)
+        th = np.unwrap(probe[order])
+        okr = ok[order]
+        step = probe[1] - probe[0]
+        runs = []
+        i = 0
+        while i < okr.size:
+            if okr[i]:
+                j = i
+                while j + 1 < okr.size and okr[j + 1]:
+                    j += 1
+                runs.append((_bisect(valid, th[i] - step, th[i]),
+                             _bisect(valid, th[j] + step, th[j])))
+                i = j + 1
+            else:
+                i += 1
+    meshes = []
+    for a, b_ in runs:
+        base = np.linspace(a, b_, max(8, int(np.ceil(n_theta * (b_ - a) / (2 * np.pi)))))
+        extra = special[(np.mod(special - a, 2 * np.pi) > 0)
+                        & (np.mod(special - a, 2 * np.pi) < b_ - a)]
+        theta = np.union1d(base, a + np.mod(extra - a, 2 * np.pi))
+        lo, hi = interval(theta)
+        hi = np.maximum(hi, lo)
+        s = np.linspace(0.0, 1.0, n_r)
+        R = lo[None, :] + s[:, None] * (hi - lo)[None, :]
+        U = np.stack([R * np.cos(theta), R * np.sin(theta)])  # (2, n_r, m)
+        Xs = xstar[:, None, None] + np.einsum("ij,jkl->ikl", A, U)
+        meshes.append((Xs[0], Xs[1], zstar + R ** 2))
+    return meshes
+
+
+def _bisect(valid: Callable[[np.ndarray], np.ndarray], bad: float, good: float) -> float:
+    for _ in range(50):
+        mid = 0.5 * (bad + good)
+        if valid(np.array([mid]))[0]:
+            good = mid
+        else:
+            bad = mid
+    return good
+
+
+class SurfaceDisplay(Display):
+    """A drawn surface: ``.ax`` (3-D), ``.figure``, ``.meshes`` [(X, Y, Z), …], ``.surfaces``
+    (the Poly3DCollections), ``.paths`` {label: (k, 3) points}, ``.lines``."""
+
+
+def _style_3d(ax: Any, labels: Sequence[str], zlabel: str, xlim: Any, ylim: Any, zlim: Any,
+              view: tuple[float, float] | None, title: str | None) -> None:
+    ax.set_xlabel(labels[0], fontsize=13, labelpad=6)
+    ax.set_ylabel(labels[1], fontsize=13, labelpad=6)
+    ax.zaxis.set_rotate_label(False)
+    ax.set_zlabel(zlabel, fontsize=13, labelpad=12 if len(zlabel) > 16 else 8)
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    if zlim is not None:
+        ax.set_zlim(*zlim)
+    if view is not None:
+        ax.view_init(azim=view[0], elev=view[1])
+    if title:
+        ax.set_title(title, fontsize=14)
+
+
+def quadratic_form(Q: Any, b: Any = (0.0, 0.0), c: float = 0.0,
+                   xlim: Sequence[float] = (-12, 12), ylim: Sequence[float] = (-4, 4),
+                   zlim: Sequence[float] = (-1, 2000), *, ax: Any = None,
+                   view: tuple[float, float] | None = (60, 22), alpha: float = 0.5,
+                   cmap: str = "viridis", labels: Sequence[str] = BETA_LABELS,
+                   zlabel: str = LOSS_LABEL, title: str | None = None,
+                   path: Any = None, resolution: tuple[int, int] = (181, 40)
+                   ) -> SurfaceDisplay:
+    r"""The surface z = xᵀQx + bᵀx + c drawn only where zlim[0] ≤ z ≤ zlim[1] inside the box, with a
+    clean edge (see :func:`quadratic_mesh`). The lecture's least-squares loss
+    ‖y − Xβ‖² is ``quadratic_form(X.T @ X, -2 * X.T @ y, y @ y)``. ``view`` is (azim, elev);
+    ``path`` (a Result or (k, 2) points) is drawn on the surface at its loss values."""
+    ax = new_axes(ax, projection="3d", figsize=(7, 7))
+    meshes = quadratic_mesh(Q, b, c, xlim, ylim, zlim, *resolution)
+    surfaces = [ax.plot_surface(X, Y, Z, cmap=cmap, alpha=alpha, linewidth=0.2,
+                                edgecolor=(0.2, 0.2, 0.2, 0.25), rstride=2, cstride=4,
+                                vmin=zlim[0], vmax=zlim[1], antialiased=True)
+                for X, Y, Z in meshes]
+    _style_3d(ax, labels, zlabel, xlim, ylim, zlim, view, title)
+    Qa, ba = np.asarray(Q, float), np.asarray(b, float).reshape(-1)
+
+    def fun(x: np.ndarray) -> np.ndarray:
+        return np.einsum("i...,ij,j...->...", x, Qa, x) + np.tensordot(ba, x, 1) + c
+    disp = SurfaceDisplay(ax, meshes=meshes, surfaces=surfaces, paths={}, lines=[], fun=fun)
+    if path is not None:
+        trajectories(path, fun, ax=ax)
+        disp.paths = {ln.get_label(): np.column_stack(ln.get_data_3d()) for ln in ax.lines}
+        disp.lines = list(ax.lines)
+    return disp
+
+
+def surface(fun: Callable[[Any], Any], xlim: Sequence[float] | None = None,
+            ylim: Sequence[float] | None = None, zlim: Sequence[float] | None = None, *,
+            paths: Any = None, ax: Any = None, n: int = 80, cmap: str = "viridis",
+            alpha: float = 0.6, view: tuple[float, float] | None = (60, 22),
+            labels: Sequence[str] = BETA_LABELS, zlabel: str = LOSS_LABEL,
+            log: bool | None = None, title: str | None = None) -> SurfaceDisplay:
+    """3-D surface of any 2-parameter loss ``fun`` (NumPy or Tensor function, or a problem with
+    ``.domain``/``.minima``) on an ``n × n`` grid. Points outside ``zlim`` are left out.
+    ``log=True`` draws log₁₀(ℒ − min ℒ + ε) (peaky functions); default: the problem's
+    ``.log_levels``. ``paths``: one run, a list, or {label: run}."""
+    runs = named(paths, "path") if paths is not None else {}
+    pts = [path_of(r, "paths") for r in runs.values()]
+    xlim, ylim = domain_of(fun, xlim, ylim, pts)
+    X, Y, Z = grid(fun, xlim, ylim, n)
+    log = bool(problem_attr(fun, "log_levels", False)) if log is None else log
+    shown, zmap = _zmap(Z, log)
+    if zlim is not None:
+        shown = np.where((shown >= zlim[0]) & (shown <= zlim[1]), shown, np.nan)
+    ax = new_axes(ax, projection="3d", figsize=(7, 6))
+    surf = ax.plot_surface(X, Y, shown, cmap=cmap, alpha=alpha, linewidth=0,
+                           rstride=1, cstride=1, antialiased=True)
+    _style_3d(ax, labels, (r"$\log_{10}$ " + zlabel) if log else zlabel, xlim, ylim, zlim,
+              view, title or problem_attr(fun, "name"))
+    disp = SurfaceDisplay(ax, meshes=[(X, Y, shown)], surfaces=[surf], paths={}, lines=[],
+                          fun=fun, zmap=zmap)
+    if runs:
+        lines = trajectories(runs, fun, ax=ax, zmap=zmap).lines
+        disp.lines = lines
+        disp.paths = {ln.get_label(): np.column_stack(ln.get_data_3d()) for ln in lines}
+    return disp
+
+
+def _zmap(Z: np.ndarray, log: bool) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]:
+    if not log:
+        return Z, lambda z: z
+    zmin = float(np.nanmin(Z))
+    eps = 1e-3 * max(float(np.nanmax(Z)) - zmin, 1e-12)
+
+    def zmap(z: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            return np.log10(np.maximum(np.asarray(z) - zmin, 0) + eps)
+    return zmap(Z), zmap
+
+
+class ContourDisplay(Display):
+    """A drawn contour map: ``.ax``, ``.figure``, ``.X, .Y, .Z``, ``.levels``, ``.contour`` (the
+    ContourSet) and ``.lines`` (one per trajectory)."""
+
+
+def contour(fun: Callable[[Any], Any], xlim: Sequence[float] | None = None,
+            ylim: Sequence[float] | None = None, *, paths: Any = None, ax: Any = None,
+            n: int = 200, levels: int | Sequence[float] = 30, filled: bool = True,
+            log: bool | None = None, cmap: str = "viridis", labels: Sequence[str] = BETA_LABELS,
+            minima: Any = None, colorbar: bool = True, title: str | None = None
+            ) -> ContourDisplay:
+    """Contour (``filled=False``) or filled contour map of a 2-parameter loss, with trajectories.
+    ``log=True`` (default: the problem's ``.log_levels``) spaces the levels geometrically above
+    the minimum, so the valley of a peaky function (Rosenbrock) is resolved. Known minima (the
+    problem's ``.minima`` or ``minima=``) are marked with white stars."""
+    runs = named(paths, "path") if paths is not None else {}
+    pts = [path_of(r, "paths") for r in runs.values()]
+    xlim, ylim = domain_of(fun, xlim, ylim, pts)
+    X, Y, Z = grid(fun, xlim, ylim, n)
+    log = bool(problem_attr(fun, "log_levels", False)) if log is None else log
+    lv = contour_levels(Z, levels, log) if np.isscalar(levels) else np.asarray(levels, float)
+    ax = new_axes(ax, figsize=(7, 5.5))
+    norm = None
+    if log:  # one colour step per level, so log-spaced levels use the whole colormap
+        import matplotlib as mpl
+        from matplotlib.colors import BoundaryNorm
+        norm = BoundaryNorm(lv, mpl.colormaps[cmap].N, extend="both")
+    if filled:
+        cs = ax.contourf(X, Y, Z, levels=lv, cmap=cmap, norm=norm, extend="both")
+        ax.contour(X, Y, Z, levels=lv, colors="k", linewidths=0.3, alpha=0.4)
+    else:
+        cs = ax.contour(X, Y, Z, levels=lv, cmap=cmap, norm=norm, linewidths=1)
+    if colorbar:
+        ticks = lv[:: max(1, len(lv) // 6)] if log else None
+        cb = ax.figure.colorbar(cs, ax=ax, shrink=0.9, ticks=ticks,
+                                format="%.3g" if log else None)
+        cb.set_label(LOSS_LABEL + (" (log-spaced levels)" if log else ""), fontsize=12)
+    ax.set_xlabel(labels[0], fontsize=13)
+    ax.set_ylabel(labels[1], fontsize=13)
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    t = title or problem_attr(fun, "name")
+    if t:
+        ax.set_title(t, fontsize=14)
+    mins = problem_attr(fun, "minima") if minima is None else minima
+    if mins is not None and np.size(mins):
+        m = np.asarray(mins, dtype=float).reshape(-1, 2)
+        ax.plot(m[:, 0], m[:, 1], "*", ms=16, color="white", mec="k", mew=1.2,
+                label="minimum", zorder=5, linestyle="none")
+    lines = trajectories(runs, fun, ax=ax).lines if runs else []
+    if runs or (mins is not None and np.size(mins)):
+        ax.legend(loc="best", fontsize=10, framealpha=0.85)
+    return ContourDisplay(ax, X=X, Y=Y, Z=Z, levels=lv, contour=cs, lines=lines)
+
+
+class TrajectoryDisplay(Display):
+    """Drawn trajectories: ``.ax``, ``.figure``, ``.lines`` (one per run, the path) and
+    ``.paths`` {label: (k, 2 or 3) points drawn}."""
+
+
+def trajectories(paths: Any, fun: Callable[[Any], Any] | None = None, *, ax: Any = None,
+                 markers: bool = True, zmap: Callable[[np.ndarray], np.ndarray] | None = None,
+                 colors: Sequence[Any] | None = None, labels: Sequence[str] = BETA_LABELS
+                 ) -> TrajectoryDisplay:
+    """Draw one or several descent paths (a Result, (k, 2) points, a list, or {label: run}) with
+    the start (circle) and end (square) marked, one legend entry per run. On 3-D axes the path is
+    lifted onto the surface: ``fun`` at each point, else the run's ``history.loss``.
+    Non-finite points (a diverged run) are cut off."""
+    runs = named(paths, "path")
+    ax = new_axes(ax)
+    is3d = getattr(ax, "name", None) == "3d"
+    if colors is None:
+        colors = (["k", "tab:red", "tab:orange", "tab:cyan", "tab:purple", "tab:green"] if is3d
+                  else ["tab:red", "white", "tab:orange", "tab:cyan", "magenta", "k"])
+    lines, drawn = [], {}
+    for i, (label, run) in enumerate(runs.items()):
+        P = path_of(run, "paths")[:, :2]
+        color = colors[i % len(colors)]
+        z = None
+        if is3d:
+            if fun is not None:  # on the drawn surface, whatever loss the run recorded
+                z = evaluate(fun, P)
+            else:
+                z = series_of(run, "loss", "paths")
+                if z.shape[0] != P.shape[0]:
+                    raise ValueError(f"run {label!r} has {P.shape[0]} points but {z.shape[0]} "
+                                     "losses; pass fun to lift the path onto the surface")
+            if zmap is not None:
+                z = zmap(z)
+        keep = np.all(np.isfinite(P), axis=1) & (np.isfinite(z) if z is not None else True)
+        stop = int(np.argmin(keep)) if not keep.all() else P.shape[0]
+        P = P[:stop]
+        style = dict(color=color, lw=1.6, ms=4 if markers else 0, marker="o" if markers else None)
+        if is3d:
+            z = z[:stop]
+            (ln,) = ax.plot(P[:, 0], P[:, 1], z, label=label, zorder=10, **style)
+            if len(P):
+                ax.plot([P[0, 0]], [P[0, 1]], [z[0]], "o", ms=9, mfc="white", mec=color,
+                        mew=2, zorder=11)
+                ax.plot([P[-1, 0]], [P[-1, 1]], [z[-1]], "s", ms=8, color=color, zorder=11)
+            drawn[label] = np.column_stack([P, z])
+        else:
+            (ln,) = ax.plot(P[:, 0], P[:, 1], label=label, zorder=6, mec="k", mew=0.3, **style)
+            if len(P):
+                ax.plot(P[0, 0], P[0, 1], "o", ms=10, mfc="white", mec=color, mew=2, zorder=7)
+                ax.plot(P[-1, 0], P[-1, 1], "s", ms=8, color=color, zorder=7)
+            drawn[label] = P
+        lines.append(ln)
+    if not is3d and not ax.get_xlabel():
+        ax.set_xlabel(labels[0], fontsize=13)
+        ax.set_ylabel(labels[1], fontsize=13)
+    if len(runs) > 1 or (len(runs) == 1 and not next(iter(runs)).startswith("path")):
+        ax.legend(loc="best", fontsize=10, framealpha=0.85)
+    return TrajectoryDisplay(ax, lines=lines, paths=drawn)
