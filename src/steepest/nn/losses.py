@@ -1,0 +1,172 @@
+"""Loss functions L(prediction, target) → scalar Tensor, PyTorch's definitions and names.
+
+``reduction``: ``"mean"`` (default), ``"sum"`` or ``"none"`` (one value per sample). A target of
+the same size as the prediction but another shape — (N,) against (N, 1) — is reshaped to the
+prediction's shape, never broadcast into an (N, N) matrix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .. import autodiff as ad
+from ..autodiff import Tensor, as_tensor
+
+_TINY_LOG = -100.0  # PyTorch clamps log(p) at −100 in binary_cross_entropy
+
+
+def _reduce(per_sample: Tensor, reduction: str, who: str) -> Tensor:
+    if reduction == "mean":
+        return per_sample.mean()
+    if reduction == "sum":
+        return per_sample.sum()
+    if reduction == "none":
+        return per_sample
+    raise ValueError(f"{who}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _pred_target(pred: Any, target: Any, who: str) -> tuple[Tensor, Tensor]:
+    """Prediction as a Tensor; target as a constant of the prediction's shape and dtype."""
+    pred = as_tensor(pred) if isinstance(pred, Tensor) else as_tensor(np.asarray(pred, float))
+    t = target if isinstance(target, Tensor) else as_tensor(np.asarray(target, pred.dtype))
+    if t.shape != pred.shape:
+        if t.size != pred.size:
+            raise ValueError(f"{who}: prediction has shape {pred.shape} but target has shape "
+                             f"{t.shape} ({pred.size} vs {t.size} values)")
+        t = t.reshape(pred.shape)
+    return pred, t
+
+
+def mse(pred: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """Mean squared error  (1/N) Σ (ŷ − y)²."""
+    pred, t = _pred_target(pred, target, "mse")
+    d = pred - t
+    return _reduce(d * d, reduction, "mse")
+
+
+def mae(pred: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """Mean absolute error  (1/N) Σ |ŷ − y|."""
+    pred, t = _pred_target(pred, target, "mae")
+    return _reduce(ad.abs(pred - t), reduction, "mae")
+
+
+def huber(pred: Any, target: Any, delta: float = 1.0, reduction: str = "mean") -> Tensor:
+    """Huber loss: ½d² for |d| ≤ δ, δ(|d| − ½δ) beyond (quadratic near 0, linear in the tails;
+    ``torch.nn.functional.huber_loss``)."""
+    if delta <= 0:
+        raise ValueError(f"huber: delta must be positive, got {delta}")
+    pred, t = _pred_target(pred, target, "huber")
+    d = pred - t
+    a = ad.abs(d)
+    per = ad.where(a.data <= delta, 0.5 * d * d, delta * (a - 0.5 * delta))
+    return _reduce(per, reduction, "huber")
+
+
+def binary_cross_entropy(prob: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """−[y ln p + (1 − y) ln(1 − p)] for probabilities p ∈ [0, 1]; each log is clamped at −100
+    as in PyTorch, so p = 0 or 1 gives a large finite loss. Prefer
+    :func:`binary_cross_entropy_with_logits` on raw scores: it is exact for any score."""
+    p, t = _pred_target(prob, target, "binary_cross_entropy")
+    if np.any((p.data < 0) | (p.data > 1)):
+        raise ValueError("binary_cross_entropy: predictions must be probabilities in [0, 1]; "
+                         "for raw scores use binary_cross_entropy_with_logits")
+    tiny = np.exp(_TINY_LOG)
+    log_p = ad.log(ad.clip(p, tiny, None))
+    log_q = ad.log(ad.clip(1 - p, tiny, None))
+    return _reduce(-(t * log_p + (1 - t) * log_q), reduction, "binary_cross_entropy")
+
+
+def binary_cross_entropy_with_logits(logits: Any, target: Any, reduction: str = "mean",
+                                     pos_weight: float | None = None) -> Tensor:
+    """BCE on raw scores z, with p = σ(z):  softplus(z) − y·z  (= −[y ln σ(z) + (1−y) ln σ(−z)]),
+    exact for any z: softplus never overflows. Gradient σ(z) − y. ``pos_weight`` w scales the
+    positive term: w·y·softplus(−z) + (1 − y)·softplus(z)."""
+    z, t = _pred_target(logits, target, "binary_cross_entropy_with_logits")
+    if pos_weight is None:
+        per = ad.softplus(z) - t * z
+    else:
+        per = pos_weight * t * ad.softplus(-z) + (1 - t) * ad.softplus(z)
+    return _reduce(per, reduction, "binary_cross_entropy_with_logits")
+
+
+def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """Softmax cross-entropy from raw scores (N, C) and integer labels (N,) in [0, C):
+    −ln softmax(z)_y = logsumexp(z) − z_y, stable for any logits. A float target of shape (N, C)
+    is read as class probabilities: −Σ_c y_c ln softmax(z)_c."""
+    z = as_tensor(logits) if isinstance(logits, Tensor) else as_tensor(np.asarray(logits, float))
+    if z.ndim != 2:
+        raise ValueError(f"cross_entropy: logits must have shape (N, C), got {z.shape}")
+    n, c = z.shape
+    logp = ad.log_softmax(z, axis=1)
+    y = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if y.shape == (n, c) and y.dtype.kind == "f":
+        return _reduce(-(logp * y.astype(z.dtype)).sum(axis=1), reduction, "cross_entropy")
+    y = y.reshape(-1) if y.size == n else y
+    if y.shape != (n,):
+        raise ValueError(f"cross_entropy: target must hold one label per row of the logits "
+                         f"({n}), got shape {y.shape}")
+    labels = _integer_labels(y, c, "cross_entropy")
+    return _reduce(-logp[np.arange(n), labels], reduction, "cross_entropy")
+
+
+def _integer_labels(y: np.ndarray, n_classes: int, who: str) -> np.ndarray:
+    if y.dtype.kind == "f":
+        if not np.all(np.isfinite(y)) or np.any(y != np.round(y)):
+            raise ValueError(f"{who}: labels must be integers 0 … {n_classes - 1}")
+    elif y.dtype.kind not in "iub":
+        raise ValueError(f"{who}: labels must be integers, got dtype {y.dtype}")
+    labels = y.astype(np.intp)
+    bad = (labels < 0) | (labels >= n_classes)
+    if np.any(bad):
+        raise ValueError(f"{who}: labels must lie in 0 … {n_classes - 1} (the model has "
+                         f"{n_classes} outputs), got {np.unique(labels[bad])[:5].tolist()}")
+    return labels
+
+
+def hinge(scores: Any, target: Any, margin: float = 1.0, reduction: str = "mean") -> Tensor:
+    """The max-margin loss  max(0, margin − y·s)  for labels y ∈ {−1, +1} (labels {0, 1} are
+    read as {−1, +1}), as in micrograd's demo."""
+    s, t = _pred_target(scores, target, "hinge")
+    vals = np.unique(t.data)
+    if np.all(np.isin(vals, (0.0, 1.0))):
+        t = 2 * t - 1
+    elif not np.all(np.isin(vals, (-1.0, 1.0))):
+        raise ValueError(f"hinge: labels must be −1/+1 (or 0/1), got values "
+                         f"{vals[:5].tolist()}")
+    return _reduce(ad.relu(margin - t * s), reduction, "hinge")
+
+
+def l2_penalty(params: Any, alpha: float = 1e-4) -> Tensor:
+    """α Σ_p Σ p²  over ``params`` (a Module or an iterable of parameters), micrograd's
+    regularizer; add it to the data loss. (Its gradient 2αp is weight decay with rate 2α.)"""
+    from .module import Module
+
+    ps = params.parameters() if isinstance(params, Module) else list(params)
+    if not ps:
+        raise ValueError("l2_penalty: no parameters given")
+    total = sum(((p * p).sum() for p in ps[1:]), (ps[0] * ps[0]).sum())
+    return alpha * total
+
+
+LOSSES: dict[str, Callable[..., Tensor]] = {
+    "mse": mse, "mae": mae, "huber": huber, "binary_cross_entropy": binary_cross_entropy,
+    "bce": binary_cross_entropy,
+    "binary_cross_entropy_with_logits": binary_cross_entropy_with_logits,
+    "bce_with_logits": binary_cross_entropy_with_logits, "cross_entropy": cross_entropy,
+    "hinge": hinge,
+}
+
+
+def get_loss(loss: str | Callable[..., Tensor]) -> Callable[..., Tensor]:
+    """The loss function named ``loss`` (or ``loss`` itself when it is callable)."""
+    if callable(loss):
+        return loss
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; choose one of {sorted(LOSSES)} or pass a "
+                         f"function (pred, target) -> scalar Tensor")
+    return LOSSES[loss]
+
+
