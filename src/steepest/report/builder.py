@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import html
+import inspect
 import io
 import json
 import re
@@ -43,8 +44,15 @@ def plotly_available() -> bool:
     return True
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "item"
+def _slug(text: str, limit: int = 40) -> str:
+    """A file/anchor-safe name: lower case, hyphens, at most ``limit`` characters, whole words."""
+    words = re.sub(r"[^a-z0-9]+", " ", text.lower()).split()
+    out = ""
+    for w in words:
+        if out and len(out) + 1 + len(w) > limit:
+            break
+        out = f"{out}-{w}" if out else w[:limit]
+    return out or "item"
 
 
 def _format_number(value: Any) -> str:
@@ -107,6 +115,12 @@ def offline_jshtml(markup: str) -> str:
                 f'fill="currentColor" aria-hidden="true">{shape}</svg>')
 
     return re.sub(r'<i class="(fa [^"]+)"></i>', icon, markup)
+
+
+def _json_grid(a: np.ndarray) -> list[Any]:
+    """Nested lists for JSON, non-finite values as null (JSON has no NaN)."""
+    a = np.asarray(a, float)
+    return np.where(np.isfinite(a), a, None).tolist()
 
 
 def _figure_of(obj: Any) -> Any:
@@ -215,7 +229,8 @@ class Section:
                 markup = inner.to_jshtml(default_mode="once")
                 plt.close(inner._fig)
             elif hasattr(anim, "to_jshtml"):
-                markup = anim.to_jshtml()
+                accepts_progress = "progress" in inspect.signature(anim.to_jshtml).parameters
+                markup = anim.to_jshtml(progress=False) if accepts_progress else anim.to_jshtml()
             elif hasattr(anim, "_repr_html_"):
                 markup = anim._repr_html_()
             else:
@@ -224,32 +239,31 @@ class Section:
         self._add(f'<figure class="anim">{offline_jshtml(markup)}{self._caption(caption)}'
                   f"</figure>")
 
-    def surface(self, x: np.ndarray, y: np.ndarray, z: np.ndarray, fallback: Any, caption: str = "",
-                *, labels: tuple[str, str, str] = ("x", "y", "z"),
-                paths: Sequence[tuple[str, np.ndarray]] = (), log_color: bool = False) -> None:
+    def surface(self, x: np.ndarray, y: np.ndarray, z: np.ndarray, fallback: Any,
+                caption: str = "", *, labels: tuple[str, str, str] = ("x", "y", "z"),
+                paths: Sequence[tuple[str, np.ndarray]] = (), name: str | None = None) -> None:
         """A 3-D surface z = f(x, y): interactive (rotate, zoom, hover) when plotly is
         installed and the browser has WebGL, with the static figure ``fallback`` shown otherwise.
 
-        ``x`` (nx,) and ``y`` (ny,) are the grid axes, ``z`` has shape (ny, nx). ``paths`` are
-        named curves drawn on the surface: arrays of shape (k, 3) with columns x, y, z.
+        ``x`` (nx,) and ``y`` (ny,) are the grid axes, ``z`` has shape (ny, nx); non-finite
+        values are holes. ``paths`` are named curves drawn on the surface: arrays of shape (k, 3)
+        with columns x, y, z.
         """
         x, y, z = np.asarray(x, float), np.asarray(y, float), np.asarray(z, float)
         if z.shape != (y.size, x.size):
             raise ValueError(f"surface: z must have shape (len(y), len(x)) = ({y.size}, {x.size}), "
                              f"got {z.shape}")
         if not plotly_available():
-            self.figure(fallback, caption)
+            self.figure(fallback, caption, name=name)
             self.note('Install the report extra (pip install "steepest[report]") for an '
                       "interactive 3-D view of this surface.")
             return
         self.report._needs_plotly = True
         self.report._count += 1
         div = f"plot3d-{self.report._count}"
-        color = np.log10(np.maximum(z, 1e-300)) if log_color else z
         data: list[dict[str, Any]] = [{
-            "type": "surface", "x": x.tolist(), "y": y.tolist(), "z": z.tolist(),
-            "surfacecolor": color.tolist(), "colorscale": "Viridis", "opacity": 0.9,
-            "showscale": False, "name": labels[2],
+            "type": "surface", "x": x.tolist(), "y": y.tolist(), "z": _json_grid(z),
+            "colorscale": "Viridis", "opacity": 0.92, "showscale": False, "name": labels[2],
             "contours": {"z": {"show": True, "usecolormap": True, "project": {"z": True}}},
         }]
         for name, path in paths:
@@ -257,7 +271,8 @@ class Section:
             if p.ndim != 2 or p.shape[1] != 3:
                 raise ValueError(f"surface: path {name!r} must have shape (k, 3), got {p.shape}")
             data.append({"type": "scatter3d", "mode": "lines+markers", "name": name,
-                         "x": p[:, 0].tolist(), "y": p[:, 1].tolist(), "z": p[:, 2].tolist(),
+                         "x": _json_grid(p[:, 0]), "y": _json_grid(p[:, 1]),
+                         "z": _json_grid(p[:, 2]),
                          "line": {"width": 5, "color": "#d62728"},
                          "marker": {"size": 2.5, "color": "#d62728"}})
         layout = {"margin": {"l": 0, "r": 0, "t": 10, "b": 0}, "height": 520,
@@ -271,7 +286,8 @@ class Section:
         png = _png_bytes(figure, self.report.dpi)
         import matplotlib.pyplot as plt
         plt.close(figure)
-        self.report._pngs.append((f"{self.number:02d}-{_slug(caption or self.title)}", png))
+        self.report._pngs.append((f"{self.number:02d}-{_slug(name or caption or self.title)}",
+                                  png))
         data64 = base64.b64encode(png).decode("ascii")
         self._add(
             f'<figure class="surface3d" data-fallback="{div}-static">'

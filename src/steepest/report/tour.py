@@ -1,0 +1,402 @@
+"""``steepest tour``: the gradient-descent lecture, run end to end, as one HTML page.
+
+Seven sections, each computed by the library as the page is built (no number is typed in):
+derivatives, the loss surface, gradient descent on the lecture's line, learning rates that
+diverge and oscillate (with the diagnosis and the automatic backoff), optimizers on a non-convex
+function, neurons and backpropagation, and the loss landscape of the trained network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .builder import Report, Section
+from .progress import Progress
+
+__all__ = ["TourConfig", "run_tour", "build_tour"]
+
+
+@dataclass(frozen=True)
+class TourConfig:
+    """How much work each section does (``quick`` for tests and previews)."""
+
+    quick: bool = False
+    surface_grid: int = 60          # points per axis of the 3-D surfaces
+    frames: int = 36                # frames per animation
+    optim_steps: int = 400          # steps per optimizer in the comparison
+    epochs: int = 300               # classifier training epochs
+    snapshots: int = 30             # parameter snapshots along training
+    landscape_resolution: int = 25  # landscape grid points per axis
+    interactive: bool = True        # plotly 3-D when installed
+
+    @classmethod
+    def make(cls, quick: bool, interactive: bool = True) -> TourConfig:
+        if quick:
+            return cls(quick=True, surface_grid=30, frames=8, optim_steps=150, epochs=80,
+                       snapshots=8, landscape_resolution=9, interactive=interactive)
+        return cls(interactive=interactive)
+
+
+LECTURE_START = (-8.0, -3.2)
+LECTURE_ETAS = {"converges": 0.002, "diverges": 0.0065, "oscillates": 0.0055}
+
+
+def _plt() -> Any:
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+class _Tour:
+    """The sections, sharing what they compute (the lecture's runs, the trained network)."""
+
+    def __init__(self, report: Report, cfg: TourConfig) -> None:
+        import steepest as st
+
+        self.st = st
+        self.report = report
+        self.cfg = cfg
+        self.data = st.datasets.lecture_line()
+        self.problem = st.problems.LeastSquares(self.data.X, self.data.y)
+
+    # ---- helpers ----------------------------------------------------------------------------
+    def _surface(self, sec: Section, disp: Any, caption: str, *, labels: tuple[str, str, str],
+                 name: str) -> None:
+        """An interactive surface from a drawn ``plot.surface`` display (its mesh), with the
+        display itself as the static fallback."""
+        X, Y, Z = disp.meshes[0]
+        if not self.cfg.interactive:
+            sec.figure(disp, caption, name=name)
+            return
+        sec.surface(X[0], Y[:, 0], Z, disp, caption, labels=labels, name=name)
+
+    # ---- 1. derivatives ---------------------------------------------------------------------
+    def derivatives(self) -> None:
+        st = self.st
+        sec = self.report.section(
+            "Derivatives: the slope of the loss",
+            "Take f(x) = 3x² − 4x + 5 as a loss to minimize. At its minimum the slope is zero; "
+            "the slope at x is the derivative f'(x), the limit of the secant slopes "
+            "(f(x + h) − f(x))/h as h → 0. Below, steepest computes f'(−2) by automatic "
+            "differentiation and draws the secants through x = −2 closing in on the tangent.")
+        f = st.problems.Quadratic1D()
+        hs = (3.0, 1.5, 0.5, 0.1) if self.cfg.quick else (3.0, 2.0, 1.0, 0.5, 0.1)
+        disp = st.plot.tangent(lambda x: f(x[None]), -2.0, h=hs, name="f(x) = 3x^2 - 4x + 5")
+        slope = disp.slope
+        secants = disp.secant_slopes
+        run = st.minimize(f, np.array([-2.0]), st.optim.GD(lr=0.1), max_steps=200, gtol=1e-10)
+        with sec.row():
+            sec.figure(disp, "The tangent at x = −2 (dashed) and secants through x = −2 + h.")
+            sec.table(["h", "secant slope (f(x+h) − f(x))/h", "gap to f'(−2)"],
+                      [[h, s, s - slope] for h, s in sorted(secants.items(), reverse=True)],
+                      caption=f"f'(−2) by autodiff = {slope:g}")
+        sec.text("The slope is the sensitivity of the output to the input: near x = −2 a small "
+                 f"change h in x changes f by about {slope:g}·h. Walking downhill — against the "
+                 "slope — is gradient descent:")
+        sec.numbers({"f'(−2) (autodiff)": slope,
+                     "GD from x = −2, η = 0.1: steps": run.nit,
+                     "… reaches x": float(np.ravel(run.x)[0]),
+                     "f'(x) = 6x − 4 = 0 at x = 2/3": 2 / 3,
+                     "status": run.status})
+
+    # ---- 2. the loss surface ----------------------------------------------------------------
+    def surface(self) -> None:
+        st, plt = self.st, _plt()
+        X, y = self.data
+        sec = self.report.section(
+            "The loss surface",
+            "The lecture fits a line y = β₀ + β₁x to 10 points. Each choice of parameters "
+            "β = (β₀, β₁) has a loss, the squared error ℒ(β) = ½‖y − Xβ‖²; over all β the loss "
+            "is a surface, and training means finding its lowest point.")
+        beta_hat = self.problem.solve()
+        with sec.row():
+            sec.figure(st.plot.fitted_line(self.data.x, y, beta_hat, truth=self.data.beta_true),
+                       "The 10 points and the least-squares line (dashed: the line they were "
+                       "drawn around, β = (1, 0.5)).")
+            sec.numbers({"points": len(y), "β̂₀ (normal equations)": beta_hat[0],
+                         "β̂₁ (normal equations)": beta_hat[1],
+                         "ℒ(β̂)": float(self.problem(st.tensor(beta_hat)).data)},
+                        caption="Least squares, solved exactly")
+        n = self.cfg.surface_grid
+        disp = st.plot.surface(self.problem, (-12, 12), (-4, 4), (0, 1000), n=n, alpha=0.7,
+                               title="ℒ(β) = ½‖y − Xβ‖²")
+        self._surface(sec, disp, "The least-squares loss over (β₀, β₁), cut at ℒ = 1000: a bowl "
+                                 "(a paraboloid, since XᵀX is positive definite) with one lowest "
+                                 "point.", labels=("β₀", "β₁", "loss"), name="loss surface")
+        fig = plt.figure(figsize=(11, 4.6))
+        convex, nonconvex = st.problems.ConvexBowl(), st.problems.NonConvexSurface()
+        st.plot.surface(convex, ax=fig.add_subplot(1, 2, 1, projection="3d"), n=n, alpha=0.8,
+                        labels=("$x_1$", "$x_2$"), title=f"convex: {convex.name}")
+        st.plot.surface(nonconvex, ax=fig.add_subplot(1, 2, 2, projection="3d"), n=n,
+                        alpha=0.8, labels=("$x_1$", "$x_2$"),
+                        title=f"non-convex: {nonconvex.name}")
+        sec.figure(fig, "Convex (left): every local minimum is global. Non-convex (right): "
+                        f"{len(nonconvex.local_minima)} minima, only one of them global; "
+                        "where descent ends depends on where it starts.",
+                   name="convex vs non-convex")
+
+    # ---- 3. gradient descent on the line ------------------------------------------------------
+    def descent(self) -> None:
+        st = self.st
+        eta = LECTURE_ETAS["converges"]
+        sec = self.report.section(
+            "Gradient descent on the lecture's line",
+            f"Start at β = ({LECTURE_START[0]:g}, {LECTURE_START[1]:g}) and repeat "
+            f"β ← β − η ∇ℒ(β) with η = {eta:g}, where ∇ℒ(β) = XᵀXβ − Xᵀy (computed here by "
+            "backpropagation). The loss falls fast while the slope is steep, then slowly.")
+        run = st.minimize(self.problem, np.array(LECTURE_START), st.optim.GD(lr=eta),
+                          max_steps=1000)
+        self.gd_run = run
+        beta_hat = self.problem.solve()
+        with sec.row():
+            sec.figure(st.plot.loss_curve(run), "ℒ per iteration (log scale).")
+            sec.figure(st.plot.parameter_path(run, solution=beta_hat),
+                       "β per iteration; the star is the normal-equations solution.")
+        frames = self.cfg.frames
+        sec.animation(st.animate.descent_3d(run, self.problem, xlim=(-12, 12), ylim=(-4, 4),
+                                            frames=frames, progress=False),
+                      "The descent on the loss surface (use the controls to play or step).")
+        with sec.row():
+            sec.animation(st.animate.line_fit(self.data.x, self.data.y, run, frames=frames,
+                                              progress=False),
+                          "The fitted line at each step.")
+            sec.numbers({"η": eta, "steps": run.nit, "status": run.status,
+                         "β after GD": np.asarray(run.x), "β̂ (normal equations XᵀXβ = Xᵀy)":
+                         beta_hat, "‖β_GD − β̂‖": float(np.linalg.norm(run.x - beta_hat)),
+                         "ℒ(β_GD)": float(run.fun)},
+                        caption="Gradient descent beside the exact solution")
+
+    # ---- 4. learning rates ------------------------------------------------------------------
+    def learning_rates(self) -> None:
+        st = self.st
+        sec = self.report.section(
+            "When the learning rate is too large",
+            "Gradient descent on a quadratic is stable only while η < 2/λ_max, where λ_max is "
+            "the largest eigenvalue of the Hessian (here XᵀX). Just above that rate each step "
+            "overshoots further and the loss explodes; just below it, the iterates zigzag "
+            "across the valley before settling.")
+        x0 = np.array(LECTURE_START)
+        runs = {}
+        for name, eta in LECTURE_ETAS.items():
+            runs[name] = st.minimize(self.problem, x0, st.optim.GD(lr=eta), max_steps=1000)
+        diverged = runs["diverges"]
+        diag = st.diagnose(diverged, self.problem)
+        crit = float(diag.critical_lr)
+        sec.note(diag.message)
+        with sec.row():
+            sec.figure(st.plot.loss_curve({f"η = {LECTURE_ETAS[k]:g} ({k})": r
+                                           for k, r in runs.items()}, title="Loss per step"),
+                       "Loss per step for the three learning rates (✕: divergence detected).")
+            sec.numbers({"λ_max of XᵀX (exact HVP, Lanczos)": float(diag.lambda_max),
+                         "critical rate 2/λ_max": f"{crit:.5f}",
+                         "η = 0.0065 → status": diverged.status,
+                         "… detected at step": diverged.diverged_at,
+                         "η = 0.0055 → status": runs["oscillates"].status,
+                         "η = 0.002 → status": runs["converges"].status},
+                        caption="The diagnosis, computed from the Hessian")
+        osc = runs["oscillates"]
+        sec.figure(st.plot.contour(self.problem, (-12, 12), (-4, 4),
+                                   paths={"η = 0.0055": _head(osc, 60),
+                                          "η = 0.002": _head(runs["converges"], 60)},
+                                   title="First 60 steps on the contour map"),
+                   "η = 0.0055 bounces across the valley (each step flips the sign of the "
+                   "component along the steepest eigenvector) while η = 0.002 slides down it.")
+        backoff = st.minimize(self.problem, x0, st.optim.GD(lr=LECTURE_ETAS["diverges"]),
+                              max_steps=1000, on_divergence="backoff")
+        sec.text("With `on_divergence=\"backoff\"`, steepest notices the blow-up, returns to "
+                 "the last good point, halves η and carries on:")
+        with sec.row():
+            sec.figure(st.plot.learning_rate(backoff), "η per step with automatic backoff.")
+            sec.numbers({"starting η": LECTURE_ETAS["diverges"],
+                         "halvings at steps": list(backoff.history.backoffs) or "none",
+                         "final η": float(backoff.history.lr[-1]),
+                         "status": backoff.status, "steps": backoff.nit,
+                         "final β": np.asarray(backoff.x)},
+                        caption="Backoff converges")
+
+    # ---- 5. optimizers ----------------------------------------------------------------------
+    def optimizers(self) -> None:
+        st = self.st
+        problem = st.problems.Himmelblau()
+        sec = self.report.section(
+            "Optimizers on a non-convex function",
+            f"{problem.name} has {len(problem.minima)} minima. Plain gradient descent follows "
+            "the steepest slope; momentum remembers its velocity; RMSprop and Adam rescale "
+            "each coordinate by a running average of squared gradients. Same start, "
+            f"{self.cfg.optim_steps} steps each.")
+        O = st.optim
+        choices = {"GD η=0.01": O.GD(lr=0.01),
+                   "Momentum η=0.002": O.Momentum(lr=0.002, momentum=0.9),
+                   "Nesterov η=0.002": O.Nesterov(lr=0.002, momentum=0.9),
+                   "RMSprop η=0.05": O.RMSprop(lr=0.05),
+                   "Adam η=0.1": O.Adam(lr=0.1)}
+        x0 = np.asarray(problem.x0, float)
+        runs = {name: st.minimize(problem, x0, opt, max_steps=self.cfg.optim_steps)
+                for name, opt in choices.items()}
+        with sec.row():
+            sec.figure(st.plot.contour(problem, paths=runs, title=problem.name),
+                       "Paths on the contour map (○ start, ■ end, × minima).")
+            sec.figure(st.plot.loss_curve(runs, title="Loss per step"), "Loss per step.")
+        minima = np.asarray(problem.minima, float)
+        rows = []
+        for name, r in runs.items():
+            xf = np.asarray(r.x, float)
+            nearest = minima[np.argmin(np.linalg.norm(minima - xf, axis=1))]
+            rows.append([name, r.status, r.nit, float(r.fun), xf, nearest])
+        sec.table(["optimizer", "status", "steps", "final loss", "final x", "nearest minimum"],
+                  rows, caption=f"Start x₀ = ({x0[0]:g}, {x0[1]:g})")
+
+    # ---- 6. neurons and backpropagation -----------------------------------------------------
+    def networks(self) -> None:
+        st = self.st
+        sec = self.report.section(
+            "Neurons, networks and backpropagation",
+            "An artificial neuron computes σ(w·x + b): a weighted sum of its inputs plus a bias, "
+            "passed through a nonlinearity σ. Layers of neurons make a multi-layer perceptron; "
+            "the lecture's classifier is 3 → 4 → 4 → 1.")
+        neuron = st.nn.Neuron(3, activation="tanh", seed=0)
+        x = np.array([1.0, -2.0, 0.5])
+        out = neuron(x)
+        w = np.asarray(neuron.w.data).ravel()
+        b = float(neuron.b.data)
+        with sec.row():
+            sec.figure(st.plot.activations(("sigmoid", "tanh", "relu")),
+                       "Nonlinearities σ(z) and their derivatives (dashed, by autodiff).")
+            sec.numbers({"x": x, "w": w, "b": b, "w·x + b": float(w @ x + b),
+                         "tanh(w·x + b)": float(np.asarray(out.data).ravel()[0])},
+                        caption="One tanh neuron with 3 inputs")
+        Xc, yc = st.datasets.lecture_classifier(seed=0)
+        net = st.nn.MLP(3, [4, 4, 1], seed=0)
+        hist = st.nn.fit(net, Xc, yc, loss="bce_with_logits",
+                         optimizer=st.optim.Adam(net.parameters(), lr=0.05),
+                         epochs=self.cfg.epochs, seed=0, progress=False)
+        with sec.row():
+            sec.figure(st.plot.network_diagram(net, title="3 → 4 → 4 → 1 after training"),
+                       "Edges coloured by the sign of each weight, width ∝ |w|.")
+            sec.numbers({"parameters": sum(p.data.size for p in net.parameters()),
+                         "training points": len(yc), "epochs": len(hist.loss),
+                         "final loss (BCE)": float(hist.loss[-1]),
+                         "training accuracy": float(hist.metric[-1])},
+                        caption="Trained on the lecture's 3-feature data with Adam")
+
+        sec.text("Backpropagation is the chain rule applied from the output back to every "
+                 "input, each node multiplying the gradient flowing in by its local derivative. "
+                 "Here on L = (a·b + c)·f:")
+        a = st.tensor(2.0, requires_grad=True)
+        b_ = st.tensor(-3.0, requires_grad=True)
+        c = st.tensor(10.0, requires_grad=True)
+        f = st.tensor(-2.0, requires_grad=True)
+        e = a * b_
+        d = e + c
+        L = d * f
+        L.backward(retain_grads=True)
+        with sec.row():
+            sec.figure(st.plot.computation_graph(L, names={a: "a", b_: "b", c: "c", e: "e",
+                                                           d: "d", f: "f", L: "L"}),
+                       "The computation graph with each node's value and gradient ∂L/∂node.")
+            sec.numbers({"L": float(L.data), "∂L/∂a = f·b": float(a.grad.data),
+                         "∂L/∂b = f·a": float(b_.grad.data), "∂L/∂c = f": float(c.grad.data),
+                         "∂L/∂f = a·b + c": float(f.grad.data),
+                         "finite-difference check": _gradcheck_text(st)},
+                        caption="Gradients by backpropagation")
+
+        # a 2-D classifier so the decision boundary can be drawn as it evolves
+        Xm, ym = st.datasets.moons(n=120 if self.cfg.quick else 200, noise=0.15, seed=0)
+        net2 = st.nn.MLP(2, [8, 8, 1], seed=1)
+        every = max(1, self.cfg.epochs // self.cfg.snapshots)
+        hist2 = st.nn.fit(net2, Xm, ym, loss="bce_with_logits",
+                          optimizer=st.optim.Adam(net2.parameters(), lr=0.03),
+                          epochs=self.cfg.epochs, snapshot_every=every, seed=0, progress=False)
+        self.classifier = (net2, Xm, ym, hist2)
+        with sec.row():
+            sec.animation(st.animate.decision_boundary(net2, hist2, Xm, ym,
+                                                       progress=False),
+                          "The decision boundary of a 2 → 8 → 8 → 1 network on the moons data "
+                          "as training proceeds.")
+            sec.figure(st.plot.loss_curve(hist2, title="Training loss", style="-"),
+                       "Binary cross-entropy per epoch.")
+
+    # ---- 7. the loss landscape --------------------------------------------------------------
+    def landscape(self) -> None:
+        st = self.st
+        net, X, y, hist = self.classifier
+        sec = self.report.section(
+            "The loss landscape of the trained network",
+            "A network has too many parameters to draw its loss surface, but we can slice it: "
+            "the loss on a plane through the trained parameters θ*, ℒ(θ* + αδ + βη), spanned by "
+            "two filter-normalized directions (Li et al., 2018: each direction rescaled, neuron "
+            "by neuron, to the norm of the weights it perturbs, so that the picture does not "
+            "depend on the weights' scale).")
+        loss = _bce_loss(st, X, y)
+        res = self.cfg.landscape_resolution
+        land = st.landscape.surface_2d(net, loss, directions="random", resolution=res, seed=0)
+        with sec.row():
+            sec.figure(land.plot(), "Filter-normalized random plane through θ* (at the centre).")
+        plane = st.landscape.surface_2d(net, loss, directions="pca", trajectory=hist.snapshots,
+                                        resolution=res)
+        sec.figure(plane.plot(), "The plane of the training path's two principal directions, "
+                                 "with the path from initialization to θ*.")
+        sec.numbers({"resolution": f"{res} × {res}", "loss at θ*": float(land.center_loss),
+                     "snapshots on the path": len(hist.snapshots)})
+
+
+def _head(run: Any, k: int) -> np.ndarray:
+    return np.asarray(run.history.x)[: k + 1]
+
+
+def _gradcheck_text(st: Any) -> str:
+    ok = st.gradcheck(lambda a, b, c, f: (a * b + c) * f, np.array(2.0), np.array(-3.0),
+                      np.array(10.0), np.array(-2.0))
+    return "passed" if ok else "failed"
+
+
+def _bce_loss(st: Any, X: np.ndarray, y: np.ndarray) -> Any:
+    target = np.asarray(y, float).reshape(-1, 1)
+    return lambda model: st.nn.binary_cross_entropy_with_logits(model(X), target)
+
+
+SECTIONS = ("derivatives", "surface", "descent", "learning_rates", "optimizers", "networks",
+            "landscape")
+_LABELS = {"derivatives": "Derivatives", "surface": "The loss surface",
+           "descent": "Gradient descent on the line", "learning_rates": "Learning rates",
+           "optimizers": "Optimizers compared", "networks": "Neurons and backpropagation",
+           "landscape": "The loss landscape"}
+
+
+def build_tour(cfg: TourConfig, progress: Progress | None = None) -> Report:
+    """Compute every section and return the report (nothing is written)."""
+    import matplotlib
+
+    import steepest as st
+
+    report = Report("A tour of gradient descent, run by steepest",
+                    f"steepest {st.__version__} · every number and figure on this page was "
+                    "computed as it was built" + (" · quick mode" if cfg.quick else ""))
+    tour = _Tour(report, cfg)
+    progress = progress or Progress(len(SECTIONS), enabled=False)
+    with matplotlib.rc_context({"figure.max_open_warning": 0}):
+        for name in SECTIONS:
+            with progress.step(_LABELS[name]):
+                getattr(tour, name)()
+    report.footer = (f"Built in {progress.elapsed:.1f} s. Data: the lecture's 10 points "
+                     "(np.random.seed(1)), seeded toy data sets. Re-run with `steepest tour`.")
+    return report
+
+
+def run_tour(out: str | Path = "steepest-tour", *, quick: bool = False, progress: bool = True,
+             figures: bool = False, interactive: bool = True) -> Path:
+    """Run the tour and write ``out/index.html`` (and ``out/figures/*.png`` if ``figures``);
+    returns the page's path. ``quick`` trades resolution and steps for speed."""
+    out = Path(out)
+    if out.suffix == ".html":
+        raise ValueError(f"out: expected a folder (index.html goes inside), got {str(out)!r}")
+    cfg = TourConfig.make(quick, interactive)
+    report = build_tour(cfg, Progress(len(SECTIONS), enabled=progress))
+    page = report.save(out / "index.html")
+    if figures:
+        report.save_figures(out / "figures")
+    return page
