@@ -1,0 +1,205 @@
+"""steepest.animate: frames rendered headless, saved files decoded and checked."""
+
+from types import SimpleNamespace
+
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from PIL import Image  # noqa: E402
+
+import steepest as st  # noqa: E402
+from steepest import animate  # noqa: E402
+
+
+def lecture_gd(beta0, eta, n):
+    X, y = st.datasets.lecture_line()
+    b = np.array(beta0, float)
+    betas = [b]
+    for _ in range(n):
+        b = b - eta * (X.T @ X @ b - X.T @ y)
+        betas.append(b)
+    return np.array(betas)
+
+
+def lecture_quadratic():
+    X, y = st.datasets.lecture_line()
+    return X.T @ X, -2 * X.T @ y, float(y @ y)
+
+
+def embedded_frames(html):
+    """The PNG frames inside a player snippet, decoded."""
+    import base64
+    import io
+    import json
+    import re
+    data = json.loads("[" + re.search(r"frames:\[(.*?)\]", html, re.S).group(1) + "]")
+    return [Image.open(io.BytesIO(base64.b64decode(d))) for d in data]
+
+
+def test_frame_schedule_dense_early_sparse_late():
+    idx = animate.frame_schedule(1001, 120)
+    assert len(idx) == 120 and idx[0] == 0 and idx[-1] == 1000
+    assert list(idx[:10]) == list(range(10))
+    gaps = np.diff(idx)
+    assert np.all(gaps >= 1) and np.all(np.diff(gaps) >= -1)  # gaps grow (up to rounding)
+    assert gaps[-1] > 10 * gaps[0]
+    np.testing.assert_array_equal(animate.frame_schedule(50, 120), np.arange(50))
+    tight = animate.frame_schedule(125, 120)
+    assert len(np.unique(tight)) == 120 and tight[-1] == 124
+    assert len(animate.LECTURE_FRAMES) == 120 and animate.LECTURE_FRAMES[-1] == 495
+    with pytest.raises(ValueError):
+        animate.frame_schedule(0)
+
+
+def test_descent_3d_updates_one_line_per_run():
+    betas = lecture_gd([-8, -3.2], 0.002, 60)
+    a = animate.descent_3d(betas, quadratic=lecture_quadratic(), frames=[0, 5, 60],
+                           progress=False, figsize=(3, 3), dpi=60)
+    n_lines = len(a.ax.lines)
+    frames = list(a.iter_frames(progress=False))
+    assert len(frames) == 3 and frames[0].shape == (180, 180, 3)
+    assert len(a.ax.lines) == n_lines  # no line added per frame
+    x, yy, z = a.lines[0].get_data_3d()
+    np.testing.assert_allclose(np.column_stack([x, yy]), betas)  # last frame: the whole path
+    assert not np.array_equal(frames[0], frames[2])
+
+
+def _full_redraw(anim, step):
+    """The frame drawn the slow way: update, then draw the whole figure."""
+    anim._update(step)
+    for art in anim._animated:
+        art.set_animated(False)
+    anim.figure.canvas.draw()
+    out = np.asarray(anim.figure.canvas.buffer_rgba())[..., :3].copy()
+    for art in anim._animated:
+        art.set_animated(True)
+    return out
+
+
+def test_blitted_frames_match_full_redraws():
+    X, y = st.datasets.lecture_line()
+    betas = lecture_gd([-8, -3.2], 0.002, 40)
+    a = animate.line_fit(X, y, betas, frames=[0, 3, 40], progress=False, figsize=(3, 3),
+                         dpi=60)
+    frames = list(a.iter_frames(progress=False))
+    for f, step in zip(frames, a.frames):
+        full = _full_redraw(a, step)
+        assert np.mean(np.abs(f.astype(int) - full.astype(int)) > 8) < 0.002
+    xs, ys = a.line.get_data()
+    np.testing.assert_allclose(ys, betas[40, 0] + betas[40, 1] * xs)
+
+
+def test_save_gif_mp4_html_decode(tmp_path):
+    betas = lecture_gd([-8, -3.2], 0.002, 30)
+    a = animate.descent_3d(betas, quadratic=lecture_quadratic(), frames=6, progress=False,
+                           figsize=(3, 2.5), dpi=50)
+    assert len(a) == 6 and a.size == (150, 125)
+    gif = a.save(tmp_path / "d.gif")
+    with Image.open(gif) as im:
+        assert im.n_frames == 6 and im.size == (150, 125)
+        assert im.info["duration"] == 100
+    html = a.save(tmp_path / "d.html").read_text()
+    embedded = embedded_frames(html)
+    assert len(embedded) == 6 and all(im.size == (150, 125) for im in embedded)
+    png = a.save(tmp_path / "last.png")
+    with Image.open(png) as im:
+        assert im.size == (150, 125)
+    imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
+    mp4 = a.save(tmp_path / "d.mp4", fps=5)
+    reader = imageio_ffmpeg.read_frames(str(mp4))
+    meta = next(reader)
+    n = sum(1 for _ in reader)
+    assert n == 6 and tuple(meta["size"]) == (150, 126)  # padded to an even height
+    with pytest.raises(ValueError, match="unsupported"):
+        a.save(tmp_path / "d.avi")
+
+
+def test_mp4_without_ffmpeg_names_the_extra(monkeypatch, tmp_path):
+    import builtins
+    import shutil
+    real_import = builtins.__import__
+
+    def fake_import(name, *args, **kwargs):
+        if name == "imageio_ffmpeg":
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    monkeypatch.setattr(shutil, "which", lambda _: None)
+    with pytest.raises(RuntimeError, match=r"steepest\[video\]"):
+        animate.ffmpeg_executable()
+
+
+def test_jshtml_subsamples_past_the_embed_limit_with_a_warning():
+    betas = lecture_gd([-8, -3.2], 0.002, 20)
+    a = animate.descent_contour(betas, lambda b: (b[0] - 1) ** 2 + (b[1] - 0.5) ** 2,
+                                xlim=(-10, 3), ylim=(-4, 2), frames=10, progress=False,
+                                figsize=(3, 2.5), dpi=50)
+    full = a.to_jshtml(embed_limit=None)
+    assert len(embedded_frames(full)) == 10
+    size_mb = len(full) / 1024 ** 2
+    with pytest.warns(UserWarning, match=r"showing \d+ of 10 frames"):
+        small = a.to_jshtml(embed_limit=size_mb / 3)
+    kept = len(embedded_frames(small))
+    assert 2 <= kept < 10
+    assert "<script>" in a._repr_html_()
+
+
+def test_race_on_contour_with_several_runs_and_a_diverging_one():
+    f = lambda x: x[0] ** 2 + 10 * x[1] ** 2  # noqa: E731
+    slow = np.array([[2.0, 1.0], [1.8, 0.8], [1.6, 0.6], [1.4, 0.5]])
+    wild = np.array([[2.0, 1.0], [-2.0, -3.0], [np.inf, np.inf]])
+    a = animate.descent_contour({"GD": slow, "too fast": wild}, f, xlim=(-3, 3),
+                                ylim=(-4, 2), progress=False, figsize=(3, 3), dpi=50)
+    assert a.frames == [0, 1, 2, 3]
+    list(a.iter_frames(progress=False))
+    np.testing.assert_allclose(a.lines[0].get_xydata(), slow)
+    np.testing.assert_allclose(a.lines[1].get_xydata(), wild[:2])  # stops before inf
+    labels = [t.get_text() for t in a.ax.get_legend().get_texts()]
+    assert labels[-2:] == ["GD", "too fast"]
+
+
+def test_descent_3d_on_a_general_function():
+    f = lambda x: (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2  # noqa: E731
+    path = np.array([[-1.5, 2.0], [-1.0, 1.0], [0.5, 0.2], [1.0, 1.0]])
+    a = animate.descent_3d({"GD": path, "other": path[::-1]}, f, xlim=(-2, 2), ylim=(-1, 3),
+                           progress=False, figsize=(3, 3), dpi=50)
+    list(a.iter_frames(progress=False))
+    assert len(a.lines) == 2 and a.ax.get_legend() is not None
+    with pytest.raises(ValueError, match="quadratic"):
+        animate.descent_3d(path)
+
+
+def test_decision_boundary_animation_over_snapshots():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 2))
+    y = (X[:, 0] + X[:, 1] > 0).astype(float)
+
+    class Logistic:
+        def __init__(self):
+            self.w = np.zeros(3)
+
+        def __call__(self, P):
+            return 1 / (1 + np.exp(-(P @ self.w[:2] + self.w[2])))
+    m = Logistic()
+    snaps = [np.array([0.1, 0.0, 0.5]), np.array([1.0, 0.5, 0.2]), np.array([3.0, 3.0, 0.0])]
+    hist = SimpleNamespace(snapshots=snaps, snapshot_epochs=[0, 5, 10])
+
+    def set_params(model, v):
+        model.w = np.array(v)
+    a = animate.decision_boundary(m, hist, X, y, set_params=set_params, progress=False,
+                                  figsize=(3, 3), dpi=50, n=60)
+    frames = list(a.iter_frames(progress=False))
+    assert len(frames) == 3 and a.epochs == [0, 5, 10]
+    verts = np.concatenate([p.vertices for p in a.display.boundary.get_paths()])
+    np.testing.assert_allclose(verts[:, 0] + verts[:, 1], 0, atol=0.05)  # the last: x₁ + x₂ = 0
+    assert not np.array_equal(frames[0], frames[2])
+    with pytest.raises(ValueError, match="snapshots"):
+        animate.decision_boundary(m, [], X, y, set_params=set_params)
+
+
+def test_animation_needs_frames():
+    from matplotlib.figure import Figure
+    with pytest.raises(ValueError, match="at least one frame"):
+        animate.Animation(Figure(), lambda i: [], [])
