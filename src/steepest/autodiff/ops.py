@@ -14,6 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import functools
+import math
+
 import numpy as np
 
 from .tensor import ArrayLike, Tensor, _as_array, as_tensor, make
@@ -27,11 +30,23 @@ def _val(x: Any) -> np.ndarray:
     return x.data if isinstance(x, Tensor) else x
 
 
+@functools.lru_cache(maxsize=64)
+def _ones(n: int, dtype: np.dtype) -> np.ndarray:
+    v = np.ones(n, dtype)
+    v.flags.writeable = False
+    return v
+
+
 def _np_sum_to(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """g summed over its extra leading axes and over the axes where ``shape`` has 1."""
     if g.shape == shape:
         return g
     lead = g.ndim - len(shape)
-    if lead:
+    if lead and g.flags.c_contiguous:
+        # ones @ g: BLAS sums the rows many times faster than g.sum(0) on a narrow g
+        n = math.prod(g.shape[:lead])
+        g = (_ones(n, g.dtype) @ g.reshape(n, math.prod(g.shape[lead:]))).reshape(g.shape[lead:])
+    elif lead:
         g = g.sum(axis=tuple(range(lead)))
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
     return g.sum(axis=axes, keepdims=True) if axes else g
@@ -42,28 +57,58 @@ def _np_sigmoid(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
 
 
-def _either(np_fn, tensor_fn_name: str):
-    def apply(x, *args):
-        return globals()[tensor_fn_name](x, *args) if isinstance(x, Tensor) else np_fn(x, *args)
-    return apply
-
-
-_sum_to = _either(_np_sum_to, "sum_to")
-_broadcast_to = _either(np.broadcast_to, "broadcast_to")
-_exp = _either(np.exp, "exp")
-_log = _either(np.log, "log")
-_sin = _either(np.sin, "sin")
-_cos = _either(np.cos, "cos")
-_sigmoid = _either(_np_sigmoid, "sigmoid")
-
-
-def _scatter_np(g: np.ndarray, index: Any, shape: tuple[int, ...]) -> np.ndarray:
+def _np_scatter(g: np.ndarray, index: Any, shape: tuple[int, ...]) -> np.ndarray:
     z = np.zeros(shape, dtype=g.dtype)
-    np.add.at(z, index, g)  # repeated indices accumulate
+    if _is_basic(index):
+        z[index] = g  # slices and integers pick each element at most once
+    else:
+        np.add.at(z, index, g)  # integer arrays may repeat an index: contributions add up
     return z
 
 
-_scatter = _either(_scatter_np, "scatter_add")
+def _is_basic(index: Any) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis
+               for i in items)
+
+
+# Each of these runs the NumPy function on arrays and the differentiable op on Tensors.
+def _sum_to(g: Any, shape: tuple[int, ...]) -> Any:
+    if g.shape == shape:
+        return g
+    return sum_to(g, shape) if isinstance(g, Tensor) else _np_sum_to(g, shape)
+
+
+def _broadcast_to(g: Any, shape: tuple[int, ...]) -> Any:
+    if isinstance(g, Tensor):
+        return broadcast_to(g, shape)
+    out = np.empty(shape, g.dtype)  # a real array: cheaper than np.broadcast_to's view
+    out[...] = g
+    return out
+
+
+def _exp(x: Any) -> Any:
+    return exp(x) if isinstance(x, Tensor) else np.exp(x)
+
+
+def _log(x: Any) -> Any:
+    return log(x) if isinstance(x, Tensor) else np.log(x)
+
+
+def _sin(x: Any) -> Any:
+    return sin(x) if isinstance(x, Tensor) else np.sin(x)
+
+
+def _cos(x: Any) -> Any:
+    return cos(x) if isinstance(x, Tensor) else np.cos(x)
+
+
+def _sigmoid(x: Any) -> Any:
+    return sigmoid(x) if isinstance(x, Tensor) else _np_sigmoid(x)
+
+
+def _scatter(g: Any, index: Any, shape: tuple[int, ...]) -> Any:
+    return scatter_add(g, index, shape) if isinstance(g, Tensor) else _np_scatter(g, index, shape)
 
 
 def _pair(a: ArrayLike, b: ArrayLike) -> tuple[Tensor, Tensor]:
@@ -79,19 +124,17 @@ def _pair(a: ArrayLike, b: ArrayLike) -> tuple[Tensor, Tensor]:
 
 
 def _const_like(x: Any, like: Tensor) -> Tensor:
-    """A constant operand: float arrays keep their dtype (NumPy promotion decides); numbers,
-    lists and int/bool arrays take the tensor's dtype, so ``2 * x32`` stays float32."""
-    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
-        return Tensor._wrap(x)
-    arr = _as_array(x)
-    return Tensor._wrap(arr.astype(like.data.dtype, copy=False) if like.data.dtype.kind == "f"
-                        else arr)
+    """A constant operand (number, list, NumPy array) in the tensor's floating dtype, so that
+    ``2 * x32`` and ``x32 + float64_array`` stay float32: a Tensor's dtype wins over a constant's."""
+    arr = x if isinstance(x, np.ndarray) and x.dtype.kind == "f" else _as_array(x)
+    dtype = like.data.dtype
+    return Tensor._wrap(arr.astype(dtype) if dtype.kind == "f" and arr.dtype != dtype else arr)
 
 
 def _count(shape: tuple[int, ...], axis: Axis) -> int:
     """How many elements a reduction over ``axis`` combines."""
-    kept = int(np.prod(_kept_shape(shape, axis)))
-    return int(np.prod(shape)) // kept if kept else 0
+    kept = math.prod(_kept_shape(shape, axis))
+    return math.prod(shape) // kept if kept else 0
 
 
 # ---- arithmetic -----------------------------------------------------------------------------
@@ -139,7 +182,8 @@ def pow(a: ArrayLike, b: ArrayLike) -> Tensor:  # noqa: A001 - the op's name
         a, p = as_tensor(a), b
         if p == 0:
             return make(np.ones_like(a.data), "pow", (a,), (lambda g, out, a: g * 0,))
-        return make(a.data ** p, "pow", (a,), (lambda g, out, a: g * p * a ** (p - 1),))
+        return make(a.data ** p, "pow", (a,), (  # (x² is common enough to skip its power)
+            lambda g, out, a: g * (p * a if p == 2 else p * a ** (p - 1)),))
     a, b = _pair(a, b)
     return make(a.data ** b.data, "pow", (a, b), (
         lambda g, out, a, b: _sum_to(g * b * a ** (b - 1), a.shape),
@@ -154,14 +198,16 @@ def _positive_or_one(a: Any) -> Any:
 def matmul(a: ArrayLike, b: ArrayLike) -> Tensor:
     """a @ b (1-D, 2-D and batched, NumPy's rules);  ∂/∂a = g @ bᵀ, ∂/∂b = aᵀ @ g."""
     a, b = _pair(a, b)
-    _check_matmul(a.shape, b.shape)
     if a.ndim == 1 or b.ndim == 1:  # promote vectors to matrices, then drop the added axis
-        a2 = a.reshape(1, -1) if a.ndim == 1 else a
-        b2 = b.reshape(-1, 1) if b.ndim == 1 else b
-        out = matmul(a2, b2)
-        shape = out.shape[:-2] + out.shape[-2:][a.ndim == 1: 2 - (b.ndim == 1)]
-        return out.reshape(shape)
-    return make(a.data @ b.data, "matmul", (a, b), (
+        _check_matmul(a.shape, b.shape)
+        out = matmul(a.reshape(1, -1) if a.ndim == 1 else a, b.reshape(-1, 1) if b.ndim == 1 else b)
+        return out.reshape(out.shape[:-2] + out.shape[-2:][a.ndim == 1: 2 - (b.ndim == 1)])
+    try:
+        data = a.data @ b.data
+    except ValueError:
+        _check_matmul(a.shape, b.shape)  # a clearer message when it can name the problem
+        raise
+    return make(data, "matmul", (a, b), (
         lambda g, out, a, b: _sum_to(g @ b.swapaxes(-1, -2), a.shape),
         lambda g, out, a, b: _sum_to(a.swapaxes(-1, -2) @ g, b.shape)))
 
@@ -255,7 +301,7 @@ def erf(x: ArrayLike) -> Tensor:
     from scipy.special import erf as _erf
 
     x = as_tensor(x)
-    c = 2 / np.sqrt(np.pi)
+    c = 2 / math.sqrt(math.pi)
     return make(_erf(x.data), "erf", (x,), (lambda g, out, x: g * c * _exp(-(x * x)),))
 
 
@@ -310,14 +356,16 @@ def sum(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:  # n
     """Σ x over ``axis``;  each summed element gets g (broadcast back)."""
     x = as_tensor(x)
     kept = _kept_shape(x.shape, axis)
-    return make(x.data.sum(axis=axis, keepdims=keepdims), "sum", (x,), (
+    return make(np.asarray(x.data.sum(axis=axis, keepdims=keepdims)), "sum", (x,), (
         lambda g, out, x: _broadcast_to(g.reshape(kept), x.shape),))
 
 
 def mean(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """Σ x / n over ``axis`` (composite: sum then divide)."""
+    """Σ x / n over ``axis``;  each averaged element gets g / n."""
     x = as_tensor(x)
-    return sum(x, axis, keepdims) / _count(x.shape, axis)
+    kept, n = _kept_shape(x.shape, axis), _count(x.shape, axis)
+    return make(np.asarray(x.data.sum(axis=axis, keepdims=keepdims) / n), "mean", (x,), (
+        lambda g, out, x: _broadcast_to(g.reshape(kept) / n, x.shape),))
 
 
 def var(x: ArrayLike, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
@@ -334,7 +382,7 @@ def _extreme(x: Tensor, axis: Axis, keepdims: bool, fn: Any, name: str) -> Tenso
         hit = _val(x) == _val(out).reshape(kept)  # ties share the gradient equally
         share = (hit / hit.sum(axis=axis, keepdims=True)).astype(_val(x).dtype)
         return g.reshape(kept) * share
-    return make(fn(x.data, axis=axis, keepdims=keepdims), name, (x,), (vjp,))
+    return make(np.asarray(fn(x.data, axis=axis, keepdims=keepdims)), name, (x,), (vjp,))
 
 
 def max(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
@@ -409,7 +457,7 @@ def sum_to(x: ArrayLike, shape: Sequence[int]) -> Tensor:
     shape = tuple(shape)
     if x.shape == shape:
         return x
-    return make(_np_sum_to(x.data, shape).reshape(shape), "sum_to", (x,),
+    return make(_np_sum_to(x.data, shape), "sum_to", (x,),
                 (lambda g, out, x: _broadcast_to(g, x.shape),))
 
 
@@ -450,7 +498,7 @@ def getitem(x: ArrayLike, index: Any) -> Tensor:
 def scatter_add(g: ArrayLike, index: Any, shape: Sequence[int]) -> Tensor:
     """zeros(shape) with g added at ``index`` (the adjoint of indexing);  ∂/∂g = (∂L/∂out)[index]."""
     g = as_tensor(g)
-    return make(_scatter_np(g.data, index, tuple(shape)), "scatter_add", (g,),
+    return make(_np_scatter(g.data, index, tuple(shape)), "scatter_add", (g,),
                 (lambda gg, out, g: gg[index],))
 
 

@@ -14,9 +14,9 @@ backward pass is itself a graph and can be differentiated again (exact Hessian-v
 
 from __future__ import annotations
 
+import operator
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Union
 
 import numpy as np
@@ -24,30 +24,37 @@ import numpy as np
 ArrayLike = Union["Tensor", np.ndarray, float, int, Sequence]
 Vjp = Callable[..., Any]
 
-_state = threading.local()
+class _GradMode(threading.local):
+    enabled = True  # per thread: record ops for backpropagation?
+
+
+_state = _GradMode()
 
 
 def is_grad_enabled() -> bool:
     """Whether new ops are being recorded for backpropagation (True unless inside ``no_grad``)."""
-    return getattr(_state, "enabled", True)
+    return _state.enabled
 
 
-@contextmanager
-def _grad_mode(enabled: bool) -> Iterator[None]:
-    previous = is_grad_enabled()
-    _state.enabled = enabled
-    try:
-        yield
-    finally:
-        _state.enabled = previous
+class _grad_mode:
+    """Context manager setting whether ops are recorded, restoring the previous mode on exit."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+
+    def __enter__(self) -> None:
+        self.previous, _state.enabled = _state.enabled, self.enabled
+
+    def __exit__(self, *exc: Any) -> None:
+        _state.enabled = self.previous
 
 
-def no_grad():
+def no_grad() -> _grad_mode:
     """Context manager: ops inside record no graph (inference, parameter updates)."""
     return _grad_mode(False)
 
 
-def enable_grad():
+def enable_grad() -> _grad_mode:
     """Context manager: turn recording back on inside a ``no_grad`` block."""
     return _grad_mode(True)
 
@@ -68,6 +75,9 @@ def _as_array(data: Any, dtype: Any = None) -> np.ndarray:
             raise TypeError(f"tensor: data must be numeric, got dtype {arr.dtype} "
                             f"(from {type(data).__name__})")
     return arr
+
+
+_new = object.__new__
 
 
 class Tensor:
@@ -94,7 +104,7 @@ class Tensor:
     @classmethod
     def _wrap(cls, data: np.ndarray) -> Tensor:
         """A constant tensor around an existing array (no checks, no copy)."""
-        t = object.__new__(cls)
+        t = _new(cls)
         t.data, t.grad, t.requires_grad, t.parents, t.op, t._vjps = data, None, False, (), "", None
         return t
 
@@ -147,8 +157,7 @@ class Tensor:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
 
-    def __hash__(self) -> int:
-        return id(self)
+    __hash__ = object.__hash__  # by identity (== is elementwise), fast as a dict key
 
     def __bool__(self) -> bool:
         return bool(self.data)
@@ -170,8 +179,12 @@ class Tensor:
                 "requires_grad=True (or it was computed under no_grad())")
         seed = _seed(self, gradient)
         grads = backprop(self, seed, create_graph=create_graph, keep_intermediate=retain_grads)
-        for node, g in grads.items():
-            _accumulate(node, g, create_graph)
+        values = grads.values() if create_graph else _unshared(grads.values(), seed)
+        for node, g in zip(grads, values):
+            if node.grad is None:
+                node.grad = g if create_graph else Tensor._wrap(g)
+            else:
+                node.grad = node.grad + g if create_graph else Tensor._wrap(node.grad.data + g)
 
     def zero_grad(self) -> None:
         """Forget the accumulated gradient."""
@@ -192,35 +205,45 @@ def _seed(out: Tensor, gradient: ArrayLike | None) -> np.ndarray:
     return g.astype(out.data.dtype, copy=False)
 
 
-def _accumulate(node: Tensor, g: Any, create_graph: bool) -> None:
-    if not isinstance(g, Tensor):
-        if not g.flags.writeable:  # a broadcast view: give the leaf its own memory
-            g = g.copy()
-        g = Tensor._wrap(g)
-    node.grad = g if node.grad is None else (node.grad + g if create_graph
-                                             else Tensor._wrap(node.grad.data + g.data))
+def _unshared(arrays: Iterable[np.ndarray], *taken: np.ndarray) -> list[np.ndarray]:
+    """The arrays, each copied if it is read-only or shares memory with an earlier one or with
+    ``taken``. Backprop hands one array to several nodes (``a + b`` gives both the same ``g``);
+    gradients given to the user must not alias each other, so in-place updates stay local."""
+    def root(a: np.ndarray) -> int:
+        while isinstance(a.base, np.ndarray):
+            a = a.base
+        return id(a)
+    seen = {root(a) for a in taken}
+    out = []
+    for a in arrays:
+        r = root(a)
+        if r in seen or not a.flags.writeable:
+            a = a.copy()
+            r = id(a)
+        seen.add(r)
+        out.append(a)
+    return out
 
 
 def topological_order(root: Tensor) -> list[Tensor]:
-    """Nodes that ``root`` depends on (and that require grad), inputs first, ``root`` last.
+    """The nodes ``root`` depends on (those that require grad), inputs first, ``root`` last.
 
-    Iterative depth-first search, so a chain of 100,000 ops needs no recursion.
+    Depth-first search with an explicit stack instead of recursion, so a chain of 100,000 ops
+    is fine: a node is appended once all of its parents have been.
     """
     order: list[Tensor] = []
-    visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    seen = {root}
+    stack = [(root, iter(root.parents))]
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
+        node, parents = stack[-1]
+        for p in parents:
+            if p.requires_grad and p not in seen:
+                seen.add(p)
+                stack.append((p, iter(p.parents)))
+                break
+        else:  # every parent done
+            stack.pop()
             order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        for parent in node.parents:
-            if parent.requires_grad and id(parent) not in visited:
-                stack.append((parent, False))
     return order
 
 
@@ -229,43 +252,42 @@ def backprop(root: Tensor, seed: Any, *, create_graph: bool = False,
              ) -> dict[Tensor, Any]:
     """The chain rule, once: ∂root/∂node for the leaves (or for ``wrt``), without touching .grad.
 
+    Visiting nodes output-first, each node's gradient is complete (every op that used it came
+    later in the forward pass, so earlier here) and is passed to its parents through its vjps.
     Returns ``{node: gradient}`` (NumPy arrays, or Tensors when ``create_graph``).
     """
-    order = topological_order(root)
-    targets = None if wrt is None else {id(t) for t in wrt}
-    pending: dict[int, Any] = {id(root): Tensor._wrap(seed) if create_graph else seed}
+    wanted = None if wrt is None else set(wrt)
+    grads: dict[Tensor, Any] = {root: Tensor._wrap(seed) if create_graph else seed}
     result: dict[Tensor, Any] = {}
     with _grad_mode(create_graph):
-        for node in reversed(order):
-            g = pending.pop(id(node), None)
-            if g is None:
-                continue
-            if targets is not None:
-                if id(node) in targets:
-                    result[node] = g
-            elif node._vjps is None or keep_intermediate:
+        for node in reversed(topological_order(root)):
+            g = grads.pop(node)  # ∂root/∂node, summed over all its uses
+            vjps = node._vjps
+            keep = node in wanted if wanted is not None else vjps is None or keep_intermediate
+            if keep:
                 result[node] = g
-            if node._vjps is None:
+            if vjps is None:
                 continue
-            if create_graph:
-                args = node.parents
-                out: Any = node
+            parents = node.parents
+            if create_graph:  # vjps see Tensors, so the backward pass is recorded
+                out, args = node, parents
             else:
-                args = tuple(p.data for p in node.parents)
-                out = node.data
-            for parent, vjp in zip(node.parents, node._vjps):
-                if not parent.requires_grad:
-                    continue
-                gp = vjp(g, out, *args)
-                key = id(parent)
-                pending[key] = pending[key] + gp if key in pending else gp
+                out, args = node.data, tuple(map(_data, parents))
+            for parent, vjp in zip(parents, vjps):
+                if parent.requires_grad:
+                    gp = vjp(g, out, *args)  # g · ∂node/∂parent
+                    grads[parent] = grads[parent] + gp if parent in grads else gp
     return result
+
+
+_data = operator.attrgetter("data")
 
 
 def make(data: np.ndarray, op: str, parents: tuple[Tensor, ...], vjps: tuple[Vjp, ...]) -> Tensor:
     """Wrap an op's result; record op, parents and vjps when some parent needs a gradient."""
-    t = Tensor._wrap(data)
-    if _state.__dict__.get("enabled", True):
+    t = _new(Tensor)
+    t.data, t.grad, t.requires_grad, t.parents, t.op, t._vjps = data, None, False, (), "", None
+    if _state.enabled:
         for p in parents:
             if p.requires_grad:
                 t.requires_grad, t.parents, t.op, t._vjps = True, parents, op, vjps
