@@ -1,0 +1,80 @@
+"""The Problem protocol: a differentiable loss with the facts a plot or a driver needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autodiff import Tensor, as_tensor, hessian, hvp, no_grad, value_and_grad
+
+Domain = tuple[tuple[float, float], ...]
+
+
+class Problem:
+    """A loss L: ℝᵈ → ℝ written with steepest ops.
+
+    ``problem(x)`` takes a Tensor (or array) of shape ``(dim,)`` and returns a scalar Tensor, so
+    autodiff works on it; it also accepts a grid of shape ``(dim, ...)`` and returns one value per
+    point (see :meth:`value`). Attributes: ``name``, ``dim``, ``x0`` (a default start),
+    ``minima`` (array ``(k, dim)`` of known global minimizers, possibly empty), ``domain``
+    (``((lo, hi), …)`` per coordinate, for plots), ``log_levels`` (whether contour plots read
+    better with logarithmic levels).
+
+    Subclasses implement :meth:`f`; those with a closed-form gradient override
+    :meth:`value_and_grad` (``steepest.minimize`` then never builds a graph).
+    """
+
+    name: str = "problem"
+    dim: int = 2
+    log_levels: bool = False
+    domain: Domain = ((-5.0, 5.0), (-5.0, 5.0))
+
+    def __init__(self) -> None:
+        self.x0 = np.zeros(self.dim)
+        self.minima = np.empty((0, self.dim))
+
+    def f(self, x: Tensor) -> Tensor:
+        """The loss, written with steepest ops on ``x`` of shape ``(dim, ...)``."""
+        raise NotImplementedError
+
+    def __call__(self, x: Any) -> Tensor:
+        x = as_tensor(x)
+        if x.ndim == 0 or x.shape[0] != self.dim:
+            raise ValueError(f"{self.name}: expected x of shape ({self.dim},) (or a grid "
+                             f"({self.dim}, ...)), got shape {x.shape}")
+        return self.f(x)
+
+    def value(self, x: Any) -> Any:
+        """L at ``x`` without recording a graph: a float for one point, an array of shape
+        ``(...)`` for a grid ``(dim, ...)`` (e.g. ``np.stack(np.meshgrid(xs, ys))``)."""
+        with no_grad():
+            out = self(x).data
+        return float(out) if out.ndim == 0 else out
+
+    def value_and_grad(self, x: Any) -> tuple[float, np.ndarray]:
+        """``(L(x), ∇L(x))`` at one point (autodiff unless a closed form is known)."""
+        return value_and_grad(self)(np.asarray(x, dtype=float))
+
+    def grad(self, x: Any) -> np.ndarray:
+        """∇L(x)."""
+        return self.value_and_grad(x)[1]
+
+    def hessian(self, x: Any) -> np.ndarray:
+        """∇²L(x), exact (one Hessian-vector product per column)."""
+        return hessian(self)(np.asarray(x, dtype=float))
+
+    def hvp(self, x: Any, v: Any) -> np.ndarray:
+        """The exact Hessian-vector product ∇²L(x)·v."""
+        return hvp(self, np.asarray(x, dtype=float), np.asarray(v, dtype=float))
+
+    @property
+    def min_value(self) -> float | None:
+        """L at the known minimum (None when no minimum is known)."""
+        return self.value(self.minima[0]) if len(self.minima) else None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+__all__ = ["Domain", "Problem"]

@@ -1,0 +1,243 @@
+"""Quadratics, least squares and logistic regression, with closed-form gradients and Hessians."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from .. import autodiff as ad
+from ..autodiff import Tensor
+from .base import Domain, Problem
+
+
+def _as_matrix(X: Any, name: str) -> np.ndarray:
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2:
+        raise ValueError(f"{name}: X must be a 2-D array (n samples, p features), got shape "
+                         f"{X.shape}")
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"{name}: X contains NaN or infinite values")
+    return X
+
+
+def _as_target(y: Any, n: int, name: str) -> np.ndarray:
+    y = np.asarray(y, dtype=float)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.shape != (n,):
+        raise ValueError(f"{name}: y must have shape ({n},) to match X, got {y.shape}")
+    if not np.all(np.isfinite(y)):
+        raise ValueError(f"{name}: y contains NaN or infinite values")
+    return y
+
+
+def _flat_points(x: Tensor) -> tuple[Tensor, tuple[int, ...]]:
+    """x of shape (p, ...) as a matrix (p, m) of m points, and the grid shape (...)."""
+    return x.reshape(x.shape[0], -1), x.shape[1:]
+
+
+def _ellipse_domain(center: np.ndarray, H: np.ndarray, level: float) -> Domain:
+    """Per-coordinate extent of {x : ½(x − c)ᵀH(x − c) ≤ level}, widened by 20%:
+    half-width_i = √(2·level·(H⁻¹)ᵢᵢ)."""
+    half = 1.2 * np.sqrt(2.0 * max(level, 1e-12) * np.diag(np.linalg.pinv(H)))
+    half = np.maximum(half, 1e-6 * np.maximum(np.abs(center), 1.0))
+    return tuple((float(c - h), float(c + h)) for c, h in zip(center, half))
+
+
+class Quadratic(Problem):
+    """L(x) = ½ xᵀAx − bᵀx + c with A symmetric: ∇L = Ax − b, ∇²L = A.
+
+    For A positive definite the minimizer is A⁻¹b and gradient descent with step η converges iff
+    η < 2/λ_max, fastest at η* = 2/(λ_min + λ_max) with rate (κ − 1)/(κ + 1) per step.
+    """
+
+    name = "quadratic"
+
+    def __init__(self, A: Any, b: Any = None, c: float = 0.0):
+        A = np.asarray(A, dtype=float)
+        if A.ndim != 2 or A.shape[0] != A.shape[1]:
+            raise ValueError(f"Quadratic: A must be a square matrix, got shape {A.shape}")
+        if not np.allclose(A, A.T, rtol=1e-10, atol=1e-12 * np.abs(A).max(initial=1.0)):
+            raise ValueError("Quadratic: A must be symmetric")
+        self.dim = A.shape[0]  # minima and domain are computed lazily: no Problem.__init__
+        self.A = A
+        self.b = np.zeros(self.dim) if b is None else np.asarray(b, dtype=float)
+        if self.b.shape != (self.dim,):
+            raise ValueError(f"Quadratic: b must have shape ({self.dim},), got {self.b.shape}")
+        self.c = float(c)
+        self.x0 = np.ones(self.dim)
+
+    # closed forms --------------------------------------------------------------------------
+    def f(self, x: Tensor) -> Tensor:
+        pts, shape = _flat_points(x)
+        Ax = ad.matmul(self.A, pts)
+        out = 0.5 * (pts * Ax).sum(axis=0) - ad.matmul(self.b, pts) + self.c
+        return out.reshape(shape)
+
+    def value(self, x: Any) -> Any:
+        x = np.asarray(x, dtype=float)
+        pts = x.reshape(self.dim, -1)
+        out = 0.5 * np.einsum("im,im->m", pts, self.A @ pts) - self.b @ pts + self.c
+        return float(out[0]) if x.ndim == 1 else out.reshape(x.shape[1:])
+
+    def value_and_grad(self, x: Any) -> tuple[float, np.ndarray]:
+        """O(p²): ``(½xᵀ(Ax − 2b) + c, Ax − b)``."""
+        x = np.asarray(x, dtype=float)
+        Ax = self.A @ x
+        g = Ax - self.b
+        return float(0.5 * (x @ (g - self.b)) + self.c), g
+
+    def hessian(self, x: Any = None) -> np.ndarray:
+        """The constant Hessian A (``x`` is ignored)."""
+        return self.A.copy()
+
+    def hvp(self, x: Any, v: Any) -> np.ndarray:
+        return self.A @ np.asarray(v, dtype=float)
+
+    @cached_property
+    def eigenvalues(self) -> np.ndarray:
+        """Eigenvalues of A, ascending."""
+        return np.linalg.eigvalsh(self.A)
+
+    def solve(self) -> np.ndarray:
+        """The minimizer A⁻¹b (least-squares solution if A is singular)."""
+        return np.linalg.lstsq(self.A, self.b, rcond=None)[0]
+
+    @cached_property
+    def minima(self) -> np.ndarray:  # type: ignore[override]
+        if self.eigenvalues[0] <= 0:
+            return np.empty((0, self.dim))
+        return self.solve()[None, :]
+
+    @cached_property
+    def domain(self) -> Domain:  # type: ignore[override]
+        """A box around the minimizer holding the level set through ``x0`` (and the origin)."""
+        if not len(self.minima):
+            return ((-5.0, 5.0),) * self.dim
+        center = self.minima[0]
+        level = max(self.value(self.x0), self.value(np.zeros(self.dim))) - self.value(center)
+        return _ellipse_domain(center, self.A, level)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(dim={self.dim})"
+
+
+class LeastSquares(Quadratic):
+    """Linear least squares L(β) = ½‖y − Xβ‖² (half the lecture's loss, so its gradient is
+    exactly the lecture's ∇L = XᵀXβ − Xᵀy).
+
+    The Gram matrix G = XᵀX, Xᵀy and ½yᵀy are computed once, so a value and gradient cost O(p²)
+    instead of O(np): L = ½βᵀGβ − βᵀXᵀy + ½yᵀy (absolute rounding ≈ ε‖y‖²). The Hessian is G;
+    :meth:`solve` uses ``lstsq`` on X (no squared condition number).
+    """
+
+    name = "least squares"
+
+    def __init__(self, X: Any, y: Any):
+        X = _as_matrix(X, "LeastSquares")
+        y = _as_target(y, X.shape[0], "LeastSquares")
+        self.X, self.y = X, y
+        super().__init__(X.T @ X, X.T @ y, 0.5 * float(y @ y))
+        self.x0 = np.zeros(self.dim)
+
+    def f(self, x: Tensor) -> Tensor:
+        """½‖y − Xβ‖² from the residuals (the autodiff path; grids ``(p, ...)`` too)."""
+        pts, shape = _flat_points(x)
+        r = self.y[:, None] - ad.matmul(self.X, pts)
+        return (0.5 * (r * r).sum(axis=0)).reshape(shape)
+
+    def solve(self) -> np.ndarray:
+        """The least-squares solution β* = argmin ‖y − Xβ‖ (``numpy.linalg.lstsq``)."""
+        return np.linalg.lstsq(self.X, self.y, rcond=None)[0]
+
+    def __repr__(self) -> str:
+        return f"LeastSquares(n={self.X.shape[0]}, p={self.dim})"
+
+
+class LogisticRegression(Problem):
+    """Logistic regression, L(β) = Σᵢ [log(1 + e^{zᵢ}) − yᵢzᵢ] + ½α‖β‖², z = Xβ, y ∈ {0, 1}.
+
+    Convex; ∇L = Xᵀ(σ(Xβ) − y) + αβ, ∇²L = XᵀDX + αI with D = diag(σ(1 − σ)). Include a column
+    of ones in X for an intercept. Without regularisation (α = 0) separable data have no
+    minimizer (the loss decreases towards 0 as ‖β‖ → ∞).
+    """
+
+    name = "logistic regression"
+
+    def __init__(self, X: Any, y: Any, alpha: float = 0.0):
+        X = _as_matrix(X, "LogisticRegression")
+        y = _as_target(y, X.shape[0], "LogisticRegression")
+        if not np.all((y == 0) | (y == 1)):
+            raise ValueError("LogisticRegression: y must contain only 0 and 1")
+        if alpha < 0:
+            raise ValueError(f"LogisticRegression: alpha must be non-negative, got {alpha}")
+        self.dim = X.shape[1]  # minima and domain are computed lazily: no Problem.__init__
+        self.X, self.y, self.alpha = X, y, float(alpha)
+        self.x0 = np.zeros(self.dim)
+
+    def f(self, x: Tensor) -> Tensor:
+        pts, shape = _flat_points(x)
+        z = ad.matmul(self.X, pts)
+        out = (ad.softplus(z) - self.y[:, None] * z).sum(axis=0)
+        if self.alpha:
+            out = out + 0.5 * self.alpha * (pts * pts).sum(axis=0)
+        return out.reshape(shape)
+
+    def value_and_grad(self, x: Any) -> tuple[float, np.ndarray]:
+        x = np.asarray(x, dtype=float)
+        z = self.X @ x
+        value = float(np.sum(np.logaddexp(0.0, z) - self.y * z)) + 0.5 * self.alpha * (x @ x)
+        p = 0.5 * (1.0 + np.tanh(0.5 * z))  # σ(z) without overflow
+        return value, self.X.T @ (p - self.y) + self.alpha * x
+
+    def hessian(self, x: Any) -> np.ndarray:
+        z = self.X @ np.asarray(x, dtype=float)
+        p = 0.5 * (1.0 + np.tanh(0.5 * z))
+        return (self.X.T * (p * (1 - p))) @ self.X + self.alpha * np.eye(self.dim)
+
+    def solve(self, tol: float = 1e-10, max_iter: int = 100) -> np.ndarray:
+        """The minimizer by Newton's method with backtracking; raises ``ValueError`` when none
+        exists (separable data without regularisation)."""
+        beta = np.zeros(self.dim)
+        value, g = self.value_and_grad(beta)
+        for _ in range(max_iter):
+            if np.linalg.norm(g) <= tol * max(1.0, len(self.y)):
+                if self.alpha == 0 and np.all((self.X @ beta > 0) == (self.y == 1)):
+                    break  # a separating β: the loss only vanishes as ‖β‖ → ∞
+                return beta
+            H = self.hessian(beta)
+            step = np.linalg.lstsq(H, g, rcond=None)[0]
+            t = 1.0
+            while True:
+                new_value, new_g = self.value_and_grad(beta - t * step)
+                if new_value <= value - 1e-4 * t * (g @ step) or t < 1e-12:
+                    break
+                t *= 0.5
+            beta, value, g = beta - t * step, new_value, new_g
+            if np.linalg.norm(beta) > 1e6:
+                break
+        raise ValueError("LogisticRegression.solve: Newton's method did not converge; the data "
+                         "may be linearly separable (no minimizer without regularisation: set "
+                         "alpha > 0)")
+
+    @cached_property
+    def minima(self) -> np.ndarray:  # type: ignore[override]
+        try:
+            return self.solve()[None, :]
+        except ValueError:
+            return np.empty((0, self.dim))
+
+    @cached_property
+    def domain(self) -> Domain:  # type: ignore[override]
+        if not len(self.minima):
+            return ((-5.0, 5.0),) * self.dim
+        return tuple((float(c - max(2.0, 2 * abs(c))), float(c + max(2.0, 2 * abs(c))))
+                     for c in self.minima[0])
+
+    def __repr__(self) -> str:
+        return f"LogisticRegression(n={self.X.shape[0]}, p={self.dim}, alpha={self.alpha:g})"
+
+
+__all__ = ["LeastSquares", "LogisticRegression", "Quadratic"]

@@ -1,0 +1,93 @@
+"""Acceptance: the lecture's gradient-descent runs, reproduced."""
+
+import numpy as np
+import pytest
+
+import steepest as st
+from steepest.datasets import lecture_line
+from steepest.optim import GD
+from steepest.problems import LeastSquares
+
+
+def lecture_gradient_descent(X, y, beta_hat, eta, nsteps=1000):
+    """The lecture's loop, verbatim."""
+    def loss(X, y, beta):
+        return np.linalg.norm(y - X @ beta) ** 2
+
+    def gradient(X, y, beta):
+        return X.T @ X @ beta - X.T @ y
+
+    losses = [loss(X, y, beta_hat)]
+    betas = [beta_hat]
+    for _ in range(nsteps):
+        new_beta_hat = beta_hat - eta * gradient(X, y, beta_hat)
+        beta_hat = new_beta_hat
+        losses.append(loss(X, y, new_beta_hat))
+        betas.append(new_beta_hat)
+    return np.array(betas), np.array(losses)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return lecture_line()
+
+
+def test_eta_0002_reproduces_the_lecture(data):
+    X, y = data
+    betas, losses = lecture_gradient_descent(X, y, np.array([-8, -3.2]), 0.002)
+    problem = LeastSquares(X, y)
+    result = st.minimize(problem, [-8, -3.2], GD(lr=0.002), max_steps=1000)
+    assert result.status == "max_steps" and result.nit == 1000
+    assert result.history.x.shape == (1001, 2)
+    np.testing.assert_allclose(result.history.x, betas, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(2 * result.history.loss, losses, rtol=1e-12)
+    assert np.all(result.history.lr == 0.002)
+    # after 1000 steps the lecture's run is still 1.6e-4 from β* (slowest factor
+    # 1 − ηλ_min ≈ 0.989 per step); continuing it reaches the normal-equations solution
+    assert 1e-4 < np.abs(result.x - problem.solve()).max() < 1e-3
+    longer = st.minimize(problem, [-8, -3.2], GD(lr=0.002), max_steps=3000, gtol=1e-9)
+    assert longer.status == "converged"
+    np.testing.assert_allclose(longer.x, problem.solve(), atol=1e-6)
+
+
+def test_eta_0065_diverges(data):
+    X, y = data
+    result = st.minimize(LeastSquares(X, y), [-8, -2], GD(lr=0.0065), max_steps=100)
+    assert result.status == "diverged" and not result.success
+    assert 1 <= result.diverged_at <= 100 and result.nit == result.diverged_at
+    assert "diverged at step" in result.message
+
+
+def test_eta_0065_without_divergence_handling_gives_the_lectures_growing_losses(data):
+    X, y = data
+    betas, losses = lecture_gradient_descent(X, y, np.array([-8, -2]), 0.0065, nsteps=100)
+    result = st.minimize(LeastSquares(X, y), [-8, -2], GD(lr=0.0065), max_steps=100,
+                         on_divergence="ignore")
+    assert result.status == "max_steps"
+    np.testing.assert_allclose(result.history.x, betas, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(2 * result.history.loss, losses, rtol=1e-11)
+    assert losses[-1] > 200 * losses[0]
+
+
+def test_eta_0055_converges_while_oscillating(data):
+    X, y = data
+    problem = LeastSquares(X, y)
+    result = st.minimize(problem, [-8, -3.2], GD(lr=0.0055), max_steps=2000, gtol=1e-8)
+    assert result.status == "converged" and result.success
+    np.testing.assert_allclose(result.x, problem.solve(), atol=1e-8)
+    # the error along the top eigenvector flips sign every step
+    w, V = np.linalg.eigh(problem.hessian())
+    e = (result.history.x[:20] - problem.solve()) @ V[:, -1]
+    assert np.all(np.sign(e[1:]) == -np.sign(e[:-1]))
+
+
+def test_backoff_at_0065_converges(data):
+    X, y = data
+    problem = LeastSquares(X, y)
+    result = st.minimize(problem, [-8, -2], GD(lr=0.0065), max_steps=2000, gtol=1e-6,
+                         on_divergence="backoff")
+    assert result.status == "converged"
+    assert result.history.backoffs == [0]
+    assert result.history.lr[0] == pytest.approx(0.00325)
+    assert result.lr < 2 / problem.eigenvalues[-1]
+    np.testing.assert_allclose(result.x, problem.solve(), atol=1e-6)
