@@ -164,6 +164,15 @@ def descent_contour(runs: Any, fun: Callable[[Any], Any], *,
                      progress=progress, data={"ax": ax, "lines": lines, "paths": data})
 
 
+def descent(fun: Any, runs: Any, *, surface: bool = False, **kwargs: Any) -> Animation:
+    """The descent of ``runs`` (a Result, points, or {label: run}) on the loss ``fun``: on its
+    contour map, or on its 3-D surface with ``surface=True`` (:func:`descent_contour`,
+    :func:`descent_3d`; keyword arguments go through)."""
+    if surface:
+        return descent_3d(runs, fun, **kwargs)
+    return descent_contour(runs, fun, **kwargs)
+
+
 def race(fun: Any, optimizers: dict[str, Any], x0: Any = None, *, steps: int = 200,
          surface: bool = False, **kwargs: Any) -> Animation:
     """Several optimizers from the same start on one loss: runs ``steepest.minimize(fun, x0,
@@ -178,9 +187,7 @@ def race(fun: Any, optimizers: dict[str, Any], x0: Any = None, *, steps: int = 2
             start = x0 if x0 is not None else fun.x0
             runs[label] = st.minimize(fun, np.asarray(start, dtype=float), opt,
                                       max_steps=steps)
-    if surface:
-        return descent_3d(runs, fun, **kwargs)
-    return descent_contour(runs, fun, **kwargs)
+    return descent(fun, runs, surface=surface, **kwargs)
 
 
 def line_fit(x: Any, y: Any, betas: Any, *, frames: Any = None, fps: float = 10,

@@ -173,6 +173,11 @@ def domain_of(fun: Any, xlim: Any, ylim: Any, paths: Sequence[np.ndarray] = ()
               ) -> tuple[tuple[float, float], tuple[float, float]]:
     """The plotting box: explicit limits, else the problem's ``.domain``, else the paths' extent
     padded by 20 %."""
+    for name, lim in (("xlim", xlim), ("ylim", ylim)):
+        if lim is not None and (np.ndim(lim) != 1 or len(lim) != 2
+                                or not all(np.isscalar(v) for v in lim)):
+            raise TypeError(f"{name} must be a pair (lo, hi), got {type(lim).__name__}; pass "
+                            "runs to draw as paths=")
     dom = problem_attr(fun, "domain")
     if xlim is None and dom is not None:
         xlim = dom[0]
