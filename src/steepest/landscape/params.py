@@ -1,0 +1,116 @@
+"""A model's parameters as one flat vector θ, with the names and shapes that give it structure.
+
+Everything in :mod:`steepest.landscape` works on flat vectors (θ, directions δ and η, trajectory
+snapshots); a :class:`ParamSpec` remembers how the vector splits back into named arrays, which is
+what filter normalization and the fast NumPy forward need.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """Names and shapes of the arrays packed, in order, into a flat parameter vector."""
+
+    names: tuple[str, ...]
+    shapes: tuple[tuple[int, ...], ...]
+
+    def __post_init__(self) -> None:
+        if len(self.names) != len(self.shapes):
+            raise ValueError(f"ParamSpec: {len(self.names)} names for {len(self.shapes)} shapes")
+        if not self.names:
+            raise ValueError("ParamSpec: a model with no parameters has no landscape")
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        return tuple(int(np.prod(s, dtype=np.int64)) for s in self.shapes)
+
+    @property
+    def size(self) -> int:
+        """Total number of parameters n."""
+        return sum(self.sizes)
+
+    @property
+    def offsets(self) -> tuple[int, ...]:
+        return tuple(np.concatenate([[0], np.cumsum(self.sizes)]).astype(int).tolist())
+
+    def split(self, vec: np.ndarray) -> list[np.ndarray]:
+        """Views of a flat vector (n,) — or of the last axis of (..., n) — as the named arrays."""
+        vec = np.asarray(vec)
+        self.check(vec, "vector")
+        off = self.offsets
+        lead = vec.shape[:-1]
+        return [vec[..., off[i]:off[i + 1]].reshape(*lead, *s) for i, s in enumerate(self.shapes)]
+
+    def join(self, arrays: Sequence[Any]) -> np.ndarray:
+        """The flat vector of a list of arrays with this spec's shapes."""
+        if len(arrays) != len(self.shapes):
+            raise ValueError(f"expected {len(self.shapes)} arrays, got {len(arrays)}")
+        out = []
+        for name, shape, a in zip(self.names, self.shapes, arrays, strict=True):
+            a = np.asarray(a)
+            if a.shape != shape:
+                raise ValueError(f"parameter {name!r}: expected shape {shape}, got {a.shape}")
+            out.append(a.reshape(-1))
+        return np.concatenate(out)
+
+    def check(self, vec: np.ndarray, what: str) -> None:
+        if vec.ndim == 0 or vec.shape[-1] != self.size:
+            raise ValueError(f"{what} has shape {vec.shape}; the model has {self.size} parameters "
+                             f"({', '.join(f'{n}{s}' for n, s in zip(self.names, self.shapes))})")
+
+    @classmethod
+    def of(cls, arrays: Sequence[Any], names: Iterable[str] | None = None) -> ParamSpec:
+        arrays = [np.asarray(a) for a in arrays]
+        names = tuple(names) if names is not None else tuple(f"p{i}" for i in range(len(arrays)))
+        return cls(names, tuple(a.shape for a in arrays))
+
+    @classmethod
+    def flat(cls, n: int) -> ParamSpec:
+        """An unstructured vector of n numbers (a function of θ with no layers)."""
+        return cls(("theta",), ((int(n),),))
+
+
+def vector_hash(vec: np.ndarray) -> str:
+    """SHA-256 (first 16 hex digits) of a vector's float64 bytes: identifies the centre weights."""
+    data = np.ascontiguousarray(np.asarray(vec, dtype=np.float64))
+    return hashlib.sha256(data.tobytes()).hexdigest()[:16]
+
+
+def model_params(model: Any) -> tuple[np.ndarray, ParamSpec]:
+    """θ (float64, flat) and its spec from a PyTorch module, a steepest module, a list of arrays
+    or a target (anything with ``.theta`` and ``.spec``)."""
+    if hasattr(model, "theta") and hasattr(model, "spec"):
+        return np.asarray(model.theta, dtype=np.float64), model.spec
+    if _is_torch_module(model):
+        named = [(n, p.detach().cpu().double().numpy()) for n, p in model.named_parameters()]
+    elif hasattr(model, "named_parameters"):
+        named = [(n, np.asarray(_data(p), dtype=np.float64)) for n, p in model.named_parameters()]
+    elif hasattr(model, "parameters"):
+        named = [(f"p{i}", np.asarray(_data(p), dtype=np.float64))
+                 for i, p in enumerate(model.parameters())]
+    elif isinstance(model, (list, tuple)):
+        named = [(f"p{i}", np.asarray(a, dtype=np.float64)) for i, a in enumerate(model)]
+    else:
+        raise TypeError(f"cannot read parameters from {type(model).__name__}: pass a steepest or "
+                        "PyTorch module, a list of arrays, or a target")
+    if not named:
+        raise ValueError("the model has no parameters")
+    spec = ParamSpec(tuple(n for n, _ in named), tuple(a.shape for _, a in named))
+    return spec.join([a for _, a in named]).astype(np.float64), spec
+
+
+def _data(p: Any) -> Any:
+    return getattr(p, "data", p)
+
+
+def _is_torch_module(obj: Any) -> bool:
+    return any(c.__module__.startswith("torch.nn") and c.__name__ == "Module"
+               for c in type(obj).__mro__)

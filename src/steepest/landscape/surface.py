@@ -1,0 +1,334 @@
+"""1-D and 2-D loss surfaces, L(θ* + αδ) and L(θ* + αδ + βη), computed in chunks of grid points
+with a progress bar, an atomic checkpoint after every chunk (an interrupted run resumes where it
+stopped and recomputes nothing saved) and an optional Dask backend.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .directions import Directions, project, random_directions
+from .params import model_params, vector_hash
+from .result import Landscape
+from .targets import Prepared, Target, as_target
+
+Range = tuple[float, float]
+
+
+def surface_2d(model: Any, X: Any = None, y: Any = None, *, loss: Any = None, theta: Any = None,
+               shapes: Sequence[tuple[int, ...]] | None = None,
+               directions: Directions | np.ndarray | None = None, seed: int | None = 0,
+               normalization: str | None = "filter", include_1d: bool | None = None,
+               range: Range | tuple[Range, Range] = (-1.0, 1.0),
+               resolution: int | tuple[int, int] = 51, accuracy: bool = False,
+               trajectory: Any = None, chunk_size: int | None = None,
+               checkpoint: str | os.PathLike[str] | None = None, progress: bool = True,
+               backend: str = "numpy", scheduler: Any = None, fast: bool = True) -> Landscape:
+    """The loss on the plane θ* + αδ + βη over a grid (default α, β ∈ [−1, 1], 51 × 51).
+
+    ``model``: a steepest or PyTorch module (with data ``X``, ``y`` and ``loss``), a function
+    ``f(theta) -> float`` (with ``theta=``, optionally ``shapes=`` of its parameter arrays) or a
+    :class:`~steepest.landscape.targets.Target`. θ* is the model's current weights.
+    ``directions``: a :class:`Directions` (random, PCA, Hessian) or an array (2, n); by default two
+    seeded random directions with ``normalization`` (see :func:`random_directions`).
+    ``range`` is one (lo, hi) for both axes or one per axis; ``resolution`` likewise (≥ 2).
+    ``accuracy=True`` also records classification accuracy. ``trajectory``: parameter snapshots
+    (T, n) to project onto the plane and overlay (their real loss and the loss at the projected
+    points are evaluated too, so the gap between path and contour is visible).
+    ``checkpoint``: an .npz path written atomically after every chunk of ``chunk_size`` points
+    (default one grid row); rerunning with the same arguments resumes. ``backend="dask"`` spreads
+    chunks over the ``dask.distributed`` cluster at ``scheduler`` (an address or a Client; default
+    the current client). ``fast=False`` uses the general per-point model path."""
+    target = as_target(model, X, y, loss=loss, theta=theta, shapes=shapes, accuracy=accuracy,
+                       fast=fast)
+    dirs = _directions(target, directions, 2, seed, normalization, include_1d)
+    (a_lo, a_hi), (b_lo, b_hi) = _ranges(range, 2)
+    ra, rb = _resolutions(resolution, 2)
+    alphas, betas = np.linspace(a_lo, a_hi, ra), np.linspace(b_lo, b_hi, rb)
+    A, B = np.meshgrid(alphas, betas, indexing="ij")
+    C = np.column_stack([np.ones(A.size), A.ravel(), B.ravel()])
+    basis = np.vstack([target.theta, dirs.vectors])
+    t0 = time.perf_counter()
+    values = run_points(target, basis, C, chunk_size=chunk_size or rb, checkpoint=checkpoint,
+                        progress=progress, backend=backend, scheduler=scheduler,
+                        desc="landscape 2-D")
+    elapsed = time.perf_counter() - t0
+    land = Landscape((alphas, betas), {k: v.reshape(ra, rb) for k, v in values.items()}, dirs,
+                     target.theta, meta=_meta(target, dirs, loss, elapsed))
+    if trajectory is not None:
+        land.trajectory = _trajectory(target, basis, dirs, trajectory)
+    return land
+
+
+def line_1d(model: Any, X: Any = None, y: Any = None, *, loss: Any = None, theta: Any = None,
+            shapes: Sequence[tuple[int, ...]] | None = None,
+            direction: Directions | np.ndarray | None = None, seed: int | None = 0,
+            normalization: str | None = "filter", include_1d: bool | None = None,
+            range: Range = (-1.0, 1.0), resolution: int = 51, accuracy: bool = False,
+            chunk_size: int | None = None, checkpoint: str | os.PathLike[str] | None = None,
+            progress: bool = True, backend: str = "numpy", scheduler: Any = None,
+            fast: bool = True) -> Landscape:
+    """The loss along a line L(θ* + αδ), α over ``range`` (a random filter-normalized δ by
+    default; arguments as in :func:`surface_2d`)."""
+    target = as_target(model, X, y, loss=loss, theta=theta, shapes=shapes, accuracy=accuracy,
+                       fast=fast)
+    dirs = _directions(target, direction, 1, seed, normalization, include_1d)
+    ((lo, hi),) = _ranges(range, 1)
+    (r,) = _resolutions(resolution, 1)
+    alphas = np.linspace(lo, hi, r)
+    return _line(target, np.vstack([target.theta, dirs.vectors]), alphas, dirs, loss, chunk_size,
+                 checkpoint, progress, backend, scheduler)
+
+
+def interpolate(model_a: Any, model_b: Any, X: Any = None, y: Any = None, *, loss: Any = None,
+                theta: Any = None, range: Range = (0.0, 1.0), resolution: int = 51,
+                accuracy: bool = False, chunk_size: int | None = None,
+                checkpoint: str | os.PathLike[str] | None = None, progress: bool = True,
+                backend: str = "numpy", scheduler: Any = None, fast: bool = True) -> Landscape:
+    """The loss along the segment between two weight sets, θ(α) = (1 − α)θ + αθ′
+    (Goodfellow et al. 2015): α = 0 is ``model_a``, α = 1 is ``model_b`` (a model of the same
+    architecture, or a parameter vector). Widen ``range`` (e.g. (−0.5, 1.5)) to see beyond both
+    ends."""
+    target = as_target(model_a, X, y, loss=loss, theta=theta, accuracy=accuracy, fast=fast)
+    if isinstance(model_b, np.ndarray) or isinstance(model_b, (list, tuple)) and \
+            np.ndim(model_b[0]) == 0:
+        other = np.asarray(model_b, dtype=np.float64).reshape(-1)
+    else:
+        other, _ = model_params(model_b)
+    if other.size != target.theta.size:
+        raise ValueError(f"model_b has {other.size} parameters, model_a has {target.theta.size}")
+    dirs = Directions((other - target.theta)[None], target.spec, kind="interpolation",
+                      labels=("α",), meta={"end_hash": vector_hash(other)})
+    ((lo, hi),) = _ranges(range, 1)
+    (r,) = _resolutions(resolution, 1)
+    return _line(target, np.vstack([target.theta, dirs.vectors]), np.linspace(lo, hi, r), dirs,
+                 loss, chunk_size, checkpoint, progress, backend, scheduler)
+
+
+def _line(target: Target, basis: np.ndarray, alphas: np.ndarray, dirs: Directions, loss: Any,
+          chunk_size: int | None, checkpoint: Any, progress: bool, backend: str,
+          scheduler: Any) -> Landscape:
+    C = np.column_stack([np.ones(len(alphas)), alphas])
+    t0 = time.perf_counter()
+    values = run_points(target, basis, C, chunk_size=chunk_size or max(1, -(-len(C) // 10)),
+                        checkpoint=checkpoint, progress=progress, backend=backend,
+                        scheduler=scheduler, desc="landscape 1-D")
+    return Landscape((alphas,), values, dirs, target.theta,
+                     meta=_meta(target, dirs, loss, time.perf_counter() - t0))
+
+
+# ---- the chunked runner -------------------------------------------------------------------------
+
+def run_points(target: Target, basis: np.ndarray, C: np.ndarray, *, chunk_size: int,
+               checkpoint: str | os.PathLike[str] | None = None, progress: bool = True,
+               backend: str = "numpy", scheduler: Any = None,
+               desc: str = "landscape") -> dict[str, np.ndarray]:
+    """Evaluate ``target`` at the points ``C @ basis`` (C: (P, m) coefficients), ``chunk_size``
+    points at a time. With ``checkpoint``, the finished chunks are saved atomically (temp file +
+    ``os.replace``) after each one and a rerun loads them and computes only the rest; chunk
+    boundaries are fixed, so the result is identical to an uninterrupted run."""
+    if backend not in ("numpy", "dask"):
+        raise ValueError(f"backend must be 'numpy' or 'dask', got {backend!r}")
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be ≥ 1, got {chunk_size}")
+    C = np.asarray(C, dtype=np.float64)
+    bounds = [(s, min(s + chunk_size, len(C))) for s in np.arange(0, len(C), chunk_size)]
+    values = {k: np.full(len(C), np.nan) for k in target.metrics}
+    done = np.zeros(len(bounds), dtype=bool)
+    key = ""
+    if checkpoint is not None:
+        key = _run_key(target, basis, C, bounds)
+        checkpoint = os.fspath(checkpoint)
+        if os.path.exists(checkpoint):
+            _load_checkpoint(checkpoint, key, values, done)
+    pending = [i for i in np.flatnonzero(~done)]
+    bar = _progress(progress, len(C), int(sum(b - a for (a, b), d in zip(bounds, done) if d)),
+                    desc)
+
+    def store(i: int, res: dict[str, np.ndarray]) -> None:
+        a, b = bounds[i]
+        for k in values:
+            values[k][a:b] = res[k]
+        done[i] = True
+        if checkpoint is not None:
+            _save_checkpoint(checkpoint, key, values, done)
+        if bar is not None:
+            bar.update(b - a)
+
+    try:
+        if backend == "numpy":
+            if pending:
+                prepared = target.prepare(basis)
+                for i in pending:
+                    a, b = bounds[i]
+                    store(i, prepared(C[a:b]))
+        else:
+            _run_dask(target, basis, C, bounds, pending, store, scheduler)
+    finally:
+        if bar is not None:
+            bar.close()
+    return values
+
+
+def _run_dask(target: Target, basis: np.ndarray, C: np.ndarray, bounds: list[tuple[int, int]],
+              pending: list[int], store: Any, scheduler: Any) -> None:
+    try:
+        from dask.distributed import Client, as_completed, get_client
+    except ImportError as exc:
+        raise ImportError("backend='dask' needs dask: pip install 'steepest[dask]'") from exc
+    own = False
+    if isinstance(scheduler, Client):
+        client = scheduler
+    elif scheduler is not None:
+        client, own = Client(scheduler), True
+    else:
+        try:
+            client = get_client()
+        except ValueError as exc:
+            raise ValueError("backend='dask' needs a cluster: pass scheduler='tcp://host:8786' "
+                             "or a dask.distributed.Client") from exc
+    try:
+        if not pending:
+            return
+        t_fut = client.scatter(target, broadcast=True)
+        b_fut = client.scatter(basis, broadcast=True)
+        futures = {client.submit(_dask_chunk, t_fut, b_fut, C[a:b], pure=False): i
+                   for i, (a, b) in ((i, bounds[i]) for i in pending)}
+        for fut in as_completed(futures):
+            store(futures[fut], fut.result())
+    finally:
+        if own:
+            client.close()
+
+
+_PREPARED: dict[tuple[int, int], Prepared] = {}
+
+
+def _dask_chunk(target: Target, basis: np.ndarray, C: np.ndarray) -> dict[str, np.ndarray]:
+    """One chunk on a worker; the target is prepared once per (target, basis) on each worker."""
+    key = (id(target), id(basis))
+    prepared = _PREPARED.get(key)
+    if prepared is None:
+        if len(_PREPARED) > 8:
+            _PREPARED.clear()
+        prepared = _PREPARED[key] = target.prepare(basis)
+    return prepared(C)
+
+
+def _run_key(target: Target, basis: np.ndarray, C: np.ndarray,
+             bounds: list[tuple[int, int]]) -> str:
+    h = hashlib.sha256(target.fingerprint().encode())
+    h.update(np.ascontiguousarray(basis, dtype=np.float64).tobytes())
+    h.update(np.ascontiguousarray(C).tobytes())
+    h.update(repr((bounds[0], len(bounds), target.metrics)).encode())
+    return h.hexdigest()
+
+
+def _save_checkpoint(path: str, key: str, values: dict[str, np.ndarray], done: np.ndarray) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".landscape-", suffix=".npz.tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, key=np.array(key), done=done,
+                     **{f"value_{k}": v for k, v in values.items()})
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def _load_checkpoint(path: str, key: str, values: dict[str, np.ndarray], done: np.ndarray) -> None:
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            saved_key, saved_done = str(f["key"]), f["done"]
+            saved = {k: f[f"value_{k}"] for k in values if f"value_{k}" in f.files}
+    except (OSError, ValueError, KeyError) as exc:
+        raise ValueError(f"checkpoint {path!r} is not a landscape checkpoint ({exc}); delete it "
+                         "or choose another path") from exc
+    if saved_key != key or saved_done.shape != done.shape or len(saved) != len(values):
+        raise ValueError(f"checkpoint {path!r} belongs to another run (the model, data, "
+                         "directions, grid or chunk size differ); delete it or choose another "
+                         "path")
+    done[:] = saved_done
+    for k in values:
+        values[k][:] = saved[k]
+
+
+def _progress(progress: bool, total: int, initial: int, desc: str) -> Any:
+    if not progress:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=initial, desc=desc, unit="pt", smoothing=0.1)
+
+
+# ---- argument handling ----------------------------------------------------------------------------
+
+def _directions(target: Target, directions: Any, k: int, seed: int | None,
+                normalization: str | None, include_1d: bool | None) -> Directions:
+    if directions is None:
+        return random_directions(target, k, seed=seed, normalization=normalization,
+                                 include_1d=include_1d)
+    if isinstance(directions, Directions):
+        vecs = directions.vectors
+    else:
+        vecs = np.atleast_2d(np.asarray(directions, dtype=np.float64))
+    if vecs.ndim != 2 or vecs.shape[0] < k or vecs.shape[1] != target.spec.size:
+        raise ValueError(f"directions must have shape ({k}, {target.spec.size}) for this model "
+                         f"({target.spec.size} parameters), got {vecs.shape}")
+    if not np.all(np.isfinite(vecs[:k])) or not np.all(np.any(vecs[:k] != 0, axis=1)):
+        raise ValueError("directions must be finite and nonzero")
+    if isinstance(directions, Directions):
+        if len(directions) == k:
+            return directions
+        return Directions(vecs[:k], target.spec, kind=directions.kind,
+                          labels=directions.labels[:k], seed=directions.seed,
+                          normalization=directions.normalization,
+                          include_1d=directions.include_1d, meta=dict(directions.meta))
+    return Directions(vecs[:k], target.spec, kind="custom")
+
+
+def _ranges(rng: Any, k: int) -> list[tuple[float, float]]:
+    arr = np.asarray(rng, dtype=np.float64)
+    if arr.shape == (2,):
+        arr = np.tile(arr, (k, 1))
+    if arr.shape != (k, 2) or not np.all(np.isfinite(arr)) or np.any(arr[:, 1] <= arr[:, 0]):
+        raise ValueError(f"range must be (lo, hi) with lo < hi" + (" or one per axis" if k > 1
+                                                                   else "") + f", got {rng!r}")
+    return [(float(a), float(b)) for a, b in arr]
+
+
+def _resolutions(res: Any, k: int) -> tuple[int, ...]:
+    vals = (res,) * k if np.ndim(res) == 0 else tuple(res)
+    if len(vals) != k or any(int(v) != v or v < 2 for v in vals):
+        raise ValueError(f"resolution must be an integer ≥ 2" + (" (or one per axis)" if k > 1
+                                                                 else "") + f", got {res!r}")
+    return tuple(int(v) for v in vals)
+
+
+def _meta(target: Target, dirs: Directions, loss: Any, elapsed: float) -> dict[str, Any]:
+    return {"seed": dirs.seed, "normalization": dirs.normalization,
+            "include_1d": dirs.include_1d, "kind": dirs.kind,
+            "centre_hash": vector_hash(target.theta), "target": type(target).__name__,
+            "loss": getattr(target, "loss_name", None) or (loss if isinstance(loss, str) else
+                                                            type(loss).__name__ if loss else None),
+            "elapsed_s": round(elapsed, 4)}
+
+
+def _trajectory(target: Target, basis: np.ndarray, dirs: Directions, snapshots: Any) -> Any:
+    traj = project(snapshots, target.theta, dirs)
+    S = np.stack([np.asarray(s, dtype=np.float64).reshape(-1) for s in snapshots])
+    traj.loss = target.evaluate(S)["loss"]
+    C = np.column_stack([np.ones(len(traj.coords)), traj.coords])
+    traj.loss_on_plane = target.prepare(basis)(C)["loss"]
+    return traj

@@ -1,0 +1,602 @@
+"""What a landscape evaluates: a *target* maps points θ = Σ_m c_m b_m of parameter space to loss
+(and accuracy) values, many points per call.
+
+A surface is the span of a small *basis* B (m, n) — for a plane B = [θ*, δ, η] and each grid point
+has coefficients c = (1, α, β). Targets are prepared once per basis (``target.prepare(B)``) and
+then evaluate blocks of coefficient rows C (p, m):
+
+- :class:`MLPTarget` — dense nets (steepest ``MLP``/``Sequential``, PyTorch ``nn.Sequential`` of
+  ``Linear`` + activations, optional skip connections) in pure NumPy, batched over points. The
+  first layer is linear in the coefficients, X·W(c)ᵀ = Σ_m c_m·X·W_mᵀ, so its m products with
+  the data are computed once per basis; each later layer is one batched matmul over the block.
+- :class:`TorchTarget` — any PyTorch module, ``torch.func.functional_call`` vmapped over points.
+- :class:`ModuleTarget` — any steepest module, one forward per point (slow, general).
+- :class:`FunctionTarget` — any ``f(theta_vector) -> float``.
+
+Every target gives the same values for the same weights (the tests hold them to 1e-6).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .params import ParamSpec, _is_torch_module, model_params, vector_hash
+
+Prepared = Callable[[np.ndarray], dict[str, np.ndarray]]
+
+
+class Target(ABC):
+    """Points of parameter space → metric values. Subclasses set ``theta`` (float64, flat),
+    ``spec`` and ``metrics`` (names of the values returned, "loss" first)."""
+
+    theta: np.ndarray
+    spec: ParamSpec
+    metrics: tuple[str, ...] = ("loss",)
+
+    @abstractmethod
+    def prepare(self, basis: np.ndarray) -> Prepared:
+        """Precompute what depends only on the basis (m, n); return ``evaluate(C) -> {metric:
+        (p,)}`` for coefficient rows C (p, m)."""
+
+    def fingerprint(self) -> str:
+        """Identifies the model, data and loss (for checkpoints)."""
+        return vector_hash(self.theta)
+
+    def evaluate(self, thetas: np.ndarray) -> dict[str, np.ndarray]:
+        """Metric values at parameter vectors (T, n) (e.g. a training trajectory)."""
+        thetas = np.atleast_2d(np.asarray(thetas, dtype=np.float64))
+        self.spec.check(thetas, "thetas")
+        return self.prepare(thetas)(np.eye(len(thetas)))
+
+
+class FunctionTarget(Target):
+    """Any ``f(theta) -> float`` (the loss) around θ. ``shapes`` (a list of parameter shapes,
+    packed in order) lets filter normalization see layers; without it θ is one flat vector."""
+
+    def __init__(self, f: Callable[[np.ndarray], float], theta: Any, *,
+                 shapes: Sequence[tuple[int, ...]] | None = None,
+                 names: Sequence[str] | None = None) -> None:
+        if not callable(f):
+            raise TypeError(f"f must be callable, got {type(f).__name__}")
+        self.f = f
+        self.theta = np.asarray(theta, dtype=np.float64).reshape(-1)
+        if self.theta.size == 0:
+            raise ValueError("theta is empty")
+        if shapes is None:
+            self.spec = ParamSpec.flat(self.theta.size)
+        else:
+            shapes = tuple(tuple(int(d) for d in s) for s in shapes)
+            self.spec = ParamSpec(tuple(names or (f"p{i}" for i in range(len(shapes)))), shapes)
+            self.spec.check(self.theta, "theta")
+
+    def prepare(self, basis: np.ndarray) -> Prepared:
+        def evaluate(C: np.ndarray) -> dict[str, np.ndarray]:
+            return {"loss": np.array([float(self.f(c @ basis)) for c in C])}
+        return evaluate
+
+
+# ---- data and losses shared by the model targets ---------------------------------------------
+
+def _check_data(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    if X is None or y is None:
+        raise ValueError("a model's landscape needs data: pass X and y")
+    X, y = _numpy(X), _numpy(y)
+    if X.ndim != 2:
+        raise ValueError(f"X must have shape (n_samples, n_features), got {X.shape}")
+    if len(X) == 0:
+        raise ValueError("the data set is empty (X has 0 samples): a loss needs at least one")
+    if len(y) != len(X):
+        raise ValueError(f"X has {len(X)} samples but y has {len(y)}")
+    return X, y
+
+
+def _numpy(a: Any) -> np.ndarray:
+    """An ndarray from an array, a steepest Tensor or a PyTorch tensor."""
+    if type(a).__module__.startswith("torch"):
+        return a.detach().cpu().numpy()
+    return np.asarray(getattr(a, "data", a))
+
+
+_LOSS_ALIASES = {
+    "mse": "mse", "bce": "bce", "binary_cross_entropy": "bce",
+    "bce_with_logits": "bce_logits", "bce_logits": "bce_logits",
+    "binary_cross_entropy_with_logits": "bce_logits", "cross_entropy": "cross_entropy",
+    # PyTorch loss modules, by class name
+    "MSELoss": "mse", "BCELoss": "bce", "BCEWithLogitsLoss": "bce_logits",
+    "CrossEntropyLoss": "cross_entropy",
+}
+
+
+def loss_name(loss: Any) -> str | None:
+    """The NumPy loss matching ``loss`` (a name, a steepest loss function or a PyTorch loss
+    module with default options), or None when there is none."""
+    if isinstance(loss, str):
+        return _LOSS_ALIASES.get(loss)
+    cls = type(loss).__name__
+    if _is_torch_module(loss):
+        plain = (getattr(loss, "reduction", "mean") == "mean"
+                 and getattr(loss, "weight", None) is None
+                 and getattr(loss, "pos_weight", None) is None
+                 and getattr(loss, "label_smoothing", 0.0) == 0.0
+                 and getattr(loss, "ignore_index", -100) == -100)
+        return _LOSS_ALIASES.get(cls) if plain else None
+    if getattr(loss, "__module__", "") == "steepest.nn.losses":
+        return _LOSS_ALIASES.get(getattr(loss, "__name__", ""))
+    return None
+
+
+def _softplus(z: np.ndarray) -> np.ndarray:
+    """log(1 + eᶻ) without overflow: max(z, 0) + log1p(e^{−|z|})."""
+    return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+
+
+class _NumpyLoss:
+    """Batched losses on outputs Z (p, nout, N) against fixed targets; one value per point."""
+
+    def __init__(self, name: str, y: np.ndarray, nout: int, dtype: np.dtype,
+                 output_activation: str | None) -> None:
+        n = len(y)
+        self.name, self.n, self.nout = name, n, nout
+        if name == "cross_entropy":
+            labels = np.asarray(y).reshape(-1)
+            if labels.size != n or np.any(labels != np.round(labels)) or labels.min() < 0 \
+                    or labels.max() >= nout:
+                raise ValueError(f"cross_entropy needs integer labels 0 … {nout - 1}, one per "
+                                 f"sample; got y of shape {np.shape(y)}")
+            self.labels = labels.astype(np.intp)
+        else:
+            yy = np.asarray(y, dtype=dtype).reshape(n, -1)
+            if yy.shape[1] != nout:
+                raise ValueError(f"y has {yy.shape[1]} columns but the model has {nout} outputs")
+            self.Y = np.ascontiguousarray(yy.T)  # (nout, N)
+            if name in ("bce", "bce_logits") and np.any((self.Y < 0) | (self.Y > 1)):
+                raise ValueError(f"{name} needs targets in [0, 1]")
+        self.threshold = 0.5 if output_activation == "sigmoid" else 0.0
+
+    def __call__(self, Z: np.ndarray) -> np.ndarray:
+        if self.name == "mse":
+            d = Z - self.Y
+            return np.einsum("pkn,pkn->p", d, d) / d[0].size
+        if self.name == "bce_logits":
+            z = Z[:, 0, :]
+            return (_softplus(z).sum(axis=1) - z @ self.Y[0]) / self.n
+        if self.name == "bce":
+            z = Z[:, 0, :]
+            with np.errstate(divide="ignore"):
+                lp = np.maximum(np.log(z), -100.0)
+                lq = np.maximum(np.log1p(-z), -100.0)
+            return -(lp @ self.Y[0] + lq @ (1 - self.Y[0])) / self.n
+        # cross_entropy: logsumexp over classes − score of the true class
+        m = Z.max(axis=1, keepdims=True)
+        lse = np.log(np.exp(Z - m).sum(axis=1)) + m[:, 0, :]
+        picked = Z[:, self.labels, np.arange(self.n)]
+        return (lse - picked).mean(axis=1)
+
+    def accuracy(self, Z: np.ndarray) -> np.ndarray:
+        if self.nout > 1:
+            truth = self.labels if self.name == "cross_entropy" else self.Y.argmax(axis=0)
+            return (Z.argmax(axis=1) == truth).mean(axis=1)
+        y = self.Y[0]
+        truth = y > (0.5 if y.min() >= 0 else 0.0)
+        return ((Z[:, 0, :] > self.threshold) == truth).mean(axis=1)
+
+
+# ---- the fast NumPy dense network -------------------------------------------------------------
+
+def _act_inplace(name: str | None, z: np.ndarray, slope: float) -> None:
+    if name in (None, "identity", "linear"):
+        return
+    if name == "tanh":
+        np.tanh(z, out=z)
+    elif name == "relu":
+        np.maximum(z, 0, out=z)
+    elif name == "leaky_relu":
+        np.multiply(z, np.where(z > 0, 1.0, slope).astype(z.dtype), out=z)
+    elif name == "sigmoid":
+        with np.errstate(over="ignore"):
+            np.negative(z, out=z)
+            np.exp(z, out=z)
+            z += 1
+            np.reciprocal(z, out=z)
+    elif name == "softplus":
+        z[...] = _softplus(z)
+    elif name == "gelu":
+        from scipy.special import erf
+
+        z[...] = 0.5 * z * (1 + erf(z / np.sqrt(2.0)))
+    else:
+        raise ValueError(f"unsupported activation {name!r}")
+
+
+ACTIVATIONS = ("identity", "tanh", "relu", "leaky_relu", "sigmoid", "softplus", "gelu")
+
+
+class NotSupported(Exception):
+    """The model is not a plain dense network; use a general target."""
+
+
+class MLPTarget(Target):
+    """A dense network evaluated in NumPy on stacks of weight sets.
+
+    Layer l computes z = W_l h + b_l, a = act_l(z), then h ← a, or h ← h + a when ``skip[l]``
+    (a residual connection; needs n_in = n_out). ``layers`` lists, per layer, the indices of its
+    weight (n_out, n_in) and bias (n_out,) (or None) in ``spec``, its activation (one of
+    ``ACTIVATIONS``; the last layer's is the output activation) and whether it skips.
+    ``loss``: "mse", "bce" (on probabilities), "bce_logits" or "cross_entropy" (integer labels),
+    each a mean over samples like PyTorch's. Computes in ``dtype`` (float64 by default)."""
+
+    def __init__(self, theta: Any, spec: ParamSpec, layers: Sequence[tuple[int, int | None, str |
+                 None, bool]], X: Any, y: Any, *, loss: str = "mse", accuracy: bool = False,
+                 negative_slope: float = 0.01, dtype: Any = np.float64,
+                 block_bytes: int = 1 << 20) -> None:
+        X, y = _check_data(X, y)
+        self.theta = np.asarray(theta, dtype=np.float64).reshape(-1)
+        spec.check(self.theta, "theta")
+        self.spec, self.dtype = spec, np.dtype(dtype)
+        self.layers = [(int(w), None if b is None else int(b), act, bool(s))
+                       for w, b, act, s in layers]
+        if not self.layers:
+            raise ValueError("MLPTarget needs at least one layer")
+        width = X.shape[1]
+        for i, (w, b, act, skip) in enumerate(self.layers):
+            shape = spec.shapes[w]
+            if len(shape) != 2 or shape[1] != width:
+                raise ValueError(f"layer {i}: weight {spec.names[w]} has shape {shape}, expected "
+                                 f"(n_out, {width})")
+            if b is not None and spec.shapes[b] != (shape[0],):
+                raise ValueError(f"layer {i}: bias {spec.names[b]} has shape {spec.shapes[b]}, "
+                                 f"expected ({shape[0]},)")
+            if act not in ACTIVATIONS and act is not None:
+                raise ValueError(f"layer {i}: unsupported activation {act!r}")
+            if skip and shape[0] != shape[1]:
+                raise ValueError(f"layer {i}: a skip connection needs n_in = n_out, got {shape}")
+            width = shape[0]
+        name = loss_name(loss)
+        if name is None:
+            raise ValueError(f"MLPTarget: unsupported loss {loss!r}; use 'mse', 'bce', "
+                             "'bce_logits' or 'cross_entropy' (or a general target)")
+        self.loss_name, self.slope = name, float(negative_slope)
+        self.X = np.ascontiguousarray(X, dtype=self.dtype)
+        self.loss = _NumpyLoss(name, y, width, self.dtype, self.layers[-1][2])
+        self.metrics = ("loss", "accuracy") if accuracy else ("loss",)
+        self.block_bytes = int(block_bytes)
+        self._y = np.asarray(y)
+
+    def fingerprint(self) -> str:
+        h = hashlib.sha256()
+        for part in (self.theta.astype(np.float64), self.X, np.asarray(self._y, np.float64)):
+            h.update(np.ascontiguousarray(part).tobytes())
+        h.update(repr((self.layers, self.loss_name, self.metrics, str(self.dtype))).encode())
+        return h.hexdigest()[:16]
+
+    def prepare(self, basis: np.ndarray) -> Prepared:
+        basis = np.atleast_2d(np.asarray(basis, dtype=np.float64))
+        self.spec.check(basis, "basis")
+        parts = [p.astype(self.dtype) for p in self.spec.split(basis)]  # each (m, *shape)
+        m, n_samples = len(basis), len(self.X)
+        w0, b0, act0, skip0 = self.layers[0]
+        # first layer, once per basis: M_m = W_m Xᵀ + b_m   (m, h, N)
+        first = parts[w0] @ self.X.T
+        if b0 is not None:
+            first += parts[b0][:, :, None]
+        h0 = first.shape[1]
+        first = first.reshape(m, -1)
+        rest = []
+        for w, b, act, skip in self.layers[1:]:
+            W = parts[w]                                        # (m, out, in)
+            B = parts[b] if b is not None else np.zeros(W.shape[:2], self.dtype)
+            rest.append((W.reshape(m, -1), B, W.shape[1:], act, skip))
+        widest = max([h0] + [s[0] for _, _, s, _, _ in rest])
+        per_point = n_samples * widest * self.dtype.itemsize * 2
+        block = max(1, self.block_bytes // per_point)
+        XT = np.ascontiguousarray(self.X.T)
+
+        def forward(C: np.ndarray) -> np.ndarray:
+            p = len(C)
+            H = (C @ first).reshape(p, h0, n_samples)
+            _act_inplace(act0, H, self.slope)
+            if skip0:
+                H += XT
+            for Wf, B, shape, act, skip in rest:
+                Z = np.matmul((C @ Wf).reshape(p, *shape), H)
+                Z += (C @ B)[:, :, None]
+                _act_inplace(act, Z, self.slope)
+                if skip:
+                    Z += H
+                H = Z
+            return H
+
+        def evaluate(C: np.ndarray) -> dict[str, np.ndarray]:
+            C = np.atleast_2d(np.asarray(C)).astype(self.dtype)
+            if C.shape[1] != m:
+                raise ValueError(f"coefficients have {C.shape[1]} columns for a basis of {m}")
+            out = {k: np.empty(len(C)) for k in self.metrics}
+            for s in range(0, len(C), block):
+                Z = forward(C[s:s + block])
+                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                    out["loss"][s:s + block] = self.loss(Z)
+                if "accuracy" in out:
+                    out["accuracy"][s:s + block] = self.loss.accuracy(Z)
+            return out
+
+        return evaluate
+
+    # ---- builders ----
+    @classmethod
+    def from_arrays(cls, weights: Sequence[Any], biases: Sequence[Any | None], X: Any, y: Any, *,
+                    activation: str | Sequence[str | None] | None = "tanh",
+                    output_activation: str | None = None, skip: bool | Sequence[bool] = False,
+                    **kwargs: Any) -> MLPTarget:
+        """From lists of weights (n_out, n_in) and biases (or None): hidden layers use
+        ``activation`` (one name or one per hidden layer), the last ``output_activation``;
+        ``skip`` adds residual connections (True: every square hidden layer)."""
+        L = len(weights)
+        if len(biases) != L:
+            raise ValueError(f"{L} weights but {len(biases)} biases")
+        acts = [activation] * (L - 1) if isinstance(activation, str) or activation is None \
+            else list(activation)
+        if len(acts) != L - 1:
+            raise ValueError(f"activation: expected {L - 1} hidden activations, got {len(acts)}")
+        acts.append(output_activation)
+        if isinstance(skip, bool):
+            skips = [skip and i < L - 1 and np.shape(weights[i])[0] == np.shape(weights[i])[1]
+                     for i in range(L)]
+        else:
+            skips = list(skip)
+        arrays, names, layers = [], [], []
+        for i, (W, b) in enumerate(zip(weights, biases, strict=True)):
+            arrays.append(np.asarray(W, dtype=np.float64))
+            names.append(f"layers.{i}.weight")
+            wi = len(arrays) - 1
+            bi = None
+            if b is not None:
+                arrays.append(np.asarray(b, dtype=np.float64))
+                names.append(f"layers.{i}.bias")
+                bi = len(arrays) - 1
+            layers.append((wi, bi, acts[i], skips[i]))
+        spec = ParamSpec.of(arrays, names)
+        return cls(spec.join(arrays), spec, layers, X, y, **kwargs)
+
+    @classmethod
+    def from_model(cls, model: Any, X: Any, y: Any, *, loss: Any = "mse",
+                   **kwargs: Any) -> MLPTarget:
+        """From a steepest ``MLP``/``Sequential`` of ``Linear`` layers and activations, or a
+        PyTorch ``nn.Sequential`` of ``Linear`` and activation modules. Raises
+        :class:`NotSupported` for anything else (dropout, convolutions, custom forward)."""
+        theta, spec = model_params(model)
+        index = {n: i for i, n in enumerate(spec.names)}
+        torch_model = _is_torch_module(model)
+        if torch_model:
+            p = next(iter(model.parameters()))
+            kwargs.setdefault("dtype", {"torch.float32": np.float32}.get(str(p.dtype), np.float64))
+        layers: list[list[Any]] = []
+        slope = [0.01]
+        for name, mod in _leaves(model):
+            cls_name = type(mod).__name__
+            if cls_name == "Linear":
+                wi = index.get(f"{name}.weight")
+                bi = index.get(f"{name}.bias")
+                if wi is None:
+                    raise NotSupported(f"{name}: weight not found among the parameters")
+                act = getattr(mod, "activation", None) if not torch_model else None
+                layers.append([wi, bi, act, False, act is None])
+            elif cls_name in _ACT_MODULES:
+                if not layers or not layers[-1][4]:
+                    raise NotSupported(f"{name}: activation {cls_name} not right after a Linear")
+                act = _ACT_MODULES[cls_name]
+                if act == "leaky_relu":
+                    slope[0] = float(getattr(mod, "negative_slope", 0.01))
+                if act == "gelu" and getattr(mod, "approximate", "none") != "none":
+                    raise NotSupported("tanh-approximate GELU")
+                if cls_name == "Softplus" and (getattr(mod, "beta", 1) != 1):
+                    raise NotSupported("Softplus with beta ≠ 1")
+                layers[-1][2], layers[-1][4] = act, False
+            elif cls_name in ("Dropout",) and not getattr(mod, "p", 0):
+                continue
+            else:
+                raise NotSupported(f"{name}: {cls_name} is not a Linear layer or an activation")
+        if not layers:
+            raise NotSupported("no Linear layers")
+        if len(spec.names) != sum(1 + (b is not None) for _, b, *_ in layers):
+            raise NotSupported("the model has parameters outside its Linear layers")
+        if getattr(model, "dropout", 0):
+            raise NotSupported("dropout")
+        name = loss_name(loss)
+        if name is None:
+            raise NotSupported(f"loss {loss!r} has no NumPy counterpart")
+        return cls(theta, spec, [tuple(lay[:4]) for lay in layers], X, y, loss=name,
+                   negative_slope=slope[0], **kwargs)
+
+
+_ACT_MODULES = {"Identity": "identity", "Tanh": "tanh", "ReLU": "relu", "LeakyReLU": "leaky_relu",
+                "Sigmoid": "sigmoid", "Softplus": "softplus", "GELU": "gelu"}
+
+
+def _leaves(model: Any) -> list[tuple[str, Any]]:
+    """(dotted name, module) of the modules without children, in forward order — valid only for
+    containers whose forward runs the children in order (Sequential, MLP, ModuleList)."""
+    kind = type(model).__name__
+    if kind not in ("Sequential", "MLP", "ModuleList"):
+        raise NotSupported(f"{kind} has its own forward; not a plain stack of layers")
+    children = list(model.named_children()) if hasattr(model, "named_children") else []
+    if not children and hasattr(model, "_modules"):
+        children = list(model._modules.items())
+    out = []
+    for name, child in children:
+        sub = list(child.named_children()) if hasattr(child, "named_children") else []
+        if type(child).__name__ in ("Sequential", "ModuleList"):
+            out += [(f"{name}.{n}", m) for n, m in _leaves(child)]
+        elif sub and type(child).__name__ != "Linear":
+            raise NotSupported(f"{name}: {type(child).__name__} has sub-modules")
+        else:
+            out.append((name, child))
+    return out
+
+
+# ---- general steepest modules and PyTorch modules ---------------------------------------------
+
+class ModuleTarget(Target):
+    """Any steepest module: θ is written into a copy of the model and ``loss(model(X), y)``
+    evaluated, one point at a time (general but slow; dense nets use :class:`MLPTarget`)."""
+
+    def __init__(self, model: Any, X: Any, y: Any, *, loss: Any = "mse",
+                 accuracy: bool = False) -> None:
+        from .. import nn
+
+        self.X, self.y = _check_data(X, y)
+        self.model = model
+        self.theta, self.spec = model_params(model)
+        self.loss_fn = nn.get_loss(loss)
+        self.threshold = _threshold(loss)
+        self.metrics = ("loss", "accuracy") if accuracy else ("loss",)
+
+    def prepare(self, basis: np.ndarray) -> Prepared:
+        from .. import autodiff, nn
+
+        basis = np.atleast_2d(np.asarray(basis, dtype=np.float64))
+        self.spec.check(basis, "basis")
+
+        def evaluate(C: np.ndarray) -> dict[str, np.ndarray]:
+            model = copy.deepcopy(self.model)  # threads (dask) never share one model's weights
+            out = {k: np.empty(len(C)) for k in self.metrics}
+            with autodiff.no_grad(), np.errstate(over="ignore", invalid="ignore"):
+                for i, c in enumerate(np.atleast_2d(C)):
+                    nn.vector_to_parameters(c @ basis, model)
+                    pred = model(self.X)
+                    out["loss"][i] = float(self.loss_fn(pred, self.y).item())
+                    if "accuracy" in out:
+                        out["accuracy"][i] = _accuracy(np.asarray(pred.data), self.y, self.threshold)
+            return out
+
+        return evaluate
+
+
+def _accuracy(pred: np.ndarray, y: np.ndarray, threshold: float) -> float:
+    """Share of correct predictions: argmax for several outputs, else score > ``threshold`` (0
+    for logits/scores, 0.5 for probabilities) against labels {0, 1} or {−1, 1}."""
+    pred = pred.reshape(len(pred), -1)
+    if pred.shape[1] > 1:
+        return float(np.mean(pred.argmax(axis=1) == np.asarray(y).reshape(-1)))
+    y = np.asarray(y, dtype=float).reshape(-1)
+    truth = y > (0.5 if y.min() >= 0 else 0.0)
+    return float(np.mean((pred[:, 0] > threshold) == truth))
+
+
+def _threshold(loss: Any) -> float:
+    """Probabilities (binary cross-entropy on p) are cut at 0.5, scores and logits at 0."""
+    return 0.5 if loss_name(loss) == "bce" else 0.0
+
+
+def require_torch() -> Any:
+    try:
+        import torch
+    except ImportError as exc:  # pragma: no cover - exercised only without torch
+        raise ImportError("PyTorch models need torch: pip install 'steepest[torch]'") from exc
+    return torch
+
+
+class TorchTarget(Target):
+    """Any PyTorch module: parameters for a block of points are stacked on a leading axis and
+    ``torch.func.functional_call`` is vmapped over them (buffers are shared). ``loss_fn`` is a
+    PyTorch loss (module or function) applied as ``loss_fn(module(X), y)``; it must work under
+    ``torch.func.vmap`` (the built-in losses do). Computes in the module's dtype."""
+
+    def __init__(self, module: Any, X: Any, y: Any, loss_fn: Any, *, accuracy: bool = False,
+                 points_per_call: int | None = None) -> None:
+        torch = require_torch()
+        if not _is_torch_module(module):
+            raise TypeError(f"TorchTarget needs a torch.nn.Module, got {type(module).__name__}")
+        Xn, yn = _check_data(X, y)
+        self.module, self.loss_fn = module, loss_fn
+        self.theta, self.spec = model_params(module)
+        p = next(iter(module.parameters()))
+        self.torch_dtype, self.device = p.dtype, p.device
+        self.X = torch.as_tensor(Xn, dtype=self.torch_dtype, device=self.device)
+        ydtype = torch.long if isinstance(loss_fn, torch.nn.CrossEntropyLoss) else self.torch_dtype
+        self.y = torch.as_tensor(yn, device=self.device).to(ydtype)
+        self.metrics = ("loss", "accuracy") if accuracy else ("loss",)
+        self.threshold = _threshold(loss_fn)
+        width = max(s[0] for s in self.spec.shapes)
+        self.points_per_call = points_per_call or max(1, (1 << 23) // (len(Xn) * width))
+
+    def prepare(self, basis: np.ndarray) -> Prepared:
+        torch = require_torch()
+        from torch.func import functional_call, vmap
+
+        basis = np.atleast_2d(np.asarray(basis, dtype=np.float64))
+        self.spec.check(basis, "basis")
+        parts = {n: torch.as_tensor(a, dtype=self.torch_dtype, device=self.device)
+                 for n, a in zip(self.spec.names, self.spec.split(basis), strict=True)}
+        buffers = dict(self.module.named_buffers())
+
+        def one(params: dict[str, Any]) -> Any:
+            out = functional_call(self.module, (params, buffers), (self.X,))
+            loss = self.loss_fn(out, self.y.reshape(out.shape) if out.shape[-1:] == (1,)
+                                and self.y.ndim == 1 else self.y)
+            return loss, out
+
+        batched = vmap(one)
+
+        def evaluate(C: np.ndarray) -> dict[str, np.ndarray]:
+            Ct = torch.as_tensor(np.atleast_2d(C), dtype=self.torch_dtype, device=self.device)
+            out = {k: np.empty(len(Ct)) for k in self.metrics}
+            with torch.no_grad():
+                for s in range(0, len(Ct), self.points_per_call):
+                    c = Ct[s:s + self.points_per_call]
+                    params = {n: torch.tensordot(c, b, dims=1) for n, b in parts.items()}
+                    loss, pred = batched(params)
+                    out["loss"][s:s + len(c)] = loss.double().cpu().numpy()
+                    if "accuracy" in out:
+                        yn = self.y.cpu().numpy()
+                        out["accuracy"][s:s + len(c)] = [
+                            _accuracy(pr, yn, self.threshold)
+                            for pr in pred.double().cpu().numpy()]
+            return out
+
+        return evaluate
+
+
+# ---- one front door ---------------------------------------------------------------------------
+
+def as_target(model: Any, X: Any = None, y: Any = None, *, loss: Any = None, theta: Any = None,
+              shapes: Sequence[tuple[int, ...]] | None = None, accuracy: bool = False,
+              fast: bool = True) -> Target:
+    """A :class:`Target` for ``model``: a Target (returned as is); a PyTorch module (fast NumPy
+    path for plain ``nn.Sequential`` dense nets with a standard loss, else vmapped
+    ``functional_call``); a steepest module (fast path for ``MLP``/``Sequential``, else one forward
+    per point); or a function ``f(theta) -> float`` with ``theta`` given. ``fast=False`` forces
+    the general path (to cross-check the fast one)."""
+    if isinstance(model, Target):
+        return model
+    if _is_torch_module(model):
+        if loss is None:
+            raise ValueError("loss is required for a PyTorch model, e.g. torch.nn.MSELoss()")
+        if fast:
+            try:
+                return MLPTarget.from_model(model, X, y, loss=loss, accuracy=accuracy)
+            except NotSupported:
+                pass
+        return TorchTarget(model, X, y, loss, accuracy=accuracy)
+    if hasattr(model, "parameters") and callable(model):
+        loss = "mse" if loss is None else loss
+        if fast:
+            try:
+                return MLPTarget.from_model(model, X, y, loss=loss, accuracy=accuracy)
+            except NotSupported:
+                pass
+        return ModuleTarget(model, X, y, loss=loss, accuracy=accuracy)
+    if callable(model):
+        if theta is None:
+            raise ValueError("a function target needs theta, the centre point: "
+                             "surface_2d(f, theta=theta0)")
+        if X is not None or y is not None:
+            raise ValueError("X and y are for models; a function f(theta) carries its own data")
+        return FunctionTarget(model, theta, shapes=shapes)
+    raise TypeError(f"cannot compute the landscape of a {type(model).__name__}: pass a steepest "
+                    "or PyTorch module with X, y, or a function f(theta) with theta=")
