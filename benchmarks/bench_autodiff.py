@@ -14,12 +14,12 @@ written with Tensor ops directly, so this measures the engine, not ``steepest.nn
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 from collections.abc import Callable
 
 import numpy as np
-
 from harness import Group, Skip
 
 import steepest as st
@@ -68,7 +68,7 @@ def small_problem() -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     y = (X[:, :1] * X[:, 1:2] > 0).astype(np.float64) * 2 - 1  # (1000, 1) targets ±1
     sizes = [3, 4, 4, 1]
     params = []
-    for nin, nout in zip(sizes[:-1], sizes[1:]):
+    for nin, nout in itertools.pairwise(sizes):
         params += [rng.uniform(-1, 1, (nin, nout)) / np.sqrt(nin), np.zeros(nout)]
     return X, y, params
 
@@ -79,7 +79,7 @@ def large_problem() -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     labels = rng.integers(0, 10, size=256)
     sizes = [784, 256, 256, 10]
     params = []
-    for nin, nout in zip(sizes[:-1], sizes[1:]):
+    for nin, nout in itertools.pairwise(sizes):
         bound = 1 / np.sqrt(nin)
         params += [rng.uniform(-bound, bound, (nin, nout)).astype(np.float32),
                    np.zeros(nout, np.float32)]

@@ -85,8 +85,9 @@ def run_group(group: Group) -> dict[str, Any]:
 
 def format_table(results: list[dict[str, Any]]) -> str:
     """One row per way: median time, rate, and how many times faster the baseline is."""
-    lines = [f"{'group':<38} {'way':<22} {'median':>12} {'per s':>10} {'baseline faster ×':>18}"
-             f"  target"]
+    header = (f"{'group':<38} {'way':<22} {'median':>12} {'per s':>10} "
+              f"{'baseline faster ×':>18}  target")
+    lines = [header]
     lines.append("-" * len(lines[0]))
     for r in results:
         for name, m in r["median_s"].items():

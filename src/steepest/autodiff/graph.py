@@ -26,7 +26,7 @@ class Node:
             if a is None:
                 return "-"
             return f"{a.item():.4g}" if a.size == 1 else f"array{a.shape}"
-        return f"{self.op or 'input':<12} {str(self.shape):<10} value={fmt(self.value):<12} " \
+        return f"{self.op or 'input':<12} {self.shape!s:<10} value={fmt(self.value):<12} " \
                f"grad={fmt(self.grad)}"
 
 

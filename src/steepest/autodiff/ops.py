@@ -11,11 +11,11 @@ the gradient summed over the axes it was stretched along.
 
 from __future__ import annotations
 
+import functools
+import itertools
+import math
 from collections.abc import Sequence
 from typing import Any
-
-import functools
-import math
 
 import numpy as np
 
@@ -176,7 +176,7 @@ def neg(a: ArrayLike) -> Tensor:
     return make(-a.data, "neg", (a,), (lambda g, out, a: -g,))
 
 
-def pow(a: ArrayLike, b: ArrayLike) -> Tensor:  # noqa: A001 - the op's name
+def pow(a: ArrayLike, b: ArrayLike) -> Tensor:
     """a ** b;  ∂/∂a = b·a^(b−1), ∂/∂b = a^b · ln a (taken as 0 where a ≤ 0)."""
     if isinstance(b, (int, float)) and not isinstance(b, bool):
         a, p = as_tensor(a), b
@@ -228,7 +228,7 @@ def _check_matmul(sa: tuple[int, ...], sb: tuple[int, ...]) -> None:
 
 
 # ---- elementwise functions ------------------------------------------------------------------
-def abs(x: ArrayLike) -> Tensor:  # noqa: A001
+def abs(x: ArrayLike) -> Tensor:
     """|x|;  d/dx = sign(x) (0 at 0)."""
     x = as_tensor(x)
     return make(np.abs(x.data), "abs", (x,), (lambda g, out, x: g * np.sign(_val(x)),))
@@ -323,7 +323,7 @@ def minimum(a: ArrayLike, b: ArrayLike) -> Tensor:
         lambda g, out, a, b: _sum_to(g * (1 - w), b.shape)))
 
 
-def clip(x: ArrayLike, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+def clip(x: ArrayLike, min: float | None = None, max: float | None = None) -> Tensor:
     """x limited to [min, max];  d/dx = 1 inside (bounds included), 0 outside."""
     x = as_tensor(x)
     lo = -np.inf if min is None else min
@@ -352,7 +352,7 @@ def _kept_shape(shape: tuple[int, ...], axis: Axis) -> tuple[int, ...]:
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
-def sum(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+def sum(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Σ x over ``axis``;  each summed element gets g (broadcast back)."""
     x = as_tensor(x)
     kept = _kept_shape(x.shape, axis)
@@ -385,12 +385,12 @@ def _extreme(x: Tensor, axis: Axis, keepdims: bool, fn: Any, name: str) -> Tenso
     return make(np.asarray(fn(x.data, axis=axis, keepdims=keepdims)), name, (x,), (vjp,))
 
 
-def max(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+def max(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Largest element over ``axis``;  g goes to the maximum (split among ties)."""
     return _extreme(as_tensor(x), axis, keepdims, np.max, "max")
 
 
-def min(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+def min(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Smallest element over ``axis``;  g goes to the minimum (split among ties)."""
     return _extreme(as_tensor(x), axis, keepdims, np.min, "min")
 
@@ -469,7 +469,7 @@ def concatenate(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
     out = np.concatenate([t.data for t in ts], axis=axis)
     ax = axis % out.ndim
     bounds = np.cumsum([0] + [t.shape[ax] for t in ts])
-    slices = [(slice(None),) * ax + (slice(lo, hi),) for lo, hi in zip(bounds[:-1], bounds[1:])]
+    slices = [(slice(None),) * ax + (slice(lo, hi),) for lo, hi in itertools.pairwise(bounds)]
     return make(out, "concatenate", ts, tuple(
         (lambda g, out, *xs, s=s: g[s]) for s in slices))
 

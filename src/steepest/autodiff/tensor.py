@@ -45,7 +45,7 @@ class _grad_mode:
     def __enter__(self) -> None:
         self.previous, _state.enabled = _state.enabled, self.enabled
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         _state.enabled = self.previous
 
 
@@ -88,7 +88,7 @@ class Tensor:
     of every leaf that has ``requires_grad=True``.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "parents", "op", "_vjps", "__weakref__")
+    __slots__ = ("__weakref__", "_vjps", "data", "grad", "op", "parents", "requires_grad")
     __array_ufunc__ = None  # make ``ndarray * Tensor`` call Tensor.__rmul__
 
     def __init__(self, data: ArrayLike, requires_grad: bool = False, dtype: Any = None):
