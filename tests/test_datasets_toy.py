@@ -106,8 +106,8 @@ def test_stratified_split_keeps_class_proportions():
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(test_size=1.5), "fractional test_size"),
-    (dict(test_size=20), "leaves no train"),
+    ({"test_size": 1.5}, "fractional test_size"),
+    ({"test_size": 20}, "leaves no train"),
 ])
 def test_split_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -2,7 +2,14 @@
 
 from .lecture import LectureLine, lecture_line
 from .toy import (
-    blobs, circles, lecture_classifier, moons, regression, spirals, train_test_split, xor,
+    blobs,
+    circles,
+    lecture_classifier,
+    moons,
+    regression,
+    spirals,
+    train_test_split,
+    xor,
 )
 
 __all__ = [

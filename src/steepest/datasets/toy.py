@@ -168,7 +168,7 @@ def regression(n: int = 200, n_features: int = 1, noise: float = 0.1, kind: str 
     return X, f + rng.normal(0.0, noise, n) if noise else f
 
 
-def train_test_split(*arrays: Any, test_size: float | int = 0.25, seed: RngLike = None,
+def train_test_split(*arrays: Any, test_size: float = 0.25, seed: RngLike = None,
                      shuffle: bool = True, stratify: Any = None) -> list[np.ndarray]:
     """Split arrays of equal length into train and test parts, in scikit-learn's order:
     ``X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, seed=0)``.
@@ -205,8 +205,7 @@ def train_test_split(*arrays: Any, test_size: float | int = 0.25, seed: RngLike 
         test_idx = []
         for cls in np.unique(labels):
             idx = rng.permutation(np.flatnonzero(labels == cls))
-            k = int(round(n_test / n * len(idx)))
-            k = min(max(k, 1 if len(idx) > 1 else 0), len(idx) - 1) if len(idx) > 1 else 0
+            k = min(max(round(n_test / n * len(idx)), 1), len(idx) - 1) if len(idx) > 1 else 0
             test_idx.append(idx[:k])
         test = np.sort(np.concatenate(test_idx))
         train = rng.permutation(np.setdiff1d(np.arange(n), test))

@@ -6,10 +6,11 @@ One epoch shuffles the samples, and for each minibatch B runs::
 
 The history records, per epoch, the training loss (the mean of the minibatch losses seen during
 the epoch, weighted by batch size), a metric (accuracy for classifiers, R² for regressors), the
-same two on validation data after the epoch, and the learning rate. Divergence — a loss, gradient
-or parameter that is no longer finite — stops training with ``status="diverged"`` and a diagnosis;
-the model keeps the parameters from the start of the epoch that diverged. Ctrl-C stops it with
-``status="interrupted"``, keeping everything so far.
+same two on validation data after the epoch, and the learning rate. Divergence — a loss,
+gradient or parameter that is no longer finite, or a minibatch loss that exceeds the best one by
+``EXPLOSION_FACTOR`` times the initial loss scale — stops training with ``status="diverged"`` and
+a diagnosis; the model keeps the parameters from the start of the epoch that diverged. Ctrl-C
+stops it with ``status="interrupted"``, keeping everything so far.
 """
 
 from __future__ import annotations
@@ -24,13 +25,24 @@ import numpy as np
 
 from ..autodiff import Tensor, no_grad
 from .losses import (
-    binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, get_loss, hinge,
-    huber, l2_penalty, mae, mse,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    get_loss,
+    hinge,
+    huber,
+    l2_penalty,
+    mae,
+    mse,
 )
 from .module import Module
 from .vector import parameters_to_vector, vector_to_parameters
 
 Metric = Callable[[np.ndarray, np.ndarray], float]
+
+#: a minibatch loss above the best one by this many times the initial loss scale is divergence
+#: (as in ``steepest.minimize``)
+EXPLOSION_FACTOR = 1e8
 
 
 # ---- metrics ---------------------------------------------------------------------------------
@@ -95,7 +107,7 @@ class Diagnosis:
     step: int
     lr: float
     last_finite_loss: float
-    what: str  # "loss", "gradient" or "parameters"
+    what: str  # "loss", "explosion", "gradient" or "parameters"
 
     def __str__(self) -> str:
         return self.message
@@ -309,6 +321,7 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Callable[..., Tensor], opt
         hist.snapshots.append(parameters_to_vector(model))
         hist.snapshot_epochs.append(0)
     best_theta: np.ndarray | None = None
+    f_min = math.inf  # lowest minibatch loss so far
     t0 = time.perf_counter()
     bar = tqdm(range(1, epochs + 1), desc="fit", unit="epoch", disable=not progress,
                leave=True)
@@ -333,6 +346,9 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Callable[..., Tensor], opt
                     value = float(L.item())
                     if not math.isfinite(value):
                         failure = "loss"
+                    elif step_loss and value - min(f_min, value) > EXPLOSION_FACTOR * max(
+                            step_loss[0] - f_min, abs(step_loss[0]), 1e-300):
+                        failure = "explosion"
                     else:
                         L.backward()
                         if not all(p.grad is None or np.all(np.isfinite(p.grad.data))
@@ -347,6 +363,7 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Callable[..., Tensor], opt
                         hist.n_steps += 1
                         break
                     step_loss.append(value)
+                    f_min = min(f_min, value)
                     hist.n_steps += 1
                     total += value * len(idx)
                     outs.append((idx, out.data))
@@ -468,9 +485,15 @@ def _diagnose(what: str, epoch: int, step: int, lr: float, step_loss: list[float
               X: np.ndarray) -> Diagnosis:
     finite = [v for v in step_loss if math.isfinite(v)]
     last = finite[-1] if finite else math.nan
-    lines = [f"training diverged at epoch {epoch} (step {step}): the "
-             f"{'loss' if what == 'loss' else what} became inf or NaN."]
-    recent = finite[-10:]
+    if what == "explosion":
+        first = (f"training diverged at epoch {epoch} (step {step}): the loss exploded to "
+                 f"{step_loss[-1]:.3g}, more than {EXPLOSION_FACTOR:.0e} times its initial "
+                 f"scale above its best value.")
+    else:
+        first = (f"training diverged at epoch {epoch} (step {step}): the {what} became inf or "
+                 f"NaN.")
+    lines = [first]
+    recent = finite[-10:-1] if what == "explosion" else finite[-10:]
     if len(recent) >= 3 and recent[-1] > 10 * min(recent):
         lines.append(f"The loss grew from {min(recent):.3g} to {recent[-1]:.3g} over the last "
                      f"{len(recent)} steps before that: the signature of a learning rate above "
