@@ -1,0 +1,99 @@
+"""steepest.diagnose: the lecture's runs explained, and slow, stalled and saddle runs."""
+
+import numpy as np
+import pytest
+
+import steepest as st
+from steepest import optim
+from steepest.datasets import lecture_line
+from steepest.problems import LeastSquares
+
+
+@pytest.fixture(scope="module")
+def lecture():
+    X, y = lecture_line()
+    return LeastSquares(X, y), np.linalg.eigvalsh(X.T @ X)
+
+
+def test_diverged_lecture_run(lecture):
+    P, w = lecture
+    r = st.minimize(P, [-8, -2], optim.GD(lr=0.0065), max_steps=100)
+    d = st.diagnose(r, P)
+    assert d.kind == "diverged" and d.diverged_at == r.diverged_at
+    assert d.lam_max == pytest.approx(w[-1], rel=1e-10)
+    assert d.lr_max == pytest.approx(2 / w[-1], rel=1e-10)
+    assert d.multiplier == pytest.approx(1 - 0.0065 * w[-1], rel=1e-10)
+    assert abs(d.multiplier) > 1
+    assert d.suggested_lr < d.lr_max
+    for text in (f"step {r.diverged_at}", "2/λ_max = 0.00640", "1 − ηλ_max = -1.031",
+                 "η = 0.0065"):
+        assert text in d.message
+    assert str(d) == d.message and "diverged" in d._repr_html_()
+    # following the suggestion converges
+    ok = st.minimize(P, [-8, -2], optim.GD(lr=d.suggested_lr), max_steps=2000, gtol=1e-6)
+    assert ok.status == "converged"
+
+
+def test_divergence_error_carries_the_diagnosis(lecture):
+    P, _ = lecture
+    with pytest.raises(st.DivergenceError, match="exceeds the stability limit") as info:
+        st.minimize(P, [-8, -2], optim.GD(lr=0.0065), on_divergence="raise")
+    assert info.value.diagnosis.kind == "diverged"
+    assert info.value.result.status == "diverged"
+
+
+def test_oscillating_lecture_run(lecture):
+    P, w = lecture
+    r = st.minimize(P, [-8, -3.2], optim.GD(lr=0.0055), max_steps=1000, gtol=1e-6)
+    d = st.diagnose(r, P)
+    assert r.status == "converged" and d.kind == "oscillating"
+    assert d.multiplier == pytest.approx(1 - 0.0055 * w[-1]) and d.multiplier < 0
+    assert "flips sign" in d.message and "1 − ηλ_max = -0.7186 < 0" in d.message
+
+
+def test_slow_run_reports_kappa(lecture):
+    P, w = lecture
+    r = st.minimize(P, [-8, -3.2], optim.GD(lr=0.0005), max_steps=300)
+    d = st.diagnose(r, P)
+    assert d.kind == "slow"
+    assert d.kappa == pytest.approx(w[-1] / w[0], rel=1e-10)
+    assert d.rate == pytest.approx(1 - 0.0005 * w[0], rel=1e-10)
+    assert d.steps_needed == pytest.approx(np.log(1e-6) / np.log(d.rate))
+    assert d.steps_needed_best < d.steps_needed
+    assert "κ = λ_max/λ_min = 57.27" in d.message
+
+
+def test_stalled_on_a_plateau():
+    """σ(w) saturated at w = −12: gradients ≈ 6e-6 barely move it."""
+    f = lambda x: ((st.sigmoid(x) - 1.0) ** 2).sum()  # noqa: E731
+    r = st.minimize(f, [-12.0], optim.GD(lr=0.1), max_steps=200)
+    d = st.diagnose(r, f)
+    assert d.kind == "stalled" and "plateau" in d.message
+
+
+def test_saddle_point():
+    f = lambda x: x[0] ** 2 - x[1] ** 2 + 0.25 * x[1] ** 4  # noqa: E731
+    r = st.minimize(f, [1.0, 0.0], optim.GD(lr=0.1), gtol=1e-10, max_steps=1000)
+    d = st.diagnose(r, f)
+    assert d.kind == "saddle" and d.lam_min == pytest.approx(-2.0)
+    assert "saddle point" in d.message
+
+
+def test_momentum_and_adam_divergence_messages():
+    A = np.diag([1.0, 10.0])
+    f = lambda x: 0.5 * (x * (A @ x)).sum()  # noqa: E731
+    r = st.minimize(f, [1.0, 1.0], optim.Momentum(lr=0.5, momentum=0.9), max_steps=500)
+    d = st.diagnose(r, f)
+    assert d.kind == "diverged" and d.lr_max == pytest.approx(0.38)
+    assert "3.8/λ_max" in d.message
+    big = st.minimize(f, [1.0, 1.0], optim.Adam(lr=1e30), max_steps=50)
+    assert big.status == "diverged"
+    da = st.diagnose(big, f)
+    assert da.kind == "diverged" and da.lr_max is None and "smaller rate" in da.message
+
+
+def test_diagnose_without_fun_uses_history_only(lecture):
+    P, _ = lecture
+    r = st.minimize(P, [-8, -2], optim.GD(lr=0.0065), max_steps=100)
+    d = st.diagnose(r)
+    assert d.kind == "diverged" and d.lam_max is None and "Diverged at step" in d.message
