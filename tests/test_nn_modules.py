@@ -302,3 +302,36 @@ def test_load_refuses_pickled_objects(tmp_path):
 def test_custom_module_without_config_cannot_be_saved(tmp_path):
     with pytest.raises(NotImplementedError, match="get_config"):
         TwoLayer().save(tmp_path / "m.npz")
+
+
+# ---- the network as a function of θ ------------------------------------------------------------
+def test_functional_call_uses_theta_and_leaves_the_model_alone():
+    net = nn.Sequential(nn.Linear(2, 3, "tanh", seed=0), nn.GELU(), nn.Linear(3, 1, seed=1))
+    X = np.random.default_rng(0).normal(size=(5, 2))
+    theta = nn.parameters_to_vector(net)
+    np.testing.assert_array_equal(nn.functional_call(net, theta, X).data, net(X).data)
+    other = nn.parameters_to_vector(nn.Sequential(nn.Linear(2, 3, "tanh", seed=5), nn.GELU(),
+                                                  nn.Linear(3, 1, seed=6)))
+    out = nn.functional_call(net, other, X).data
+    np.testing.assert_array_equal(nn.parameters_to_vector(net), theta)
+    nn.vector_to_parameters(other, net)
+    np.testing.assert_array_equal(out, net(X).data)
+    with pytest.raises(ValueError, match="13 parameters"):
+        nn.functional_call(net, theta[:3], X)
+
+
+def test_loss_of_parameters_gives_exact_gradients_and_hessians():
+    net = nn.MLP(2, [3, 1], seed=0)
+    X, y = np.random.default_rng(1).normal(size=(6, 2)), np.arange(6) % 2
+    f = nn.loss_of_parameters(net, X, y, "bce_with_logits")
+    theta = nn.parameters_to_vector(net)
+    nn.binary_cross_entropy_with_logits(net(X), y).backward()
+    expected = np.concatenate([p.grad.data.ravel() for p in net.parameters()])
+    np.testing.assert_allclose(st.grad(f)(theta), expected, atol=1e-14)
+    H = st.hessian(f)(theta)
+    eps = 1e-5
+    g = st.grad(f)
+    numeric = np.stack([(g(theta + eps * e) - g(theta - eps * e)) / (2 * eps)
+                        for e in np.eye(len(theta))], axis=1)
+    np.testing.assert_allclose(H, H.T, atol=1e-12)
+    np.testing.assert_allclose(H, numeric, atol=1e-7)

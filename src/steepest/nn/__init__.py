@@ -42,7 +42,12 @@ from .losses import (
 from .module import Module, ModuleList, Parameter, Sequential
 from .serialization import UnsafeFileError, load, save
 from .training import Diagnosis, EarlyStopping, TrainingHistory, fit, r2_score
-from .vector import parameters_to_vector, vector_to_parameters
+from .vector import (
+    functional_call,
+    loss_of_parameters,
+    parameters_to_vector,
+    vector_to_parameters,
+)
 
 __all__ = [
     "GELU",
@@ -68,6 +73,7 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "fit",
+    "functional_call",
     "gelu",
     "get_activation",
     "get_loss",
@@ -78,6 +84,7 @@ __all__ = [
     "l2_penalty",
     "leaky_relu",
     "load",
+    "loss_of_parameters",
     "mae",
     "mse",
     "parameters_to_vector",
