@@ -7,7 +7,11 @@ from scipy.optimize import rosen_hess
 import steepest as st
 from steepest import optim
 from steepest.curvature import (
-    contraction, critical_lr, hessian_eigs, hutchinson_trace, stability_constant,
+    contraction,
+    critical_lr,
+    hessian_eigs,
+    hutchinson_trace,
+    stability_constant,
 )
 from steepest.datasets import lecture_line
 from steepest.problems import LeastSquares, Quadratic, Rosenbrock
@@ -35,7 +39,7 @@ def test_dense_eigs_exact_for_quadratic_problem_and_autodiff_function():
 def test_lanczos_path_on_a_large_quadratic():
     n = 120
     A, w = spd(n, kappa=1000.0)
-    f = lambda x: 0.5 * (x * (A @ x)).sum()  # noqa: E731
+    f = lambda x: 0.5 * (x * (A @ x)).sum()
     top = hessian_eigs(f, rng.normal(size=n), k=3)
     np.testing.assert_allclose(top.values, w[::-1][:3], rtol=1e-8)
     np.testing.assert_allclose(A @ top.vectors, top.vectors * top.values, atol=1e-6)

@@ -65,14 +65,14 @@ def test_slow_run_reports_kappa(lecture):
 
 def test_stalled_on_a_plateau():
     """σ(w) saturated at w = −12: gradients ≈ 6e-6 barely move it."""
-    f = lambda x: ((st.sigmoid(x) - 1.0) ** 2).sum()  # noqa: E731
+    f = lambda x: ((st.sigmoid(x) - 1.0) ** 2).sum()
     r = st.minimize(f, [-12.0], optim.GD(lr=0.1), max_steps=200)
     d = st.diagnose(r, f)
     assert d.kind == "stalled" and "plateau" in d.message
 
 
 def test_saddle_point():
-    f = lambda x: x[0] ** 2 - x[1] ** 2 + 0.25 * x[1] ** 4  # noqa: E731
+    f = lambda x: x[0] ** 2 - x[1] ** 2 + 0.25 * x[1] ** 4
     r = st.minimize(f, [1.0, 0.0], optim.GD(lr=0.1), gtol=1e-10, max_steps=1000)
     d = st.diagnose(r, f)
     assert d.kind == "saddle" and d.lam_min == pytest.approx(-2.0)
@@ -81,7 +81,7 @@ def test_saddle_point():
 
 def test_momentum_and_adam_divergence_messages():
     A = np.diag([1.0, 10.0])
-    f = lambda x: 0.5 * (x * (A @ x)).sum()  # noqa: E731
+    f = lambda x: 0.5 * (x * (A @ x)).sum()
     r = st.minimize(f, [1.0, 1.0], optim.Momentum(lr=0.5, momentum=0.9), max_steps=500)
     d = st.diagnose(r, f)
     assert d.kind == "diverged" and d.lr_max == pytest.approx(0.38)

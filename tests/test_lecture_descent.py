@@ -76,7 +76,7 @@ def test_eta_0055_converges_while_oscillating(data):
     assert result.status == "converged" and result.success
     np.testing.assert_allclose(result.x, problem.solve(), atol=1e-8)
     # the error along the top eigenvector flips sign every step
-    w, V = np.linalg.eigh(problem.hessian())
+    _, V = np.linalg.eigh(problem.hessian())
     e = (result.history.x[:20] - problem.solve()) @ V[:, -1]
     assert np.all(np.sign(e[1:]) == -np.sign(e[:-1]))
 

@@ -1,5 +1,6 @@
 """steepest.minimize: objectives, stopping rules, statuses, divergence handling, bad input."""
 
+import itertools
 import warnings
 
 import numpy as np
@@ -73,7 +74,8 @@ def test_ftol_relative_change():
     assert r.status == "converged"
     L = r.history.loss
     assert abs(L[-2] - L[-1]) <= 1e-10 * max(abs(L[-2]), abs(L[-1]), 1.0)
-    assert all(abs(a - b) > 1e-10 * max(abs(a), abs(b), 1.0) for a, b in zip(L[:-2], L[1:-1]))
+    assert all(abs(a - b) > 1e-10 * max(abs(a), abs(b), 1.0)
+               for a, b in itertools.pairwise(L[:-1]))
 
 
 def test_patience_early_stopping():
@@ -89,7 +91,7 @@ def test_patience_early_stopping():
 
 def test_patience_on_a_plateau_function():
     """A loss that stops improving: f = tanh-like plateau, flat beyond x > 3."""
-    f = lambda x: -st.tanh(x).sum()  # noqa: E731
+    f = lambda x: -st.tanh(x).sum()
     r = st.minimize(f, [0.0], optim.GD(lr=0.5), patience=3, min_delta=1e-6, max_steps=10_000)
     assert r.status == "early_stopped" and r.nit < 10_000
 
@@ -127,7 +129,7 @@ def test_keyboard_interrupt_keeps_history():
 def test_nonfinite_divergence_without_warnings():
     """GD with η = 1 on x⁴ from 1: x_k = x − 4x³ grows like 3^(3^k) and overflows; even with
     on_divergence="ignore" the run stops there, and no NumPy warning leaks."""
-    f = lambda x: (x ** 4).sum()  # noqa: E731
+    f = lambda x: (x ** 4).sum()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         r = st.minimize(f, [1.0], optim.GD(lr=1.0), max_steps=100, on_divergence="ignore")
@@ -179,7 +181,7 @@ def test_schedule_and_plateau_are_driven():
     np.testing.assert_allclose(r.history.lr[:20], 0.1 * 0.9 ** np.arange(20))
     plateau = optim.ReduceLROnPlateau(0.1, factor=0.5, patience=2)
     # a loss whose minimum value GD cannot improve on after convergence: flat lower bound
-    f = lambda x: st.maximum((x * x).sum(), 0.01)  # noqa: E731
+    f = lambda x: st.maximum((x * x).sum(), 0.01)
     r = st.minimize(f, [1.0, 1.0], optim.GD(lr=plateau), max_steps=60)
     assert r.history.lr[-1] < 0.1 and len(plateau.reductions) >= 2
     halvings = np.log2(0.1 / r.history.lr)
@@ -218,17 +220,17 @@ def test_progress_bar_runs():
 
 
 @pytest.mark.parametrize("kwargs,error,match", [
-    (dict(x0=[[1.0, 2.0]]), ValueError, "x0 must be a 1-D vector"),
-    (dict(x0="a"), TypeError, "x0 must be an array"),
-    (dict(x0=[1.0, np.nan]), ValueError, "x0 contains NaN"),
-    (dict(max_steps=-1), ValueError, "max_steps"),
-    (dict(gtol=-1.0), ValueError, "gtol"),
-    (dict(patience=0), ValueError, "patience"),
-    (dict(on_divergence="explode"), ValueError, "on_divergence"),
-    (dict(optimizer="adam"), TypeError, "optimizer must be"),
+    ({"x0": [[1.0, 2.0]]}, ValueError, "x0 must be a 1-D vector"),
+    ({"x0": "a"}, TypeError, "x0 must be an array"),
+    ({"x0": [1.0, np.nan]}, ValueError, "x0 contains NaN"),
+    ({"max_steps": -1}, ValueError, "max_steps"),
+    ({"gtol": -1.0}, ValueError, "gtol"),
+    ({"patience": 0}, ValueError, "patience"),
+    ({"on_divergence": "explode"}, ValueError, "on_divergence"),
+    ({"optimizer": "adam"}, TypeError, "optimizer must be"),
 ])
 def test_bad_arguments(kwargs, error, match):
-    args = dict(x0=[1.0, 1.0]) | kwargs
+    args = {"x0": [1.0, 1.0]} | kwargs
     with pytest.raises(error, match=match):
         st.minimize(bowl, **args)
 

@@ -62,10 +62,10 @@ def test_state_dict_round_trip_continues_identically():
 
 
 @pytest.mark.parametrize("bad,match", [
-    (dict(lr=-0.1), "lr must be a non-negative"),
-    (dict(lr=float("nan")), "lr must be a non-negative"),
-    (dict(lr="fast"), "lr must be a number or a schedule"),
-    (dict(weight_decay=-1.0), "weight_decay must be a non-negative"),
+    ({"lr": -0.1}, "lr must be a non-negative"),
+    ({"lr": float("nan")}, "lr must be a non-negative"),
+    ({"lr": "fast"}, "lr must be a number or a schedule"),
+    ({"weight_decay": -1.0}, "weight_decay must be a non-negative"),
 ])
 def test_bad_hyperparameters(bad, match):
     with pytest.raises((ValueError, TypeError), match=match):
@@ -118,7 +118,7 @@ def test_armijo_line_search_vector_form():
     """On f = ½ xᵀ diag(1, 100) x, a start step of 1 diverges; the search shrinks it until the
     sufficient-decrease condition holds, so the loss decreases every step."""
     d = np.array([1.0, 100.0])
-    f = lambda x: 0.5 * float(x @ (d * x))  # noqa: E731
+    f = lambda x: 0.5 * float(x @ (d * x))
     opt = optim.GD(lr=1.0, line_search=True)
     x = np.array([1.0, 1.0])
     state = opt.init(x)
@@ -150,7 +150,7 @@ def test_armijo_line_search_parameter_form_matches_vector_form():
     vec = optim.GD(lr=1.0, line_search=optim.Armijo(c=0.3, shrink=0.7))
     x = np.array([1.0, 1.0])
     state = vec.init(x)
-    f = lambda x: 0.5 * float(x @ (d * x))  # noqa: E731
+    f = lambda x: 0.5 * float(x @ (d * x))
     for _ in range(10):
         opt.step(closure)
         x, state = vec.update(d * x, state, x, loss=f(x), loss_fn=f)
@@ -161,7 +161,7 @@ def test_armijo_line_search_parameter_form_matches_vector_form():
 
 def test_momentum_is_heavy_ball():
     """x_{t+1} = x_t − η g_t + μ (x_t − x_{t−1}) for constant η."""
-    g = lambda x: np.array([3.0, 0.5]) * x  # noqa: E731
+    g = lambda x: np.array([3.0, 0.5]) * x
     opt = optim.Momentum(lr=0.1, momentum=0.7)
     x, state = np.array([1.0, 2.0]), None
     state = opt.init(x)

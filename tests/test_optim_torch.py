@@ -26,22 +26,22 @@ def loss_torch(w, m):
 
 
 CASES = [
-    (optim.GD, torch.optim.SGD, dict(lr=0.02)),
-    (optim.GD, torch.optim.SGD, dict(lr=0.02, weight_decay=0.1)),
-    (optim.Momentum, torch.optim.SGD, dict(lr=0.01, momentum=0.9)),
-    (optim.Momentum, torch.optim.SGD, dict(lr=0.01, momentum=0.5, weight_decay=0.05)),
-    (optim.Nesterov, torch.optim.SGD, dict(lr=0.01, momentum=0.9)),
-    (optim.Adagrad, torch.optim.Adagrad, dict(lr=0.1)),
-    (optim.Adagrad, torch.optim.Adagrad, dict(lr=0.1, weight_decay=0.1,
-                                              initial_accumulator_value=0.5)),
-    (optim.RMSprop, torch.optim.RMSprop, dict(lr=0.01)),
-    (optim.RMSprop, torch.optim.RMSprop, dict(lr=0.01, momentum=0.8, centered=True,
-                                              weight_decay=0.01)),
-    (optim.Adam, torch.optim.Adam, dict(lr=0.05)),
-    (optim.Adam, torch.optim.Adam, dict(lr=0.05, betas=(0.8, 0.99), weight_decay=0.1,
-                                        amsgrad=True)),
-    (optim.AdamW, torch.optim.AdamW, dict(lr=0.05)),
-    (optim.AdamW, torch.optim.AdamW, dict(lr=0.05, weight_decay=0.3, amsgrad=True)),
+    (optim.GD, torch.optim.SGD, {"lr": 0.02}),
+    (optim.GD, torch.optim.SGD, {"lr": 0.02, "weight_decay": 0.1}),
+    (optim.Momentum, torch.optim.SGD, {"lr": 0.01, "momentum": 0.9}),
+    (optim.Momentum, torch.optim.SGD, {"lr": 0.01, "momentum": 0.5, "weight_decay": 0.05}),
+    (optim.Nesterov, torch.optim.SGD, {"lr": 0.01, "momentum": 0.9}),
+    (optim.Adagrad, torch.optim.Adagrad, {"lr": 0.1}),
+    (optim.Adagrad, torch.optim.Adagrad, {"lr": 0.1, "weight_decay": 0.1,
+                                              "initial_accumulator_value": 0.5}),
+    (optim.RMSprop, torch.optim.RMSprop, {"lr": 0.01}),
+    (optim.RMSprop, torch.optim.RMSprop, {"lr": 0.01, "momentum": 0.8, "centered": True,
+                                              "weight_decay": 0.01}),
+    (optim.Adam, torch.optim.Adam, {"lr": 0.05}),
+    (optim.Adam, torch.optim.Adam, {"lr": 0.05, "betas": (0.8, 0.99), "weight_decay": 0.1,
+                                        "amsgrad": True}),
+    (optim.AdamW, torch.optim.AdamW, {"lr": 0.05}),
+    (optim.AdamW, torch.optim.AdamW, {"lr": 0.05, "weight_decay": 0.3, "amsgrad": True}),
 ]
 
 
@@ -96,7 +96,7 @@ def test_trajectory_matches_torch(cls, tcls, kw):
 def test_vector_form_equals_parameter_form(cls, tcls, kw):
     """The rule served on one flat vector (as minimize does) gives the same trajectory."""
     opt = cls(**kw)
-    f = lambda v: loss_st(v[:2], v[2:].reshape(2, 2))  # noqa: E731
+    f = lambda v: loss_st(v[:2], v[2:].reshape(2, 2))
     x = np.concatenate([W0, M0.ravel()])
     state = opt.init(x)
     traj = []
@@ -132,7 +132,7 @@ def test_schedules_match_torch_schedulers():
 def test_adam_with_schedule_matches_torch():
     sched = optim.ExponentialDecay(0.05, gamma=0.97)
     ours = _run_steepest(optim.Adam, {}, 60, schedule=sched)
-    theirs = _run_torch(torch.optim.Adam, dict(lr=0.05), 60,
+    theirs = _run_torch(torch.optim.Adam, {"lr": 0.05}, 60,
                         scheduler=lambda o: torch.optim.lr_scheduler.ExponentialLR(o, 0.97))
     np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-10)
 

@@ -8,9 +8,23 @@ import steepest as st
 from steepest import optim
 from steepest.datasets import lecture_line
 from steepest.problems import (
-    TEST_FUNCTIONS, Ackley, Beale, Booth, ConvexBowl, GoldsteinPrice, Himmelblau, LeastSquares,
-    LogisticRegression, Matyas, NonConvexSurface, Quadratic, Quadratic1D, Rastrigin, Rosenbrock,
-    SixHumpCamel, StyblinskiTang,
+    TEST_FUNCTIONS,
+    Ackley,
+    Beale,
+    Booth,
+    ConvexBowl,
+    GoldsteinPrice,
+    Himmelblau,
+    LeastSquares,
+    LogisticRegression,
+    Matyas,
+    NonConvexSurface,
+    Quadratic,
+    Quadratic1D,
+    Rastrigin,
+    Rosenbrock,
+    SixHumpCamel,
+    StyblinskiTang,
 )
 
 rng = np.random.default_rng(42)

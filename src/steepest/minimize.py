@@ -316,7 +316,12 @@ def minimize(fun: Any, x0: Any = None, optimizer: Optimizer | None = None, *,
 
     rec = _Recorder(x.size, min(max_steps + 1, 1024))
     scale = 1.0  # halved by each backoff
-    lr = scale * optimizer.lr_at(0)
+    if callable(optimizer.lr):
+        lr_of = optimizer.lr_at
+    else:
+        constant_lr = optimizer.lr_at(0)
+        lr_of = lambda k: constant_lr
+    lr = scale * lr_of(0)
     gnorm = float(np.sqrt(g @ g))
     rec.append(x, f, gnorm, lr)
     state = optimizer.init(x)
@@ -335,6 +340,9 @@ def minimize(fun: Any, x0: Any = None, optimizer: Optimizer | None = None, *,
         bar = tqdm(total=max_steps, desc="minimize", unit="step", leave=False)
 
     steps_done = 0
+    user_errstate = np.geterr()
+    errstate = np.errstate(all="ignore")  # overflow in a diverging run is detected, not warned
+    errstate.__enter__()
     try:
         if gtol is not None and gnorm <= gtol:
             status, message = "converged", f"gradient norm {gnorm:.3g} <= gtol={gtol:g} at x0"
@@ -342,18 +350,17 @@ def minimize(fun: Any, x0: Any = None, optimizer: Optimizer | None = None, *,
         while steps_done < max_steps:
             steps_done += 1
             k = rec.size - 1  # index of the current iterate
-            with np.errstate(all="ignore"):
-                x_new, state_new = optimizer.update(g, state, x, lr, loss=f, loss_fn=loss_fn)
-                if line_search:
-                    nfev += state_new.get("evaluations", 0)
-                    lr = state_new["step_size"]
-                f_new, g_new = vg(x_new)
-                f_new = float(np.asarray(f_new.data if isinstance(f_new, Tensor) else f_new))
-                g_new = np.asarray(g_new, dtype=float)
-                nfev += 1
-                gnorm_new = float(np.sqrt(g_new @ g_new))
-                finite = (math.isfinite(f_new) and math.isfinite(gnorm_new)
-                          and bool(np.isfinite(x_new).all()))
+            x_new, state_new = optimizer.update(g, state, x, lr, loss=f, loss_fn=loss_fn)
+            if line_search:
+                nfev += state_new.get("evaluations", 0)
+                lr = state_new["step_size"]
+            f_new, g_new = vg(x_new)
+            f_new = float(np.asarray(f_new.data if isinstance(f_new, Tensor) else f_new))
+            g_new = np.asarray(g_new, dtype=float)
+            nfev += 1
+            gnorm_new = float(np.sqrt(g_new @ g_new))
+            finite = (math.isfinite(f_new) and math.isfinite(gnorm_new)
+                      and math.isfinite(x_new.sum()))
             rec.lr[k] = lr  # the rate actually used from x_k
             if finite:
                 rising = rising + 1 if f_new > f else 0
@@ -372,20 +379,19 @@ def minimize(fun: Any, x0: Any = None, optimizer: Optimizer | None = None, *,
                 good = min(good, k)  # where the loss last stopped falling
                 rec.size = good + 1  # discard the diverging steps
                 x = rec.x[good].copy()
-                with np.errstate(all="ignore"):
-                    f, g = vg(x)
+                f, g = vg(x)
                 f, g = float(np.asarray(f)), np.asarray(g, dtype=float)
                 nfev += 1
                 state = optimizer.init(x)
                 scale *= 0.5
-                lr = scale * optimizer.lr_at(good)
+                lr = scale * lr_of(good)
                 rec.lr[good] = lr
                 backoffs.append(good)
                 rising, wait, best = 0, 0, min(best, f)
                 if bar is not None:
                     bar.set_postfix_str(f"backoff → lr={lr:.3g}")
                 continue
-            next_lr = scale * optimizer.lr_at(rec.size) if finite else float("nan")
+            next_lr = scale * lr_of(rec.size) if finite else float("nan")
             rec.append(x_new, f_new, gnorm_new, next_lr)
             if bar is not None:
                 bar.update(1)
@@ -399,7 +405,7 @@ def minimize(fun: Any, x0: Any = None, optimizer: Optimizer | None = None, *,
             f_min = min(f_min, f)
             if plateau is not None:
                 plateau.observe(f)
-                lr = scale * optimizer.lr_at(rec.size - 1)
+                lr = scale * lr_of(rec.size - 1)
                 rec.lr[rec.size - 1] = lr
             if gtol is not None and gnorm_new <= gtol:
                 status = "converged"
@@ -421,16 +427,19 @@ def minimize(fun: Any, x0: Any = None, optimizer: Optimizer | None = None, *,
                         break
             if callback is not None:
                 try:
-                    if pass_object:
-                        callback(IntermediateResult(x.copy(), f, g.copy(), rec.size - 1, lr))
-                    else:
-                        callback(x.copy())
+                    with np.errstate(**user_errstate):
+                        if pass_object:
+                            callback(IntermediateResult(x.copy(), f, g.copy(), rec.size - 1,
+                                                        lr))
+                        else:
+                            callback(x.copy())
                 except StopIteration:
                     status, message = "callback_stopped", "the callback raised StopIteration"
                     break
     except KeyboardInterrupt:
         status, message = "interrupted", "interrupted by the user (history kept)"
     finally:
+        errstate.__exit__(None, None, None)
         if bar is not None:
             bar.close()
 
@@ -452,7 +461,7 @@ def minimize(fun: Any, x0: Any = None, optimizer: Optimizer | None = None, *,
         try:
             from .curvature import diagnose
             diagnosis = diagnose(result, fun, jac=jac)
-        except Exception:  # the error must still say what happened
+        except Exception:  # noqa: BLE001 - the error must still say what happened
             diagnosis = None
         text = message if diagnosis is None else f"{message}\n{diagnosis.message}"
         raise DivergenceError(text, result, diagnosis)

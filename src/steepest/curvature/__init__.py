@@ -5,8 +5,15 @@ from __future__ import annotations
 
 from .diagnose import Diagnosis, diagnose
 from .hessian import (
-    CriticalLR, HessianEigs, TraceEstimate, contraction, critical_lr, hessian_eigs,
-    hutchinson_trace, hvp_function, stability_constant,
+    CriticalLR,
+    HessianEigs,
+    TraceEstimate,
+    contraction,
+    critical_lr,
+    hessian_eigs,
+    hutchinson_trace,
+    hvp_function,
+    stability_constant,
 )
 
 __all__ = ["CriticalLR", "Diagnosis", "HessianEigs", "TraceEstimate", "contraction",

@@ -282,4 +282,4 @@ def _finished(d: Diagnosis, result: Any, optname: str, c: float | None, where: s
                  f"{h.loss[-1]:.4g}.")
 
 
-__all__ = ["Diagnosis", "TARGET_REDUCTION", "diagnose"]
+__all__ = ["TARGET_REDUCTION", "Diagnosis", "diagnose"]

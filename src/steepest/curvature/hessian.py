@@ -228,6 +228,15 @@ def critical_lr(fun: Any, x: Any = None, optimizer: Any = None, *,
     return out
 
 
-__all__ = ["CriticalLR", "DENSE_MAX_DIM", "HessianEigs", "TraceEstimate", "contraction",
-           "critical_lr", "hessian_eigs", "hutchinson_trace", "hvp_function",
-           "stability_constant"]
+__all__ = [
+    "DENSE_MAX_DIM",
+    "CriticalLR",
+    "HessianEigs",
+    "TraceEstimate",
+    "contraction",
+    "critical_lr",
+    "hessian_eigs",
+    "hutchinson_trace",
+    "hvp_function",
+    "stability_constant",
+]

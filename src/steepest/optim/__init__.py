@@ -14,7 +14,12 @@ from .line_search import Armijo
 from .optimizer import Optimizer
 from .optimizers import GD, Adagrad, Adam, AdamW, Momentum, Nesterov, RMSprop
 from .schedules import (
-    Constant, ExponentialDecay, InverseTimeDecay, ReduceLROnPlateau, StepDecay, WarmupCosine,
+    Constant,
+    ExponentialDecay,
+    InverseTimeDecay,
+    ReduceLROnPlateau,
+    StepDecay,
+    WarmupCosine,
 )
 
 __all__ = [

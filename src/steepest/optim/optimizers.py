@@ -116,7 +116,7 @@ class GD(Optimizer):
             with enable_grad():
                 return float(_value(closure()))
 
-        t, x_new, _ = self.line_search.search(loss_fn, x, g, loss,
+        _, x_new, _ = self.line_search.search(loss_fn, x, g, loss,
                                               lr_at(hp["lr"], self.step_count))
         set_params(x_new)
         self.step_count += 1

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Union
 
 Schedule = Callable[[int], float]
-LearningRate = Union[float, Schedule]
+LearningRate = float | Schedule
 
 
 def _positive(name: str, value: float, *, allow_zero: bool = False) -> float:

@@ -10,8 +10,19 @@ from __future__ import annotations
 
 from .base import Domain, Problem
 from .functions import (
-    Ackley, Beale, Booth, ConvexBowl, GoldsteinPrice, Himmelblau, Matyas, NonConvexSurface,
-    Quadratic1D, Rastrigin, Rosenbrock, SixHumpCamel, StyblinskiTang,
+    Ackley,
+    Beale,
+    Booth,
+    ConvexBowl,
+    GoldsteinPrice,
+    Himmelblau,
+    Matyas,
+    NonConvexSurface,
+    Quadratic1D,
+    Rastrigin,
+    Rosenbrock,
+    SixHumpCamel,
+    StyblinskiTang,
 )
 from .regression import LeastSquares, LogisticRegression, Quadratic
 
@@ -21,7 +32,23 @@ TEST_FUNCTIONS = {cls.__name__: cls for cls in (
     Matyas, SixHumpCamel, ConvexBowl, NonConvexSurface)}
 
 __all__ = [
-    "Ackley", "Beale", "Booth", "ConvexBowl", "Domain", "GoldsteinPrice", "Himmelblau",
-    "LeastSquares", "LogisticRegression", "Matyas", "NonConvexSurface", "Problem", "Quadratic",
-    "Quadratic1D", "Rastrigin", "Rosenbrock", "SixHumpCamel", "StyblinskiTang", "TEST_FUNCTIONS",
+    "TEST_FUNCTIONS",
+    "Ackley",
+    "Beale",
+    "Booth",
+    "ConvexBowl",
+    "Domain",
+    "GoldsteinPrice",
+    "Himmelblau",
+    "LeastSquares",
+    "LogisticRegression",
+    "Matyas",
+    "NonConvexSurface",
+    "Problem",
+    "Quadratic",
+    "Quadratic1D",
+    "Rastrigin",
+    "Rosenbrock",
+    "SixHumpCamel",
+    "StyblinskiTang",
 ]
