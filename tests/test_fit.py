@@ -10,7 +10,7 @@ import pytest
 import steepest as st
 from steepest import datasets as ds
 from steepest import nn
-from steepest.optim import GD, Adam
+from steepest.optim import GD, Adam, Momentum
 from steepest.optim.schedules import ReduceLROnPlateau, StepDecay
 
 
@@ -201,10 +201,39 @@ def test_divergence_is_reported_with_a_diagnosis_and_no_warnings():
     assert h.diverged_at == len(h.epoch) + 1
     assert isinstance(h.diagnosis, nn.Diagnosis)
     assert "diverged at epoch" in h.diagnosis.message and "standardize" in h.diagnosis.message
-    assert "0.01" in h.diagnosis.message  # lr ÷ 10
+    assert h.diagnosis.lr_max < 1e-6 and "× the limit" in h.diagnosis.message
     theta = nn.parameters_to_vector(net)
     assert np.all(np.isfinite(theta))
     np.testing.assert_array_equal(theta, h.snapshots[-1])
+
+
+def test_divergence_diagnosis_measures_the_stability_limit_and_its_advice_works():
+    X, y = ds.regression(50, kind="linear", seed=0)
+    net = nn.MLP(1, [8, 1], activation="tanh", seed=0)
+    theta0 = nn.parameters_to_vector(net)
+    h = nn.fit(net, X, y, loss="mse", optimizer=Momentum(net.parameters(), lr=1.5, momentum=0.9),
+               epochs=100, progress=False)
+    assert h.status == "diverged"
+    H = st.hessian(nn.loss_of_parameters(net, X, y, "mse"))(theta0)
+    lam = np.linalg.eigvalsh(H)[-1]
+    d = h.diagnosis
+    assert d.lam_max == pytest.approx(lam, rel=1e-8)
+    assert d.lr_max == pytest.approx(3.8 / lam, rel=1e-8)  # (2 + 2β)/λ_max, β = 0.9
+    assert f"{d.lr_max:.3g}" in d.message and "half the limit" in d.message
+    nn.vector_to_parameters(theta0, net)
+    h = nn.fit(net, X, y, loss="mse",
+               optimizer=Momentum(net.parameters(), lr=0.5 * d.lr_max, momentum=0.9),
+               epochs=100, progress=False)
+    assert h.status == "completed" and h.loss[-1] < 0.05
+
+
+def test_adaptive_optimizers_get_no_threshold():
+    X, y = ds.regression(50, kind="linear", seed=0)
+    net = nn.MLP(1, [8, 1], activation="relu", seed=0)
+    h = nn.fit(net, X * 1e6, y, loss="mse", optimizer=Adam(net.parameters(), lr=1e3),
+               epochs=30, progress=False)
+    assert h.status == "diverged" and h.diagnosis.lr_max is None
+    assert "÷10" in h.diagnosis.message
 
 
 # ---- bad input gets a clear error ----------------------------------------------------------------

@@ -108,6 +108,8 @@ class Diagnosis:
     lr: float
     last_finite_loss: float
     what: str  # "loss", "explosion", "gradient" or "parameters"
+    lam_max: float | None = None  #: sharpest Hessian eigenvalue at the initial parameters
+    lr_max: float | None = None  #: the optimizer's stability limit c/λ_max there
 
     def __str__(self) -> str:
         return self.message
@@ -321,6 +323,7 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Callable[..., Tensor], opt
         hist.snapshots.append(parameters_to_vector(model))
         hist.snapshot_epochs.append(0)
     best_theta: np.ndarray | None = None
+    theta_init = parameters_to_vector(model)
     f_min = math.inf  # lowest minibatch loss so far
     t0 = time.perf_counter()
     bar = tqdm(range(1, epochs + 1), desc="fit", unit="epoch", disable=not progress,
@@ -369,8 +372,9 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Callable[..., Tensor], opt
                     outs.append((idx, out.data))
                 if failure:
                     vector_to_parameters(start_theta, model)
+                    curvature = _curvature(model, theta_init, X, y, loss_fn, optimizer)
                     hist.diagnosis = _diagnose(failure, epoch, hist.n_steps, lr_now,
-                                               step_loss, X)
+                                               step_loss, X, curvature)
                     hist.diverged_at = epoch
                     status, message = "diverged", hist.diagnosis.message
                     break
@@ -482,7 +486,9 @@ def _early_stopper(early_stopping: Any, has_validation: bool) -> _Stopper | None
 
 
 def _diagnose(what: str, epoch: int, step: int, lr: float, step_loss: list[float],
-              X: np.ndarray) -> Diagnosis:
+              X: np.ndarray, curvature: tuple[float, float, str] | None) -> Diagnosis:
+    """The divergence report; ``curvature`` = (λ_max, c, optimizer name) at the initial
+    parameters when it could be computed."""
     finite = [v for v in step_loss if math.isfinite(v)]
     last = finite[-1] if finite else math.nan
     if what == "explosion":
@@ -498,11 +504,50 @@ def _diagnose(what: str, epoch: int, step: int, lr: float, step_loss: list[float
         lines.append(f"The loss grew from {min(recent):.3g} to {recent[-1]:.3g} over the last "
                      f"{len(recent)} steps before that: the signature of a learning rate above "
                      f"the stability limit 2/λ_max of the loss's curvature.")
-    lines.append(f"The learning rate was {lr:.3g}; try {lr / 10:.3g} (÷10), or a schedule "
-                 f"that warms up.")
+    lam_max = lr_max = None
+    if curvature is not None:
+        lam_max, c, name = curvature
+        lr_max = c / lam_max
+        lines.append(f"At the initial parameters the sharpest curvature is λ_max = "
+                     f"{lam_max:.3g}, so {name} is stable only for lr < {c:g}/λ_max = "
+                     f"{lr_max:.3g}; the learning rate was {lr:.3g}"
+                     f"{f' ({lr / lr_max:.3g}× the limit)' if lr > lr_max else ''}.")
+        lines.append(f"Try lr ≈ {0.5 * lr_max:.3g} (half the limit).")
+    else:
+        lines.append(f"The learning rate was {lr:.3g}; try {lr / 10:.3g} (÷10), or a schedule "
+                     f"that warms up.")
     scale = float(np.max(np.abs(X)))
     if scale > 100:
         lines.append(f"The inputs reach |x| = {scale:.3g}: standardize them (zero mean, unit "
                      f"variance) — large inputs make the curvature, and so 2/λ_max, extreme.")
     lines.append(f"The model holds the parameters from the start of epoch {epoch}.")
-    return Diagnosis(" ".join(lines), epoch, step, lr, last, what)
+    return Diagnosis(" ".join(lines), epoch, step, lr, last, what, lam_max, lr_max)
+
+
+#: the curvature check runs on models up to this many parameters, on up to this many samples
+CURVATURE_MAX_PARAMS, CURVATURE_MAX_SAMPLES = 5000, 1000
+
+
+def _curvature(model: Module, theta0: np.ndarray, X: np.ndarray, y: np.ndarray,
+               loss_fn: Callable[..., Tensor], optimizer: Any
+               ) -> tuple[float, float, str] | None:
+    """(λ_max, c, optimizer name) of the loss Hessian at ``theta0``, where the optimizer is
+    stable for lr < c/λ_max (GD, Momentum, Nesterov on small models: the check costs a few
+    dozen Hessian-vector products); None where no such threshold applies or it fails."""
+    from ..curvature import hessian_eigs
+    from ..curvature.hessian import stability_constant
+    from .vector import loss_of_parameters
+
+    try:
+        c = stability_constant(optimizer)
+    except ValueError:
+        return None  # adaptive optimizers: no single threshold
+    if model.num_parameters() > CURVATURE_MAX_PARAMS:
+        return None
+    m = min(len(X), CURVATURE_MAX_SAMPLES)
+    f = loss_of_parameters(model, X[:m], y[:m], loss_fn)
+    try:
+        lam = float(hessian_eigs(f, theta0, 1, "LA").values[0])
+    except (ValueError, ArithmeticError, RuntimeError):
+        return None
+    return (lam, c, type(optimizer).__name__) if math.isfinite(lam) and lam > 0 else None
