@@ -151,6 +151,18 @@ def test_least_squares_closed_forms_equal_autodiff_and_lecture():
     np.testing.assert_allclose(p.value(grid), p(grid).data, rtol=1e-10)
 
 
+def test_least_squares_start_and_domain():
+    X, y = lecture_line()
+    framed = LeastSquares(X, y, x0=[-8, -3.2])
+    (b0lo, b0hi), (b1lo, b1hi) = framed.domain
+    assert b0lo < -8 < b0hi and b1lo < -3.2 < b1hi
+    np.testing.assert_array_equal(framed.x0, [-8, -3.2])
+    fixed = LeastSquares(X, y, domain=((-12, 12), (-4, 4)))
+    assert fixed.domain == ((-12.0, 12.0), (-4.0, 4.0))
+    with pytest.raises(ValueError, match=r"x0 must have shape \(2,\)"):
+        LeastSquares(X, y, x0=[1.0])
+
+
 def test_least_squares_bad_input():
     with pytest.raises(ValueError, match="X must be a 2-D array"):
         LeastSquares(np.ones(5), np.ones(5))

@@ -38,6 +38,13 @@ def _flat_points(x: Tensor) -> tuple[Tensor, tuple[int, ...]]:
     return x.reshape(x.shape[0], -1), x.shape[1:]
 
 
+def _start(x0: Any, dim: int, name: str) -> np.ndarray:
+    x0 = np.asarray(x0, dtype=float)
+    if x0.shape != (dim,):
+        raise ValueError(f"{name}: x0 must have shape ({dim},), got {x0.shape}")
+    return x0
+
+
 def _ellipse_domain(center: np.ndarray, H: np.ndarray, level: float) -> Domain:
     """Per-coordinate extent of {x : ½(x − c)ᵀH(x − c) ≤ level}, widened by 20%:
     half-width_i = √(2·level·(H⁻¹)ᵢᵢ)."""
@@ -55,7 +62,8 @@ class Quadratic(Problem):
 
     name = "quadratic"
 
-    def __init__(self, A: Any, b: Any = None, c: float = 0.0):
+    def __init__(self, A: Any, b: Any = None, c: float = 0.0, *, x0: Any = None,
+                 domain: Domain | None = None):
         A = np.asarray(A, dtype=float)
         if A.ndim != 2 or A.shape[0] != A.shape[1]:
             raise ValueError(f"Quadratic: A must be a square matrix, got shape {A.shape}")
@@ -67,7 +75,9 @@ class Quadratic(Problem):
         if self.b.shape != (self.dim,):
             raise ValueError(f"Quadratic: b must have shape ({self.dim},), got {self.b.shape}")
         self.c = float(c)
-        self.x0 = np.ones(self.dim)
+        self.x0 = np.ones(self.dim) if x0 is None else _start(x0, self.dim, "Quadratic")
+        if domain is not None:
+            self.domain = tuple((float(lo), float(hi)) for lo, hi in domain)
 
     # closed forms --------------------------------------------------------------------------
     def f(self, x: Tensor) -> Tensor:
@@ -113,7 +123,8 @@ class Quadratic(Problem):
 
     @cached_property
     def domain(self) -> Domain:  # type: ignore[override]
-        """A box around the minimizer holding the level set through ``x0`` (and the origin)."""
+        """A box around the minimizer holding the level set through ``x0`` and the origin
+        (give ``domain=`` or ``x0=`` at construction to frame another region)."""
         if not len(self.minima):
             return ((-5.0, 5.0),) * self.dim
         center = self.minima[0]
@@ -135,12 +146,12 @@ class LeastSquares(Quadratic):
 
     name = "least squares"
 
-    def __init__(self, X: Any, y: Any):
+    def __init__(self, X: Any, y: Any, *, x0: Any = None, domain: Domain | None = None):
         X = _as_matrix(X, "LeastSquares")
         y = _as_target(y, X.shape[0], "LeastSquares")
         self.X, self.y = X, y
-        super().__init__(X.T @ X, X.T @ y, 0.5 * float(y @ y))
-        self.x0 = np.zeros(self.dim)
+        super().__init__(X.T @ X, X.T @ y, 0.5 * float(y @ y), domain=domain)
+        self.x0 = np.zeros(self.dim) if x0 is None else _start(x0, self.dim, "LeastSquares")
 
     def f(self, x: Tensor) -> Tensor:
         """½‖y − Xβ‖² from the residuals (the autodiff path; grids ``(p, ...)`` too)."""
