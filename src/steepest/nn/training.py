@@ -324,6 +324,7 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Callable[..., Tensor], opt
         hist.snapshot_epochs.append(0)
     best_theta: np.ndarray | None = None
     theta_init = parameters_to_vector(model)
+    params = model.parameters()
     f_min = math.inf  # lowest minibatch loss so far
     t0 = time.perf_counter()
     bar = tqdm(range(1, epochs + 1), desc="fit", unit="epoch", disable=not progress,
@@ -340,8 +341,8 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Callable[..., Tensor], opt
                 failure = None
                 for lo in range(0, n, batch_size):
                     idx = order[lo:lo + batch_size]
-                    optimizer.zero_grad()
-                    model.zero_grad()
+                    for p in params:
+                        p.grad = None
                     out = model(X[idx])
                     L = loss_fn(out, y[idx])
                     if l2:
@@ -354,12 +355,12 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Callable[..., Tensor], opt
                         failure = "explosion"
                     else:
                         L.backward()
-                        if not all(p.grad is None or np.all(np.isfinite(p.grad.data))
-                                   for p in model.parameters()):
+                        if not all(p.grad is None or np.isfinite(p.grad.data).all()
+                                   for p in params):
                             failure = "gradient"
                         else:
                             optimizer.step()
-                            if not np.all(np.isfinite(parameters_to_vector(model))):
+                            if not all(np.isfinite(p.data).all() for p in params):
                                 failure = "parameters"
                     if failure:
                         step_loss.append(value)
