@@ -196,7 +196,7 @@ def test_surface_of_problem_object_with_paths_and_zlim():
     Z = d.meshes[0][2]
     assert np.nanmax(Z) <= 500 and np.isnan(Z).any()
     np.testing.assert_allclose(d.paths["path"][:, 2], [f(p) for p in path])
-    dl = plot.surface(f, n=30)  # the problem's log_levels: log10 of the shifted loss
+    dl = plot.surface(f, n=30, log=True)  # log10 of the shifted loss
     assert dl.ax.get_zlabel().startswith(r"$\log_{10}$")
     assert np.nanmax(dl.meshes[0][2]) < 5
     dl.figure.canvas.draw()

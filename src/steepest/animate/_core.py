@@ -69,7 +69,7 @@ class Animation:
         self.fps = float(fps)
         self.progress = progress
         self._update = update
-        self._animated = list(animated)
+        self._animated = [a for a in animated if a is not None]
         for key, value in (data or {}).items():
             setattr(self, key, value)
 

@@ -7,11 +7,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from matplotlib import patheffects
 
 from ..plot._base import BETA_LABELS, evaluate, named, path_of, to_numpy
 from ._core import Animation, frame_schedule
 
 _COLORS = ["k", "tab:red", "tab:orange", "tab:cyan", "tab:purple", "tab:green", "tab:brown"]
+_OUTLINE = [patheffects.Stroke(linewidth=3, foreground="k"), patheffects.Normal()]
 
 
 def _figure(figsize: tuple[float, float], dpi: float) -> Any:
@@ -80,8 +82,8 @@ def descent_3d(runs: Any, fun: Callable[[Any], Any] | None = None, *,
         zmap = disp.zmap
     if title:
         ax.set_title(title, fontsize=12)
-    fig.subplots_adjust(left=0.1, right=1.0, bottom=0.04, top=0.96)
-    ax.set_box_aspect(None, zoom=0.92)
+    fig.subplots_adjust(left=0.06, right=0.94, bottom=0.04, top=0.96)
+    ax.set_box_aspect(None, zoom=0.86)
     data, lines, heads = {}, [], []
     for i, (label, run) in enumerate(runs.items()):
         P = path_of(run, "runs")[:, :2]
@@ -91,7 +93,8 @@ def descent_3d(runs: Any, fun: Callable[[Any], Any] | None = None, *,
         end = _finite_prefix(P, z)
         data[label] = (P[:end], z[:end])
         color = _COLORS[i % len(_COLORS)]
-        (ln,) = ax.plot([], [], [], "o-", color=color, ms=3.5, lw=1.4, label=label)
+        (ln,) = ax.plot([], [], [], "o-", color=color, ms=3.5 if end <= 150 else 0, lw=1.4,
+                        label=label)
         (hd,) = ax.plot([], [], [], "o", color=color, ms=7, mec="white", mew=1)
         lines.append(ln)
         heads.append(hd)
@@ -110,8 +113,9 @@ def descent_3d(runs: Any, fun: Callable[[Any], Any] | None = None, *,
         k = min(step, first[0].shape[0] - 1)
         loss = f"  L={first[1][k]:.4g}" if len(runs) == 1 and zmap is None else ""
         caption.set_text(f"step {step}{loss}")
-        return [*lines, *heads, caption]
-    return Animation(fig, update, keys, animated=[*lines, *heads, caption], fps=fps,
+        return [*lines, *heads, caption, legend]
+    legend = ax.get_legend()
+    return Animation(fig, update, keys, animated=[*lines, *heads, caption, legend], fps=fps,
                      progress=progress, data={"ax": ax, "lines": lines, "paths": data})
 
 
@@ -137,8 +141,8 @@ def descent_contour(runs: Any, fun: Callable[[Any], Any], *,
         P = P[:_finite_prefix(P)]
         data[label] = P
         color = colors[i % len(colors)]
-        (ln,) = ax.plot([], [], "o-", color=color, ms=3, lw=1.6, label=label, zorder=8,
-                        mec="k", mew=0.3)
+        (ln,) = ax.plot([], [], "o-", color=color, ms=3 if len(P) <= 150 else 0, lw=1.6,
+                        label=label, zorder=8, mec="k", mew=0.3, path_effects=_OUTLINE)
         (hd,) = ax.plot([], [], "o", color=color, ms=8, mec="k", mew=1, zorder=9)
         lines.append(ln)
         heads.append(hd)
@@ -159,8 +163,9 @@ def descent_contour(runs: Any, fun: Callable[[Any], Any], *,
             ln.set_data(P[:k, 0], P[:k, 1])
             hd.set_data(P[k - 1: k, 0], P[k - 1: k, 1])
         caption.set_text(f"step {step}")
-        return [*lines, *heads, caption]
-    return Animation(fig, update, keys, animated=[*lines, *heads, caption], fps=fps,
+        return [*lines, *heads, caption, legend]
+    legend = ax.get_legend()
+    return Animation(fig, update, keys, animated=[*lines, *heads, caption, legend], fps=fps,
                      progress=progress, data={"ax": ax, "lines": lines, "paths": data})
 
 
@@ -270,9 +275,11 @@ def decision_boundary(model: Any, history: Any, X: Any, y: Any, *,
         caption.set_text(f"epoch {epochs[i]}")
         if original is not None and i == len(snaps) - 1:
             set_params(model, original)
-        return [disp.image, disp.boundary, *disp.scatter, caption]
+        return [disp.image, disp.boundary, *disp.scatter, caption, legend]
+    legend = ax.get_legend()
     anim = Animation(fig, update, list(range(len(snaps))),
-                     animated=[disp.image, *disp.scatter, caption], fps=fps, progress=progress,
+                     animated=[disp.image, *disp.scatter, caption, legend], fps=fps,
+                     progress=progress,
                      data={"ax": ax, "display": disp, "epochs": epochs})
     if original is not None:
         set_params(model, original)

@@ -16,7 +16,11 @@ def _fmt(a: np.ndarray | None) -> str:
     if a is None:
         return "—"
     a = np.asarray(a)
-    return f"{a.item():.4g}" if a.size == 1 else f"array{a.shape}"
+    if a.size == 1:
+        return f"{a.item():.4g}"
+    if a.size <= 3:
+        return "[" + ", ".join(f"{v:.3g}" for v in a.ravel()) + "]"
+    return f"array{a.shape}"
 
 
 def graph_layout(nodes: list[Any]) -> np.ndarray:
@@ -80,10 +84,12 @@ def computation_graph(out: Any, *, ax: Any = None, order: str | None = None,
                              bbox=dict(boxstyle="round,pad=0.4", fc=color, ec="k", lw=1)))
     for i, n in enumerate(nodes):
         for p in n.parents:
-            edges.append(ax.annotate("", xy=pos[i], xytext=pos[p], zorder=2,
+            # clipped to the two boxes, so the head lands on the child's edge at any box size
+            edges.append(ax.annotate("", xy=pos[i], xytext=pos[p], zorder=4,
                                      arrowprops=dict(arrowstyle="-|>", color="0.35", lw=1.2,
-                                                     shrinkA=34, shrinkB=34,
-                                                     connectionstyle="arc3,rad=0.0")))
+                                                     patchA=texts[p].get_bbox_patch(),
+                                                     patchB=texts[i].get_bbox_patch(),
+                                                     shrinkA=1, shrinkB=1)))
     ax.set_xlim(-0.6, depth + 0.6)
     ax.set_ylim(pos[:, 1].min() - 0.7, pos[:, 1].max() + 0.7)
     ax.set_axis_off()

@@ -51,7 +51,7 @@ def _curves(runs: Any, attr: str, name: str, *, ax: Any, log: bool, ylabel: str,
     ax.set_ylabel(ylabel, fontsize=13)
     ax.set_title(title, fontsize=14)
     ax.grid(True, which="major", alpha=0.3)
-    if len(runs) > 1 or any(s is not None for s in div.values()):
+    if len(runs) > 1 or any(s is not None for s in div.values()) or next(iter(runs)) != attr:
         ax.legend(fontsize=10)
     return CurveDisplay(ax, lines=lines, data=data, diverged=div)
 

@@ -194,16 +194,16 @@ def surface(fun: Callable[[Any], Any], xlim: Sequence[float] | None = None,
             paths: Any = None, ax: Any = None, n: int = 80, cmap: str = "viridis",
             alpha: float = 0.6, view: tuple[float, float] | None = (60, 22),
             labels: Sequence[str] = BETA_LABELS, zlabel: str = LOSS_LABEL,
-            log: bool | None = None, title: str | None = None) -> SurfaceDisplay:
+            log: bool = False, title: str | None = None) -> SurfaceDisplay:
     """3-D surface of any 2-parameter loss ``fun`` (NumPy or Tensor function, or a problem with
     ``.domain``/``.minima``) on an ``n × n`` grid. Points outside ``zlim`` are left out.
-    ``log=True`` draws log₁₀(ℒ − min ℒ + ε) (peaky functions); default: the problem's
-    ``.log_levels``. ``paths``: one run, a list, or {label: run}."""
+    ``log=True`` draws log₁₀(ℒ − min ℒ + ε) instead (it turns a narrow valley into a sharp
+    crease, so it is off by default; the problem's ``.log_levels`` applies to contour maps).
+    ``paths``: one run, a list, or {label: run}."""
     runs = named(paths, "path") if paths is not None else {}
     pts = [path_of(r, "paths") for r in runs.values()]
     xlim, ylim = domain_of(fun, xlim, ylim, pts)
     X, Y, Z = grid(fun, xlim, ylim, n)
-    log = bool(problem_attr(fun, "log_levels", False)) if log is None else log
     shown, zmap = _zmap(Z, log)
     if zlim is not None:
         shown = np.where((shown >= zlim[0]) & (shown <= zlim[1]), shown, np.nan)
@@ -298,7 +298,8 @@ def trajectories(paths: Any, fun: Callable[[Any], Any] | None = None, *, ax: Any
                  colors: Sequence[Any] | None = None, labels: Sequence[str] = BETA_LABELS
                  ) -> TrajectoryDisplay:
     """Draw one or several descent paths (a Result, (k, 2) points, a list, or {label: run}) with
-    the start (circle) and end (square) marked, one legend entry per run. On 3-D axes the path is
+    the start (circle) and end (square) marked, one legend entry per run; each iterate is a dot
+    when ``markers`` and the run has at most 150 points. On 3-D axes the path is
     lifted onto the surface: ``fun`` at each point, else the run's ``history.loss``.
     Non-finite points (a diverged run) are cut off."""
     runs = named(paths, "path")
@@ -325,7 +326,8 @@ def trajectories(paths: Any, fun: Callable[[Any], Any] | None = None, *, ax: Any
         keep = np.all(np.isfinite(P), axis=1) & (np.isfinite(z) if z is not None else True)
         stop = int(np.argmin(keep)) if not keep.all() else P.shape[0]
         P = P[:stop]
-        style = dict(color=color, lw=1.6, ms=4 if markers else 0, marker="o" if markers else None)
+        dots = markers and P.shape[0] <= 150  # long runs: a line, dots would merge
+        style = dict(color=color, lw=1.6, ms=4 if dots else 0, marker="o" if dots else None)
         if is3d:
             z = z[:stop]
             (ln,) = ax.plot(P[:, 0], P[:, 1], z, label=label, zorder=10, **style)
@@ -335,7 +337,10 @@ def trajectories(paths: Any, fun: Callable[[Any], Any] | None = None, *, ax: Any
                 ax.plot([P[-1, 0]], [P[-1, 1]], [z[-1]], "s", ms=8, color=color, zorder=11)
             drawn[label] = np.column_stack([P, z])
         else:
-            (ln,) = ax.plot(P[:, 0], P[:, 1], label=label, zorder=6, mec="k", mew=0.3, **style)
+            from matplotlib import patheffects
+            outline = [patheffects.Stroke(linewidth=3.2, foreground="k"), patheffects.Normal()]
+            (ln,) = ax.plot(P[:, 0], P[:, 1], label=label, zorder=6, mec="k", mew=0.3,
+                            path_effects=outline, **style)
             if len(P):
                 ax.plot(P[0, 0], P[0, 1], "o", ms=10, mfc="white", mec=color, mew=2, zorder=7)
                 ax.plot(P[-1, 0], P[-1, 1], "s", ms=8, color=color, zorder=7)
