@@ -59,7 +59,7 @@ def _steepest():
 def _lecture():
     exe = _ffmpeg()
     import matplotlib
-    import matplotlib.animation as animation
+    from matplotlib import animation
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

@@ -16,11 +16,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-import steepest as st  # noqa: E402
-from steepest import animate, plot  # noqa: E402
+import steepest as st
+from steepest import animate, plot
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,8 +43,7 @@ def main(argv: list[str] | None = None) -> int:
             written.append(anim.save(out / f"{name}{ext}", progress=False))
 
     # ---- derivatives ---------------------------------------------------------------------
-    f = st.problems.Quadratic1D()
-    fx = lambda x: 3 * x ** 2 - 4 * x + 5  # noqa: E731
+    fx = lambda x: 3 * x ** 2 - 4 * x + 5
     save(plot.tangent(fx, -2.0, h=[3.0, 1.0, 0.3], name="f(x) = 3x^2 - 4x + 5"),
          "01_tangent_and_secants")
     save(plot.activations(), "02_activations")

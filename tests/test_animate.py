@@ -5,12 +5,12 @@ from types import SimpleNamespace
 import matplotlib
 
 matplotlib.use("Agg")
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from PIL import Image  # noqa: E402
+import numpy as np
+import pytest
+from PIL import Image
 
-import steepest as st  # noqa: E402
-from steepest import animate  # noqa: E402
+import steepest as st
+from steepest import animate
 
 
 def lecture_gd(beta0, eta, n):
@@ -34,7 +34,7 @@ def embedded_frames(html):
     import io
     import json
     import re
-    data = json.loads("[" + re.search(r"frames:\[(.*?)\]", html, re.S).group(1) + "]")
+    data = json.loads("[" + re.search(r"frames:\[(.*?)\]", html, re.DOTALL).group(1) + "]")
     return [Image.open(io.BytesIO(base64.b64decode(d))) for d in data]
 
 
@@ -61,7 +61,7 @@ def test_descent_3d_updates_one_line_per_run():
     frames = list(a.iter_frames(progress=False))
     assert len(frames) == 3 and frames[0].shape == (180, 180, 3)
     assert len(a.ax.lines) == n_lines  # no line added per frame
-    x, yy, z = a.lines[0].get_data_3d()
+    x, yy, _z = a.lines[0].get_data_3d()
     np.testing.assert_allclose(np.column_stack([x, yy]), betas)  # last frame: the whole path
     assert not np.array_equal(frames[0], frames[2])
 
@@ -147,7 +147,7 @@ def test_jshtml_subsamples_past_the_embed_limit_with_a_warning():
 
 
 def test_race_on_contour_with_several_runs_and_a_diverging_one():
-    f = lambda x: x[0] ** 2 + 10 * x[1] ** 2  # noqa: E731
+    f = lambda x: x[0] ** 2 + 10 * x[1] ** 2
     slow = np.array([[2.0, 1.0], [1.8, 0.8], [1.6, 0.6], [1.4, 0.5]])
     wild = np.array([[2.0, 1.0], [-2.0, -3.0], [np.inf, np.inf]])
     a = animate.descent_contour({"GD": slow, "too fast": wild}, f, xlim=(-3, 3),
@@ -161,7 +161,7 @@ def test_race_on_contour_with_several_runs_and_a_diverging_one():
 
 
 def test_descent_3d_on_a_general_function():
-    f = lambda x: (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2  # noqa: E731
+    f = lambda x: (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2
     path = np.array([[-1.5, 2.0], [-1.0, 1.0], [0.5, 0.2], [1.0, 1.0]])
     a = animate.descent_3d({"GD": path, "other": path[::-1]}, f, xlim=(-2, 2), ylim=(-1, 3),
                            progress=False, figsize=(3, 3), dpi=50)

@@ -5,13 +5,13 @@ from types import SimpleNamespace
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-import steepest as st  # noqa: E402
-from steepest import plot  # noqa: E402
-from steepest.plot._base import evaluate  # noqa: E402
+import steepest as st
+from steepest import plot
+from steepest.plot._base import evaluate
 
 
 @pytest.fixture(autouse=True)
@@ -74,7 +74,7 @@ def _region_area(Q, b, c, xlim, ylim, zlim, n=1500):
 @pytest.mark.parametrize("case", [
     "lecture", "lecture_narrow", "min_outside_box", "annulus"])
 def test_quadratic_mesh_covers_exactly_the_region_in_range(case):
-    X, y, Q, b, c = lecture()
+    _X, _y, Q, b, c = lecture()
     xlim, ylim, zlim = (-12, 12), (-4, 4), (-1, 2000)
     if case == "lecture_narrow":
         xlim = (-12, 2)
@@ -122,7 +122,7 @@ def test_quadratic_mesh_errors_and_empty():
 
 
 def test_quadratic_form_lecture_figure_with_path_on_surface():
-    X, y, Q, b, c = lecture()
+    _X, _y, Q, b, c = lecture()
     betas, losses = lecture_gd([-8, -3.2], 0.002, 200)
     d = plot.quadratic_form(Q, b, c, (-12, 12), (-4, 4), (-1, 2000), path=betas)
     assert d.ax.name == "3d" and len(d.surfaces) == 1
@@ -139,7 +139,7 @@ def test_quadratic_form_lecture_figure_with_path_on_surface():
 def test_evaluate_vectorizes_elementwise_and_not_reductions():
     X, y = st.datasets.lecture_line()
     pts = np.random.default_rng(0).normal(size=(50, 2))
-    ls = lambda beta: ((y - X @ beta) ** 2).sum()  # noqa: E731 — X @ (2, k) would sum wrongly
+    ls = lambda beta: ((y - X @ beta) ** 2).sum()
     np.testing.assert_allclose(evaluate(ls, pts), [np.sum((y - X @ p) ** 2) for p in pts])
     calls = []
 
@@ -183,7 +183,7 @@ def test_contour_log_levels_minima_and_trajectories():
     assert labels == ["minimum", "GD", "Adam"]
     np.testing.assert_allclose(d.lines[0].get_xydata(), p1)
     assert len(d.lines[1].get_xdata()) == 1  # cut at the first non-finite point
-    star = [ln for ln in d.ax.lines if ln.get_label() == "minimum"][0]
+    star = next(ln for ln in d.ax.lines if ln.get_label() == "minimum")
     np.testing.assert_allclose(star.get_xydata(), [[1.0, 1.0]])
     lin = plot.contour(f, log=False, levels=10, filled=False)
     assert np.allclose(np.diff(lin.levels), np.diff(lin.levels)[0])
@@ -244,7 +244,7 @@ def test_parameter_path_grad_norm_lr_and_dashboard():
     g = plot.grad_norm(r)
     np.testing.assert_allclose(g.data["grad_norm"], r.history.grad_norm)
     lrd = plot.learning_rate(r)
-    halved = [ln for ln in lrd.ax.lines if ln.get_label() == "η halved"][0]
+    halved = next(ln for ln in lrd.ax.lines if ln.get_label() == "η halved")
     np.testing.assert_allclose(halved.get_xydata(), [[100, 0.001]])
     dash = plot.dashboard({"η=0.002": r, "copy": r})
     assert set(dash.panels) == {"loss", "path", "grad_norm", "lr"}
@@ -260,7 +260,7 @@ def test_series_errors_name_the_argument():
 # ------------------------------------------------------------------------------ calculus
 
 def test_tangent_slope_by_autodiff_and_secants():
-    f = lambda x: 3 * x ** 2 - 4 * x + 5  # noqa: E731
+    f = lambda x: 3 * x ** 2 - 4 * x + 5
     d = plot.tangent(f, -2.0, h=[1.0, 0.1, 0.01])
     assert d.slope == pytest.approx(-16.0)
     for h, s in d.secant_slopes.items():
@@ -365,7 +365,7 @@ def test_computation_graph_nodes_edges_and_backward_order():
     assert len(g.texts) == 7 and len(g.edges) == 6
     text = {t.get_text().split("\n")[0]: t.get_text() for t in g.texts}
     assert "[1] L = mul" in text and "grad 1" in text["[1] L = mul"]
-    a_text = [t for k, t in text.items() if k.endswith("] a")][0]
+    a_text = next(t for k, t in text.items() if k.endswith("] a"))
     assert "value 2" in a_text and "grad 6" in a_text  # ∂L/∂a = b·f = 6
     # layered: every edge goes from a lower depth to a higher one
     pos = g.positions
@@ -377,7 +377,7 @@ def test_computation_graph_nodes_edges_and_backward_order():
 
 
 def test_plots_draw_on_given_axes():
-    fig, axs = plt.subplots(1, 2)
+    _fig, axs = plt.subplots(1, 2)
     _, losses = lecture_gd([-8, -3.2], 0.002, 10)
     assert plot.loss_curve(losses, ax=axs[1]).ax is axs[1]
     with pytest.raises(ValueError, match="3-D"):

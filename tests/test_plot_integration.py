@@ -4,12 +4,12 @@ MLPs and their training histories."""
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-import steepest as st  # noqa: E402
-from steepest import animate, plot  # noqa: E402
+import steepest as st
+from steepest import animate, plot
 
 
 @pytest.fixture(autouse=True)

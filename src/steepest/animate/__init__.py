@@ -15,7 +15,12 @@ that adds a line per frame and redraws the whole figure.
 
 from ._core import LECTURE_FRAMES, Animation, ffmpeg_executable, frame_schedule
 from .descent import (
-    decision_boundary, descent, descent_3d, descent_contour, line_fit, race,
+    decision_boundary,
+    descent,
+    descent_3d,
+    descent_contour,
+    line_fit,
+    race,
 )
 
 __all__ = ["LECTURE_FRAMES", "Animation", "decision_boundary", "descent", "descent_3d",

@@ -84,7 +84,7 @@ class Animation:
     def size(self) -> tuple[int, int]:
         """(width, height) in pixels."""
         w, h = self.figure.get_size_inches() * self.figure.dpi
-        return int(round(w)), int(round(h))
+        return round(w), round(h)
 
     # ------------------------------------------------------------------------- rendering
     def iter_frames(self, progress: bool | None = None) -> Iterator[np.ndarray]:
@@ -156,7 +156,7 @@ class Animation:
         from PIL import Image
         images = [Image.fromarray(f).quantize(colors=255, method=Image.Quantize.MEDIANCUT)
                   for f in self.iter_frames(progress)]
-        duration = max(int(round(1000 / fps)), 20)  # ms; browsers clamp below 20
+        duration = max(round(1000 / fps), 20)  # ms; browsers clamp below 20
         images[0].save(path, save_all=True, append_images=images[1:], duration=duration,
                        loop=0, optimize=False, disposal=1)
 
@@ -248,7 +248,7 @@ def _player(frames: list[str], fps: float, size: tuple[int, int]) -> str:
     uid = "st" + uuid.uuid4().hex[:10]
     n = len(frames)
     data = ",".join(f'"{f}"' for f in frames)
-    interval = max(int(round(1000 / max(fps, 1e-3))), 10)
+    interval = max(round(1000 / max(fps, 1e-3)), 10)
     w = size[0]
     return f"""<div id="{uid}" style="display:inline-block;font-family:sans-serif">
 <img id="{uid}_img" style="max-width:100%;width:{w}px" src="data:image/png;base64,{frames[0]}">

@@ -155,7 +155,7 @@ def descent_contour(runs: Any, fun: Callable[[Any], Any], *,
     keys = _schedule(frames, max(p.shape[0] for p in pts))
     caption = ax.text(0.02, 0.97, "", transform=ax.transAxes, fontsize=11, va="top",
                       family="monospace", animated=True,
-                      bbox=dict(fc="white", ec="none", alpha=0.7))
+                      bbox={"fc": "white", "ec": "none", "alpha": 0.7})
 
     def update(step: int) -> list[Any]:
         for P, ln, hd in zip(data.values(), lines, heads):
@@ -247,7 +247,7 @@ def decision_boundary(model: Any, history: Any, X: Any, y: Any, *,
     epochs = list(getattr(history, "snapshot_epochs", range(len(snaps))))
     if set_params is None:
         from ..nn import parameters_to_vector, vector_to_parameters
-        set_params = lambda m, v: vector_to_parameters(v, m)  # noqa: E731
+        set_params = lambda m, v: vector_to_parameters(v, m)
         original = to_numpy(parameters_to_vector(model)).copy()
     else:
         original = None
@@ -264,7 +264,7 @@ def decision_boundary(model: Any, history: Any, X: Any, y: Any, *,
         s.set_animated(True)
     fig.tight_layout()
     caption = ax.text(0.02, 0.97, "", transform=ax.transAxes, fontsize=11, va="top",
-                      animated=True, bbox=dict(fc="white", ec="none", alpha=0.7))
+                      animated=True, bbox={"fc": "white", "ec": "none", "alpha": 0.7})
     prob_scale = None
 
     def update(i: int) -> list[Any]:

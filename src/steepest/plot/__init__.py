@@ -19,7 +19,12 @@ from .graph import computation_graph, graph_layout
 from .history import dashboard, grad_norm, learning_rate, loss_curve, parameter_path
 from .interactive import descent_explorer, tangent_explorer
 from .models import (
-    center_axes, decision_boundary, fitted_line, layer_weights, network_diagram, predict_scores,
+    center_axes,
+    decision_boundary,
+    fitted_line,
+    layer_weights,
+    network_diagram,
+    predict_scores,
 )
 from .surface import contour, quadratic_form, quadratic_mesh, surface, trajectories
 

@@ -81,15 +81,15 @@ def computation_graph(out: Any, *, ax: Any = None, order: str | None = None,
         color = "#c6dbef" if leaf else ("#fdd0a2" if i == len(nodes) - 1 else "#f0f0f0")
         texts.append(ax.text(pos[i, 0], pos[i, 1], "\n".join(lines), ha="center", va="center",
                              fontsize=9, family="monospace", zorder=3,
-                             bbox=dict(boxstyle="round,pad=0.4", fc=color, ec="k", lw=1)))
+                             bbox={"boxstyle": "round,pad=0.4", "fc": color, "ec": "k", "lw": 1}))
     for i, n in enumerate(nodes):
         for p in n.parents:
             # clipped to the two boxes, so the head lands on the child's edge at any box size
             edges.append(ax.annotate("", xy=pos[i], xytext=pos[p], zorder=4,
-                                     arrowprops=dict(arrowstyle="-|>", color="0.35", lw=1.2,
-                                                     patchA=texts[p].get_bbox_patch(),
-                                                     patchB=texts[i].get_bbox_patch(),
-                                                     shrinkA=1, shrinkB=1)))
+                                     arrowprops={"arrowstyle": "-|>", "color": "0.35", "lw": 1.2,
+                                                     "patchA": texts[p].get_bbox_patch(),
+                                                     "patchB": texts[i].get_bbox_patch(),
+                                                     "shrinkA": 1, "shrinkB": 1}))
     ax.set_xlim(-0.6, depth + 0.6)
     ax.set_ylim(pos[:, 1].min() - 0.7, pos[:, 1].max() + 0.7)
     ax.set_axis_off()

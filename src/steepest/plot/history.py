@@ -9,7 +9,14 @@ from typing import Any
 import numpy as np
 
 from ._base import (
-    BETA_LABELS, LOSS_LABEL, Display, diverged_at, named, new_axes, path_of, series_of,
+    BETA_LABELS,
+    LOSS_LABEL,
+    Display,
+    diverged_at,
+    named,
+    new_axes,
+    path_of,
+    series_of,
 )
 
 _COLORS = ["tab:blue", "tab:red", "tab:green", "tab:orange", "tab:purple", "tab:brown",

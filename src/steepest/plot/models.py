@@ -3,7 +3,7 @@ classifier, and the diagram of a multi-layer perceptron."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np

@@ -9,8 +9,18 @@ from typing import Any
 import numpy as np
 
 from ._base import (
-    BETA_LABELS, LOSS_LABEL, Display, contour_levels, domain_of, evaluate, grid, named,
-    new_axes, path_of, problem_attr, series_of,
+    BETA_LABELS,
+    LOSS_LABEL,
+    Display,
+    contour_levels,
+    domain_of,
+    evaluate,
+    grid,
+    named,
+    new_axes,
+    path_of,
+    problem_attr,
+    series_of,
 )
 
 Limits = tuple[float, float]
@@ -327,7 +337,7 @@ def trajectories(paths: Any, fun: Callable[[Any], Any] | None = None, *, ax: Any
         stop = int(np.argmin(keep)) if not keep.all() else P.shape[0]
         P = P[:stop]
         dots = markers and P.shape[0] <= 150  # long runs: a line, dots would merge
-        style = dict(color=color, lw=1.6, ms=4 if dots else 0, marker="o" if dots else None)
+        style = {"color": color, "lw": 1.6, "ms": 4 if dots else 0, "marker": "o" if dots else None}
         if is3d:
             z = z[:stop]
             (ln,) = ax.plot(P[:, 0], P[:, 1], z, label=label, zorder=10, **style)
