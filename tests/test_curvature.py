@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st_h
 from scipy.optimize import rosen_hess
 
 import steepest as st
@@ -115,3 +117,18 @@ def test_critical_lr_errors():
         critical_lr(lambda x: -(x * x).sum(), np.zeros(2))
     with pytest.raises(ValueError, match="k must be between"):
         hessian_eigs(Rosenbrock(), np.zeros(2), k=3)
+
+
+@settings(max_examples=25, deadline=None)
+@given(angle=st_h.floats(0, np.pi), kappa=st_h.floats(1.0, 10.0),
+       frac=st_h.one_of(st_h.floats(0.2, 1.9), st_h.floats(2.1, 3.0)))
+def test_gd_diverges_exactly_above_critical_lr(angle, kappa, frac):
+    """On any 2-D quadratic, minimize with η = frac · 2/λ_max diverges iff frac > 1."""
+    c, s = np.cos(angle), np.sin(angle)
+    Q = np.array([[c, -s], [s, c]])
+    problem = Quadratic((Q * [1.0, kappa]) @ Q.T)
+    lr = frac * critical_lr(problem).lr_max
+    r = st.minimize(problem, [1.0, -0.7], optim.GD(lr=lr), max_steps=600)
+    assert (r.status == "diverged") == (frac > 1)
+    if frac < 1:
+        assert r.fun < 1e-3 * r.history.loss[0]

@@ -54,6 +54,7 @@ def test_result_and_history_fields():
     assert r.fun == r.history.loss[-1] == bowl_np(r.x)
     np.testing.assert_allclose(r.grad, D * r.x)
     assert r.nfev == 8 and "status: max_steps" in repr(r)
+    assert "max_steps" in r._repr_html_() and "<table>" in r._repr_html_()
 
 
 def test_problem_default_start_and_autodiff_on_problem():
@@ -215,8 +216,8 @@ def test_every_optimizer_solves_a_least_squares_problem(opt):
 
 
 def test_progress_bar_runs():
-    r = st.minimize(bowl, [1.0, 1.0], optim.GD(lr=0.05), max_steps=20, progress=True)
-    assert r.nit == 20
+    r = st.minimize(bowl, [1.0, 1.0], optim.GD(lr=0.05), max_steps=250, progress=True)
+    assert r.nit == 250
 
 
 @pytest.mark.parametrize("kwargs,error,match", [

@@ -123,6 +123,24 @@ class Result:
             lines.append(f" backoffs: {self.history.backoffs}")
         return "Result(\n" + "\n".join(lines) + "\n)"
 
+    def _repr_html_(self) -> str:
+        import html
+        colour = {"converged": "#1e8449", "early_stopped": "#1e8449",
+                  "diverged": "#c0392b"}.get(self.status, "#d68910")
+        rows = [("fun", f"{self.fun:.10g}"), ("nit", self.nit), ("nfev", self.nfev),
+                ("x", np.array2string(self.x, precision=6, threshold=8, separator=", ")),
+                ("‖grad‖", f"{float(np.linalg.norm(self.grad)):.3g}"),
+                ("final lr", f"{self.lr:.4g}")]
+        if self.diverged_at is not None:
+            rows.append(("diverged_at", self.diverged_at))
+        if self.history.backoffs:
+            rows.append(("backoffs", self.history.backoffs))
+        body = "".join(f"<tr><td style='text-align:left'>{k}</td>"
+                       f"<td style='text-align:left'>{html.escape(str(v))}</td></tr>"
+                       for k, v in rows)
+        return (f"<div><b style='color:{colour}'>{self.status}</b> — "
+                f"{html.escape(self.message)}<table>{body}</table></div>")
+
 
 @dataclass
 class IntermediateResult:
@@ -395,6 +413,8 @@ def minimize(fun: Any, x0: Any = None, optimizer: Optimizer | None = None, *,
             rec.append(x_new, f_new, gnorm_new, next_lr)
             if bar is not None:
                 bar.update(1)
+                if rec.size % 100 == 1:
+                    bar.set_postfix(loss=f"{f_new:.4g}", lr=f"{next_lr:.3g}", refresh=False)
             if reason is not None:
                 status, diverged_at = "diverged", rec.size - 1
                 message = f"diverged at step {diverged_at}: {reason}"
