@@ -153,6 +153,7 @@ def test_early_stopping_restores_the_best_parameters():
                early_stopping=nn.EarlyStopping(patience=5), seed=0, progress=False)
     assert h.status == "early_stopped" and len(h.epoch) < 300
     assert h.best_epoch == int(np.argmin(h.val_loss)) + 1 == len(h.epoch) - 5
+    assert f"best epoch, {h.best_epoch}, restored" in h.message
     with st.no_grad():
         vl = nn.binary_cross_entropy_with_logits(net(Xv), yv).item()
     assert vl == pytest.approx(h.val_loss.min(), rel=1e-12)

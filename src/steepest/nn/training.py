@@ -350,7 +350,7 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Callable[..., Tensor], opt
                     value = float(L.item())
                     if not math.isfinite(value):
                         failure = "loss"
-                    elif step_loss and value - min(f_min, value) > EXPLOSION_FACTOR * max(
+                    elif step_loss and value - f_min > EXPLOSION_FACTOR * max(
                             step_loss[0] - f_min, abs(step_loss[0]), 1e-300):
                         failure = "explosion"
                     else:
@@ -362,13 +362,11 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Callable[..., Tensor], opt
                             optimizer.step()
                             if not all(np.isfinite(p.data).all() for p in params):
                                 failure = "parameters"
-                    if failure:
-                        step_loss.append(value)
-                        hist.n_steps += 1
-                        break
                     step_loss.append(value)
-                    f_min = min(f_min, value)
                     hist.n_steps += 1
+                    if failure:
+                        break
+                    f_min = min(f_min, value)
                     total += value * len(idx)
                     outs.append((idx, out.data))
                 if failure:
@@ -413,7 +411,8 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Callable[..., Tensor], opt
                         message = (f"{stopper.monitor} did not improve for {stopper.patience} "
                                    f"epochs; best at epoch {hist.best_epoch}")
                         break
-                if any(cb(epoch, logs) is True for cb in callbacks):
+                answers = [cb(epoch, logs) for cb in callbacks]  # every callback runs
+                if any(a is True for a in answers):
                     status, message = "callback_stopped", f"a callback stopped at epoch {epoch}"
                     break
     except KeyboardInterrupt:
@@ -422,14 +421,14 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Callable[..., Tensor], opt
     finally:
         bar.close()
         model.train()
-    if stopper is not None and stopper.restore_best and best_theta is not None \
-            and status != "diverged":
-        vector_to_parameters(best_theta, model)
-        message += " (best parameters restored)" if status == "early_stopped" else ""
     done = len(rows["loss"])
     if snapshot_every and (not hist.snapshot_epochs or hist.snapshot_epochs[-1] != done):
-        hist.snapshots.append(parameters_to_vector(model))
+        hist.snapshots.append(parameters_to_vector(model))  # the path's end, before any restore
         hist.snapshot_epochs.append(done)
+    if stopper is not None and stopper.restore_best and best_theta is not None \
+            and status != "diverged" and hist.best_epoch != done:
+        vector_to_parameters(best_theta, model)
+        message += f" (parameters of the best epoch, {hist.best_epoch}, restored)"
     hist.epoch = np.arange(1, done + 1)
     for key, values in rows.items():
         setattr(hist, key, np.array(values, dtype=float))
