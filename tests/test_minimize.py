@@ -245,6 +245,9 @@ def test_bad_losses_and_lr():
         st.minimize(lambda x: st.log(x).sum(), [-1.0, 2.0])
     with pytest.raises(ValueError, match="lr must be a non-negative"):
         st.minimize(bowl, [1.0, 1.0], optim.GD(lr=-0.1))
+    W = np.ones((3, 4))
+    with pytest.raises(ValueError, match=r"evaluating fun at x0 \(shape \(2,\)\) failed"):
+        st.minimize(lambda x: (W @ x).sum(), [1.0, 2.0])
     with pytest.raises(TypeError, match="pass its gradient as jac="):
         st.minimize(bowl_np, [1.0, 1.0])
     with pytest.raises(ValueError, match="gradient has shape"):

@@ -323,7 +323,8 @@ def minimize(fun: Any, x0: Any = None, optimizer: Optimizer | None = None, *,
                 raise ValueError(f"minimize: the loss must be a scalar, but fun(x0) "
                                  f"{str(exc).split('scalar, ')[-1]} (reduce it, e.g. with "
                                  f".sum() or .mean())") from None
-            raise
+            raise ValueError(f"minimize: evaluating fun at x0 (shape {x.shape}) failed: "
+                             f"{exc}") from exc
         f, g = _check_first(*first, x)
     line_search = getattr(optimizer, "line_search", None) is not None
     loss_fn = (lambda z: float(np.asarray(value(z)))) if line_search else None
