@@ -132,6 +132,13 @@ def main(argv: list[str] | None = None) -> int:
     save(plot.decision_boundary(net2, Xm, ym, title="2 → 8 → 8 → 1 on the moons"),
          "21_decision_boundary")
     save(plot.loss_curve(hist, title="Training loss (BCE)", style="-"), "22_training_loss")
+    Xs, ys = st.datasets.spirals(n=300, n_arms=3, noise=0.05, seed=0)
+    net3 = st.nn.MLP(2, [32, 32, 3], seed=0)
+    st.nn.fit(net3, Xs, ys, loss="cross_entropy",
+              optimizer=st.optim.Adam(net3.parameters(), lr=0.02), epochs=300, progress=False,
+              seed=0)
+    save(plot.decision_boundary(net3, Xs, ys, pad=0.3, title="2 → 32 → 32 → 3 on spirals"),
+         "22b_three_class_boundary")
     a = st.tensor(2.0, requires_grad=True)
     b_ = st.tensor(-3.0, requires_grad=True)
     c_ = st.tensor(10.0, requires_grad=True)

@@ -325,6 +325,25 @@ def test_decision_boundary_of_a_circle_classifier():
         plot.decision_boundary(model, np.zeros((3, 3)), np.zeros(3))
 
 
+def test_decision_boundary_of_three_classes():
+    centers = np.array([[0.0, 2.0], [-2.0, -1.0], [2.0, -1.0]])
+    rng = np.random.default_rng(2)
+    y = np.repeat([0, 1, 2], 30)
+    X = centers[y] + 0.4 * rng.normal(size=(90, 2))
+
+    def nearest_center(P):  # scores: minus squared distance to each center
+        return -np.sum((P[:, None, :] - centers[None]) ** 2, axis=2)
+    d = plot.decision_boundary(nearest_center, X, y, n=150)
+    assert d.scores.shape == (150, 150, 3) and d.threshold is None
+    region = np.asarray(d.image.get_array())
+    np.testing.assert_array_equal(region, np.argmax(d.scores, axis=-1))
+    # the boundary of nearest-center regions: points equidistant from two centers
+    verts = np.concatenate([p.vertices for p in d.boundary.get_paths() if len(p.vertices)])
+    dist = np.sort(np.linalg.norm(verts[:, None, :] - centers[None], axis=2), axis=1)
+    np.testing.assert_allclose(dist[:, 0], dist[:, 1], atol=0.1)
+    assert len(d.scatter) == 3
+
+
 def test_network_diagram_edges_by_sign_and_magnitude():
     rng = np.random.default_rng(1)
     Ws = [rng.normal(size=(4, 3)), rng.normal(size=(4, 4)), rng.normal(size=(1, 4))]

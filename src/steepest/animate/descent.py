@@ -270,7 +270,8 @@ def decision_boundary(model: Any, history: Any, X: Any, y: Any, *,
     def update(i: int) -> list[Any]:
         nonlocal prob_scale
         set_params(model, snaps[i])
-        scores = predict_scores(model, grid_pts).reshape(disp.xx.shape)
+        scores = predict_scores(model, grid_pts)
+        scores = scores.reshape(disp.xx.shape + scores.shape[1:])
         _draw_boundary(disp, scores, animated=True)
         caption.set_text(f"epoch {epochs[i]}")
         if original is not None and i == len(snaps) - 1:

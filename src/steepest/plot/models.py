@@ -73,9 +73,13 @@ def fitted_line(x: Any, y: Any, beta: Any, *, step: int = -1, ax: Any = None,
 
 # ------------------------------------------------------------------------------ classifiers
 
+_CLASS_COLORS = ["tab:blue", "tab:red", "tab:green", "tab:orange", "tab:purple"]
+
+
 def predict_scores(model: Any, points: np.ndarray) -> np.ndarray:
-    """``model`` on points (N, 2) → one score per point: a model/callable returning (N,), (N, 1)
-    logits or probabilities, or (N, k) class scores (→ the argmax). Works under ``no_grad``."""
+    """``model`` on points (N, 2), under ``no_grad``: (N,) scores for a binary model (logits or
+    probabilities, shape (N,) or (N, 1); ``predict_proba``'s positive column), or (N, k)
+    class scores for k ≥ 2 classes."""
     from ..autodiff import no_grad
     with no_grad(), np.errstate(all="ignore"):
         fn = getattr(model, "predict_proba", None) or getattr(model, "decision_function", None)
@@ -100,7 +104,9 @@ def decision_boundary(model: Any, X: Any, y: Any, *, ax: Any = None, n: int = 20
                       labels: Sequence[str] = ("$x_1$", "$x_2$")) -> BoundaryDisplay:
     """A 2-D classifier's output shaded over the plane, its decision boundary (the contour at
     ``threshold``: 0.5 for outputs in [0, 1], else 0 for logits) and the data coloured by class.
-    ``model``: an MLP, any callable on (N, 2) arrays, or an estimator with ``predict_proba``."""
+    With k ≥ 2 outputs per point, the plane is coloured by the predicted class (argmax) and the
+    boundaries are where it changes. ``model``: an MLP, any callable on (N, 2) arrays, or an
+    estimator with ``predict_proba``."""
     X = to_numpy(X)
     y = to_numpy(y).ravel()
     if X.ndim != 2 or X.shape[1] != 2:
@@ -108,14 +114,14 @@ def decision_boundary(model: Any, X: Any, y: Any, *, ax: Any = None, n: int = 20
     x0, x1 = X[:, 0].min() - pad, X[:, 0].max() + pad
     y0, y1 = X[:, 1].min() - pad, X[:, 1].max() + pad
     xx, yy = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
-    scores = predict_scores(model, np.column_stack([xx.ravel(), yy.ravel()])).reshape(xx.shape)
+    scores = predict_scores(model, np.column_stack([xx.ravel(), yy.ravel()]))
+    scores = scores.reshape(xx.shape + scores.shape[1:])
     ax = new_axes(ax, figsize=(6, 5.5))
     disp = BoundaryDisplay(ax, xx=xx, yy=yy, scores=scores, threshold=threshold)
     _draw_boundary(disp, scores, cmap)
     classes = np.unique(y)
-    colors = ["tab:blue", "tab:red", "tab:green", "tab:orange", "tab:purple"]
     markers = ["o", "s", "^", "D", "v"]
-    disp.scatter = [ax.scatter(X[y == c, 0], X[y == c, 1], s=22, c=colors[i % 5],
+    disp.scatter = [ax.scatter(X[y == c, 0], X[y == c, 1], s=22, c=_CLASS_COLORS[i % 5],
                                marker=markers[i % 5], edgecolors="k", linewidths=0.5,
                                label=f"class {c:g}", zorder=3)
                     for i, c in enumerate(classes)]
@@ -133,6 +139,13 @@ def _draw_boundary(disp: BoundaryDisplay, scores: np.ndarray, cmap: str = "RdBu_
                    animated: bool = False) -> None:
     """Shade the scores and draw the boundary contour (replacing earlier ones)."""
     ax = disp.ax
+    old = getattr(disp, "boundary", None)
+    if old is not None:
+        old.remove()
+    disp.boundary = None
+    if scores.ndim == 3:
+        _draw_classes(disp, scores, animated)
+        return
     prob = scores.min() >= 0 and scores.max() <= 1
     thr = disp.threshold if disp.threshold is not None else (0.5 if prob else 0.0)
     disp.threshold = thr
@@ -146,13 +159,29 @@ def _draw_boundary(disp: BoundaryDisplay, scores: np.ndarray, cmap: str = "RdBu_
     else:
         disp.image.set_data(scores)
         disp.image.set_clim(vmin, vmax)
-    old = getattr(disp, "boundary", None)
-    if old is not None:
-        old.remove()
-    disp.boundary = None
     if scores.min() < thr < scores.max():
         disp.boundary = ax.contour(disp.xx, disp.yy, scores, levels=[thr], colors="k",
                                    linewidths=2)
+        disp.boundary.set_animated(animated)
+
+
+def _draw_classes(disp: BoundaryDisplay, scores: np.ndarray, animated: bool) -> None:
+    """Multi-class: regions of the argmax in pale class colours, black lines where it changes."""
+    from matplotlib.colors import ListedColormap, to_rgb
+    k = scores.shape[-1]
+    label = np.argmax(scores, axis=-1).astype(float)
+    disp.threshold = None
+    if getattr(disp, "image", None) is None:
+        pale = [tuple(0.55 + 0.45 * np.array(to_rgb(_CLASS_COLORS[i % 5]))) for i in range(k)]
+        extent = (disp.xx[0, 0], disp.xx[0, -1], disp.yy[0, 0], disp.yy[-1, 0])
+        disp.image = disp.ax.imshow(label, origin="lower", extent=extent,
+                                    cmap=ListedColormap(pale), vmin=-0.5, vmax=k - 0.5,
+                                    aspect="auto", interpolation="nearest", animated=animated)
+    else:
+        disp.image.set_data(label)
+    if label.min() < label.max():
+        disp.boundary = disp.ax.contour(disp.xx, disp.yy, label, levels=np.arange(k - 1) + 0.5,
+                                        colors="k", linewidths=1.5)
         disp.boundary.set_animated(animated)
 
 
