@@ -10,8 +10,12 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .autodiff import *  # noqa: F403  (Tensor, tensor, ops, grad, hvp, gradcheck, …)
+from .autodiff import *
 from .autodiff import __all__ as _autodiff_all
+
+# Imported eagerly so the *function* ``steepest.minimize`` is bound after the submodule of the
+# same name (a lazy lookup would be shadowed by the module once anything imports it).
+from .minimize import DivergenceError, Result, minimize
 
 __version__ = "0.1.0"
 
@@ -20,9 +24,6 @@ _SUBMODULES = {
     "datasets", "estimators", "cli",
 }
 _LAZY = {  # public name → module that defines it
-    "minimize": "steepest.minimize",
-    "Result": "steepest.minimize",
-    "DivergenceError": "steepest.minimize",
     "diagnose": "steepest.curvature",
 }
 
@@ -41,4 +42,4 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | _SUBMODULES | set(_LAZY))
 
 
-__all__ = [*_autodiff_all, *sorted(_LAZY), "__version__"]
+__all__ = [*_autodiff_all, "DivergenceError", "Result", "minimize", *sorted(_LAZY), "__version__"]

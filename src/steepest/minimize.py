@@ -34,8 +34,6 @@ from __future__ import annotations
 
 import inspect
 import math
-import sys
-import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -492,14 +490,3 @@ def minimize(fun: Any, x0: Any = None, optimizer: Optimizer | None = None, *,
 __all__ = ["DIVERGENCE_WINDOW", "DivergenceError", "History", "IntermediateResult", "Result",
            "minimize"]
 
-
-class _CallableModule(types.ModuleType):
-    """Importing the submodule ``steepest.minimize`` makes Python bind the *module* to
-    ``steepest.minimize``, shadowing the function; calling the module calls the function."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Result:
-        return minimize(*args, **kwargs)
-
-
-__signature__ = inspect.signature(minimize)
-sys.modules[__name__].__class__ = _CallableModule
