@@ -203,3 +203,55 @@ def test_animation_needs_frames():
     from matplotlib.figure import Figure
     with pytest.raises(ValueError, match="at least one frame"):
         animate.Animation(Figure(), lambda i: [], [])
+
+
+def test_player_script_steps_through_frames_in_node(tmp_path):
+    """Run the embedded player's JavaScript against a stub DOM: go(k) shows frame k."""
+    import re
+    import shutil
+    import subprocess
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    betas = lecture_gd([-8, -3.2], 0.002, 10)
+    X, y = st.datasets.lecture_line()
+    a = animate.line_fit(X, y, betas, frames=[0, 5, 10], progress=False, figsize=(2, 2),
+                         dpi=30)
+    html = a.to_jshtml()
+    uid = re.search(r'<div id="(st[0-9a-f]+)"', html).group(1)
+    script = re.search(r"<script>(.*)</script>", html, re.S).group(1)
+    frames = [f.split(",")[0] for f in re.findall(r'"([A-Za-z0-9+/=]{40,})"', script)]
+    stub = """
+var els = {};
+var document = {getElementById: function(id) {
+  if (!els[id]) els[id] = {src: "", value: 0, textContent: "", innerHTML: ""};
+  return els[id]; }};
+var timers = [];
+function setInterval(fn, ms) { timers.push(fn); return timers.length; }
+function clearInterval(id) {}
+"""
+    check = f"""
+{uid}.go(2);
+if ({uid}.i !== 2) throw new Error("go(2) -> i=" + {uid}.i);
+if (els["{uid}_img"].src.indexOf({uid}.frames[2]) < 0) throw new Error("wrong image");
+if (els["{uid}_label"].textContent !== "3/3") throw new Error(els["{uid}_label"].textContent);
+{uid}.go(99); if ({uid}.i !== 2) throw new Error("not clamped");
+{uid}.go(0); {uid}.toggle(); timers[0](); if ({uid}.i !== 1) throw new Error("play");
+console.log("ok " + {uid}.frames.length);
+"""
+    path = tmp_path / "player.js"
+    path.write_text(stub + script + check)
+    out = subprocess.run([node, str(path)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok 3" and len(frames) == 3
+
+
+def test_progress_bar_while_rendering(capsys):
+    X, y = st.datasets.lecture_line()
+    a = animate.line_fit(X, y, lecture_gd([-8, -3.2], 0.002, 5), frames=[0, 5], figsize=(2, 2),
+                         dpi=30)
+    list(a.iter_frames())
+    err = capsys.readouterr().err
+    assert "rendering" in err and "/2 " in err
+    list(a.iter_frames(progress=False))
+    assert capsys.readouterr().err == ""

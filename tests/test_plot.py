@@ -409,3 +409,13 @@ def test_tangent_explorer_redraws():
     d = w.redraw(1.0, 0.5)
     assert d.slope == pytest.approx(2.0)
     assert d.secant_slopes[0.5] == pytest.approx(2.0 + 1.5)
+
+
+def test_network_diagram_of_a_torch_sequential():
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 1))
+    d = plot.network_diagram(net)
+    assert [len(p) for p in d.positions] == [3, 4, 1]
+    np.testing.assert_allclose(d.weights[:12], net[0].weight.detach().numpy().ravel(),
+                               rtol=1e-6)
