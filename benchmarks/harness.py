@@ -85,22 +85,22 @@ def run_group(group: Group) -> dict[str, Any]:
 
 def format_table(results: list[dict[str, Any]]) -> str:
     """One row per way: median time, rate, and how many times faster the baseline is."""
-    header = (f"{'group':<38} {'way':<22} {'median':>12} {'per s':>10} "
+    w = max([len("group")] + [len(r["group"]) for r in results])
+    header = (f"{'group':<{w}} {'way':<22} {'median':>12} {'per s':>10} "
               f"{'baseline faster ×':>18}  target")
-    lines = [header]
-    lines.append("-" * len(lines[0]))
+    lines = [header, "-" * len(header)]
     for r in results:
         for name, m in r["median_s"].items():
             ratio = r["ratio_vs_baseline"][name]
             t = r["targets"].get(name)
             target = "" if t is None else f"≥{t['target']:g} {'met' if t['met'] else 'MISSED'}"
-            lines.append(f"{r['group']:<38} {name:<22} {_fmt_time(m):>12} {1 / m:>10.4g} "
+            lines.append(f"{r['group']:<{w}} {name:<22} {_fmt_time(m):>12} {1 / m:>10.4g} "
                          f"{'(baseline)' if name == r['baseline'] else f'{ratio:.2f}':>18}  "
                          f"{target}")
         for name, why in r["skipped"].items():
-            lines.append(f"{r['group']:<38} {name:<22} {'skipped: ' + why}")
+            lines.append(f"{r['group']:<{w}} {name:<22} {'skipped: ' + why}")
         if r["notes"]:
-            lines.append(f"{'':<38} note: {r['notes']}")
+            lines.append(f"{'':<{w}} note: {r['notes']}")
     return "\n".join(lines)
 
 

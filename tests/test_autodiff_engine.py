@@ -288,3 +288,14 @@ def test_every_result_knows_its_op_and_parents():
     assert "op=mul" in repr(y)
     assert repr(x) == "tensor([1., 2.], requires_grad=True)"
     assert "dtype=float32" in repr(st.tensor([1.0], dtype=np.float32))
+
+
+def test_documented_examples_run():
+    import doctest
+    import sys
+
+    import steepest.autodiff
+
+    for name in ("steepest.autodiff", "steepest.autodiff.graph", "steepest.autodiff.tensor"):
+        result = doctest.testmod(sys.modules[name], extraglobs={"np": np})
+        assert result.failed == 0 and result.attempted > 0, name

@@ -133,3 +133,9 @@ def test_gradcheck_passes_for_correct_ops_and_names_the_failure():
     assert "input 1" in message and "index (0, 0)" in message
     assert "analytic 0.5 vs numerical 1" in message
     assert "2 of 2 elements" in message
+
+
+def test_gradients_of_several_arguments_are_separate_arrays():
+    ga, gb = st.grad(lambda a, b: (a + b).sum(), argnums=(0, 1))(np.ones(3), np.ones(3))
+    ga += 1
+    np.testing.assert_array_equal(gb, [1.0, 1.0, 1.0])

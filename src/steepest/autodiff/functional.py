@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor, _as_array, backprop, enable_grad
+from .tensor import Tensor, _as_array, _unshared, backprop, enable_grad
 
 Argnums = int | Sequence[int]
 
@@ -33,21 +33,13 @@ def _scalar_output(out: Any, fname: str) -> Tensor:
 
 def _gradients(out: Tensor, inputs: Sequence[Tensor], create_graph: bool = False) -> list[Any]:
     """∂out/∂input for each input (zeros where out does not depend on it)."""
-    if not out.requires_grad:
-        grads: dict[Tensor, Any] = {}
-    else:
-        seed = np.ones_like(out.data)
-        grads = backprop(out, seed, create_graph=create_graph, wrt=inputs)
-    result = []
-    for x in inputs:
-        g = grads.get(x)
-        if g is None:
-            g = np.zeros_like(x.data)
-            g = Tensor._wrap(g) if create_graph else g
-        elif not create_graph and not g.flags.writeable:
-            g = g.copy()
-        result.append(g)
-    return result
+    seed = np.ones_like(out.data)
+    grads = backprop(out, seed, create_graph=create_graph, wrt=inputs) if out.requires_grad else {}
+    result = [grads.get(x) for x in inputs]
+    result = [np.zeros_like(x.data) if g is None else g for g, x in zip(result, inputs)]
+    if create_graph:
+        return [g if isinstance(g, Tensor) else Tensor._wrap(g) for g in result]
+    return _unshared(result, seed)
 
 
 def value_and_grad(f: Callable[..., Tensor], argnums: Argnums = 0

@@ -25,9 +25,18 @@ class Node:
         def fmt(a: np.ndarray | None) -> str:
             if a is None:
                 return "-"
-            return f"{a.item():.4g}" if a.size == 1 else f"array{a.shape}"
-        return f"{self.op or 'input':<12} {self.shape!s:<10} value={fmt(self.value):<12} " \
-               f"grad={fmt(self.grad)}"
+            if a.size == 1:
+                return f"{a.item():.4g}"
+            if a.size <= 4:
+                return np.array2string(a, separator=", ", formatter={"float_kind": _g4}
+                                       ).replace("\n", "")
+            return f"array{a.shape}"
+        return (f"{self.op or 'input':<12} {self.shape!s:<8} value={fmt(self.value):<18} "
+                f"grad={fmt(self.grad)}")
+
+
+def _g4(v: float) -> str:
+    return f"{v:.4g}"
 
 
 def backward_nodes(out: Tensor, order: str = "backward") -> list[Node]:
@@ -35,10 +44,11 @@ def backward_nodes(out: Tensor, order: str = "backward") -> list[Node]:
     ``order="forward"`` (inputs first). Call ``out.backward(retain_grads=True)`` first to see
     every node's gradient; otherwise only leaves show one.
 
-    >>> a = tensor(2.0, requires_grad=True); b = a * a + a
+    >>> import steepest as st
+    >>> a = st.tensor(2.0, requires_grad=True); b = a * a + a
     >>> b.backward(retain_grads=True)
-    >>> [str(n) for n in backward_nodes(b)][0].split()[0]
-    'add'
+    >>> [(n.op or "input", n.value.item(), n.grad.item()) for n in backward_nodes(b)]
+    [('add', 6.0, 1.0), ('mul', 4.0, 1.0), ('input', 2.0, 5.0)]
     """
     if order not in ("backward", "forward"):
         raise ValueError(f"backward_nodes: order must be 'backward' or 'forward', got {order!r}")

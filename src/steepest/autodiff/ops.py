@@ -200,7 +200,8 @@ def matmul(a: ArrayLike, b: ArrayLike) -> Tensor:
     a, b = _pair(a, b)
     if a.ndim == 1 or b.ndim == 1:  # promote vectors to matrices, then drop the added axis
         _check_matmul(a.shape, b.shape)
-        out = matmul(a.reshape(1, -1) if a.ndim == 1 else a, b.reshape(-1, 1) if b.ndim == 1 else b)
+        out = matmul(a.reshape(1, -1) if a.ndim == 1 else a,
+                     b.reshape(-1, 1) if b.ndim == 1 else b)
         return out.reshape(out.shape[:-2] + out.shape[-2:][a.ndim == 1: 2 - (b.ndim == 1)])
     try:
         data = a.data @ b.data

@@ -109,10 +109,10 @@ class Tensor:
         return t
 
     # ---- array-like facts -------------------------------------------------------------------
-    shape = property(lambda self: self.data.shape, doc="Shape of the data.")
-    ndim = property(lambda self: self.data.ndim, doc="Number of dimensions.")
-    dtype = property(lambda self: self.data.dtype, doc="NumPy dtype of the data.")
-    size = property(lambda self: self.data.size, doc="Number of elements.")
+    shape = property(operator.attrgetter("data.shape"), doc="Shape of the data.")
+    ndim = property(operator.attrgetter("data.ndim"), doc="Number of dimensions.")
+    dtype = property(operator.attrgetter("data.dtype"), doc="NumPy dtype of the data.")
+    size = property(operator.attrgetter("data.size"), doc="Number of elements.")
 
     def __len__(self) -> int:
         return len(self.data)
@@ -256,28 +256,24 @@ def backprop(root: Tensor, seed: Any, *, create_graph: bool = False,
     later in the forward pass, so earlier here) and is passed to its parents through its vjps.
     Returns ``{node: gradient}`` (NumPy arrays, or Tensors when ``create_graph``).
     """
-    wanted = None if wrt is None else set(wrt)
+    keep = set(wrt) if wrt is not None else ()
     grads: dict[Tensor, Any] = {root: Tensor._wrap(seed) if create_graph else seed}
-    result: dict[Tensor, Any] = {}
     with _grad_mode(create_graph):
         for node in reversed(topological_order(root)):
-            g = grads.pop(node)  # ∂root/∂node, summed over all its uses
-            vjps = node._vjps
-            keep = node in wanted if wanted is not None else vjps is None or keep_intermediate
-            if keep:
-                result[node] = g
-            if vjps is None:
+            if node._vjps is None:  # a leaf: its gradient is complete and stays in grads
                 continue
+            # ∂root/∂node, summed over all its uses; forgotten once passed on, unless wanted
+            g = grads[node] if keep_intermediate or node in keep else grads.pop(node)
             parents = node.parents
             if create_graph:  # vjps see Tensors, so the backward pass is recorded
                 out, args = node, parents
             else:
                 out, args = node.data, tuple(map(_data, parents))
-            for parent, vjp in zip(parents, vjps):
+            for parent, vjp in zip(parents, node._vjps):
                 if parent.requires_grad:
                     gp = vjp(g, out, *args)  # g · ∂node/∂parent
                     grads[parent] = grads[parent] + gp if parent in grads else gp
-    return result
+    return grads if wrt is None else {t: grads[t] for t in wrt if t in grads}
 
 
 _data = operator.attrgetter("data")
