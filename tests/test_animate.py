@@ -219,7 +219,7 @@ def test_player_script_steps_through_frames_in_node(tmp_path):
                          dpi=30)
     html = a.to_jshtml()
     uid = re.search(r'<div id="(st[0-9a-f]+)"', html).group(1)
-    script = re.search(r"<script>(.*)</script>", html, re.S).group(1)
+    script = re.search(r"<script>(.*)</script>", html, re.DOTALL).group(1)
     frames = [f.split(",")[0] for f in re.findall(r'"([A-Za-z0-9+/=]{40,})"', script)]
     stub = """
 var els = {};

@@ -196,6 +196,8 @@ def test_surface_of_problem_object_with_paths_and_zlim():
     Z = d.meshes[0][2]
     assert np.nanmax(Z) <= 500 and np.isnan(Z).any()
     np.testing.assert_allclose(d.paths["path"][:, 2], [f(p) for p in path])
+    star = next(ln for ln in d.ax.lines if ln.get_label() == "minimum")
+    np.testing.assert_allclose(np.ravel(star.get_data_3d()), [1.0, 1.0, 0.0])
     dl = plot.surface(f, n=30, log=True)  # log10 of the shifted loss
     assert dl.ax.get_zlabel().startswith(r"$\log_{10}$")
     assert np.nanmax(dl.meshes[0][2]) < 5

@@ -86,3 +86,17 @@ def test_descent_explorer_reruns_minimize():
     w = plot.descent_explorer(f, steps=20)
     res = w.redraw("Adam", 0.05, 30)
     assert res.nit == 30
+
+
+def test_loss_curve_of_a_training_history_per_epoch_with_validation():
+    X, y = st.datasets.moons(n=120, noise=0.2, seed=0)
+    Xtr, Xva, ytr, yva = st.datasets.train_test_split(X, y, test_size=0.25, seed=0)
+    net = st.nn.MLP(2, [4, 1], seed=0)
+    hist = st.nn.fit(net, Xtr, ytr, loss="bce_with_logits", epochs=8,
+                     optimizer=st.optim.Adam(net.parameters(), lr=0.05),
+                     validation_data=(Xva, yva), seed=0, progress=False)
+    d = plot.loss_curve(hist)
+    assert d.ax.get_xlabel() == "Epoch"
+    np.testing.assert_allclose(d.lines["loss"].get_xdata(), hist.epoch)
+    val = next(ln for ln in d.ax.lines if ln.get_label() == "loss (validation)")
+    np.testing.assert_allclose(val.get_ydata(), hist.val_loss)

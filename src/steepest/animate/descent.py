@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from matplotlib import patheffects
 
-from ..plot._base import BETA_LABELS, evaluate, named, path_of, to_numpy
+from ..plot._base import BETA_LABELS, domain_of, evaluate, named, path_of, to_numpy
 from ._core import Animation, frame_schedule
 
 _COLORS = ["k", "tab:red", "tab:orange", "tab:cyan", "tab:purple", "tab:green", "tab:brown"]
@@ -75,10 +75,8 @@ def descent_3d(runs: Any, fun: Callable[[Any], Any] | None = None, *,
     else:
         if fun is None:
             raise ValueError("descent_3d needs fun (the loss) or quadratic=(Q, b, c)")
-        disp = surface(fun, xlim, ylim, zlim, ax=ax, view=view, labels=labels,
-                       paths=None if (xlim is not None and ylim is not None) else runs)
-        for ln in list(ax.lines):
-            ln.remove()
+        xlim, ylim = domain_of(fun, xlim, ylim, [path_of(r, "runs") for r in runs.values()])
+        disp = surface(fun, xlim, ylim, zlim, ax=ax, view=view, labels=labels)
         zmap = disp.zmap
     if title:
         ax.set_title(title, fontsize=12)
@@ -131,7 +129,6 @@ def descent_contour(runs: Any, fun: Callable[[Any], Any], *,
     fig = _figure(figsize, dpi)
     ax = fig.add_subplot()
     pts = [path_of(r, "runs") for r in runs.values()]
-    from ..plot._base import domain_of
     xlim, ylim = domain_of(fun, xlim, ylim, pts)
     contour(fun, xlim, ylim, ax=ax, log=log, labels=labels, title=title)
     colors = ["tab:red", "white", "tab:orange", "tab:cyan", "tab:pink", "k", "tab:olive"]

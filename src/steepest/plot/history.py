@@ -17,6 +17,7 @@ from ._base import (
     new_axes,
     path_of,
     series_of,
+    to_numpy,
 )
 
 _COLORS = ["tab:blue", "tab:red", "tab:green", "tab:orange", "tab:purple", "tab:brown",
@@ -29,36 +30,45 @@ class CurveDisplay(Display):
 
 
 def _curves(runs: Any, attr: str, name: str, *, ax: Any, log: bool, ylabel: str, title: str,
-            style: str, xlabel: str = "Iteration", x_attr: str | None = None) -> CurveDisplay:
+            style: str, validation: bool = False) -> CurveDisplay:
+    """One curve per run of ``history.<attr>`` against the iteration (the epoch for training
+    histories), cut at the divergence step, which is marked."""
     runs = named(runs, attr)
     ax = new_axes(ax, figsize=(6, 4.5))
     lines, data, div = {}, {}, {}
+    per_epoch = False
     for i, (label, run) in enumerate(runs.items()):
         y = series_of(run, attr, name)
         x = np.arange(y.size, dtype=float)
-        if x_attr is not None and hasattr(run, x_attr):
-            x = np.asarray(getattr(run, x_attr), dtype=float).ravel()[: y.size]
+        epochs = getattr(run, "epoch", None)
+        if getattr(run, "history", None) is None and epochs is not None \
+                and np.size(epochs) == y.size:  # a training history: one row per epoch
+            x, per_epoch = np.asarray(epochs, dtype=float).ravel(), True
         color = _COLORS[i % len(_COLORS)]
         step = diverged_at(run, y)
-        finite = np.isfinite(y) & ((y > 0) if log else True)
+        finite = np.isfinite(y)
         end = y.size if finite.all() else int(np.argmin(finite))
         if step is not None:
             end = min(end, step + 1)
         (ln,) = ax.plot(x[:end], y[:end], style, color=color, label=label, ms=3, lw=1.4)
         if step is not None and step < y.size:
             ax.axvline(x[min(step, x.size - 1)], color=color, ls="--", lw=1)
-            last = end - 1 if end > 0 else None
-            if last is not None:
-                ax.plot(x[last], y[last], "X", ms=11, color=color, mec="k", zorder=5,
+            if end > 0:
+                ax.plot(x[end - 1], y[end - 1], "X", ms=11, color=color, mec="k", zorder=5,
                         label=f"{label}: diverged at step {step}")
+        val = getattr(run, f"val_{attr}", None) if validation else None
+        if val is not None and np.isfinite(to_numpy(val)).any():
+            v = to_numpy(val).ravel()[: x.size]
+            ax.plot(x[: v.size], v, "--", color=color, lw=1.4, label=f"{label} (validation)")
         lines[label], data[label], div[label] = ln, y[:end], step
+    xlabel = "Epoch" if per_epoch else "Iteration"
     if log:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel, fontsize=13)
     ax.set_ylabel(ylabel, fontsize=13)
     ax.set_title(title, fontsize=14)
     ax.grid(True, which="major", alpha=0.3)
-    if len(runs) > 1 or any(s is not None for s in div.values()) or next(iter(runs)) != attr:
+    if len(ax.get_legend_handles_labels()[1]) > 1 or next(iter(runs)) != attr:
         ax.legend(fontsize=10)
     return CurveDisplay(ax, lines=lines, data=data, diverged=div)
 
@@ -68,10 +78,11 @@ def loss_curve(runs: Any, *, ax: Any = None, log: bool = True, style: str = ".-"
                ylabel: str = LOSS_LABEL) -> CurveDisplay:
     """ℒ per iteration, on a log scale (the lecture's log ℒ plot, with readable values). A
     diverging run is drawn up to its last finite loss and its divergence step is marked (✕ and a
-    dashed line; ``Result.diverged_at`` or the first non-finite loss). ``runs``: a Result, a
-    history, an array, a list of them or {label: run}."""
+    dashed line; ``Result.diverged_at`` or the first non-finite loss). For an ``nn.fit``
+    history the x axis is the epoch and a finite ``val_loss`` is drawn dashed. ``runs``: a
+    Result, a history, an array, a list of them or {label: run}."""
     return _curves(runs, "loss", "runs", ax=ax, log=log, ylabel=ylabel, title=title,
-                   style=style)
+                   style=style, validation=True)
 
 
 def grad_norm(runs: Any, *, ax: Any = None, log: bool = True, style: str = "-",

@@ -206,7 +206,7 @@ def surface(fun: Callable[[Any], Any], xlim: Sequence[float] | None = None,
             labels: Sequence[str] = BETA_LABELS, zlabel: str = LOSS_LABEL,
             log: bool = False, title: str | None = None) -> SurfaceDisplay:
     """3-D surface of any 2-parameter loss ``fun`` (NumPy or Tensor function, or a problem with
-    ``.domain``/``.minima``) on an ``n × n`` grid. Points outside ``zlim`` are left out.
+    ``.domain``/``.minima``; known minima are starred) on an ``n × n`` grid. Points outside ``zlim`` are left out.
     ``log=True`` draws log₁₀(ℒ − min ℒ + ε) instead (it turns a narrow valley into a sharp
     crease, so it is off by default; the problem's ``.log_levels`` applies to contour maps).
     ``paths``: one run, a list, or {label: run}."""
@@ -222,6 +222,11 @@ def surface(fun: Callable[[Any], Any], xlim: Sequence[float] | None = None,
                            rstride=1, cstride=1, antialiased=True)
     _style_3d(ax, labels, (r"$\log_{10}$ " + zlabel) if log else zlabel, xlim, ylim, zlim,
               view, title or problem_attr(fun, "name"))
+    mins = problem_attr(fun, "minima")
+    if mins is not None and np.size(mins):
+        m = np.asarray(mins, dtype=float).reshape(-1, 2)
+        ax.plot(m[:, 0], m[:, 1], zmap(evaluate(fun, m)), "*", ms=14, color="white", mec="k",
+                mew=1.2, zorder=12, linestyle="none", label="minimum")
     disp = SurfaceDisplay(ax, meshes=[(X, Y, shown)], surfaces=[surf], paths={}, lines=[],
                           fun=fun, zmap=zmap)
     if runs:
