@@ -154,8 +154,13 @@ class Animation:
 
     def _save_gif(self, path: Path, fps: float, progress: bool | None) -> None:
         from PIL import Image
-        images = [Image.fromarray(f).quantize(colors=255, method=Image.Quantize.MEDIANCUT)
-                  for f in self.iter_frames(progress)]
+        frames = list(self.iter_frames(progress))
+        # one palette for all frames (from the first and last), no dithering: the static
+        # background is pixel-identical from frame to frame, so nothing shimmers
+        ref = Image.fromarray(np.concatenate([frames[0], frames[-1]])).quantize(
+            colors=255, method=Image.Quantize.MEDIANCUT)
+        images = [Image.fromarray(f).quantize(palette=ref, dither=Image.Dither.NONE)
+                  for f in frames]
         duration = max(round(1000 / fps), 20)  # ms; browsers clamp below 20
         images[0].save(path, save_all=True, append_images=images[1:], duration=duration,
                        loop=0, optimize=False, disposal=1)
