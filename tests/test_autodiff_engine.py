@@ -294,8 +294,6 @@ def test_documented_examples_run():
     import doctest
     import sys
 
-    import steepest.autodiff
-
     for name in ("steepest.autodiff", "steepest.autodiff.graph", "steepest.autodiff.tensor"):
         result = doctest.testmod(sys.modules[name], extraglobs={"np": np})
         assert result.failed == 0 and result.attempted > 0, name

@@ -3,7 +3,7 @@
 Each op computes ``out`` with NumPy and hands :func:`make` one vector-Jacobian product per input:
 ``vjp(g, out, *inputs) -> ∂L/∂input`` where ``g = ∂L/∂out``. Inside a vjp, values are NumPy arrays
 (first-order backward) or Tensors (``create_graph=True``), so each derivative is written once with
-operators, methods and the small ``_either`` helpers below that accept both.
+operators, methods and the small helpers below (``_sum_to``, ``_exp``, …) that accept both.
 
 Broadcasting: an input that was broadcast in the forward pass receives ``sum_to(g, its shape)`` —
 the gradient summed over the axes it was stretched along.
@@ -48,8 +48,9 @@ def _np_sum_to(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         g = (_ones(n, g.dtype) @ g.reshape(n, math.prod(g.shape[lead:]))).reshape(g.shape[lead:])
     elif lead:
         g = g.sum(axis=tuple(range(lead)))
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
-    return g.sum(axis=axes, keepdims=True) if axes else g
+    if g.shape == shape:
+        return g
+    return g.sum(axis=tuple(i for i, n in enumerate(shape) if n == 1), keepdims=True)
 
 
 def _np_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -112,7 +113,7 @@ def _scatter(g: Any, index: Any, shape: tuple[int, ...]) -> Any:
 
 
 def _pair(a: ArrayLike, b: ArrayLike) -> tuple[Tensor, Tensor]:
-    """Both operands as Tensors; Python numbers and int/bool arrays take the other's dtype."""
+    """Both operands as Tensors; a constant (number, list, array) takes the tensor's dtype."""
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         return a, b
     if isinstance(a, Tensor):
