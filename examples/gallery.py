@@ -43,8 +43,8 @@ def main(argv: list[str] | None = None) -> int:
             written.append(anim.save(out / f"{name}{ext}", progress=False))
 
     # ---- derivatives ---------------------------------------------------------------------
-    fx = lambda x: 3 * x ** 2 - 4 * x + 5
-    save(plot.tangent(fx, -2.0, h=[3.0, 1.0, 0.3], name="f(x) = 3x^2 - 4x + 5"),
+    save(plot.tangent(st.problems.Quadratic1D(), -2.0, h=[3.0, 1.0, 0.3],
+                      name="f(x) = 3x^2 - 4x + 5"),
          "01_tangent_and_secants")
     save(plot.activations(), "02_activations")
 

@@ -100,3 +100,13 @@ def test_loss_curve_of_a_training_history_per_epoch_with_validation():
     np.testing.assert_allclose(d.lines["loss"].get_xdata(), hist.epoch)
     val = next(ln for ln in d.ax.lines if ln.get_label() == "loss (validation)")
     np.testing.assert_allclose(val.get_ydata(), hist.val_loss)
+
+
+def test_tangent_of_a_one_dimensional_problem():
+    f = st.problems.Quadratic1D()
+    d = plot.tangent(f, -2.0, h=[0.5])
+    assert d.slope == pytest.approx(-16.0)
+    assert d.secant_slopes[0.5] == pytest.approx(-16.0 + 3 * 0.5)
+    star = next(ln for ln in d.ax.lines if ln.get_label().startswith("minimum"))
+    np.testing.assert_allclose(star.get_xydata(), [[2 / 3, 11 / 3]])
+    assert d.ax.get_xlim() == (-5.0, 5.0)

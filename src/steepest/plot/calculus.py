@@ -11,11 +11,24 @@ import numpy as np
 from ._base import Display, evaluate, new_axes
 
 
+def scalar_function(f: Any) -> Callable[[Any], Any]:
+    """``f`` as a function of a scalar: a 1-D problem (``dim == 1``, called on x of shape
+    (1, …)) is wrapped; any other callable is returned as it is."""
+    if getattr(f, "dim", None) != 1:
+        return f
+    from ..autodiff import as_tensor, reshape
+
+    def of_scalar(x: Any) -> Any:
+        t = as_tensor(x)
+        return f(reshape(t, (1, *t.shape)))
+    return of_scalar
+
+
 def slope(f: Callable[[Any], Any], x: float) -> float:
     """f'(x) by reverse-mode autodiff (``steepest.grad``); ``f`` is written with steepest ops or
-    plain arithmetic on its argument."""
+    plain arithmetic on its argument, or is a 1-D problem."""
     from ..autodiff import grad
-    return float(np.asarray(grad(f)(np.array(float(x)))))
+    return float(np.asarray(grad(scalar_function(f))(np.array(float(x)))))
 
 
 class TangentDisplay(Display):
@@ -24,11 +37,16 @@ class TangentDisplay(Display):
 
 
 def tangent(f: Callable[[Any], Any], x: float, *, h: float | Sequence[float] = (),
-            xlim: Sequence[float] = (-5, 5), ax: Any = None, span: float = 2.0,
+            xlim: Sequence[float] | None = None, ax: Any = None, span: float = 2.0,
             name: str = "f(x)", title: str | None = None) -> TangentDisplay:
     r"""``f`` on ``xlim``, its tangent at ``x`` with the slope from autodiff, and for each ``h`` the
     secant through (x, f(x)) and (x + h, f(x + h)), whose slope (f(x+h) − f(x))/h approaches
-    f'(x) as h → 0 (colours fade from the largest h to the smallest)."""
+    f'(x) as h → 0 (colours darken from the largest h to the smallest). ``f`` may be a 1-D
+    problem (``Quadratic1D``): its domain is the default ``xlim`` and its minimum is starred."""
+    problem = f if getattr(f, "dim", None) == 1 else None
+    f = scalar_function(f)
+    if xlim is None:
+        xlim = problem.domain[0] if problem is not None else (-5.0, 5.0)
     xs = np.linspace(xlim[0], xlim[1], 400)
     ys = _values(f, xs)
     fx = float(_values(f, np.array([x]))[0])
@@ -54,6 +72,11 @@ def tangent(f: Callable[[Any], Any], x: float, *, h: float | Sequence[float] = (
         ax.plot([x + hk], [fh], "o", color=color, ms=5)
         secants[hk], slopes[hk] = ln, s
     ax.plot([x], [fx], "o", color="tab:red", ms=8, zorder=5)
+    mins = getattr(problem, "minima", None)
+    if mins is not None and np.size(mins):
+        xm = np.asarray(mins, dtype=float).ravel()
+        ax.plot(xm, _values(f, xm), "*", ms=15, color="gold", mec="k", zorder=6,
+                label=f"minimum at $x = {xm[0]:.3g}$")
     ax.set_xlabel("$x$", fontsize=13)
     ax.set_ylabel(f"${name}$", fontsize=13)
     ax.set_title(title or f"${name}$ and its tangent at $x = {x:.3g}$", fontsize=14)
