@@ -297,3 +297,15 @@ def test_documented_examples_run():
     for name in ("steepest.autodiff", "steepest.autodiff.graph", "steepest.autodiff.tensor"):
         result = doctest.testmod(sys.modules[name], extraglobs={"np": np})
         assert result.failed == 0 and result.attempted > 0, name
+
+
+def test_zero_dimensional_results_are_arrays_and_convert_like_numbers():
+    x = st.tensor(2.5, requires_grad=True)
+    y = x * 2 + 1
+    (y * y).backward()
+    (y * y).backward()
+    for t in (y, x.grad, st.tensor(1.0) * 3):
+        assert type(t.data) is np.ndarray and t.shape == ()
+    assert x.grad.item() == 2 * (2 * 2 * 6.0)
+    assert float(y) == 6.0 and int(y) == 6 and f"{y:.2f}" == "6.00"
+    np.testing.assert_array_equal(np.array([y, y]), [6.0, 6.0])

@@ -358,7 +358,7 @@ def sum(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Σ x over ``axis``;  each summed element gets g (broadcast back)."""
     x = as_tensor(x)
     kept = _kept_shape(x.shape, axis)
-    return make(np.asarray(x.data.sum(axis=axis, keepdims=keepdims)), "sum", (x,), (
+    return make(x.data.sum(axis=axis, keepdims=keepdims), "sum", (x,), (
         lambda g, out, x: _broadcast_to(g.reshape(kept), x.shape),))
 
 
@@ -366,7 +366,7 @@ def mean(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Σ x / n over ``axis``;  each averaged element gets g / n."""
     x = as_tensor(x)
     kept, n = _kept_shape(x.shape, axis), _count(x.shape, axis)
-    return make(np.asarray(x.data.sum(axis=axis, keepdims=keepdims) / n), "mean", (x,), (
+    return make(x.data.sum(axis=axis, keepdims=keepdims) / n, "mean", (x,), (
         lambda g, out, x: _broadcast_to(g.reshape(kept) / n, x.shape),))
 
 
@@ -384,7 +384,7 @@ def _extreme(x: Tensor, axis: Axis, keepdims: bool, fn: Any, name: str) -> Tenso
         hit = _val(x) == _val(out).reshape(kept)  # ties share the gradient equally
         share = (hit / hit.sum(axis=axis, keepdims=True)).astype(_val(x).dtype)
         return g.reshape(kept) * share
-    return make(np.asarray(fn(x.data, axis=axis, keepdims=keepdims)), name, (x,), (vjp,))
+    return make(fn(x.data, axis=axis, keepdims=keepdims), name, (x,), (vjp,))
 
 
 def max(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:

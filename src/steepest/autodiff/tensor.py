@@ -24,6 +24,7 @@ import numpy as np
 ArrayLike = Union["Tensor", np.ndarray, float, int, Sequence]
 Vjp = Callable[..., Any]
 
+
 class _GradMode(threading.local):
     enabled = True  # per thread: record ops for backpropagation?
 
@@ -104,6 +105,8 @@ class Tensor:
     @classmethod
     def _wrap(cls, data: np.ndarray) -> Tensor:
         """A constant tensor around an existing array (no checks, no copy)."""
+        if type(data) is not np.ndarray:  # a NumPy scalar from a 0-d operation
+            data = np.asarray(data)
         t = _new(cls)
         t.data, t.grad, t.requires_grad, t.parents, t.op, t._vjps = data, None, False, (), "", None
         return t
@@ -123,6 +126,16 @@ class Tensor:
     def item(self) -> float:
         """The value of a one-element tensor as a Python number."""
         return self.data.item()
+
+    def __float__(self) -> float:
+        return float(self.data)
+
+    def __int__(self) -> int:
+        return int(self.data)
+
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"`` formats a one-element tensor's value."""
+        return format(self.data.item(), spec) if self.data.size == 1 else format(str(self), spec)
 
     def numpy(self) -> np.ndarray:
         """The data as a NumPy array (shared, not copied)."""
@@ -216,6 +229,7 @@ def _unshared(arrays: Iterable[np.ndarray], *taken: np.ndarray) -> list[np.ndarr
     seen = {root(a) for a in taken}
     out = []
     for a in arrays:
+        a = np.asarray(a)  # (a 0-d result may be a NumPy scalar)
         r = root(a)
         if r in seen or not a.flags.writeable:
             a = a.copy()
@@ -281,6 +295,8 @@ _data = operator.attrgetter("data")
 
 def make(data: np.ndarray, op: str, parents: tuple[Tensor, ...], vjps: tuple[Vjp, ...]) -> Tensor:
     """Wrap an op's result; record op, parents and vjps when some parent needs a gradient."""
+    if type(data) is not np.ndarray:  # NumPy gives scalars for 0-d results; keep arrays
+        data = np.asarray(data)
     t = _new(Tensor)
     t.data, t.grad, t.requires_grad, t.parents, t.op, t._vjps = data, None, False, (), "", None
     if _state.enabled:
