@@ -72,7 +72,7 @@ def _region_area(Q, b, c, xlim, ylim, zlim, n=1500):
 
 
 @pytest.mark.parametrize("case", [
-    "lecture", "lecture_narrow", "min_outside_box", "annulus"])
+    "lecture", "lecture_narrow", "min_outside_box", "annulus", "annulus_split"])
 def test_quadratic_mesh_covers_exactly_the_region_in_range(case):
     _X, _y, Q, b, c = lecture()
     xlim, ylim, zlim = (-12, 12), (-4, 4), (-1, 2000)
@@ -82,8 +82,10 @@ def test_quadratic_mesh_covers_exactly_the_region_in_range(case):
         xlim = (-12, -2)  # the minimum (β₀ ≈ 0.9) lies outside: partial patches
     elif case == "annulus":
         zlim = (300, 2000)  # a hole around the minimum
+    elif case == "annulus_split":  # the hole cuts a thin box in two: two patches
+        xlim, ylim, zlim = (-12, 12), (0.2, 0.8), (150, 2000)
     meshes = plot.quadratic_mesh(Q, b, c, xlim, ylim, zlim)
-    assert meshes
+    assert len(meshes) == (2 if case == "annulus_split" else 1)
     for MX, MY, MZ in meshes:
         assert MX.min() >= xlim[0] - 1e-9 and MX.max() <= xlim[1] + 1e-9
         assert MY.min() >= ylim[0] - 1e-9 and MY.max() <= ylim[1] + 1e-9
