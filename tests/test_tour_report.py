@@ -150,3 +150,22 @@ def test_progress_prints_one_line_per_step_and_marks_failures():
     assert lines[0].startswith("[1/2] first") and lines[0].endswith(" s")
     assert lines[1].startswith("[2/2] second") and lines[1].endswith("failed")
     assert [t[0] for t in p.timings] == ["first", "second"]
+
+
+def test_surface_accepts_a_parametric_mesh_and_writes_holes_as_null():
+    pytest.importorskip("plotly")
+    import json
+
+    report = Report("T")
+    r, t = np.meshgrid(np.linspace(0, 1, 3), np.linspace(0, 2 * np.pi, 5))
+    X, Y, Z = r * np.cos(t), r * np.sin(t), r ** 2
+    Z[0, 0] = np.nan
+    fig, _ = plt.subplots()
+    sec = report.section("S")
+    with pytest.raises(ValueError, match="one shape"):
+        sec.surface(X, Y[:, :2], Z, fig)
+    sec.surface(X, Y, Z, fig, "cone")
+    spec = json.loads(re.search(r'id="plot3d-1-spec">(.*?)</script>', report.to_html()).group(1))
+    trace = spec["data"][0]
+    np.testing.assert_allclose(trace["x"], X)
+    assert trace["z"][0][0] is None and "contours" not in trace  # no contours around holes

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -55,34 +55,41 @@ def _positive_int(text: str) -> int:
 
 
 # ---- problems by name -----------------------------------------------------------------------
-def _lecture_line() -> Any:
-    from .datasets import lecture_line
-    from .problems import LeastSquares
+def _problem_names() -> dict[str, str]:
+    """CLI name → description: the lecture's line, the lecture's 1-D quadratic and every 2-D test
+    function of :data:`steepest.problems.TEST_FUNCTIONS` (lower case, hyphenated)."""
+    from .problems import TEST_FUNCTIONS
 
-    return LeastSquares(*lecture_line())
-
-
-def _named(cls_name: str) -> Callable[[], Any]:
-    def make() -> Any:
-        from . import problems
-
-        return getattr(problems, cls_name)()
-    return make
+    names = {"lecture-line": "least squares ½‖y − Xβ‖² on the lecture's 10 points, "
+                             "from (−8, −3.2)",
+             "quadratic": "f(x) = 3x² − 4x + 5"}
+    for cls_name, cls in TEST_FUNCTIONS.items():
+        names[_hyphenate(cls_name)] = cls.name
+    return names
 
 
-#: CLI name → (constructor, default start or None for the problem's own ``x0``, description)
-PROBLEMS: dict[str, tuple[Callable[[], Any], tuple[float, ...] | None, str]] = {
-    "lecture-line": (_lecture_line, (-8.0, -3.2),
-                     "least squares ½‖y − Xβ‖² on the lecture's 10 points, from (−8, −3.2)"),
-    "quadratic": (_named("Quadratic1D"), None, "f(x) = 3x² − 4x + 5"),
-    "rosenbrock": (_named("Rosenbrock"), None, "Rosenbrock's banana valley"),
-    "himmelblau": (_named("Himmelblau"), None, "Himmelblau's function: four minima"),
-}
+def _hyphenate(name: str) -> str:
+    return "".join("-" + c.lower() if c.isupper() and i else c.lower()
+                   for i, c in enumerate(name))
 
 
 def make_problem(name: str) -> Any:
-    """The problem behind a CLI name (see :data:`PROBLEMS`)."""
-    return PROBLEMS[name][0]()
+    """The problem behind a CLI name (see :func:`_problem_names`)."""
+    from . import problems
+    from .datasets import lecture_line
+
+    if name == "lecture-line":
+        return problems.LeastSquares(*lecture_line())
+    if name == "quadratic":
+        return problems.Quadratic1D()
+    by_cli = {_hyphenate(k): cls for k, cls in problems.TEST_FUNCTIONS.items()}
+    if name not in by_cli:
+        raise UsageError(f"--problem: unknown problem {name!r}")
+    return by_cli[name]()
+
+
+#: starting points that differ from the problem's own ``x0``
+DEFAULT_STARTS = {"lecture-line": (-8.0, -3.2)}
 
 
 def make_optimizer(name: str, lr: float) -> Any:
@@ -96,9 +103,9 @@ def make_optimizer(name: str, lr: float) -> Any:
 
 
 def _start(problem_name: str, problem: Any, start: Sequence[float] | None) -> np.ndarray:
-    default = PROBLEMS[problem_name][1]
-    x0 = np.asarray(start if start is not None else (default if default is not None
-                                                     else problem.x0), dtype=float).ravel()
+    if start is None:
+        start = DEFAULT_STARTS.get(problem_name, problem.x0)
+    x0 = np.asarray(start, dtype=float).ravel()
     if x0.size != problem.dim:
         raise UsageError(f"--start: problem {problem_name!r} has {problem.dim} parameter(s), "
                          f"got {x0.size} value(s)")
@@ -108,6 +115,7 @@ def _start(problem_name: str, problem: Any, start: Sequence[float] | None) -> np
 # ---- parser ---------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``steepest`` and its subcommands."""
+    problems = _problem_names()
     parser = _Parser(prog="steepest", description=__doc__.split("\n\n")[1].replace("\n", " "),
                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"steepest {__version__}")
@@ -134,9 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Minimize a built-in problem with one optimizer and print what happened "
                     "step by step; write the loss curve, the path on the contour (2-D problems) "
                     "and an animation into --out.")
-    desc.add_argument("--problem", choices=sorted(PROBLEMS), default="lecture-line",
-                      help="the function to minimize (default: lecture-line); "
-                      + "; ".join(f"{k}: {v[2]}" for k, v in PROBLEMS.items()))
+    desc.add_argument("--problem", choices=list(problems), default="lecture-line",
+                      metavar="NAME", help="the function to minimize (default: lecture-line): "
+                      + "; ".join(f"{k} ({v})" for k, v in problems.items()))
     desc.add_argument("--optimizer", choices=OPTIMIZERS, default="gd",
                       help="update rule (default: gd)")
     desc.add_argument("--lr", type=_positive_float, default=0.002,
@@ -145,9 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
                       help="maximum number of steps (default: 1000)")
     desc.add_argument("--start", type=float, nargs="+", metavar="X",
                       help="starting point, one number per parameter (e.g. --start -8 -3.2)")
-    desc.add_argument("--on-divergence", choices=("stop", "backoff", "raise"), default="stop",
+    desc.add_argument("--on-divergence", choices=("stop", "backoff", "raise", "ignore"),
+                      default="stop",
                       help="stop: end with status 'diverged' and a diagnosis; backoff: halve η "
-                           "and retry from the last good point; raise: exit with an error "
+                           "and resume from the last good point; raise: exit with an error and "
+                           "the diagnosis; ignore: keep stepping until a value overflows "
                            "(default: stop)")
     desc.add_argument("--out", metavar="DIR", type=Path, default=Path("steepest-descend"),
                       help="folder for the figures (default: ./steepest-descend)")
@@ -156,23 +166,23 @@ def build_parser() -> argparse.ArgumentParser:
     land = sub.add_parser(
         "landscape", help="map the loss landscape around a saved model",
         description="Evaluate the loss of a saved model (steepest.nn model.save) on a data file "
-                    "over a 2-D plane of parameter space through the model (filter-normalized "
-                    "random directions by default, Li et al. 2018); write landscape.png and "
-                    "landscape.npz.")
+                    "over a 2-D plane of parameter space through the model, spanned by two "
+                    "seeded random directions (filter-normalized by default, Li et al. 2018); "
+                    "write landscape.png and landscape.npz.")
     land.add_argument("model", type=Path, help="model file written by model.save(path) (.npz)")
     land.add_argument("data", type=Path,
                       help="data: .npz with arrays X and y, or .csv with the target last")
     land.add_argument("--loss", choices=("mse", "bce", "cross-entropy"), default="bce",
                       help="loss on the model's outputs: mse, bce (binary cross-entropy on "
                            "logits) or cross-entropy (default: bce)")
-    land.add_argument("--directions", choices=("random", "pca", "hessian"), default="random",
-                      help="random: filter-normalized random; hessian: top curvature "
-                           "eigenvectors (default: random)")
+    land.add_argument("--normalization", choices=("filter", "layer", "none"), default="filter",
+                      help="how the random directions are scaled to the weights: per neuron "
+                           "(filter, Li et al. 2018), per layer, or not at all (default: filter)")
     land.add_argument("--resolution", type=_positive_int, default=31,
                       help="grid points per axis (default: 31)")
     land.add_argument("--span", type=_positive_float, default=1.0,
                       help="plane extent: coordinates in [−span, span] (default: 1)")
-    land.add_argument("--seed", type=int, default=0, help="seed for random directions")
+    land.add_argument("--seed", type=int, default=0, help="seed of the random directions")
     land.add_argument("--out", metavar="DIR", type=Path, default=Path("steepest-landscape"),
                       help="output folder (default: ./steepest-landscape)")
 
@@ -181,8 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run gradient descent with learning rate η and explain the outcome with the "
                     "curvature: converges, oscillates or diverges, and the critical rate "
                     "2/λ_max of the Hessian.")
-    diag.add_argument("--problem", choices=sorted(PROBLEMS), default="lecture-line",
-                      help="the function (default: lecture-line)")
+    diag.add_argument("--problem", choices=list(problems), default="lecture-line",
+                      metavar="NAME", help="the function (default: lecture-line); names as in "
+                                           "'steepest descend --help'")
     diag.add_argument("--lr", type=_positive_float, required=True, help="learning rate η")
     diag.add_argument("--optimizer", choices=OPTIMIZERS, default="gd",
                       help="update rule (default: gd)")
@@ -228,8 +239,12 @@ def cmd_descend(args: argparse.Namespace) -> int:
     problem = make_problem(args.problem)
     x0 = _start(args.problem, problem, args.start)
     optimizer = make_optimizer(args.optimizer, args.lr)
-    result = steepest.minimize(problem, x0, optimizer, max_steps=args.steps,
-                               on_divergence=args.on_divergence)
+    try:
+        result = steepest.minimize(problem, x0, optimizer, max_steps=args.steps,
+                                   on_divergence=args.on_divergence)
+    except steepest.DivergenceError as exc:  # --on-divergence raise
+        print(f"{args.problem}: diverged — {exc}", file=sys.stderr)
+        return 1
     print(f"{args.problem}: {args.optimizer} with lr={args.lr:g} from "
           f"({', '.join(f'{v:g}' for v in x0)})")
     _print_table(["step", "loss", "|grad|", "lr"], _history_rows(result))
@@ -261,13 +276,17 @@ def _descend_figures(args: argparse.Namespace, problem: Any, result: Any) -> lis
     plt.close(d.figure)
     written.append(args.out / "loss.png")
     if problem.dim == 2:
-        d = plot.contour(problem, result)
+        labels = ("$\\beta_0$", "$\\beta_1$") if args.problem == "lecture-line" \
+            else ("$x_1$", "$x_2$")
+        d = plot.contour(problem, paths={f"{args.optimizer} η={args.lr:g}": result},
+                         labels=labels)
         d.figure.savefig(args.out / "path.png", dpi=110, bbox_inches="tight")
         plt.close(d.figure)
         written.append(args.out / "path.png")
         if not args.no_animation:
-            anim = animate.descent(problem, result)
-            anim.save(args.out / "descent.gif")
+            anim = animate.descent_contour(result, problem, frames=60, labels=labels,
+                                           progress=False)
+            anim.save(args.out / "descent.gif", progress=False)
             written.append(args.out / "descent.gif")
     return written
 
@@ -314,21 +333,23 @@ def cmd_landscape(args: argparse.Namespace) -> int:
         raise UsageError(f"model file {str(args.model)!r} does not exist")
     model = nn.load(args.model)
     X, y = _load_data(args.data)
-    loss_fn = {"mse": nn.mse, "bce": nn.binary_cross_entropy_with_logits,
-               "cross-entropy": nn.cross_entropy}[args.loss]
-    if args.loss != "cross-entropy":
-        y = y.reshape(-1, 1)
-    surface = landscape.surface_2d(model, lambda m: loss_fn(m(X), y),
-                                   directions=args.directions, span=args.span,
-                                   resolution=args.resolution, seed=args.seed)
+    loss = {"mse": "mse", "bce": "bce_with_logits", "cross-entropy": "cross_entropy"}[args.loss]
+    land = landscape.surface_2d(
+        model, X, y, loss=loss, seed=args.seed, resolution=args.resolution,
+        normalization=None if args.normalization == "none" else args.normalization,
+        range=(-args.span, args.span), accuracy=args.loss != "mse", progress=True)
     args.out.mkdir(parents=True, exist_ok=True)
-    npz = surface.save(args.out / "landscape.npz")
-    d = surface.plot()
-    d.figure.savefig(args.out / "landscape.png", dpi=110, bbox_inches="tight")
-    plt.close(d.figure)
-    print(f"loss at the model: {float(surface.center_loss):.6g}; over the plane: "
-          f"min {np.nanmin(surface.loss):.6g}, max {np.nanmax(surface.loss):.6g}")
-    print(f"wrote {npz or args.out / 'landscape.npz'}")
+    land.save(args.out / "landscape.npz")
+    disp = land.plot("filled")
+    disp.figure.savefig(args.out / "landscape.png", dpi=110, bbox_inches="tight")
+    plt.close(disp.figure)
+    i0, j0 = int(np.argmin(np.abs(land.alphas))), int(np.argmin(np.abs(land.betas)))
+    print(f"{args.model}: {sum(p.data.size for p in model.parameters())} parameters, "
+          f"{len(y)} examples, {args.resolution} × {args.resolution} grid, "
+          f"{args.normalization}-normalized directions (seed {args.seed})")
+    print(f"loss at the model {land.loss[i0, j0]:.6g}; on the plane min {np.nanmin(land.loss):.6g}"
+          f", max {np.nanmax(land.loss):.6g}")
+    print(f"wrote {args.out / 'landscape.npz'}")
     print(f"wrote {args.out / 'landscape.png'}")
     return 0
 

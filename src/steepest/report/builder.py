@@ -245,12 +245,17 @@ class Section:
         """A 3-D surface z = f(x, y): interactive (rotate, zoom, hover) when plotly is
         installed and the browser has WebGL, with the static figure ``fallback`` shown otherwise.
 
-        ``x`` (nx,) and ``y`` (ny,) are the grid axes, ``z`` has shape (ny, nx); non-finite
-        values are holes. ``paths`` are named curves drawn on the surface: arrays of shape (k, 3)
-        with columns x, y, z.
+        ``x`` (nx,) and ``y`` (ny,) are the grid axes with ``z`` of shape (ny, nx), or ``x``, ``y``
+        and ``z`` are 2-D arrays of one shape (a parametric mesh, e.g. from
+        ``steepest.plot.quadratic_mesh``); non-finite values are holes. ``paths`` are named curves
+        drawn on the surface: arrays of shape (k, 3) with columns x, y, z.
         """
         x, y, z = np.asarray(x, float), np.asarray(y, float), np.asarray(z, float)
-        if z.shape != (y.size, x.size):
+        if x.ndim == 2 or y.ndim == 2:
+            if not x.shape == y.shape == z.shape:
+                raise ValueError(f"surface: a 2-D mesh needs x, y and z of one shape, got "
+                                 f"{x.shape}, {y.shape} and {z.shape}")
+        elif z.shape != (y.size, x.size):
             raise ValueError(f"surface: z must have shape (len(y), len(x)) = ({y.size}, {x.size}), "
                              f"got {z.shape}")
         if not plotly_available():
@@ -261,11 +266,12 @@ class Section:
         self.report._needs_plotly = True
         self.report._count += 1
         div = f"plot3d-{self.report._count}"
-        data: list[dict[str, Any]] = [{
-            "type": "surface", "x": x.tolist(), "y": y.tolist(), "z": _json_grid(z),
-            "colorscale": "Viridis", "opacity": 0.92, "showscale": False, "name": labels[2],
-            "contours": {"z": {"show": True, "usecolormap": True, "project": {"z": True}}},
-        }]
+        trace: dict[str, Any] = {
+            "type": "surface", "x": _json_grid(x), "y": _json_grid(y), "z": _json_grid(z),
+            "colorscale": "Viridis", "opacity": 0.92, "showscale": False, "name": labels[2]}
+        if np.isfinite(z).all():  # contour lines around holes take plotly tens of seconds
+            trace["contours"] = {"z": {"show": True, "usecolormap": True, "project": {"z": True}}}
+        data = [trace]
         for name, path in paths:
             p = np.asarray(path, float)
             if p.ndim != 2 or p.shape[1] != 3:

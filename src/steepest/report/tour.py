@@ -26,11 +26,11 @@ class TourConfig:
 
     quick: bool = False
     surface_grid: int = 60          # points per axis of the 3-D surfaces
-    frames: int = 36                # frames per animation
+    frames: int = 60                # frames per animation
     optim_steps: int = 400          # steps per optimizer in the comparison
     epochs: int = 300               # classifier training epochs
     snapshots: int = 30             # parameter snapshots along training
-    landscape_resolution: int = 25  # landscape grid points per axis
+    landscape_resolution: int = 41  # landscape grid points per axis
     interactive: bool = True        # plotly 3-D when installed
 
     @classmethod
@@ -62,17 +62,6 @@ class _Tour:
         self.cfg = cfg
         self.data = st.datasets.lecture_line()
         self.problem = st.problems.LeastSquares(self.data.X, self.data.y)
-
-    # ---- helpers ----------------------------------------------------------------------------
-    def _surface(self, sec: Section, disp: Any, caption: str, *, labels: tuple[str, str, str],
-                 name: str) -> None:
-        """An interactive surface from a drawn ``plot.surface`` display (its mesh), with the
-        display itself as the static fallback."""
-        X, Y, Z = disp.meshes[0]
-        if not self.cfg.interactive:
-            sec.figure(disp, caption, name=name)
-            return
-        sec.surface(X[0], Y[:, 0], Z, disp, caption, labels=labels, name=name)
 
     # ---- 1. derivatives ---------------------------------------------------------------------
     def derivatives(self) -> None:
@@ -122,11 +111,18 @@ class _Tour:
                          "ℒ(β̂)": float(self.problem(st.tensor(beta_hat)).data)},
                         caption="Least squares, solved exactly")
         n = self.cfg.surface_grid
-        disp = st.plot.surface(self.problem, (-12, 12), (-4, 4), (0, 1000), n=n, alpha=0.7,
-                               title="ℒ(β) = ½‖y − Xβ‖²")
-        self._surface(sec, disp, "The least-squares loss over (β₀, β₁), cut at ℒ = 1000: a bowl "
-                                 "(a paraboloid, since XᵀX is positive definite) with one lowest "
-                                 "point.", labels=("β₀", "β₁", "loss"), name="loss surface")
+        # the problem's ½βᵀAβ − bᵀβ + c as the lecture draws it: cut at a height, clean edges
+        quadratic = (self.problem.A / 2, -self.problem.b, self.problem.c)
+        disp = st.plot.quadratic_form(*quadratic, zlim=(0, 1000), title="ℒ(β) = ½‖y − Xβ‖²",
+                                      resolution=(4 * n, n))
+        caption = ("The least-squares loss over (β₀, β₁), up to ℒ = 1000: a bowl (a paraboloid, "
+                   "since XᵀX is positive definite) with one lowest point.")
+        if self.cfg.interactive:
+            (mx, my, mz), = disp.meshes
+            sec.surface(mx, my, mz, disp, caption, labels=("β₀", "β₁", "loss"),
+                        name="loss surface")
+        else:
+            sec.figure(disp, caption, name="loss surface")
         fig = plt.figure(figsize=(11, 4.6))
         convex, nonconvex = st.problems.ConvexBowl(), st.problems.NonConvexSurface()
         st.plot.surface(convex, ax=fig.add_subplot(1, 2, 1, projection="3d"), n=n, alpha=0.8,
@@ -157,7 +153,9 @@ class _Tour:
             sec.figure(st.plot.parameter_path(run, solution=beta_hat),
                        "β per iteration; the star is the normal-equations solution.")
         frames = self.cfg.frames
-        sec.animation(st.animate.descent_3d(run, self.problem, xlim=(-12, 12), ylim=(-4, 4),
+        # the problem's ½βᵀAβ − bᵀβ + c drawn as the lecture's clean-edged quadratic form
+        quadratic = (self.problem.A / 2, -self.problem.b, self.problem.c)
+        sec.animation(st.animate.descent_3d(run, quadratic=quadratic, zlim=(-1, 1400),
                                             frames=frames, progress=False),
                       "The descent on the loss surface (use the controls to play or step).")
         with sec.row():
@@ -185,18 +183,24 @@ class _Tour:
             runs[name] = st.minimize(self.problem, x0, st.optim.GD(lr=eta), max_steps=1000)
         diverged = runs["diverges"]
         diag = st.diagnose(diverged, self.problem)
-        crit = float(diag.critical_lr)
+        osc_diag = st.diagnose(runs["oscillates"], self.problem)
         sec.note(diag.message)
         with sec.row():
             sec.figure(st.plot.loss_curve({f"η = {LECTURE_ETAS[k]:g} ({k})": r
                                            for k, r in runs.items()}, title="Loss per step"),
-                       "Loss per step for the three learning rates (✕: divergence detected).")
-            sec.numbers({"λ_max of XᵀX (exact HVP, Lanczos)": float(diag.lambda_max),
-                         "critical rate 2/λ_max": f"{crit:.5f}",
+                       "Loss per step for the three learning rates (✕: divergence detected).",
+                       name="three learning rates")
+            sec.numbers({"λ_max of XᵀX (exact HVP, Lanczos)": float(diag.lam_max),
+                         "λ_min of XᵀX": float(diag.lam_min),
+                         "critical rate 2/λ_max": f"{float(diag.lr_max):.5f}",
                          "η = 0.0065 → status": diverged.status,
                          "… detected at step": diverged.diverged_at,
+                         "η = 0.0065: error factor per step 1 − ηλ_max": float(diag.multiplier),
                          "η = 0.0055 → status": runs["oscillates"].status,
-                         "η = 0.002 → status": runs["converges"].status},
+                         "η = 0.0055: error factor per step 1 − ηλ_max":
+                             float(osc_diag.multiplier),
+                         "η = 0.002 → status": runs["converges"].status,
+                         "suggested η": float(diag.suggested_lr)},
                         caption="The diagnosis, computed from the Hessian")
         osc = runs["oscillates"]
         sec.figure(st.plot.contour(self.problem, (-12, 12), (-4, 4),
@@ -212,7 +216,8 @@ class _Tour:
         with sec.row():
             sec.figure(st.plot.learning_rate(backoff), "η per step with automatic backoff.")
             sec.numbers({"starting η": LECTURE_ETAS["diverges"],
-                         "halvings at steps": list(backoff.history.backoffs) or "none",
+                         "halvings at steps": ", ".join(map(str, backoff.history.backoffs))
+                         or "none",
                          "final η": float(backoff.history.lr[-1]),
                          "status": backoff.status, "steps": backoff.nit,
                          "final β": np.asarray(backoff.x)},
@@ -221,34 +226,39 @@ class _Tour:
     # ---- 5. optimizers ----------------------------------------------------------------------
     def optimizers(self) -> None:
         st = self.st
-        problem = st.problems.Himmelblau()
+        problem = st.problems.NonConvexSurface()
+        minima = np.asarray(problem.local_minima, float)  # global first
+        x0 = np.asarray(problem.x0, float)
         sec = self.report.section(
             "Optimizers on a non-convex function",
-            f"{problem.name} has {len(problem.minima)} minima. Plain gradient descent follows "
-            "the steepest slope; momentum remembers its velocity; RMSprop and Adam rescale "
-            "each coordinate by a running average of squared gradients. Same start, "
+            f"A surface with {len(minima)} minima, only the first of them global. Plain gradient "
+            "descent follows the steepest slope into the nearest valley; momentum remembers its "
+            "velocity and can coast over a ridge; RMSprop and Adam rescale each coordinate by a "
+            f"running average of squared gradients. Same start x₀ = ({x0[0]:g}, {x0[1]:g}), "
             f"{self.cfg.optim_steps} steps each.")
         O = st.optim
-        choices = {"GD η=0.01": O.GD(lr=0.01),
-                   "Momentum η=0.002": O.Momentum(lr=0.002, momentum=0.9),
-                   "Nesterov η=0.002": O.Nesterov(lr=0.002, momentum=0.9),
+        choices = {"GD η=0.5": O.GD(lr=0.5),
+                   "Momentum η=0.1, μ=0.9": O.Momentum(lr=0.1, momentum=0.9),
+                   "Nesterov η=0.1, μ=0.9": O.Nesterov(lr=0.1, momentum=0.9),
                    "RMSprop η=0.05": O.RMSprop(lr=0.05),
                    "Adam η=0.1": O.Adam(lr=0.1)}
-        x0 = np.asarray(problem.x0, float)
         runs = {name: st.minimize(problem, x0, opt, max_steps=self.cfg.optim_steps)
                 for name, opt in choices.items()}
         with sec.row():
-            sec.figure(st.plot.contour(problem, paths=runs, title=problem.name),
-                       "Paths on the contour map (○ start, ■ end, × minima).")
-            sec.figure(st.plot.loss_curve(runs, title="Loss per step"), "Loss per step.")
-        minima = np.asarray(problem.minima, float)
+            sec.figure(st.plot.contour(problem, paths=runs, minima=minima, title=problem.name,
+                                       labels=("$x_1$", "$x_2$")),
+                       "Paths on the contour map (○ start, ■ end, ★ minima).",
+                       name="optimizer paths")
+            sec.figure(st.plot.loss_curve(runs, log=False, style="-", title="Loss per step"),
+                       "Loss per step: the runs that escape the first valley end lower.",
+                       name="optimizer losses")
         rows = []
         for name, r in runs.items():
             xf = np.asarray(r.x, float)
-            nearest = minima[np.argmin(np.linalg.norm(minima - xf, axis=1))]
-            rows.append([name, r.status, r.nit, float(r.fun), xf, nearest])
-        sec.table(["optimizer", "status", "steps", "final loss", "final x", "nearest minimum"],
-                  rows, caption=f"Start x₀ = ({x0[0]:g}, {x0[1]:g})")
+            k = int(np.argmin(np.linalg.norm(minima - xf, axis=1)))
+            rows.append([name, r.nit, float(r.fun), xf, "global" if k == 0 else "local"])
+        sec.table(["optimizer", "steps", "final loss", "final x", "minimum reached"], rows,
+                  caption="Where each optimizer ends")
 
     # ---- 6. neurons and backpropagation -----------------------------------------------------
     def networks(self) -> None:
@@ -328,20 +338,45 @@ class _Tour:
             "The loss landscape of the trained network",
             "A network has too many parameters to draw its loss surface, but we can slice it: "
             "the loss on a plane through the trained parameters θ*, ℒ(θ* + αδ + βη), spanned by "
-            "two filter-normalized directions (Li et al., 2018: each direction rescaled, neuron "
-            "by neuron, to the norm of the weights it perturbs, so that the picture does not "
-            "depend on the weights' scale).")
-        loss = _bce_loss(st, X, y)
+            "two random directions that are filter-normalized (Li et al., 2018: each direction "
+            "rescaled, neuron by neuron, to the norm of the weights it perturbs, so the picture "
+            "does not depend on the scale of the weights).")
         res = self.cfg.landscape_resolution
-        land = st.landscape.surface_2d(net, loss, directions="random", resolution=res, seed=0)
+        land = st.landscape.surface_2d(net, X, y, loss="bce_with_logits", resolution=res,
+                                       seed=0, progress=False)
+        i0 = int(np.argmin(np.abs(land.alphas)))
+        j0 = int(np.argmin(np.abs(land.betas)))
+        disp = land.plot("surface")
+        if self.cfg.interactive:
+            # values[i, j] is at (α_i, β_j): rows of the surface grid run along β
+            sec.surface(land.alphas, land.betas, land.loss.T, disp,
+                        "The loss over the filter-normalized random plane; θ* sits at (0, 0).",
+                        labels=("α", "β", "loss"), name="landscape surface")
+        else:
+            sec.figure(disp, "The loss over the filter-normalized random plane; θ* at (0, 0).",
+                       name="landscape surface")
+        sec.text("Random directions say little about where training went. The plane spanned by "
+                 "the two principal directions of the training path itself (PCA of the "
+                 "snapshots θ_t − θ*) shows the path from the initialization to θ*:")
+        pca = st.landscape.pca_directions(hist.snapshots)
+        c = np.abs(pca.trajectory.coords).max(axis=0)
+        span = [(-1.25 * c[k], 1.25 * c[k]) for k in range(2)]
+        plane = st.landscape.surface_2d(net, X, y, loss="bce_with_logits", directions=pca,
+                                        range=span, resolution=res, trajectory=hist.snapshots,
+                                        progress=False)
+        traj = plane.trajectory
         with sec.row():
-            sec.figure(land.plot(), "Filter-normalized random plane through θ* (at the centre).")
-        plane = st.landscape.surface_2d(net, loss, directions="pca", trajectory=hist.snapshots,
-                                        resolution=res)
-        sec.figure(plane.plot(), "The plane of the training path's two principal directions, "
-                                 "with the path from initialization to θ*.")
-        sec.numbers({"resolution": f"{res} × {res}", "loss at θ*": float(land.center_loss),
-                     "snapshots on the path": len(hist.snapshots)})
+            sec.figure(plane.plot("filled", log=True),
+                       "Training path (from the initialization to θ*) on the PCA plane.",
+                       name="landscape path")
+            sec.numbers({"grid": f"{res} × {res}", "loss at θ*": float(land.loss[i0, j0]),
+                         "highest loss on the random plane": float(np.nanmax(land.loss)),
+                         "snapshots on the path": len(hist.snapshots),
+                         "variance explained by the 2 PCA directions":
+                             f"{float(np.sum(pca.explained_variance_ratio)):.1%}",
+                         "worst distance of the path from the plane":
+                             f"{float(np.nanmax(traj.relative_residual)):.1%}"},
+                        caption="Landscape numbers")
 
 
 def _head(run: Any, k: int) -> np.ndarray:
@@ -352,11 +387,6 @@ def _gradcheck_text(st: Any) -> str:
     ok = st.gradcheck(lambda a, b, c, f: (a * b + c) * f, np.array(2.0), np.array(-3.0),
                       np.array(10.0), np.array(-2.0))
     return "passed" if ok else "failed"
-
-
-def _bce_loss(st: Any, X: np.ndarray, y: np.ndarray) -> Any:
-    target = np.asarray(y, float).reshape(-1, 1)
-    return lambda model: st.nn.binary_cross_entropy_with_logits(model(X), target)
 
 
 SECTIONS = ("derivatives", "surface", "descent", "learning_rates", "optimizers", "networks",

@@ -1,0 +1,118 @@
+"""``steepest tour --quick`` end to end: the page, its sections, and numbers that agree with
+independent computations (NumPy closed forms), not with text typed into the report."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from steepest.cli import main
+from steepest.datasets import lecture_line
+from steepest.report.builder import _format_number
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def quick_report(tmp_path_factory) -> Path:
+    """``steepest tour --quick --figures`` run once per test session, as a user runs it (shared
+    with test_browser.py/test_tour.py); its stdout and stderr are kept beside the page."""
+    out = tmp_path_factory.getbasetemp() / "quick-tour"
+    page = out / "index.html"
+    if not page.exists():
+        proc = subprocess.run([sys.executable, "-m", "steepest.cli", "tour", "--quick",
+                               "--figures", "--out", str(out)],
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        (out / "stdout.txt").write_text(proc.stdout, encoding="utf-8")
+        (out / "stderr.txt").write_text(proc.stderr, encoding="utf-8")
+    return page
+
+
+@pytest.fixture(scope="module")
+def html(quick_report) -> str:
+    return quick_report.read_text(encoding="utf-8")
+
+
+def _cell(html: str, label: str) -> str:
+    """The value next to a row label in one of the page's number tables."""
+    m = re.search(r"<th>" + re.escape(escape(label)) + r"</th><td>([^<]*)</td>", html)
+    assert m, f"no row {label!r} on the page"
+    return m.group(1)
+
+
+def test_the_page_has_the_seven_sections(html):
+    titles = re.findall(r'<h2><span class="num">(\d)</span> ([^<]+)</h2>', html)
+    assert [int(n) for n, _ in titles] == list(range(1, 8))
+    text = " ".join(t for _, t in titles).lower()
+    for word in ("derivative", "surface", "gradient descent", "learning rate", "optimizers",
+                 "backpropagation", "landscape"):
+        assert word in text
+
+
+def test_the_page_is_self_contained(html):
+    markup = re.sub(r"<script\b.*?</script>", "", html, flags=re.S)  # (plotly's code has URLs)
+    assert not re.search(r'(src|href)="(https?:)?//', markup)
+    assert not re.search(r'<link\b', markup)
+    assert html.count('<figure class="anim">') >= 3
+    assert html.count("data:image/png;base64,") >= 15
+
+
+def test_derivative_matches_the_closed_form(html):
+    # f(x) = 3x² − 4x + 5 → f'(x) = 6x − 4
+    assert float(_cell(html, "f'(−2) (autodiff)")) == 6 * -2 - 4
+    assert float(_cell(html, "… reaches x")) == pytest.approx(2 / 3, abs=1e-5)
+
+
+def test_normal_equations_and_gradient_descent_agree_with_numpy(html):
+    X, y = lecture_line()
+    beta_hat = np.linalg.solve(X.T @ X, X.T @ y)
+    shown = _cell(html, "β̂ (normal equations XᵀXβ = Xᵀy)")
+    assert shown == _format_number(beta_hat)
+    # the lecture's loop, written out in NumPy: 1000 steps of β ← β − η(XᵀXβ − Xᵀy)
+    beta = np.array([-8.0, -3.2])
+    for _ in range(1000):
+        beta = beta - 0.002 * (X.T @ X @ beta - X.T @ y)
+    assert _cell(html, "β after GD") == _format_number(beta)
+
+
+def test_divergence_diagnosis_uses_the_hessian(html):
+    X, _ = lecture_line()
+    lam = np.linalg.eigvalsh(X.T @ X)[-1]
+    assert _cell(html, "critical rate 2/λ_max") == f"{2 / lam:.5f}" == "0.00640"
+    assert _cell(html, "η = 0.0065 → status") == "diverged"
+    assert _cell(html, "η = 0.002 → status") in ("converged", "max_steps")
+
+
+def test_backprop_numbers_match_the_chain_rule(html):
+    a, b, c, f = 2.0, -3.0, 10.0, -2.0
+    assert float(_cell(html, "L")) == (a * b + c) * f
+    assert float(_cell(html, "∂L/∂a = f·b")) == f * b
+    assert float(_cell(html, "∂L/∂f = a·b + c")) == a * b + c
+
+
+def test_figures_are_written_as_pngs(quick_report):
+    pngs = sorted((quick_report.parent / "figures").glob("*.png"))
+    assert len(pngs) >= 12
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+
+
+def test_cli_shows_progress_and_prints_the_page_path(quick_report):
+    out = (quick_report.parent / "stdout.txt").read_text(encoding="utf-8")
+    err = (quick_report.parent / "stderr.txt").read_text(encoding="utf-8")
+    assert out.strip().splitlines()[-1] == str(quick_report.resolve())
+    steps = re.findall(r"^\[(\d)/7\] .* s$", err, flags=re.M)
+    assert steps == [str(k) for k in range(1, 8)], err
+
+
+def test_tour_refuses_a_file_for_out(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["tour", "--out", str(tmp_path / "page.html")])
+    assert exc.value.code == 2
+    assert "expected a folder" in capsys.readouterr().err
