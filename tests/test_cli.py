@@ -125,3 +125,16 @@ def test_landscape_bad_files_exit_2(argv, fragment, capsys):
     with pytest.raises(SystemExit) as exc:
         main(argv)
     assert exc.value.code == 2 and fragment in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("lr, status", [(0.0065, "diverged"), (0.0055, "max_steps")])
+def test_diagnose_explains_the_lecture_rates(lr, status, capsys):
+    from steepest.datasets import lecture_line
+
+    assert main(["diagnose", "--lr", str(lr)]) == 0
+    out = capsys.readouterr().out
+    X, _ = lecture_line()
+    lam = np.linalg.eigvalsh(X.T @ X)[-1]
+    assert out.startswith(f"lecture-line: gd with lr={lr:g} → {status}")
+    assert f"2/λ_max = {2 / lam:.5f}" in out
+    assert f"1 − ηλ_max = {1 - lr * lam:.4g}" in out
