@@ -213,3 +213,11 @@ def test_forward_values_match_numpy():
     ]
     for got, want in pairs:
         np.testing.assert_allclose(got.data, want, rtol=1e-12, atol=1e-12)
+
+
+def test_broadcast_gradients_reduced_from_strided_arrays():
+    # the upstream gradient of ``a + b`` arrives transposed (not C-contiguous): both ways of
+    # summing over the broadcast axes must agree with finite differences
+    a, b = values(1, (2, 3, 1)), values(2, (4,))
+    check(lambda x, y: (x + y).transpose(2, 0, 1), a, b)
+    check(lambda x, y: (x * y)[:, ::2], values(3, (5, 4)), values(4, (1, 4)))

@@ -30,7 +30,7 @@ def _val(x: Any) -> np.ndarray:
     return x.data if isinstance(x, Tensor) else x
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=16)
 def _ones(n: int, dtype: np.dtype) -> np.ndarray:
     v = np.ones(n, dtype)
     v.flags.writeable = False
