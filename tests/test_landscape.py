@@ -286,3 +286,31 @@ def test_bad_inputs_give_clear_errors():
         L.pca_directions([np.zeros(3)])
     with pytest.raises(ValueError, match="1-D"):
         L.random_directions([np.ones(3)], include_1d=False)
+
+
+def test_hessian_directions_are_the_top_eigenvectors():
+    pytest.importorskip("steepest.curvature")
+    import steepest
+
+    Ws, bs = _mlp_arrays([3, 3, 1], seed=2)
+    X, y = _data(n=30)
+    target = MLPTarget.from_arrays(Ws, bs, X, y, loss="bce_logits")
+    theta = target.theta
+    assert float(target.tensor_loss(theta).item()) == pytest.approx(
+        target.evaluate(theta[None])["loss"][0], rel=1e-12)
+    # dense Hessian by central differences of the exact gradient
+    g = steepest.grad(target.tensor_loss)
+    h = 1e-5
+    H = np.column_stack([(g(theta + h * e) - g(theta - h * e)) / (2 * h)
+                         for e in np.eye(theta.size)])
+    w, V = np.linalg.eigh((H + H.T) / 2)
+    d = L.hessian_directions(target, k=2)
+    np.testing.assert_allclose(d.eigenvalues, w[::-1][:2], rtol=1e-5, atol=1e-8)
+    for vec, ref in zip(d.vectors, V[:, ::-1].T):
+        assert abs(vec @ ref) == pytest.approx(1.0, abs=1e-5)
+    land = L.surface_2d(target, directions=d, resolution=5, range=(-0.1, 0.1), progress=False)
+    assert land.directions.kind == "hessian"
+    # along the sharpest axis the loss curves up by ≈ ½λ₁α²
+    centre = land.loss[2, 2]
+    assert land.loss[4, 2] + land.loss[0, 2] - 2 * centre == pytest.approx(
+        d.eigenvalues[0] * 0.1 ** 2, rel=0.05)

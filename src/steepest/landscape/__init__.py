@@ -18,14 +18,14 @@ from .directions import (
     Directions, Trajectory, hessian_directions, pca_directions, project, random_directions,
 )
 from .params import ParamSpec, model_params, vector_hash
-from .result import Landscape, LandscapeDisplay
+from .result import Landscape
 from .surface import interpolate, line_1d, run_points, surface_2d
 from .targets import (
     FunctionTarget, MLPTarget, ModuleTarget, NotSupported, Target, TorchTarget, as_target,
 )
 
 __all__ = [
-    "Directions", "FunctionTarget", "Landscape", "LandscapeDisplay", "MLPTarget", "ModuleTarget",
+    "Directions", "FunctionTarget", "Landscape", "MLPTarget", "ModuleTarget",
     "NotSupported", "ParamSpec", "Target", "TorchTarget", "Trajectory", "as_target",
     "hessian_directions", "interpolate", "line_1d", "model_params", "pca_directions", "project",
     "random_directions", "run_points", "surface_2d", "vector_hash",

@@ -217,25 +217,29 @@ def pca_directions(snapshots: Any, centre: np.ndarray | None = None, k: int = 2,
     return d
 
 
-def hessian_directions(fun: Any, theta: np.ndarray, k: int = 2, *, spec: ParamSpec | None = None,
-                       which: str = "LA") -> Directions:
-    """The top-k Hessian eigenvectors of ``fun`` at θ as axes (unit vectors), with their
-    eigenvalues: the plane of sharpest curvature. ``fun`` maps a steepest Tensor θ (n,) to a scalar
-    Tensor; eigenpairs come from :func:`steepest.curvature.hessian_eigs` (exact Hessian-vector
-    products, Lanczos). ``which="LA"`` takes the largest eigenvalues, "SA" the smallest (most
-    negative), "LM" the largest in magnitude."""
+def hessian_directions(fun: Any, theta: np.ndarray | None = None, k: int = 2, *,
+                       spec: ParamSpec | None = None, which: str = "LA") -> Directions:
+    """The top-k Hessian eigenvectors at θ as axes (unit vectors), with their eigenvalues: the
+    plane of sharpest curvature. ``fun`` is a target with a differentiable ``tensor_loss``
+    (an :class:`~steepest.landscape.MLPTarget`; θ defaults to its centre) or a function mapping a
+    steepest Tensor θ (n,) to a scalar Tensor. Eigenpairs come from
+    :func:`steepest.curvature.hessian_eigs` (exact Hessian-vector products; Lanczos for large n).
+    ``which="LA"``: largest eigenvalues; "SA": smallest (most negative); "LM": largest |λ|."""
     from .. import curvature
 
+    if hasattr(fun, "tensor_loss"):
+        spec = spec or fun.spec
+        theta = fun.theta if theta is None else theta
+        fun = fun.tensor_loss
+    if theta is None:
+        raise ValueError("theta is required with a plain function")
     theta = np.asarray(theta, dtype=np.float64).reshape(-1)
     vals, vecs = curvature.hessian_eigs(fun, theta, k=k, which=which)
     vals = np.atleast_1d(np.asarray(vals, dtype=np.float64))
     vecs = np.asarray(vecs, dtype=np.float64).reshape(theta.size, -1).T
-    order = np.argsort(-np.abs(vals)) if which == "LM" else (
-        np.argsort(-vals) if which == "LA" else np.argsort(vals))
-    vals, vecs = vals[order], vecs[order]
     labels = tuple(f"v{i + 1} (λ={v:.3g})" for i, v in enumerate(vals))
     return Directions(vecs, spec or ParamSpec.flat(theta.size), kind="hessian", labels=labels,
-                      eigenvalues=vals)
+                      eigenvalues=vals, meta={"which": which})
 
 
 def _as_snapshots(snapshots: Any, n: int) -> np.ndarray:

@@ -79,66 +79,54 @@ class Landscape:
     # ---- figures ----
     def plot(self, kind: str = "contour", *, metric: str = "loss", log: bool = False,
              levels: int = 30, ax: Any = None, trajectory: bool = True, cmap: str = "viridis",
-             title: str | None = None) -> LandscapeDisplay:
+             title: str | None = None) -> Any:
         """Draw the landscape: ``kind`` "contour", "filled" (filled contour) or "surface" (3-D)
-        for 2-D grids, a curve for 1-D lines. ``log=True`` spaces contour levels geometrically
-        above the minimum (and draws log₁₀(L − min + ε) in 3-D), resolving a sharp minimum.
-        The projected trajectory, if any, is overlaid (on contours)."""
-        import matplotlib.pyplot as plt
+        for 2-D grids — :func:`steepest.plot.contour` / :func:`steepest.plot.surface` drawn from
+        the computed grid (nothing is re-evaluated; θ* is starred) — or a curve for 1-D lines.
+        ``log=True`` spaces contour levels geometrically above the minimum (log₁₀(L − min + ε)
+        in 3-D), resolving a sharp minimum. The projected trajectory, if any, is overlaid; on the
+        3-D surface it is drawn at the loss *on the plane* (see ``trajectory.loss`` for the real
+        one). Returns the Display object of the figure."""
+        from .. import plot as splot
 
         if metric not in self.values:
             raise ValueError(f"metric {metric!r} was not computed; have {list(self.values)}")
-        Z = self.values[metric]
-        label = metric if not log else f"{metric} (log levels)"
+        title = title or (f"{self.directions.kind} directions" + (
+            f", {self.directions.normalization}-normalized" if self.directions.normalization
+            else ""))
         if self.ndim == 1:
             if kind not in ("contour", "line"):
                 raise ValueError(f"a 1-D landscape is drawn as a line, got kind={kind!r}")
-            if ax is None:
-                ax = plt.figure(figsize=(6, 4)).add_subplot()
-            (line,) = ax.plot(self.alphas, Z, color="tab:blue", lw=2)
+            import matplotlib.pyplot as plt
+
+            ax = ax if ax is not None else plt.figure(figsize=(6, 4)).add_subplot()
+            (line,) = ax.plot(self.alphas, self.values[metric], color="tab:blue", lw=2)
             if log:
                 ax.set_yscale("log")
             ax.set_xlabel(self.directions.labels[0])
             ax.set_ylabel(metric)
-            ax.set_title(title or f"{self.directions.kind} line")
-            return LandscapeDisplay(ax, landscape=self, artist=line)
-        A, B = np.meshgrid(self.coords[0], self.coords[1], indexing="ij")
-        xl, yl = self.directions.labels[:2]
-        if kind == "surface":
-            if ax is None:
-                ax = plt.figure(figsize=(7, 6)).add_subplot(projection="3d")
-            shown = _log_map(Z) if log else Z
-            art = ax.plot_surface(A, B, shown, cmap=cmap, linewidth=0, antialiased=True,
-                                  rstride=1, cstride=1)
-            ax.set_zlabel(r"$\log_{10}$ " + metric if log else metric)
-            ax.view_init(35, -60)
-        elif kind in ("contour", "filled"):
-            if ax is None:
-                ax = plt.figure(figsize=(6.5, 5.2)).add_subplot()
-            lv = _levels(Z, levels, log)
-            if kind == "filled":
-                art = ax.contourf(A, B, Z, levels=lv, cmap=cmap, extend="max")
-                ax.contour(A, B, Z, levels=lv, colors="k", linewidths=0.3, alpha=0.4)
-            else:
-                art = ax.contour(A, B, Z, levels=lv, cmap=cmap, linewidths=1)
-            cb = ax.figure.colorbar(art, ax=ax, shrink=0.9, format="%.3g")
-            cb.set_label(label)
-            ax.plot(0, 0, "*", ms=12, color="white", mec="k", zorder=5)
-            ax.set_aspect("equal", adjustable="box")
-            if trajectory and self.trajectory is not None:
-                P = self.trajectory.coords[:, :2]
-                ax.plot(P[:, 0], P[:, 1], "-o", color="tab:red", ms=3, lw=1.5,
-                        label=f"projected path (≤{np.max(self.trajectory.relative_residual):.0%} "
-                              "off-plane)")
-                ax.legend(loc="upper right", fontsize=8, framealpha=0.85)
+            ax.set_title(title)
+            return splot.Display(ax, landscape=self, line=line)
+        fun = _GridFunction(self.coords[0], self.coords[1], self.values[metric])
+        n = max(len(self.coords[0]), len(self.coords[1]))
+        xlim, ylim = (self.coords[0][0], self.coords[0][-1]), (self.coords[1][0], self.coords[1][-1])
+        labels = self.directions.labels[:2]
+        paths = None
+        if trajectory and self.trajectory is not None:
+            worst = float(np.max(self.trajectory.relative_residual))
+            paths = {f"projected path (≤{worst:.0%} off-plane)": self.trajectory.coords[:, :2]}
+        if kind in ("contour", "filled"):
+            disp = splot.contour(fun, xlim, ylim, paths=paths, ax=ax, n=n, levels=levels,
+                                 filled=kind == "filled", log=log, cmap=cmap, labels=labels,
+                                 minima=[(0.0, 0.0)], title=title)
+        elif kind == "surface":
+            disp = splot.surface(fun, xlim, ylim, paths=paths, ax=ax, n=n, cmap=cmap, alpha=0.85,
+                                 view=(35, -60), labels=labels, zlabel=metric, log=log,
+                                 title=title)
         else:
             raise ValueError(f"kind must be 'contour', 'filled' or 'surface', got {kind!r}")
-        ax.set_xlabel(xl)
-        ax.set_ylabel(yl)
-        ax.set_title(title or f"{self.directions.kind} directions"
-                     + (f", {self.directions.normalization}-normalized"
-                        if self.directions.normalization else ""))
-        return LandscapeDisplay(ax, landscape=self, artist=art)
+        disp.landscape = self
+        return disp
 
     # ---- persistence ----
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -187,30 +175,20 @@ class Landscape:
                        meta=h["meta"], trajectory=traj)
 
 
-class LandscapeDisplay:
-    """What :meth:`Landscape.plot` drew: ``.ax``, ``.figure``, ``.landscape``, ``.artist``."""
+class _GridFunction:
+    """The computed grid as a function of (α, β) for the shared plot functions: exact at the
+    grid's nodes, bilinear between them (only used when a plot samples off the nodes)."""
 
-    def __init__(self, ax: Any, landscape: Landscape, artist: Any) -> None:
-        self.ax, self.figure, self.landscape, self.artist = ax, ax.figure, landscape, artist
+    def __init__(self, a: np.ndarray, b: np.ndarray, Z: np.ndarray) -> None:
+        from scipy.interpolate import RegularGridInterpolator
 
-    def savefig(self, path: str, **kwargs: Any) -> None:
-        kwargs.setdefault("bbox_inches", "tight")
-        self.figure.savefig(path, **kwargs)
+        self._f = RegularGridInterpolator((a, b), Z, bounds_error=False, fill_value=np.nan)
 
-
-def _levels(Z: np.ndarray, n: int, log: bool) -> np.ndarray:
-    finite = Z[np.isfinite(Z)]
-    lo, hi = float(finite.min()), float(finite.max())
-    hi = hi if hi > lo else lo + 1.0
-    if not log:
-        return np.linspace(lo, hi, n)
-    return lo + np.geomspace((hi - lo) * 1e-4, hi - lo, n)
-
-
-def _log_map(Z: np.ndarray) -> np.ndarray:
-    lo = float(np.nanmin(Z))
-    eps = 1e-3 * max(float(np.nanmax(Z)) - lo, 1e-12)
-    return np.log10(np.maximum(Z - lo, 0) + eps)
+    def __call__(self, x: Any) -> np.ndarray:
+        x = np.asarray(getattr(x, "data", x), dtype=np.float64)
+        pts = np.stack([x[0], x[1]], axis=-1)
+        out = self._f(pts.reshape(-1, 2)).reshape(pts.shape[:-1])
+        return out if out.ndim else float(out)
 
 
 def _jsonable(o: Any) -> Any:

@@ -327,6 +327,29 @@ class MLPTarget(Target):
 
         return evaluate
 
+    def tensor_loss(self, theta: Any) -> Any:
+        """The loss at θ written with steepest ops (a scalar Tensor), so that gradients and exact
+        Hessian-vector products (:func:`steepest.hvp`, :mod:`steepest.curvature`) flow through
+        it; the same network and loss as the batched NumPy path, in float64."""
+        from .. import autodiff as ad
+        from ..nn import get_activation, get_loss
+
+        theta = theta if isinstance(theta, ad.Tensor) else ad.tensor(theta)
+        off = self.spec.offsets
+        parts = [theta[off[i]:off[i + 1]].reshape(*s) for i, s in enumerate(self.spec.shapes)]
+        h = ad.tensor(self.X.astype(np.float64))
+        for w, b, act, skip in self.layers:
+            z = h @ parts[w].T
+            if b is not None:
+                z = z + parts[b]
+            a = ad.leaky_relu(z, self.slope) if act == "leaky_relu" else get_activation(act)(z)
+            h = h + a if skip else a
+        loss = {"mse": "mse", "bce": "bce", "bce_logits": "bce_with_logits",
+                "cross_entropy": "cross_entropy"}[self.loss_name]
+        target = self._y if self.loss_name == "cross_entropy" else \
+            np.asarray(self._y, dtype=np.float64).reshape(h.shape)
+        return get_loss(loss)(h, target)
+
     # ---- builders ----
     @classmethod
     def from_arrays(cls, weights: Sequence[Any], biases: Sequence[Any | None], X: Any, y: Any, *,
