@@ -283,7 +283,8 @@ class Section:
                          "marker": {"size": 2.5, "color": "#d62728"}})
         layout = {"margin": {"l": 0, "r": 0, "t": 10, "b": 0}, "height": 520,
                   "showlegend": bool(paths),
-                  "scene": {"xaxis": {"title": {"text": labels[0]}},
+                  "scene": {"aspectmode": "manual", "aspectratio": {"x": 1, "y": 1, "z": 0.75},
+                            "xaxis": {"title": {"text": labels[0]}},
                             "yaxis": {"title": {"text": labels[1]}},
                             "zaxis": {"title": {"text": labels[2]}},
                             "camera": {"eye": {"x": 1.5, "y": -1.5, "z": 0.9}}}}

@@ -79,7 +79,8 @@ class _Tour:
         secants = disp.secant_slopes
         run = st.minimize(f, np.array([-2.0]), st.optim.GD(lr=0.1), max_steps=200, gtol=1e-10)
         with sec.row():
-            sec.figure(disp, "The tangent at x = −2 (dashed) and secants through x = −2 + h.")
+            sec.figure(disp, "The tangent at x = −2 (dashed) and secants through x = −2 + h.",
+                       name="tangent and secants")
             sec.table(["h", "secant slope (f(x+h) − f(x))/h", "gap to f'(−2)"],
                       [[h, s, s - slope] for h, s in sorted(secants.items(), reverse=True)],
                       caption=f"f'(−2) by autodiff = {slope:g}")
@@ -105,7 +106,7 @@ class _Tour:
         with sec.row():
             sec.figure(st.plot.fitted_line(self.data.x, y, beta_hat, truth=self.data.beta_true),
                        "The 10 points and the least-squares line (dashed: the line they were "
-                       "drawn around, β = (1, 0.5)).")
+                       "drawn around, β = (1, 0.5)).", name="lecture data")
             sec.numbers({"points": len(y), "β̂₀ (normal equations)": beta_hat[0],
                          "β̂₁ (normal equations)": beta_hat[1],
                          "ℒ(β̂)": float(self.problem(st.tensor(beta_hat)).data)},
@@ -149,9 +150,10 @@ class _Tour:
         self.gd_run = run
         beta_hat = self.problem.solve()
         with sec.row():
-            sec.figure(st.plot.loss_curve(run), "ℒ per iteration (log scale).")
+            sec.figure(st.plot.loss_curve(run), "ℒ per iteration (log scale).", name="gd loss")
             sec.figure(st.plot.parameter_path(run, solution=beta_hat),
-                       "β per iteration; the star is the normal-equations solution.")
+                       "β per iteration; the star is the normal-equations solution.",
+                       name="gd beta path")
         frames = self.cfg.frames
         # the problem's ½βᵀAβ − bᵀβ + c drawn as the lecture's clean-edged quadratic form
         quadratic = (self.problem.A / 2, -self.problem.b, self.problem.c)
@@ -208,13 +210,18 @@ class _Tour:
                                           "η = 0.002": _head(runs["converges"], 60)},
                                    title="First 60 steps on the contour map"),
                    "η = 0.0055 bounces across the valley (each step flips the sign of the "
-                   "component along the steepest eigenvector) while η = 0.002 slides down it.")
+                   "component along the steepest eigenvector) while η = 0.002 slides down it.",
+                   name="oscillation")
         backoff = st.minimize(self.problem, x0, st.optim.GD(lr=LECTURE_ETAS["diverges"]),
                               max_steps=1000, on_divergence="backoff")
         sec.text("With `on_divergence=\"backoff\"`, steepest notices the blow-up, returns to "
                  "the last good point, halves η and carries on:")
         with sec.row():
-            sec.figure(st.plot.learning_rate(backoff), "η per step with automatic backoff.")
+            sec.figure(st.plot.loss_curve({"η = 0.0065, on_divergence=\"stop\"": diverged,
+                                           "η = 0.0065, on_divergence=\"backoff\"": backoff},
+                                          title="Backoff rescues η = 0.0065"),
+                       "Loss per step: stopped at the divergence, or halved and converging.",
+                       name="backoff")
             sec.numbers({"starting η": LECTURE_ETAS["diverges"],
                          "halvings at steps": ", ".join(map(str, backoff.history.backoffs))
                          or "none",
@@ -275,7 +282,8 @@ class _Tour:
         b = float(neuron.b.data)
         with sec.row():
             sec.figure(st.plot.activations(("sigmoid", "tanh", "relu")),
-                       "Nonlinearities σ(z) and their derivatives (dashed, by autodiff).")
+                       "Nonlinearities σ(z) and their derivatives (dashed, by autodiff).",
+                       name="activations")
             sec.numbers({"x": x, "w": w, "b": b, "w·x + b": float(w @ x + b),
                          "tanh(w·x + b)": float(np.asarray(out.data).ravel()[0])},
                         caption="One tanh neuron with 3 inputs")
@@ -286,7 +294,8 @@ class _Tour:
                          epochs=self.cfg.epochs, seed=0, progress=False)
         with sec.row():
             sec.figure(st.plot.network_diagram(net, title="3 → 4 → 4 → 1 after training"),
-                       "Edges coloured by the sign of each weight, width ∝ |w|.")
+                       "Edges coloured by the sign of each weight, width ∝ |w|.",
+                       name="network diagram")
             sec.numbers({"parameters": sum(p.data.size for p in net.parameters()),
                          "training points": len(yc), "epochs": len(hist.loss),
                          "final loss (BCE)": float(hist.loss[-1]),
@@ -307,7 +316,8 @@ class _Tour:
         with sec.row():
             sec.figure(st.plot.computation_graph(L, names={a: "a", b_: "b", c: "c", e: "e",
                                                            d: "d", f: "f", L: "L"}),
-                       "The computation graph with each node's value and gradient ∂L/∂node.")
+                       "The computation graph with each node's value and gradient ∂L/∂node.",
+                       name="computation graph")
             sec.numbers({"L": float(L.data), "∂L/∂a = f·b": float(a.grad.data),
                          "∂L/∂b = f·a": float(b_.grad.data), "∂L/∂c = f": float(c.grad.data),
                          "∂L/∂f = a·b + c": float(f.grad.data),
@@ -328,7 +338,7 @@ class _Tour:
                           "The decision boundary of a 2 → 8 → 8 → 1 network on the moons data "
                           "as training proceeds.")
             sec.figure(st.plot.loss_curve(hist2, title="Training loss", style="-"),
-                       "Binary cross-entropy per epoch.")
+                       "Binary cross-entropy per epoch.", name="training loss")
 
     # ---- 7. the loss landscape --------------------------------------------------------------
     def landscape(self) -> None:
@@ -359,8 +369,8 @@ class _Tour:
                  "the two principal directions of the training path itself (PCA of the "
                  "snapshots θ_t − θ*) shows the path from the initialization to θ*:")
         pca = st.landscape.pca_directions(hist.snapshots)
-        c = np.abs(pca.trajectory.coords).max(axis=0)
-        span = [(-1.25 * c[k], 1.25 * c[k]) for k in range(2)]
+        half = 1.25 * float(np.abs(pca.trajectory.coords).max())  # a square plane
+        span = [(-half, half), (-half, half)]
         plane = st.landscape.surface_2d(net, X, y, loss="bce_with_logits", directions=pca,
                                         range=span, resolution=res, trajectory=hist.snapshots,
                                         progress=False)
