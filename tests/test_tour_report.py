@@ -169,3 +169,37 @@ def test_surface_accepts_a_parametric_mesh_and_writes_holes_as_null():
     trace = spec["data"][0]
     np.testing.assert_allclose(trace["x"], X)
     assert trace["z"][0][0] is None and "contours" not in trace  # no contours around holes
+
+
+def test_surface_falls_back_to_the_static_figure_without_plotly(monkeypatch):
+    import steepest.report.builder as builder
+
+    monkeypatch.setattr(builder, "plotly_available", lambda: False)
+    report = Report("T")
+    x, y = np.linspace(-1, 1, 4), np.linspace(-2, 2, 3)
+    fig, _ = plt.subplots()
+    report.section("S").surface(x, y, x[None] ** 2 + y[:, None] ** 2, fig, "bowl")
+    page = report.to_html()
+    assert "plot3d" not in page and "Plotly.newPlot(div" in page  # only the (idle) loader
+    assert 'alt="bowl"' in page and 'pip install "steepest[report]"' in page
+
+
+def test_an_interrupted_tour_keeps_the_finished_sections(tmp_path, monkeypatch):
+    from steepest.report import tour
+
+    calls = []
+
+    def fake_section(self):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        self.report.section(f"done {len(calls)}").text("finished")
+
+    for name in tour.SECTIONS:
+        monkeypatch.setattr(tour._Tour, name, fake_section)
+    monkeypatch.setattr(tour._Tour, "__init__", lambda self, report, cfg: setattr(
+        self, "report", report))
+    with pytest.raises(KeyboardInterrupt):
+        tour.run_tour(tmp_path, quick=True, progress=False)
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "done 1" in page and "Interrupted" in page

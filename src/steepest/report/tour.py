@@ -8,6 +8,7 @@ function, neurons and backpropagation, and the loss landscape of the trained net
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ import numpy as np
 from .builder import Report, Section
 from .progress import Progress
 
-__all__ = ["TourConfig", "run_tour", "build_tour"]
+__all__ = ["TourConfig", "build_tour", "new_report", "run_tour"]
 
 
 @dataclass(frozen=True)
@@ -407,35 +408,55 @@ _LABELS = {"derivatives": "Derivatives", "surface": "The loss surface",
            "landscape": "The loss landscape"}
 
 
-def build_tour(cfg: TourConfig, progress: Progress | None = None) -> Report:
-    """Compute every section and return the report (nothing is written)."""
+def build_tour(cfg: TourConfig, progress: Progress | None = None,
+               report: Report | None = None) -> Report:
+    """Compute every section into ``report`` (a new one by default) and return it; nothing is
+    written. Sections finished before an interruption stay in ``report``."""
     import matplotlib
 
     import steepest as st
 
-    report = Report("A tour of gradient descent, run by steepest",
-                    f"steepest {st.__version__} · every number and figure on this page was "
-                    "computed as it was built" + (" · quick mode" if cfg.quick else ""))
+    if report is None:
+        report = new_report(cfg)
     tour = _Tour(report, cfg)
     progress = progress or Progress(len(SECTIONS), enabled=False)
     with matplotlib.rc_context({"figure.max_open_warning": 0}):
         for name in SECTIONS:
             with progress.step(_LABELS[name]):
                 getattr(tour, name)()
-    report.footer = (f"Built in {progress.elapsed:.1f} s. Data: the lecture's 10 points "
-                     "(np.random.seed(1)), seeded toy data sets. Re-run with `steepest tour`.")
+    report.footer = (f"Built in {progress.elapsed:.1f} s by steepest {st.__version__}. Data: "
+                     "the lecture's 10 points (np.random.seed(1)) and seeded toy data sets. "
+                     "Re-run with `steepest tour`.")
     return report
+
+
+def new_report(cfg: TourConfig) -> Report:
+    """The empty tour page (title and subtitle)."""
+    import steepest as st
+
+    return Report("A tour of gradient descent, run by steepest",
+                  f"steepest {st.__version__} · every number and figure on this page was "
+                  "computed as it was built" + (" · quick mode" if cfg.quick else ""))
 
 
 def run_tour(out: str | Path = "steepest-tour", *, quick: bool = False, progress: bool = True,
              figures: bool = False, interactive: bool = True) -> Path:
     """Run the tour and write ``out/index.html`` (and ``out/figures/*.png`` if ``figures``);
-    returns the page's path. ``quick`` trades resolution and steps for speed."""
+    returns the page's path. ``quick`` trades resolution and steps for speed. On Ctrl-C the
+    sections finished so far are written (marked as interrupted) before the interrupt goes on."""
     out = Path(out)
     if out.suffix == ".html":
         raise ValueError(f"out: expected a folder (index.html goes inside), got {str(out)!r}")
     cfg = TourConfig.make(quick, interactive)
-    report = build_tour(cfg, Progress(len(SECTIONS), enabled=progress))
+    report = new_report(cfg)
+    try:
+        build_tour(cfg, Progress(len(SECTIONS), enabled=progress), report)
+    except KeyboardInterrupt:
+        report.footer = (f"Interrupted: {len(report.sections)} of {len(SECTIONS)} sections "
+                         "were started; the last may be incomplete. Re-run `steepest tour`.")
+        page = report.save(out / "index.html")
+        print(f"interrupted: the sections so far are in {page}", file=sys.stderr)
+        raise
     page = report.save(out / "index.html")
     if figures:
         report.save_figures(out / "figures")
