@@ -4,9 +4,9 @@ independent computations (NumPy closed forms), not with text typed into the repo
 from __future__ import annotations
 
 import re
-from html import escape
 import subprocess
 import sys
+from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +28,7 @@ def quick_report(tmp_path_factory) -> Path:
     if not page.exists():
         proc = subprocess.run([sys.executable, "-m", "steepest.cli", "tour", "--quick",
                                "--figures", "--out", str(out)],
-                              capture_output=True, text=True, timeout=300)
+                              capture_output=True, text=True, timeout=300, check=False)
         assert proc.returncode == 0, proc.stderr
         (out / "stdout.txt").write_text(proc.stdout, encoding="utf-8")
         (out / "stderr.txt").write_text(proc.stderr, encoding="utf-8")
@@ -57,7 +57,7 @@ def test_the_page_has_the_seven_sections(html):
 
 
 def test_the_page_is_self_contained(html):
-    markup = re.sub(r"<script\b.*?</script>", "", html, flags=re.S)  # (plotly's code has URLs)
+    markup = re.sub(r"<script\b.*?</script>", "", html, flags=re.DOTALL)  # (plotly's code has URLs)
     assert not re.search(r'(src|href)="(https?:)?//', markup)
     assert not re.search(r'<link\b', markup)
     assert html.count('<figure class="anim">') >= 3
@@ -107,7 +107,7 @@ def test_cli_shows_progress_and_prints_the_page_path(quick_report):
     out = (quick_report.parent / "stdout.txt").read_text(encoding="utf-8")
     err = (quick_report.parent / "stderr.txt").read_text(encoding="utf-8")
     assert out.strip().splitlines()[-1] == str(quick_report.resolve())
-    steps = re.findall(r"^\[(\d)/7\] .* s$", err, flags=re.M)
+    steps = re.findall(r"^\[(\d)/7\] .* s$", err, flags=re.MULTILINE)
     assert steps == [str(k) for k in range(1, 8)], err
 
 

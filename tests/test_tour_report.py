@@ -6,13 +6,13 @@ import re
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.animation import FuncAnimation  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.animation import FuncAnimation
 
-from steepest.report import Progress, Report, offline_jshtml  # noqa: E402
-from steepest.report.builder import _format_number  # noqa: E402
+from steepest.report import Progress, Report, offline_jshtml
+from steepest.report.builder import _format_number
 
 
 def _anim(frames=4):
@@ -172,7 +172,7 @@ def test_surface_accepts_a_parametric_mesh_and_writes_holes_as_null():
 
 
 def test_surface_falls_back_to_the_static_figure_without_plotly(monkeypatch):
-    import steepest.report.builder as builder
+    from steepest.report import builder
 
     monkeypatch.setattr(builder, "plotly_available", lambda: False)
     report = Report("T")

@@ -272,11 +272,11 @@ class Section:
         if np.isfinite(z).all():  # contour lines around holes take plotly tens of seconds
             trace["contours"] = {"z": {"show": True, "usecolormap": True, "project": {"z": True}}}
         data = [trace]
-        for name, path in paths:
+        for label, path in paths:
             p = np.asarray(path, float)
             if p.ndim != 2 or p.shape[1] != 3:
-                raise ValueError(f"surface: path {name!r} must have shape (k, 3), got {p.shape}")
-            data.append({"type": "scatter3d", "mode": "lines+markers", "name": name,
+                raise ValueError(f"surface: path {label!r} must have shape (k, 3), got {p.shape}")
+            data.append({"type": "scatter3d", "mode": "lines+markers", "name": label,
                          "x": _json_grid(p[:, 0]), "y": _json_grid(p[:, 1]),
                          "z": _json_grid(p[:, 2]),
                          "line": {"width": 5, "color": "#d62728"},

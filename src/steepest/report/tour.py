@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .builder import Report, Section
+from .builder import Report
 from .progress import Progress
 
 __all__ = ["TourConfig", "build_tour", "new_report", "run_tour"]
@@ -97,7 +97,7 @@ class _Tour:
     # ---- 2. the loss surface ----------------------------------------------------------------
     def surface(self) -> None:
         st, plt = self.st, _plt()
-        X, y = self.data
+        y = self.data.y
         sec = self.report.section(
             "The loss surface",
             "The lecture fits a line y = β₀ + β₁x to 10 points. Each choice of parameters "
