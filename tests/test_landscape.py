@@ -314,3 +314,12 @@ def test_hessian_directions_are_the_top_eigenvectors():
     centre = land.loss[2, 2]
     assert land.loss[4, 2] + land.loss[0, 2] - 2 * centre == pytest.approx(
         d.eigenvalues[0] * 0.1 ** 2, rel=0.05)
+
+
+def test_progress_bar_counts_grid_points(capsys):
+    def f(theta):
+        return float(theta @ theta)
+
+    L.surface_2d(f, theta=np.ones(4), resolution=(3, 4), progress=True)
+    err = capsys.readouterr().err
+    assert "landscape 2-D" in err and "12/12" in err and "pt" in err
