@@ -222,21 +222,24 @@ def _unshared(arrays: Iterable[np.ndarray], *taken: np.ndarray) -> list[np.ndarr
     """The arrays, each copied if it is read-only or shares memory with an earlier one or with
     ``taken``. Backprop hands one array to several nodes (``a + b`` gives both the same ``g``);
     gradients given to the user must not alias each other, so in-place updates stay local."""
-    def root(a: np.ndarray) -> int:
-        while isinstance(a.base, np.ndarray):
-            a = a.base
-        return id(a)
-    seen = {root(a) for a in taken}
+    seen = {id(_memory(a)) for a in taken}
     out = []
     for a in arrays:
-        a = np.asarray(a)  # (a 0-d result may be a NumPy scalar)
-        r = root(a)
-        if r in seen or not a.flags.writeable:
-            a = a.copy()
-            r = id(a)
-        seen.add(r)
+        if type(a) is not np.ndarray:
+            a = np.asarray(a)  # a 0-d result may come as a NumPy scalar
+        memory = _memory(a)
+        if id(memory) in seen or not a.flags.writeable:
+            a = memory = a.copy()
+        seen.add(id(memory))
         out.append(a)
     return out
+
+
+def _memory(a: np.ndarray) -> np.ndarray:
+    """The array that owns ``a``'s memory (``a`` itself unless it is a view)."""
+    while isinstance(a.base, np.ndarray):
+        a = a.base
+    return a
 
 
 def topological_order(root: Tensor) -> list[Tensor]:
