@@ -268,7 +268,8 @@ class Section:
         div = f"plot3d-{self.report._count}"
         trace: dict[str, Any] = {
             "type": "surface", "x": _json_grid(x), "y": _json_grid(y), "z": _json_grid(z),
-            "colorscale": "Viridis", "opacity": 0.92, "showscale": False, "name": labels[2]}
+            "colorscale": "Viridis", "opacity": 0.75 if paths else 0.92, "showscale": False,
+            "name": labels[2]}
         if np.isfinite(z).all():  # contour lines around holes take plotly tens of seconds
             trace["contours"] = {"z": {"show": True, "usecolormap": True, "project": {"z": True}}}
         data = [trace]
@@ -287,7 +288,7 @@ class Section:
                             "xaxis": {"title": {"text": labels[0]}},
                             "yaxis": {"title": {"text": labels[1]}},
                             "zaxis": {"title": {"text": labels[2]}},
-                            "camera": {"eye": {"x": 1.5, "y": -1.5, "z": 0.9}}}}
+                            "camera": {"eye": {"x": -1.6, "y": -1.4, "z": 0.8}}}}
         spec = json.dumps({"data": data, "layout": layout}, separators=(",", ":"))
         figure = _figure_of(fallback)
         png = _png_bytes(figure, self.report.dpi)

@@ -64,6 +64,26 @@ class _Tour:
         self.data = st.datasets.lecture_line()
         self.problem = st.problems.LeastSquares(self.data.X, self.data.y)
 
+    def _loss_surface(self, sec: Any, caption: str, *, name: str, top: float,
+                      run: Any = None) -> None:
+        """The lecture's loss ½βᵀAβ − bᵀβ + c drawn as the lecture draws it (cut at ℒ = top,
+        clean edges), interactive when possible, with the descent ``run`` on it."""
+        st, n = self.st, self.cfg.surface_grid
+        quadratic = (self.problem.A / 2, -self.problem.b, self.problem.c)
+        disp = st.plot.quadratic_form(*quadratic, zlim=(0, top), title="ℒ(β) = ½‖y − Xβ‖²",
+                                      resolution=(4 * n, n), path=run)
+        if not self.cfg.interactive:
+            sec.figure(disp, caption, name=name)
+            return
+        (mx, my, mz), = disp.meshes
+        paths = []
+        if run is not None:
+            h = run.history
+            paths = [(f"GD η={run.history.lr[0]:g}", np.column_stack([h.x[:, 0], h.x[:, 1],
+                                                                     h.loss]))]
+        sec.surface(mx, my, mz, disp, caption, labels=("β₀", "β₁", "loss"), paths=paths,
+                    name=name)
+
     # ---- 1. derivatives ---------------------------------------------------------------------
     def derivatives(self) -> None:
         st = self.st
@@ -112,19 +132,10 @@ class _Tour:
                          "β̂₁ (normal equations)": beta_hat[1],
                          "ℒ(β̂)": float(self.problem(st.tensor(beta_hat)).data)},
                         caption="Least squares, solved exactly")
+        self._loss_surface(sec, "The least-squares loss over (β₀, β₁), up to ℒ = 1000: a bowl "
+                                "(a paraboloid, since XᵀX is positive definite) with one lowest "
+                                "point.", name="loss surface", top=1000)
         n = self.cfg.surface_grid
-        # the problem's ½βᵀAβ − bᵀβ + c as the lecture draws it: cut at a height, clean edges
-        quadratic = (self.problem.A / 2, -self.problem.b, self.problem.c)
-        disp = st.plot.quadratic_form(*quadratic, zlim=(0, 1000), title="ℒ(β) = ½‖y − Xβ‖²",
-                                      resolution=(4 * n, n))
-        caption = ("The least-squares loss over (β₀, β₁), up to ℒ = 1000: a bowl (a paraboloid, "
-                   "since XᵀX is positive definite) with one lowest point.")
-        if self.cfg.interactive:
-            (mx, my, mz), = disp.meshes
-            sec.surface(mx, my, mz, disp, caption, labels=("β₀", "β₁", "loss"),
-                        name="loss surface")
-        else:
-            sec.figure(disp, caption, name="loss surface")
         fig = plt.figure(figsize=(11, 4.6))
         convex, nonconvex = st.problems.ConvexBowl(), st.problems.NonConvexSurface()
         st.plot.surface(convex, ax=fig.add_subplot(1, 2, 1, projection="3d"), n=n, alpha=0.8,
@@ -158,9 +169,11 @@ class _Tour:
         frames = self.cfg.frames
         # the problem's ½βᵀAβ − bᵀβ + c drawn as the lecture's clean-edged quadratic form
         quadratic = (self.problem.A / 2, -self.problem.b, self.problem.c)
-        sec.animation(st.animate.descent_3d(run, quadratic=quadratic, zlim=(-1, 1400),
+        sec.animation(st.animate.descent_3d(run, quadratic=quadratic, zlim=(0, 1400),
                                             frames=frames, progress=False),
                       "The descent on the loss surface (use the controls to play or step).")
+        self._loss_surface(sec, f"The {run.nit} steps on the loss surface; hover for β and ℒ.",
+                           name="gd on the surface", top=1400, run=run)
         with sec.row():
             sec.animation(st.animate.line_fit(self.data.x, self.data.y, run, frames=frames,
                                               progress=False),
