@@ -203,3 +203,18 @@ def test_an_interrupted_tour_keeps_the_finished_sections(tmp_path, monkeypatch):
         tour.run_tour(tmp_path, quick=True, progress=False)
     page = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert "done 1" in page and "Interrupted" in page
+
+
+@pytest.mark.parametrize("interactive", [False, True])
+def test_tour_loss_surface_section_static_or_interactive(interactive):
+    from steepest.report import plotly_available
+    from steepest.report.tour import TourConfig, _Tour
+
+    if interactive and not plotly_available():
+        pytest.skip("plotly is not installed")
+    report = Report("T")
+    _Tour(report, TourConfig.make(quick=True, interactive=interactive)).surface()
+    page = report.to_html()
+    assert ('class="surface3d"' in page) is interactive
+    # the static lecture surface is embedded either way (as the figure or as the fallback)
+    assert "01-loss-surface" in [stem for stem, _ in report._pngs]  # (section 1 of this page)

@@ -206,6 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 # ---- commands -------------------------------------------------------------------------------
 def cmd_tour(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")  # figures go into the page, never to a window
     from .report.tour import run_tour
 
     path = run_tour(args.out, quick=args.quick, progress=not args.quiet,
