@@ -59,6 +59,18 @@ def browser_page(quick_report):
         browser.close()
 
 
+_PLAY_THEN_PAUSE = """async ([play, pause, slider]) => {
+    play.click();
+    const t0 = performance.now();
+    while (Number(slider.value) < 2) {
+        if (performance.now() - t0 > 10000) return -1;
+        await new Promise(r => setTimeout(r, 5));
+    }
+    pause.click();
+    return Number(slider.value);
+}"""
+
+
 def _button(player, *titles):
     """The player's button with one of these titles (steepest's player or matplotlib's)."""
     return player.locator(", ".join(f'button[title="{t}" i]' for t in titles)).first
@@ -91,13 +103,15 @@ def test_animations_load_and_their_controls_step_and_play(browser_page):
         assert img.get_attribute("src") != first, f"animation {i}: next frame looks the same"
         _button(player, "first", "First frame").click()
         assert slider.input_value() == "0" and img.get_attribute("src") == first
-        _button(player, "play", "play/pause").click()
-        page.wait_for_function("s => Number(s.value) >= 2", arg=slider.element_handle(),
-                               timeout=5000)
-        _button(player, "pause", "play/pause").click()
-        paused = slider.input_value()
+        # play, then pause as soon as the player reaches frame 2 — inside the page, so that a
+        # slow machine cannot let a short animation run to its end between the two clicks
+        paused = page.evaluate(_PLAY_THEN_PAUSE, [
+            _button(player, "play", "play/pause").element_handle(),
+            _button(player, "pause", "play/pause").element_handle(),
+            slider.element_handle()])
+        assert paused >= 2, f"animation {i}: play did not advance within 10 s"
         page.wait_for_timeout(400)
-        assert slider.input_value() == paused, f"animation {i} kept playing after pause"
+        assert slider.input_value() == str(paused), f"animation {i} kept playing after pause"
         assert img.get_attribute("src") != first
 
 
