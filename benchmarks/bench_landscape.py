@@ -4,7 +4,7 @@ directions, float32 as the models are defined.
 
 - the lecture's 3→4→4→1 tanh classifier on 1,000 points, full 51 × 51 plane (target ≥ 10×);
 - a 784→256→256→10 ReLU net on 1,000 points (MNIST-sized, random data), the first ROWS rows of the
-  51 × 51 plane for both packages (the same ROWS × 51 grid points; a full plane is ~13× longer for
+  51 × 51 plane for both packages (the same ROWS × 51 grid points; a full plane is ~5× longer for
   both): loss-landscapes' loop is stopped by its metric after ROWS × 51 evaluations
   (target ≥ 2.5×).
 
@@ -19,7 +19,7 @@ import numpy as np
 from harness import Group, Skip
 
 STEPS = 51
-ROWS = 4
+ROWS = 10
 
 
 def _torch():
@@ -115,7 +115,7 @@ def groups() -> list[Group]:
               unit="51×51 grid", repeats=5, target={"loss-landscapes": 10.0}),
         Group(f"landscape {ROWS}×51 rows, 784-256-256-10",
               {"steepest": _steepest(True, ROWS), "loss-landscapes": _ll(True, ROWS)},
-              unit=f"{ROWS}×{STEPS} points of a 51×51 grid", repeats=3, number=1,
+              unit=f"{ROWS}×{STEPS} points of a 51×51 grid", repeats=3,
               target={"loss-landscapes": 2.5},
               notes=f"first {ROWS} of {STEPS} rows for both packages"),
     ]

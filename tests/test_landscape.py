@@ -323,3 +323,22 @@ def test_progress_bar_counts_grid_points(capsys):
     L.surface_2d(f, theta=np.ones(4), resolution=(3, 4), progress=True)
     err = capsys.readouterr().err
     assert "landscape 2-D" in err and "12/12" in err and "pt" in err
+
+
+def test_training_snapshots_pca_plane_and_interpolation_between_models():
+    nn = pytest.importorskip("steepest.nn")
+    optim = pytest.importorskip("steepest.optim")
+    X, y = _data(n=60, d=2)
+    model = nn.MLP(2, [6, 1], seed=0)
+    start = nn.MLP(2, [6, 1], seed=0)
+    hist = nn.fit(model, X, y, loss="bce_with_logits", epochs=30, snapshot_every=3, seed=0,
+                  optimizer=optim.Adam(model.parameters(), lr=0.05), progress=False)
+    d = L.pca_directions(hist.snapshots)
+    land = L.surface_2d(model, X, y, loss="bce_with_logits", directions=d, range=(-4, 4),
+                        resolution=9, trajectory=hist.snapshots, progress=False)
+    assert land.directions.kind == "pca" and land.directions.labels[0].startswith("PC1")
+    assert land.trajectory.loss[0] > land.trajectory.loss[-1]  # training lowered the loss
+    line = L.interpolate(start, model, X, y, loss="bce_with_logits", resolution=5,
+                         progress=False)
+    assert line.loss[0] == pytest.approx(land.trajectory.loss[0])  # α = 0: the initial weights
+    assert line.loss[-1] == pytest.approx(land.trajectory.loss[-1])  # α = 1: the trained ones

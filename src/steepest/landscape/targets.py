@@ -281,36 +281,52 @@ class MLPTarget(Target):
         parts = [p.astype(self.dtype) for p in self.spec.split(basis)]  # each (m, *shape)
         m, n_samples = len(basis), len(self.X)
         w0, b0, act0, skip0 = self.layers[0]
-        # first layer, once per basis: M_m = W_m Xᵀ + b_m   (m, h, N)
-        first = parts[w0] @ self.X.T
+        # Activations are kept as (p, width + 1, N): samples last (contiguous), plus a row of
+        # ones so that each later layer's bias rides in its matmul, [W | b] @ [h; 1].
+        # First layer, once per basis: M_m = W_m Xᵀ + b_m   (m, h + 1, N); row h is set to 1.
+        h0 = self.spec.shapes[w0][0]
+        first = np.zeros((m, h0 + 1, n_samples), self.dtype)
+        first[:, :h0] = parts[w0] @ self.X.T
         if b0 is not None:
-            first += parts[b0][:, :, None]
-        h0 = first.shape[1]
+            first[:, :h0] += parts[b0][:, :, None]
         first = first.reshape(m, -1)
         rest = []
         for w, b, act, skip in self.layers[1:]:
             W = parts[w]                                        # (m, out, in)
             B = parts[b] if b is not None else np.zeros(W.shape[:2], self.dtype)
-            rest.append((W.reshape(m, -1), B, W.shape[1:], act, skip))
-        widest = max([h0] + [s[0] for _, _, s, _, _ in rest])
+            Wb = np.concatenate([W, B[:, :, None]], axis=2)     # (m, out, in + 1)
+            rest.append((Wb.reshape(m, -1), Wb.shape[1:], act, skip))
+        widest = max([h0] + [s[0] for _, s, _, _ in rest]) + 1
+        # points per batched forward: activations of a block stay in cache for small nets; big
+        # nets take at least 8 points so the first layer's (m, h·N) products are read once per 8,
+        # within a 64 MiB cap on the block's activations
         per_point = n_samples * widest * self.dtype.itemsize * 2
-        block = max(1, self.block_bytes // per_point)
+        block = max(1, min(max(8, self.block_bytes // per_point), (64 << 20) // per_point))
         XT = np.ascontiguousarray(self.X.T)
+        last = len(rest) - 1
 
         def forward(C: np.ndarray) -> np.ndarray:
             p = len(C)
-            H = (C @ first).reshape(p, h0, n_samples)
-            _act_inplace(act0, H, self.slope)
+            H = (C @ first).reshape(p, h0 + 1, n_samples)
+            H[:, h0] = 1
+            _act_inplace(act0, H[:, :h0], self.slope)
             if skip0:
-                H += XT
-            for Wf, B, shape, act, skip in rest:
-                Z = np.matmul((C @ Wf).reshape(p, *shape), H)
-                Z += (C @ B)[:, :, None]
-                _act_inplace(act, Z, self.slope)
+                H[:, :h0] += XT
+            for i, (Wb, (nout, nin1), act, skip) in enumerate(rest):
+                Wp = (C @ Wb).reshape(p, nout, nin1)
+                if i == last:
+                    Z = np.matmul(Wp, H)
+                    view = Z
+                else:
+                    Z = np.empty((p, nout + 1, n_samples), self.dtype)
+                    Z[:, nout] = 1
+                    view = Z[:, :nout]
+                    np.matmul(Wp, H, out=view)
+                _act_inplace(act, view, self.slope)
                 if skip:
-                    Z += H
+                    view += H[:, :nout]
                 H = Z
-            return H
+            return H if rest else H[:, :h0]
 
         def evaluate(C: np.ndarray) -> dict[str, np.ndarray]:
             C = np.atleast_2d(np.asarray(C)).astype(self.dtype)
