@@ -112,12 +112,21 @@ def _start(problem_name: str, problem: Any, start: Sequence[float] | None) -> np
     return x0
 
 
+_EXAMPLES = """examples:
+  steepest tour                          the lecture as one HTML page in ./steepest-tour/
+  steepest descend --lr 0.0065           the lecture's line at a rate that diverges, diagnosed
+  steepest descend --problem rosenbrock --optimizer adam --lr 0.05 --steps 2000
+  steepest diagnose --lr 0.0055          why this rate zigzags
+  steepest landscape model.npz data.npz  the loss around a model saved with model.save()
+"""
+
+
 # ---- parser ---------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``steepest`` and its subcommands."""
     problems = _problem_names()
-    parser = _Parser(prog="steepest", description=__doc__.split("\n\n")[1].replace("\n", " "),
-                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _Parser(prog="steepest", description="See gradient descent work, and fail, and why.",
+                     epilog=_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"steepest {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -130,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     tour.add_argument("--out", metavar="DIR", type=Path, default=Path("steepest-tour"),
                       help="folder for index.html (default: ./steepest-tour)")
     tour.add_argument("--quick", action="store_true",
-                      help="fewer steps, frames and grid points (seconds instead of a minute)")
+                      help="fewer steps, frames and grid points: a few seconds (the tests use it)")
     tour.add_argument("--figures", action="store_true",
                       help="also write every static figure as a PNG into DIR/figures")
     tour.add_argument("--no-interactive", action="store_true",
