@@ -419,13 +419,14 @@ nav a:hover { text-decoration: underline; }
 section { background: #fff; border: 1px solid var(--line); border-radius: 10px;
   padding: 1.25rem 1.5rem 1.5rem; margin: 1.5rem 0; }
 h2 { font-size: 1.45rem; margin: 0 0 .75rem; }
-h2 .num { display: inline-block; min-width: 2rem; height: 2rem; line-height: 2rem; text-align: center;
-  border-radius: 50%; background: var(--accent); color: #fff; font-size: 1.05rem; margin-right: .4rem; }
+h2 .num { display: inline-block; min-width: 2rem; height: 2rem; line-height: 2rem;
+  text-align: center; border-radius: 50%; background: var(--accent); color: #fff;
+  font-size: 1.05rem; margin-right: .4rem; }
 .text p { margin: .5rem 0; max-width: 48rem; }
 code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: .9em;
   background: #f1f3f7; padding: .05em .3em; border-radius: 4px; }
-pre.code { background: #f6f8fa; border: 1px solid var(--line); border-radius: 6px; padding: .75rem 1rem;
-  overflow-x: auto; font-size: .88rem; line-height: 1.45; }
+pre.code { background: #f6f8fa; border: 1px solid var(--line); border-radius: 6px;
+  padding: .75rem 1rem; overflow-x: auto; font-size: .88rem; line-height: 1.45; }
 pre.code code { background: none; padding: 0; }
 figure { margin: 1rem 0; text-align: center; }
 figure img { max-width: 100%; height: auto; }
@@ -445,8 +446,9 @@ table.grid thead th { border-bottom: 2px solid var(--ink); font-weight: 600; }
 .animation img { max-width: 100%; }
 .anim-controls { margin-top: .3rem; }
 .anim-icon { vertical-align: middle; }
-.anim-buttons button { min-width: 2.2rem; height: 2rem; margin: 0 1px; border: 1px solid var(--line);
-  background: #f6f8fa; border-radius: 5px; cursor: pointer; font-size: .95rem; color: var(--ink); }
+.anim-buttons button { min-width: 2.2rem; height: 2rem; margin: 0 1px;
+  border: 1px solid var(--line); background: #f6f8fa; border-radius: 5px; cursor: pointer;
+  font-size: .95rem; color: var(--ink); }
 .anim-buttons button:hover { background: #e9eef6; }
 .anim-slider { width: 100%; }
 .anim-state { font-size: .9rem; color: var(--muted); }

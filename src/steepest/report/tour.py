@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .builder import Report
+from .builder import _format_number as _fmt
 from .progress import Progress
 
 __all__ = ["TourConfig", "build_tour", "new_report", "run_tour"]
@@ -111,7 +112,7 @@ class _Tour:
         sec.numbers({"f'(−2) (autodiff)": slope,
                      "GD from x = −2, η = 0.1: steps": run.nit,
                      "… reaches x": float(np.ravel(run.x)[0]),
-                     "f'(x) = 6x − 4 = 0 at x = 2/3": 2 / 3,
+                     "exact minimizer, f'(x) = 6x − 4 = 0": float(f.minima[0, 0]),
                      "status": run.status})
 
     # ---- 2. the loss surface ----------------------------------------------------------------
@@ -120,14 +121,15 @@ class _Tour:
         y = self.data.y
         sec = self.report.section(
             "The loss surface",
-            "The lecture fits a line y = β₀ + β₁x to 10 points. Each choice of parameters "
+            f"The lecture fits a line y = β₀ + β₁x to {len(y)} points. Each choice of parameters "
             "β = (β₀, β₁) has a loss, the squared error ℒ(β) = ½‖y − Xβ‖²; over all β the loss "
             "is a surface, and training means finding its lowest point.")
         beta_hat = self.problem.solve()
         with sec.row():
             sec.figure(st.plot.fitted_line(self.data.x, y, beta_hat, truth=self.data.beta_true),
-                       "The 10 points and the least-squares line (dashed: the line they were "
-                       "drawn around, β = (1, 0.5)).", name="lecture data")
+                       f"The {len(y)} points and the least-squares line (dashed: the line "
+                       f"they were drawn around, β = {_fmt(self.data.beta_true)}).",
+                       name="lecture data")
             sec.numbers({"points": len(y), "β̂₀ (normal equations)": beta_hat[0],
                          "β̂₁ (normal equations)": beta_hat[1],
                          "ℒ(β̂)": float(self.problem(st.tensor(beta_hat)).data)},
@@ -157,9 +159,14 @@ class _Tour:
             f"Start at β = ({LECTURE_START[0]:g}, {LECTURE_START[1]:g}) and repeat "
             f"β ← β − η ∇ℒ(β) with η = {eta:g}, where ∇ℒ(β) = XᵀXβ − Xᵀy (computed here by "
             "backpropagation). The loss falls fast while the slope is steep, then slowly.")
+        sec.code(f"""import steepest as st
+X, y = st.datasets.lecture_line()
+problem = st.problems.LeastSquares(X, y)
+result = st.minimize(problem, [{LECTURE_START[0]:g}, {LECTURE_START[1]:g}], st.optim.GD(lr={eta:g}),
+                     max_steps=1000)
+st.plot.loss_curve(result); st.animate.descent_3d(result, problem)""")
         run = st.minimize(self.problem, np.array(LECTURE_START), st.optim.GD(lr=eta),
                           max_steps=1000)
-        self.gd_run = run
         beta_hat = self.problem.solve()
         with sec.row():
             sec.figure(st.plot.loss_curve(run), "ℒ per iteration (log scale).", name="gd loss")
@@ -200,6 +207,9 @@ class _Tour:
         diverged = runs["diverges"]
         diag = st.diagnose(diverged, self.problem)
         osc_diag = st.diagnose(runs["oscillates"], self.problem)
+        too_big = LECTURE_ETAS["diverges"]
+        sec.code(f"""bad = st.minimize(problem, [-8, -3.2], st.optim.GD(lr={too_big:g}), max_steps=1000)
+print(st.diagnose(bad, problem).message)""")
         sec.note(diag.message)
         with sec.row():
             sec.figure(st.plot.loss_curve({f"η = {LECTURE_ETAS[k]:g} ({k})": r
@@ -230,6 +240,8 @@ class _Tour:
                               max_steps=1000, on_divergence="backoff")
         sec.text("With `on_divergence=\"backoff\"`, steepest notices the blow-up, returns to "
                  "the last good point, halves η and carries on:")
+        sec.code(f"""st.minimize(problem, [-8, -3.2], st.optim.GD(lr={too_big:g}), max_steps=1000,
+            on_divergence="backoff")""")
         with sec.row():
             sec.figure(st.plot.loss_curve({"η = 0.0065, on_divergence=\"stop\"": diverged,
                                            "η = 0.0065, on_divergence=\"backoff\"": backoff},
@@ -366,6 +378,9 @@ class _Tour:
             "rescaled, neuron by neuron, to the norm of the weights it perturbs, so the picture "
             "does not depend on the scale of the weights).")
         res = self.cfg.landscape_resolution
+        sec.code(f"""land = st.landscape.surface_2d(net, X, y, loss="bce_with_logits",
+                               resolution={res})
+land.plot("surface"); land.save("landscape.npz")""")
         land = st.landscape.surface_2d(net, X, y, loss="bce_with_logits", resolution=res,
                                        seed=0, progress=False)
         i0 = int(np.argmin(np.abs(land.alphas)))
