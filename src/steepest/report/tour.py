@@ -208,7 +208,8 @@ st.plot.loss_curve(result); st.animate.descent_3d(result, problem)""")
         diag = st.diagnose(diverged, self.problem)
         osc_diag = st.diagnose(runs["oscillates"], self.problem)
         too_big = LECTURE_ETAS["diverges"]
-        sec.code(f"""bad = st.minimize(problem, [-8, -3.2], st.optim.GD(lr={too_big:g}), max_steps=1000)
+        sec.code(f"""bad = st.minimize(problem, [-8, -3.2], st.optim.GD(lr={too_big:g}),
+                  max_steps=1000)
 print(st.diagnose(bad, problem).message)""")
         sec.note(diag.message)
         with sec.row():
