@@ -7,7 +7,10 @@ what filter normalization and the fast NumPy forward need.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import itertools
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,19 +30,23 @@ class ParamSpec:
             raise ValueError(f"ParamSpec: {len(self.names)} names for {len(self.shapes)} shapes")
         if not self.names:
             raise ValueError("ParamSpec: a model with no parameters has no landscape")
+        sizes = tuple(math.prod(s) for s in self.shapes)
+        object.__setattr__(self, "_sizes", sizes)
+        object.__setattr__(self, "_offsets", (0, *itertools.accumulate(sizes)))
 
     @property
     def sizes(self) -> tuple[int, ...]:
-        return tuple(int(np.prod(s, dtype=np.int64)) for s in self.shapes)
+        return self._sizes  # type: ignore[attr-defined,no-any-return]
 
     @property
     def size(self) -> int:
         """Total number of parameters n."""
-        return sum(self.sizes)
+        return self._offsets[-1]  # type: ignore[attr-defined,no-any-return]
 
     @property
     def offsets(self) -> tuple[int, ...]:
-        return tuple(np.concatenate([[0], np.cumsum(self.sizes)]).astype(int).tolist())
+        """Start of each array in the flat vector, and n at the end."""
+        return self._offsets  # type: ignore[attr-defined,no-any-return]
 
     def split(self, vec: np.ndarray) -> list[np.ndarray]:
         """Views of a flat vector (n,) — or of the last axis of (..., n) — as the named arrays."""
@@ -112,5 +119,9 @@ def _data(p: Any) -> Any:
 
 
 def _is_torch_module(obj: Any) -> bool:
-    return any(c.__module__.startswith("torch.nn") and c.__name__ == "Module"
-               for c in type(obj).__mro__)
+    return _is_torch_module_type(type(obj))
+
+
+@functools.lru_cache(maxsize=256)
+def _is_torch_module_type(cls: type) -> bool:
+    return any(c.__module__.startswith("torch.nn") and c.__name__ == "Module" for c in cls.__mro__)

@@ -157,6 +157,9 @@ class _NumpyLoss:
             self.Y = np.ascontiguousarray(yy.T)  # (nout, N)
             if name in ("bce", "bce_logits") and np.any((self.Y < 0) | (self.Y > 1)):
                 raise ValueError(f"{name} needs targets in [0, 1]")
+            self.ones = np.ones(n, dtype)
+            self.half = np.full(n, 0.5, dtype)
+            self.half_minus_y = (0.5 - self.Y[0]).astype(dtype)
         self.threshold = 0.5 if output_activation == "sigmoid" else 0.0
 
     def __call__(self, Z: np.ndarray) -> np.ndarray:
@@ -164,8 +167,15 @@ class _NumpyLoss:
             d = Z - self.Y
             return np.einsum("pkn,pkn->p", d, d) / d[0].size
         if self.name == "bce_logits":
+            # Σ softplus(z) − y·z = Σ ½|z| + log1p(e^{−|z|}) + z·(½ − y): three matrix-vector
+            # products and two transcendental passes, no temporaries beyond one
             z = Z[:, 0, :]
-            return (_softplus(z).sum(axis=1) - z @ self.Y[0]) / self.n
+            a = np.abs(z)
+            total = a @ self.half + z @ self.half_minus_y
+            np.negative(a, out=a)
+            np.exp(a, out=a)
+            np.log1p(a, out=a)
+            return (total + a @ self.ones) / self.n
         if self.name == "bce":
             z = Z[:, 0, :]
             with np.errstate(divide="ignore"):
@@ -283,12 +293,13 @@ class MLPTarget(Target):
         w0, b0, act0, skip0 = self.layers[0]
         # Activations are kept as (p, width + 1, N): samples last (contiguous), plus a row of
         # ones so that each later layer's bias rides in its matmul, [W | b] @ [h; 1].
-        # First layer, once per basis: M_m = W_m Xᵀ + b_m   (m, h + 1, N); row h is set to 1.
+        # First layer, once per basis: M_m = W_m Xᵀ + b_m   (m, h + 1, N); row h is (1, 0, …).
         h0 = self.spec.shapes[w0][0]
         first = np.zeros((m, h0 + 1, n_samples), self.dtype)
         first[:, :h0] = parts[w0] @ self.X.T
         if b0 is not None:
             first[:, :h0] += parts[b0][:, :, None]
+        first[0, h0] = 1
         first = first.reshape(m, -1)
         rest = []
         for w, b, act, skip in self.layers[1:]:
@@ -308,7 +319,8 @@ class MLPTarget(Target):
         def forward(C: np.ndarray) -> np.ndarray:
             p = len(C)
             H = (C @ first).reshape(p, h0 + 1, n_samples)
-            H[:, h0] = 1
+            if not np.all(C[:, 0] == 1):  # row h0 of C @ first is c₀ (the plane's 1)
+                H[:, h0] = 1
             _act_inplace(act0, H[:, :h0], self.slope)
             if skip0:
                 H[:, :h0] += XT
