@@ -116,3 +116,11 @@ def test_tour_refuses_a_file_for_out(tmp_path, capsys):
         main(["tour", "--out", str(tmp_path / "page.html")])
     assert exc.value.code == 2
     assert "expected a folder" in capsys.readouterr().err
+
+
+def test_the_starting_gradient_matches_the_closed_form(html):
+    X, y = lecture_line()
+    beta = np.array([-8.0, -3.2])
+    g = X.T @ X @ beta - X.T @ y
+    assert _cell(html, "∇ℒ at the start, by backpropagation") == _format_number(g)
+    assert _cell(html, "∇ℒ at the start, XᵀXβ − Xᵀy") == _format_number(g)

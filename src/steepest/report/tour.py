@@ -157,16 +157,18 @@ class _Tour:
         sec = self.report.section(
             "Gradient descent on the lecture's line",
             f"Start at β = ({LECTURE_START[0]:g}, {LECTURE_START[1]:g}) and repeat "
-            f"β ← β − η ∇ℒ(β) with η = {eta:g}, where ∇ℒ(β) = XᵀXβ − Xᵀy (computed here by "
-            "backpropagation). The loss falls fast while the slope is steep, then slowly.")
+            f"β ← β − η ∇ℒ(β) with η = {eta:g}, where ∇ℒ(β) = XᵀXβ − Xᵀy (the problem "
+            "evaluates it from the precomputed XᵀX; backpropagation through ½‖y − Xβ‖² gives the "
+            "same vector, checked below). The loss falls fast while the slope is steep, then "
+            "slowly.")
         sec.code(f"""import steepest as st
 X, y = st.datasets.lecture_line()
 problem = st.problems.LeastSquares(X, y)
 result = st.minimize(problem, [{LECTURE_START[0]:g}, {LECTURE_START[1]:g}], st.optim.GD(lr={eta:g}),
                      max_steps=1000)
 st.plot.loss_curve(result); st.animate.descent_3d(result, problem)""")
-        run = st.minimize(self.problem, np.array(LECTURE_START), st.optim.GD(lr=eta),
-                          max_steps=1000)
+        x0 = np.array(LECTURE_START)
+        run = st.minimize(self.problem, x0, st.optim.GD(lr=eta), max_steps=1000)
         beta_hat = self.problem.solve()
         with sec.row():
             sec.figure(st.plot.loss_curve(run), "ℒ per iteration (log scale).", name="gd loss")
@@ -186,6 +188,8 @@ st.plot.loss_curve(result); st.animate.descent_3d(result, problem)""")
                                               progress=False),
                           "The fitted line at each step.")
             sec.numbers({"η": eta, "steps": run.nit, "status": run.status,
+                         "∇ℒ at the start, by backpropagation": st.grad(self.problem)(x0),
+                         "∇ℒ at the start, XᵀXβ − Xᵀy": self.problem.value_and_grad(x0)[1],
                          "β after GD": np.asarray(run.x), "β̂ (normal equations XᵀXβ = Xᵀy)":
                          beta_hat, "‖β_GD − β̂‖": float(np.linalg.norm(run.x - beta_hat)),
                          "ℒ(β_GD)": float(run.fun)},
@@ -217,8 +221,8 @@ print(st.diagnose(bad, problem).message)""")
                                            for k, r in runs.items()}, title="Loss per step"),
                        "Loss per step for the three learning rates (✕: divergence detected).",
                        name="three learning rates")
-            sec.numbers({"λ_max of XᵀX (exact HVP, Lanczos)": float(diag.lam_max),
-                         "λ_min of XᵀX": float(diag.lam_min),
+            sec.numbers({"λ_max of the Hessian XᵀX (from Hessian-vector products)": float(diag.lam_max),
+                         "λ_min of the Hessian": float(diag.lam_min),
                          "critical rate 2/λ_max": f"{float(diag.lr_max):.5f}",
                          "η = 0.0065 → status": diverged.status,
                          "… detected at step": diverged.diverged_at,
