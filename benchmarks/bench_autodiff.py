@@ -268,7 +268,7 @@ def micrograd_small() -> Callable[[], float]:
 
 
 def groups() -> list[Group]:
-    notes = f"BLAS: {blas_description()}"
+    notes = f"BLAS: {blas_description()}; PyTorch given as many threads"
     return [
         Group("autodiff: MLP 3-4-4-1 tanh, 1000 pts, f64",
               {"steepest": steepest_small, "pytorch": torch_small, "autograd": autograd_small,

@@ -86,7 +86,8 @@ class Tensor:
 
     Build one with :func:`steepest.tensor`. Results of ops on tensors that require grad remember
     ``op`` (the op's name) and ``parents`` (its inputs), so ``loss.backward()`` can fill ``.grad``
-    of every leaf that has ``requires_grad=True``.
+    of every leaf that has ``requires_grad=True``. ``steepest.autodiff.backward_nodes(loss)``
+    lists that graph in backward order with each node's op, shape, value and gradient.
     """
 
     __slots__ = ("__weakref__", "_vjps", "data", "grad", "op", "parents", "requires_grad")
