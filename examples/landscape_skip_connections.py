@@ -28,10 +28,10 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from steepest import curvature, datasets, landscape, nn, optim  # noqa: E402
+from steepest import curvature, datasets, landscape, nn, optim
 
 DEPTH, WIDTH, ACT = 20, 32, "tanh"
 EPOCHS, LR, SEED = 600, 3e-3, 0

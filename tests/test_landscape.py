@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -11,7 +13,7 @@ from steepest.landscape import MLPTarget, ParamSpec
 
 def _mlp_arrays(sizes, seed=0):
     rng = np.random.default_rng(seed)
-    Ws = [rng.standard_normal((o, i)) / np.sqrt(i) for i, o in zip(sizes[:-1], sizes[1:])]
+    Ws = [rng.standard_normal((o, i)) / np.sqrt(i) for i, o in itertools.pairwise(sizes)]
     bs = [rng.standard_normal(o) * 0.1 for o in sizes[1:]]
     return Ws, bs
 

@@ -15,13 +15,24 @@ vector — batched in NumPy, resumable from a checkpoint, optionally spread over
 """
 
 from .directions import (
-    Directions, Trajectory, hessian_directions, pca_directions, project, random_directions,
+    Directions,
+    Trajectory,
+    hessian_directions,
+    pca_directions,
+    project,
+    random_directions,
 )
 from .params import ParamSpec, model_params, vector_hash
 from .result import Landscape
 from .surface import interpolate, line_1d, run_points, surface_2d
 from .targets import (
-    FunctionTarget, MLPTarget, ModuleTarget, NotSupported, Target, TorchTarget, as_target,
+    FunctionTarget,
+    MLPTarget,
+    ModuleTarget,
+    NotSupported,
+    Target,
+    TorchTarget,
+    as_target,
 )
 
 __all__ = [

@@ -169,11 +169,11 @@ def random_directions(model: Any, k: int = 2, *, seed: int | None = 0,
 
 
 def _groups(w: np.ndarray, normalization: str | None) -> tuple[int, int]:
+    """How a parameter splits into normalization groups: its rows (filters) under "filter",
+    else (or for a 1-D array) the whole array."""
     if normalization == "filter" and w.ndim >= 2:
         return (w.shape[0], w.size // max(w.shape[0], 1))
-    if normalization is None:
-        return (1, w.size)
-    return (1, w.size)  # "layer", or a 1-D parameter under "filter": the whole array
+    return (1, w.size)
 
 
 def pca_directions(snapshots: Any, centre: np.ndarray | None = None, k: int = 2, *,

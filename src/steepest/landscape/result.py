@@ -111,6 +111,7 @@ class Landscape:
         n = max(len(self.coords[0]), len(self.coords[1]))
         xlim, ylim = (self.coords[0][0], self.coords[0][-1]), (self.coords[1][0], self.coords[1][-1])
         labels = self.directions.labels[:2]
+        disp: Any
         paths = None
         if trajectory and self.trajectory is not None:
             worst = float(np.max(self.trajectory.relative_residual))
@@ -184,11 +185,11 @@ class _GridFunction:
 
         self._f = RegularGridInterpolator((a, b), Z, bounds_error=False, fill_value=np.nan)
 
-    def __call__(self, x: Any) -> np.ndarray:
+    def __call__(self, x: Any) -> Any:
         x = np.asarray(getattr(x, "data", x), dtype=np.float64)
         pts = np.stack([x[0], x[1]], axis=-1)
         out = self._f(pts.reshape(-1, 2)).reshape(pts.shape[:-1])
-        return out if out.ndim else float(out)
+        return out if out.ndim else np.float64(out)
 
 
 def _jsonable(o: Any) -> Any:

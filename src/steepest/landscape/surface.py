@@ -139,7 +139,7 @@ def run_points(target: Target, basis: np.ndarray, C: np.ndarray, *, chunk_size: 
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be ≥ 1, got {chunk_size}")
     C = np.asarray(C, dtype=np.float64)
-    bounds = [(s, min(s + chunk_size, len(C))) for s in np.arange(0, len(C), chunk_size)]
+    bounds = [(s, min(s + chunk_size, len(C))) for s in range(0, len(C), chunk_size)]
     values = {k: np.full(len(C), np.nan) for k in target.metrics}
     done = np.zeros(len(bounds), dtype=bool)
     key = ""
@@ -148,14 +148,14 @@ def run_points(target: Target, basis: np.ndarray, C: np.ndarray, *, chunk_size: 
         checkpoint = os.fspath(checkpoint)
         if os.path.exists(checkpoint):
             _load_checkpoint(checkpoint, key, values, done)
-    pending = [i for i in np.flatnonzero(~done)]
+    pending = [int(i) for i in np.flatnonzero(~done)]
     bar = _progress(progress, len(C), int(sum(b - a for (a, b), d in zip(bounds, done) if d)),
                     desc)
 
     def store(i: int, res: dict[str, np.ndarray]) -> None:
         a, b = bounds[i]
-        for k in values:
-            values[k][a:b] = res[k]
+        for k, v in values.items():
+            v[a:b] = res[k]
         done[i] = True
         if checkpoint is not None:
             _save_checkpoint(checkpoint, key, values, done)
@@ -260,8 +260,8 @@ def _load_checkpoint(path: str, key: str, values: dict[str, np.ndarray], done: n
                          "directions, grid or chunk size differ); delete it or choose another "
                          "path")
     done[:] = saved_done
-    for k in values:
-        values[k][:] = saved[k]
+    for k, v in values.items():
+        v[:] = saved[k]
 
 
 def _progress(progress: bool, total: int, initial: int, desc: str) -> Any:
@@ -303,7 +303,7 @@ def _ranges(rng: Any, k: int) -> list[tuple[float, float]]:
     if arr.shape == (2,):
         arr = np.tile(arr, (k, 1))
     if arr.shape != (k, 2) or not np.all(np.isfinite(arr)) or np.any(arr[:, 1] <= arr[:, 0]):
-        raise ValueError(f"range must be (lo, hi) with lo < hi" + (" or one per axis" if k > 1
+        raise ValueError("range must be (lo, hi) with lo < hi" + (" or one per axis" if k > 1
                                                                    else "") + f", got {rng!r}")
     return [(float(a), float(b)) for a, b in arr]
 
@@ -311,7 +311,7 @@ def _ranges(rng: Any, k: int) -> list[tuple[float, float]]:
 def _resolutions(res: Any, k: int) -> tuple[int, ...]:
     vals = (res,) * k if np.ndim(res) == 0 else tuple(res)
     if len(vals) != k or any(int(v) != v or v < 2 for v in vals):
-        raise ValueError(f"resolution must be an integer ≥ 2" + (" (or one per axis)" if k > 1
+        raise ValueError("resolution must be an integer ≥ 2" + (" (or one per axis)" if k > 1
                                                                  else "") + f", got {res!r}")
     return tuple(int(v) for v in vals)
 
