@@ -344,3 +344,24 @@ def test_training_snapshots_pca_plane_and_interpolation_between_models():
                          progress=False)
     assert line.loss[0] == pytest.approx(land.trajectory.loss[0])  # α = 0: the initial weights
     assert line.loss[-1] == pytest.approx(land.trajectory.loss[-1])  # α = 1: the trained ones
+
+
+def test_a_steepest_problem_as_a_function_target_is_convex_on_lines():
+    problems = pytest.importorskip("steepest.problems")
+    X, y = _data(n=50, d=3, seed=6)
+    prob = problems.LogisticRegression(np.column_stack([X, np.ones(len(X))]), y)
+    theta = np.array([0.5, -0.3, 0.2, 0.1])
+    land = L.surface_2d(prob, theta=theta, resolution=11, range=(-4, 4), progress=False)
+    assert land.loss[5, 5] == pytest.approx(float(prob(theta)))
+    assert np.all(np.diff(land.loss, 2, axis=0) >= -1e-12)
+    assert np.all(np.diff(land.loss, 2, axis=1) >= -1e-12)
+
+
+def test_dropout_is_off_in_the_general_path():
+    nn = pytest.importorskip("steepest.nn")
+    X, y = _data(n=30)
+    model = nn.MLP(3, [8, 1], dropout=0.5, seed=0)
+    a = L.line_1d(model, X, y, loss="bce_with_logits", resolution=3, progress=False)
+    b = L.line_1d(model, X, y, loss="bce_with_logits", resolution=3, progress=False)
+    assert a.meta["target"] == "ModuleTarget"
+    np.testing.assert_array_equal(a.loss, b.loss)

@@ -9,6 +9,7 @@ import hashlib
 import os
 import tempfile
 import time
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -43,7 +44,9 @@ def surface_2d(model: Any, X: Any = None, y: Any = None, *, loss: Any = None, th
     (T, n) to project onto the plane and overlay (their real loss and the loss at the projected
     points are evaluated too, so the gap between path and contour is visible).
     ``checkpoint``: an .npz path written atomically after every chunk of ``chunk_size`` points
-    (default one grid row); rerunning with the same arguments resumes. ``backend="dask"`` spreads
+    (default one grid row); rerunning with the same arguments resumes (a checkpoint of another
+    model, data set, direction or grid is refused; a function target is identified by θ only,
+    so do not change ``f`` between runs). ``backend="dask"`` spreads
     chunks over the ``dask.distributed`` cluster at ``scheduler`` (an address or a Client; default
     the current client). ``fast=False`` uses the general per-point model path."""
     target = as_target(model, X, y, loss=loss, theta=theta, shapes=shapes, accuracy=accuracy,
@@ -199,7 +202,8 @@ def _run_dask(target: Target, basis: np.ndarray, C: np.ndarray, bounds: list[tup
             return
         t_fut = client.scatter(target, broadcast=True)
         b_fut = client.scatter(basis, broadcast=True)
-        futures = {client.submit(_dask_chunk, t_fut, b_fut, C[a:b], pure=False): i
+        token = uuid.uuid4().hex  # this run's key for the per-worker prepared target
+        futures = {client.submit(_dask_chunk, t_fut, b_fut, C[a:b], token, pure=False): i
                    for i, (a, b) in ((i, bounds[i]) for i in pending)}
         for fut in as_completed(futures):
             store(futures[fut], fut.result())
@@ -208,17 +212,17 @@ def _run_dask(target: Target, basis: np.ndarray, C: np.ndarray, bounds: list[tup
             client.close()
 
 
-_PREPARED: dict[tuple[int, int], Prepared] = {}
+_PREPARED: dict[str, Prepared] = {}
 
 
-def _dask_chunk(target: Target, basis: np.ndarray, C: np.ndarray) -> dict[str, np.ndarray]:
-    """One chunk on a worker; the target is prepared once per (target, basis) on each worker."""
-    key = (id(target), id(basis))
-    prepared = _PREPARED.get(key)
+def _dask_chunk(target: Target, basis: np.ndarray, C: np.ndarray,
+                token: str) -> dict[str, np.ndarray]:
+    """One chunk on a worker; the target is prepared once per run (``token``) on each worker."""
+    prepared = _PREPARED.get(token)
     if prepared is None:
         if len(_PREPARED) > 8:
             _PREPARED.clear()
-        prepared = _PREPARED[key] = target.prepare(basis)
+        prepared = _PREPARED[token] = target.prepare(basis)
     return prepared(C)
 
 

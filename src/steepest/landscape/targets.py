@@ -77,8 +77,16 @@ class FunctionTarget(Target):
 
     def prepare(self, basis: np.ndarray) -> Prepared:
         def evaluate(C: np.ndarray) -> dict[str, np.ndarray]:
-            return {"loss": np.array([float(self.f(c @ basis)) for c in C])}
+            return {"loss": np.array([_scalar(self.f(c @ basis)) for c in C])}
         return evaluate
+
+
+def _scalar(out: Any) -> float:
+    """A float from what a loss function returns (a number, a 0-d array, a steepest Tensor)."""
+    value = np.asarray(getattr(out, "data", out), dtype=np.float64)
+    if value.size != 1:
+        raise ValueError(f"the function must return one number, got shape {value.shape}")
+    return float(value.reshape(()))
 
 
 # ---- data and losses shared by the model targets ---------------------------------------------
@@ -493,15 +501,18 @@ def _leaves(model: Any) -> list[tuple[str, Any]]:
 # ---- general steepest modules and PyTorch modules ---------------------------------------------
 
 class ModuleTarget(Target):
-    """Any steepest module: θ is written into a copy of the model and ``loss(model(X), y)``
-    evaluated, one point at a time (general but slow; dense nets use :class:`MLPTarget`)."""
+    """Any steepest module, in evaluation mode: θ is written into a copy of the model and
+    ``loss(model(X), y)`` evaluated, one point at a time (general but slow; dense nets use
+    :class:`MLPTarget`)."""
 
     def __init__(self, model: Any, X: Any, y: Any, *, loss: Any = "mse",
                  accuracy: bool = False) -> None:
         from .. import nn
 
         self.X, self.y = _check_data(X, y)
-        self.model = model
+        self.model = copy.deepcopy(model)
+        if hasattr(self.model, "eval"):
+            self.model.eval()  # dropout off: the landscape is a deterministic function of θ
         self.theta, self.spec = model_params(model)
         self.loss_fn = nn.get_loss(loss)
         self.threshold = _threshold(loss)
@@ -553,8 +564,8 @@ def require_torch() -> Any:
 
 
 class TorchTarget(Target):
-    """Any PyTorch module: parameters for a block of points are stacked on a leading axis and
-    ``torch.func.functional_call`` is vmapped over them (buffers are shared). ``loss_fn`` is a
+    """Any PyTorch module, in evaluation mode: parameters for a block of points are stacked on a
+    leading axis and ``torch.func.functional_call`` is vmapped over them (buffers are shared). ``loss_fn`` is a
     PyTorch loss (module or function) applied as ``loss_fn(module(X), y)``; it must work under
     ``torch.func.vmap`` (the built-in losses do). Computes in the module's dtype."""
 
@@ -564,7 +575,8 @@ class TorchTarget(Target):
         if not _is_torch_module(module):
             raise TypeError(f"TorchTarget needs a torch.nn.Module, got {type(module).__name__}")
         Xn, yn = _check_data(X, y)
-        self.module, self.loss_fn = module, loss_fn
+        # evaluation mode (dropout off, batch norm on its running statistics), on a copy
+        self.module, self.loss_fn = copy.deepcopy(module).eval(), loss_fn
         self.theta, self.spec = model_params(module)
         p = next(iter(module.parameters()))
         self.torch_dtype, self.device = p.dtype, p.device
