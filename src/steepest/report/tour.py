@@ -312,13 +312,20 @@ print(st.diagnose(bad, problem).message)""")
         out = neuron(x)
         w = np.asarray(neuron.w.data).ravel()
         b = float(neuron.b.data)
+        with st.no_grad():
+            z = float((st.tensor(x) @ neuron.w + neuron.b).data)
         with sec.row():
-            sec.figure(st.plot.activations(("sigmoid", "tanh", "relu")),
-                       "Nonlinearities σ(z) and their derivatives (dashed, by autodiff).",
-                       name="activations")
-            sec.numbers({"x": x, "w": w, "b": b, "w·x + b": float(w @ x + b),
+            sec.figure(st.plot.network_diagram(
+                [w.reshape(1, -1)], input_labels=["$x_1$", "$x_2$", "$x_3$"],
+                output_labels=[r"$\tanh(w \cdot x + b)$"], title="one neuron"),
+                "A neuron with 3 inputs: edge colour is the sign of the weight, width its size.",
+                name="neuron")
+            sec.numbers({"x": x, "w": w, "b": b, "w·x + b": z,
                          "tanh(w·x + b)": float(np.asarray(out.data).ravel()[0])},
-                        caption="One tanh neuron with 3 inputs")
+                        caption="One tanh neuron (weights drawn as micrograd does)")
+        sec.figure(st.plot.activations(("sigmoid", "tanh", "relu")),
+                   "Nonlinearities σ(z) and their derivatives (dashed, by autodiff).",
+                   name="activations")
         Xc, yc = st.datasets.lecture_classifier(seed=0)
         net = st.nn.MLP(3, [4, 4, 1], seed=0)
         hist = st.nn.fit(net, Xc, yc, loss="bce_with_logits",
