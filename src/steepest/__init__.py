@@ -21,7 +21,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "autodiff", "nn", "optim", "problems", "curvature", "landscape", "plot", "animate",
-    "datasets", "estimators", "cli",
+    "datasets", "estimators", "cli", "report",
 }
 _LAZY = {  # public name → module that defines it
     "diagnose": "steepest.curvature",
