@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -324,9 +325,24 @@ class MLPTarget(Target):
         XT = np.ascontiguousarray(self.X.T)
         last = len(rest) - 1
 
+        local = threading.local()  # activation buffers, reused block after block (per thread)
+
+        def buffers() -> list[np.ndarray]:
+            bufs = getattr(local, "bufs", None)
+            if bufs is None:
+                bufs = [np.empty((block, h0 + 1, n_samples), self.dtype)]
+                for i, (_, (nout, _), _, _) in enumerate(rest):
+                    bufs.append(np.empty((block, nout + (i < last), n_samples), self.dtype))
+                    if i < last:
+                        bufs[-1][:, nout] = 1  # the ones row; matmuls write only above it
+                local.bufs = bufs
+            return bufs
+
         def forward(C: np.ndarray) -> np.ndarray:
             p = len(C)
-            H = (C @ first).reshape(p, h0 + 1, n_samples)
+            bufs = buffers()
+            H = bufs[0][:p]
+            np.matmul(C, first, out=H.reshape(p, -1))
             if not np.all(C[:, 0] == 1):  # row h0 of C @ first is c₀ (the plane's 1)
                 H[:, h0] = 1
             _act_inplace(act0, H[:, :h0], self.slope)
@@ -334,14 +350,9 @@ class MLPTarget(Target):
                 H[:, :h0] += XT
             for i, (Wb, (nout, nin1), act, skip) in enumerate(rest):
                 Wp = (C @ Wb).reshape(p, nout, nin1)
-                if i == last:
-                    Z = np.matmul(Wp, H)
-                    view = Z
-                else:
-                    Z = np.empty((p, nout + 1, n_samples), self.dtype)
-                    Z[:, nout] = 1
-                    view = Z[:, :nout]
-                    np.matmul(Wp, H, out=view)
+                Z = bufs[i + 1][:p]
+                view = Z[:, :nout]
+                np.matmul(Wp, H, out=view)
                 _act_inplace(act, view, self.slope)
                 if skip:
                     view += H[:, :nout]
