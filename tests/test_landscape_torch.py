@@ -85,3 +85,19 @@ def test_unsupported_torch_module_uses_vmap():
         w, b = w0 + a * d[:3], b0 + a * d[3:]
         ref = np.mean(((X.numpy() @ w + b) ** 2 - y.numpy()[:, 0]) ** 2)
         assert v == pytest.approx(ref, rel=1e-10)
+
+
+def test_image_model_with_conv_and_batchnorm_runs_in_eval_mode():
+    nn = torch.nn
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.ReLU(), nn.Flatten(),
+                        nn.Dropout(0.5), nn.Linear(2 * 4 * 4, 3)).double()
+    net.train()
+    X = torch.randn(12, 1, 6, 6, dtype=torch.float64)
+    y = torch.randint(0, 3, (12,))
+    loss = nn.CrossEntropyLoss()
+    land = L.surface_2d(net, X, y, loss=loss, resolution=3, progress=False)
+    assert land.meta["target"] == "TorchTarget" and net.training  # the user's model untouched
+    net.eval()
+    with torch.no_grad():
+        assert land.loss[1, 1] == pytest.approx(float(loss(net(X), y)), rel=1e-10)

@@ -92,11 +92,11 @@ def _scalar(out: Any) -> float:
 
 # ---- data and losses shared by the model targets ---------------------------------------------
 
-def _check_data(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+def _check_data(X: Any, y: Any, matrix: bool = True) -> tuple[np.ndarray, np.ndarray]:
     if X is None or y is None:
         raise ValueError("a model's landscape needs data: pass X and y")
     X, y = _numpy(X), _numpy(y)
-    if X.ndim != 2:
+    if matrix and X.ndim != 2 or X.ndim == 0:
         raise ValueError(f"X must have shape (n_samples, n_features), got {X.shape}")
     if len(X) == 0:
         raise ValueError("the data set is empty (X has 0 samples): a loss needs at least one")
@@ -437,8 +437,9 @@ class MLPTarget(Target):
     def from_model(cls, model: Any, X: Any, y: Any, *, loss: Any = "mse",
                    **kwargs: Any) -> MLPTarget:
         """From a steepest ``MLP``/``Sequential`` of ``Linear`` layers and activations, or a
-        PyTorch ``nn.Sequential`` of ``Linear`` and activation modules. Raises
-        :class:`NotSupported` for anything else (dropout, convolutions, custom forward)."""
+        PyTorch ``nn.Sequential`` of ``Linear`` and activation modules, in evaluation mode
+        (dropout is the identity). Raises :class:`NotSupported` for anything else
+        (convolutions, normalization layers, a custom ``forward``)."""
         theta, spec = model_params(model)
         index = {n: i for i, n in enumerate(spec.names)}
         torch_model = _is_torch_module(model)
@@ -446,7 +447,7 @@ class MLPTarget(Target):
             p = next(iter(model.parameters()))
             kwargs.setdefault("dtype", {"torch.float32": np.float32}.get(str(p.dtype), np.float64))
         layers: list[list[Any]] = []
-        slope = [0.01]
+        slope: list[float] = []
         for name, mod in _leaves(model):
             cls_name = type(mod).__name__
             if cls_name == "Linear":
@@ -461,27 +462,27 @@ class MLPTarget(Target):
                     raise NotSupported(f"{name}: activation {cls_name} not right after a Linear")
                 act = _ACT_MODULES[cls_name]
                 if act == "leaky_relu":
-                    slope[0] = float(getattr(mod, "negative_slope", 0.01))
+                    if slope and slope[0] != float(mod.negative_slope):
+                        raise NotSupported("LeakyReLUs with different slopes")
+                    slope[:] = [float(mod.negative_slope)]
                 if act == "gelu" and getattr(mod, "approximate", "none") != "none":
                     raise NotSupported("tanh-approximate GELU")
                 if cls_name == "Softplus" and (getattr(mod, "beta", 1) != 1):
                     raise NotSupported("Softplus with beta ≠ 1")
                 layers[-1][2], layers[-1][4] = act, False
-            elif cls_name in ("Dropout",) and not getattr(mod, "p", 0):
-                continue
+            elif cls_name == "Dropout" or (cls_name == "Flatten" and not layers):
+                continue  # identity in evaluation mode; X is already (N, features)
             else:
                 raise NotSupported(f"{name}: {cls_name} is not a Linear layer or an activation")
         if not layers:
             raise NotSupported("no Linear layers")
         if len(spec.names) != sum(1 + (b is not None) for _, b, *_ in layers):
             raise NotSupported("the model has parameters outside its Linear layers")
-        if getattr(model, "dropout", 0):
-            raise NotSupported("dropout")
         name = loss_name(loss)
         if name is None:
             raise NotSupported(f"loss {loss!r} has no NumPy counterpart")
         return cls(theta, spec, [tuple(lay[:4]) for lay in layers], X, y, loss=name,
-                   negative_slope=slope[0], **kwargs)
+                   negative_slope=slope[0] if slope else 0.01, **kwargs)
 
 
 _ACT_MODULES = {"Identity": "identity", "Tanh": "tanh", "ReLU": "relu", "LeakyReLU": "leaky_relu",
@@ -585,7 +586,7 @@ class TorchTarget(Target):
         torch = require_torch()
         if not _is_torch_module(module):
             raise TypeError(f"TorchTarget needs a torch.nn.Module, got {type(module).__name__}")
-        Xn, yn = _check_data(X, y)
+        Xn, yn = _check_data(X, y, matrix=False)  # images (N, C, H, W) are fine here
         # evaluation mode (dropout off, batch norm on its running statistics), on a copy
         self.module, self.loss_fn = copy.deepcopy(module).eval(), loss_fn
         self.theta, self.spec = model_params(module)
@@ -596,8 +597,9 @@ class TorchTarget(Target):
         self.y = torch.as_tensor(yn, device=self.device).to(ydtype)
         self.metrics = ("loss", "accuracy") if accuracy else ("loss",)
         self.threshold = _threshold(loss_fn)
-        width = max(s[0] for s in self.spec.shapes)
-        self.points_per_call = points_per_call or max(1, (1 << 23) // (len(Xn) * width))
+        width = max(s[0] for s in self.spec.shapes if s)
+        per_sample = max(width, int(np.prod(Xn.shape[1:])))
+        self.points_per_call = points_per_call or max(1, (1 << 23) // (len(Xn) * per_sample))
 
     def prepare(self, basis: np.ndarray) -> Prepared:
         torch = require_torch()
