@@ -146,3 +146,19 @@ def test_dask_backend_matches_numpy(tmp_path):
                                   L.line_1d(target, resolution=5, progress=False).loss)
     with np.load(tmp_path / "d.npz") as f:
         assert f["done"].all()
+
+
+def test_targets_survive_pickling_for_process_workers():
+    import pickle
+
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((20, 3))
+    y = (X[:, 1] > 0).astype(float)
+    target = L.MLPTarget.from_arrays([rng.standard_normal((4, 3)), rng.standard_normal((1, 4))],
+                                     [np.zeros(4), np.zeros(1)], X, y, loss="bce_logits")
+    basis = np.vstack([target.theta, rng.standard_normal((2, target.spec.size))])
+    C = np.column_stack([np.ones(5), np.linspace(-1, 1, 5), np.linspace(1, -1, 5)])
+    target.prepare(basis)(C)  # a used target (buffers made) pickles too
+    clone = pickle.loads(pickle.dumps(target))
+    np.testing.assert_array_equal(clone.prepare(basis)(C)["loss"],
+                                  target.prepare(basis)(C)["loss"])
