@@ -239,6 +239,15 @@ def test_save_load_roundtrip_without_pickle(tmp_path):
     assert back.meta["seed"] == 11 and back.meta["normalization"] == "filter"
     assert back.meta["centre_hash"] == L.vector_hash(target.theta)
     assert back.directions.spec == target.spec
+    # a 1-D PCA line keeps its explained variance
+    pca = L.pca_directions(snaps, spec=target.spec, k=1)
+    line = L.line_1d(target, direction=pca, resolution=4, progress=False)
+    line.save(tmp_path / "line.npz")
+    back = L.Landscape.load(tmp_path / "line.npz")
+    assert back.ndim == 1 and back.directions.kind == "pca"
+    np.testing.assert_array_equal(back.directions.explained_variance_ratio,
+                                  pca.explained_variance_ratio)
+    np.testing.assert_array_equal(back.loss, line.loss)
 
 
 def test_plots_render(tmp_path):
