@@ -423,3 +423,63 @@ def test_network_diagram_of_a_torch_sequential():
     assert [len(p) for p in d.positions] == [3, 4, 1]
     np.testing.assert_allclose(d.weights[:12], net[0].weight.detach().numpy().ravel(),
                                rtol=1e-6)
+
+
+# ------------------------------------------------------------ axis names, overlapping paths
+
+def test_axes_are_named_by_the_problem_variables():
+    X, y, Q, b, c = lecture()
+    rosen, himmel = st.problems.Rosenbrock(), st.problems.Himmelblau()
+    for f in (rosen, himmel, st.problems.ConvexBowl(), st.problems.NonConvexSurface()):
+        for d in (plot.contour(f, n=20), plot.surface(f, n=10)):
+            assert (d.ax.get_xlabel(), d.ax.get_ylabel()) == ("$x_1$", "$x_2$"), f.name
+    lsq = st.problems.LeastSquares(X, y)
+    assert plot.contour(lsq, n=20).ax.get_xlabel() == r"$\beta_0$"
+    assert plot.quadratic_form(Q, b, c).ax.get_xlabel() == r"$\beta_0$"  # the lecture's form
+    assert plot.contour(rosen, n=20, labels=("a", "b")).ax.get_ylabel() == "b"
+    rosen.variables = ("w_1", "w_2")
+    assert plot.contour(rosen, n=20).ax.get_xlabel() == "$w_1$"
+    t = plot.trajectories({"GD": np.array([[0.0, 0.0], [1.0, 1.0]])}, himmel)
+    assert t.ax.get_ylabel() == "$x_2$"
+    a = st.animate.descent_contour(np.zeros((3, 2)), himmel, frames=[0], progress=False)
+    assert a.ax.get_xlabel() == "$x_1$"
+
+
+def test_overlapping_paths_stay_apart_and_stars_stay_on_top():
+    """Three runs along one path to the minimum: the first widest and lowest, each later one
+    narrower on top, each with its own marker shape above every line, end markers hollow and
+    shrinking (nested, not covering), the minimum's star above all of them."""
+    f = st.problems.Rosenbrock()
+    P = np.column_stack([np.linspace(-1.2, 1.0, 300), np.ones(300)])  # ends at the minimum
+    d = plot.contour(f, n=30, paths={"GD": P, "Momentum": P, "Adam": P})
+    t = d.trajectories
+    widths = [ln.get_linewidth() for ln in t.lines]
+    zs = [ln.get_zorder() for ln in t.lines]
+    assert widths == sorted(widths, reverse=True) and len(set(widths)) == 3
+    assert zs == sorted(zs) and len(set(zs)) == 3
+    assert len({m.get_marker() for m in t.markers}) == 3
+    assert min(m.get_zorder() for m in t.markers) > max(zs)
+    assert t.mark_every == 20  # 299 steps: the smallest 1-2-5 step leaving ≤ 25 markers
+    np.testing.assert_allclose(t.markers[0].get_xdata(), P[20::20, 0])
+    assert d.ax.get_legend().get_title().get_text() == "markers every 20 steps"
+    sizes = [e.get_markersize() for e in t.ends]
+    assert sizes == sorted(sizes, reverse=True) and len(set(sizes)) == 3
+    assert all(e.get_markerfacecolor() == "none" for e in t.ends)
+    assert [e.get_zorder() for e in t.ends] == sorted(e.get_zorder() for e in t.ends)
+    star = next(ln for ln in d.ax.lines if ln.get_label() == "minimum")
+    assert star.get_zorder() > max(a.get_zorder() for a in t.ends + t.starts + t.markers)
+
+
+def test_identical_paths_all_show_in_the_pixels():
+    """The first of three identical paths (pure red) must still be visible under the others
+    (drawn all alike, the last one hides the others but for a few dozen pixels)."""
+    fig, ax = plt.subplots(figsize=(4, 3), dpi=100)
+    ax.set_xlim(-0.1, 1.1)
+    ax.set_ylim(-0.1, 1.1)
+    P = np.column_stack([np.linspace(0, 1, 300), np.linspace(0, 1, 300) ** 2])
+    plot.trajectories({"a": P, "b": P, "c": P}, ax=ax, colors=["#ff0000", "#00c000", "#0000ff"])
+    fig.canvas.draw()
+    rgb = np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(int)
+    red = (rgb[..., 0] > 200) & (rgb[..., 1] < 60) & (rgb[..., 2] < 60)
+    green = (rgb[..., 1] > 150) & (rgb[..., 0] < 60) & (rgb[..., 2] < 60)
+    assert red.sum() > 300 and green.sum() > 300

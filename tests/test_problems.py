@@ -206,3 +206,19 @@ def test_logistic_regression_separable_has_no_minimizer():
     assert p.minima.shape == (0, 2)
     with pytest.raises(ValueError, match="only 0 and 1"):
         LogisticRegression(X, y * 2)
+
+
+def test_variables_name_the_coordinates():
+    X, y = st.datasets.lecture_line()
+    assert st.problems.LeastSquares(X, y).variables == (r"\beta_0", r"\beta_1")
+    assert st.problems.LogisticRegression(X, (y > y.mean()).astype(float)).variables == (
+        r"\beta_0", r"\beta_1")
+    for cls in st.problems.TEST_FUNCTIONS.values():
+        assert cls().variables == ("x_1", "x_2"), cls.__name__
+    assert st.problems.Quadratic1D().variables == ("x",)
+    assert st.problems.Rosenbrock(dim=11).variables[-2:] == ("x_{10}", "x_{11}")
+    r = st.problems.Rosenbrock()
+    r.variables = ("w_1", "w_2")
+    assert r.variables == ("w_1", "w_2") and st.problems.Rosenbrock().variables[0] == "x_1"
+    with pytest.raises(ValueError, match="2 names"):
+        r.variables = ("a",)

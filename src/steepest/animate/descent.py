@@ -7,13 +7,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from matplotlib import patheffects
 
-from ..plot._base import BETA_LABELS, domain_of, evaluate, named, path_of, to_numpy
+from ..plot._base import domain_of, evaluate, named, path_of, to_numpy
 from ._core import Animation, frame_schedule
 
 _COLORS = ["k", "tab:red", "tab:orange", "tab:cyan", "tab:purple", "tab:green", "tab:brown"]
-_OUTLINE = [patheffects.Stroke(linewidth=3, foreground="k"), patheffects.Normal()]
 
 
 def _figure(figsize: tuple[float, float], dpi: float) -> Any:
@@ -43,6 +41,11 @@ def _schedule(frames: Any, n_steps: int) -> list[int]:
     return idx
 
 
+def _on_top(ax: Any) -> list[Any]:
+    """The known-minimum stars of ``ax``, to be redrawn above the moving paths."""
+    return [ln for ln in ax.lines if ln.get_label() == "minimum"]
+
+
 def _caption(fig: Any, text: str) -> Any:
     return fig.text(0.02, 0.97, text, fontsize=11, va="top", ha="left", family="monospace",
                     animated=True)
@@ -53,14 +56,15 @@ def descent_3d(runs: Any, fun: Callable[[Any], Any] | None = None, *,
                xlim: Sequence[float] | None = None, ylim: Sequence[float] | None = None,
                zlim: Sequence[float] | None = None, view: tuple[float, float] = (60, 22),
                frames: Any = None, fps: float = 10, figsize: tuple[float, float] = (5, 5),
-               dpi: float = 100, title: str | None = None, labels: Sequence[str] = BETA_LABELS,
-               progress: bool = True) -> Animation:
+               dpi: float = 100, title: str | None = None,
+               labels: Sequence[str] | None = None, progress: bool = True) -> Animation:
     r"""The path sliding down the 3-D loss surface. The surface is drawn once — the lecture's
     clean-edged quadratic form when ``quadratic=(Q, b, c)`` (least squares:
     ``(X.T @ X, -2 * X.T @ y, y @ y)``), else ``plot.surface(fun)`` — and each frame extends one
     line per run. ``runs``: a Result, (k, 2) points, or {label: run} to race several.
-    ``frames``: step indices (default: dense early, sparse later, 120 frames), or a count."""
-    from ..plot.surface import quadratic_form, surface
+    ``frames``: step indices (default: dense early, sparse later, 120 frames), or a count.
+    Axes: ``labels``, else ``fun``'s ``.variables`` (β₀, β₁ for the quadratic form)."""
+    from ..plot.surface import mark_every, path_styles, quadratic_form, surface
     runs = named(runs, "path")
     fig = _figure(figsize, dpi)
     ax = fig.add_subplot(projection="3d")
@@ -83,21 +87,24 @@ def descent_3d(runs: Any, fun: Callable[[Any], Any] | None = None, *,
     fig.subplots_adjust(left=0.06, right=0.94, bottom=0.04, top=0.96)
     ax.set_box_aspect(None, zoom=0.86)
     data, lines, heads = {}, [], []
-    for i, (label, run) in enumerate(runs.items()):
+    for label, run in runs.items():
         P = path_of(run, "runs")[:, :2]
         z = evaluate(fun, P) if len(P) else np.zeros(0)
         if zmap is not None:
             z = zmap(z)
         end = _finite_prefix(P, z)
         data[label] = (P[:end], z[:end])
-        color = _COLORS[i % len(_COLORS)]
-        (ln,) = ax.plot([], [], [], "o-", color=color, ms=3.5 if end <= 150 else 0, lw=1.4,
-                        label=label)
-        (hd,) = ax.plot([], [], [], "o", color=color, ms=7, mec="white", mew=1)
+    every = mark_every(max(max(len(P) for P, _ in data.values()), 1))
+    for label, st in zip(data, path_styles(len(data), _COLORS)):
+        (ln,) = ax.plot([], [], [], color=st["color"], lw=st["lw"], ls=st["ls"],
+                        marker=st["marker"], ms=0.8 * st["ms"], mec="k", mew=0.4,
+                        markevery=slice(every, None, every), label=label)
+        (hd,) = ax.plot([], [], [], "o", color=st["color"], ms=7, mec="white", mew=1)
         lines.append(ln)
         heads.append(hd)
     if len(runs) > 1:
-        ax.legend(loc="upper right", fontsize=9, handles=lines)
+        ax.legend(loc="upper right", fontsize=9, handles=lines, title_fontsize=8,
+                  title=f"markers every {every} steps" if every > 1 else None)
     n_steps = max(path_of(r).shape[0] for r in runs.values())
     keys = _schedule(frames, n_steps)
     caption = _caption(fig, "")
@@ -111,9 +118,11 @@ def descent_3d(runs: Any, fun: Callable[[Any], Any] | None = None, *,
         k = min(step, first[0].shape[0] - 1)
         loss = f"  L={first[1][k]:.4g}" if len(runs) == 1 and zmap is None else ""
         caption.set_text(f"step {step}{loss}")
-        return [*lines, *heads, caption, legend]
+        return [*lines, *heads, *stars, caption, legend]
     legend = ax.get_legend()
-    return Animation(fig, update, keys, animated=[*lines, *heads, caption, legend], fps=fps,
+    stars = _on_top(ax)
+    return Animation(fig, update, keys, animated=[*lines, *heads, *stars, caption, legend],
+                     fps=fps,
                      progress=progress, data={"ax": ax, "lines": lines, "paths": data})
 
 
@@ -121,10 +130,12 @@ def descent_contour(runs: Any, fun: Callable[[Any], Any], *,
                     xlim: Sequence[float] | None = None, ylim: Sequence[float] | None = None,
                     frames: Any = None, fps: float = 10, figsize: tuple[float, float] = (6, 5),
                     dpi: float = 100, log: bool | None = None, title: str | None = None,
-                    labels: Sequence[str] = BETA_LABELS, progress: bool = True) -> Animation:
+                    labels: Sequence[str] | None = None, progress: bool = True) -> Animation:
     """The path(s) growing on the filled contour map of ``fun`` (drawn once); several runs
-    ({label: Result}) race, each with its own colour and legend entry."""
-    from ..plot.surface import contour
+    ({label: Result}) race, styled as :func:`steepest.plot.trajectories` draws them (the first
+    run widest and lowest, each with its own marker shape), so overlapping paths stay apart.
+    Axes: ``labels``, else ``fun``'s ``.variables``."""
+    from ..plot.surface import contour, mark_every, path_legend, path_outline, path_styles
     runs = named(runs, "path")
     fig = _figure(figsize, dpi)
     ax = fig.add_subplot()
@@ -132,22 +143,28 @@ def descent_contour(runs: Any, fun: Callable[[Any], Any], *,
     xlim, ylim = domain_of(fun, xlim, ylim, pts)
     contour(fun, xlim, ylim, ax=ax, log=log, labels=labels, title=title)
     colors = ["tab:red", "white", "tab:orange", "tab:cyan", "tab:pink", "k", "tab:olive"]
-    data, lines, heads = {}, [], []
-    for i, (label, P) in enumerate(zip(runs, pts)):
-        P = P[:, :2]
-        P = P[:_finite_prefix(P)]
+    paths = [P[:_finite_prefix(P[:, :2]), :2] for P in pts]
+    every = mark_every(max(max(len(P) for P in paths), 1))
+    data, outlines, lines, dots, heads = {}, [], [], [], []
+    for label, P, st in zip(runs, paths, path_styles(len(paths), colors)):
         data[label] = P
-        color = colors[i % len(colors)]
-        (ln,) = ax.plot([], [], "o-", color=color, ms=3 if len(P) <= 150 else 0, lw=1.6,
-                        label=label, zorder=8, mec="k", mew=0.3, path_effects=_OUTLINE)
-        (hd,) = ax.plot([], [], "o", color=color, ms=8, mec="k", mew=1, zorder=9)
+        color, zo = st["color"], st["zorder"]
+        outlines.append(path_outline(ax, [[], []], st))
+        (ln,) = ax.plot([], [], color=color, lw=st["lw"], ls=st["ls"], label=label, zorder=zo)
+        (dt,) = ax.plot([], [], st["marker"], color=color, ms=st["ms"], mec="k", mew=0.6,
+                        zorder=zo + 1)
+        (hd,) = ax.plot([], [], "o", color=color, ms=st["ms"] + 3, mec="k", mew=1,
+                        zorder=zo + 2)
         lines.append(ln)
+        dots.append(dt)
         heads.append(hd)
         if len(P):
-            ax.plot(P[0, 0], P[0, 1], "o", ms=10, mfc="none", mec="k", mew=1.5, zorder=7)
+            ax.plot(P[0, 0], P[0, 1], "o", ms=st["start_ms"], mfc="white", mec=color, mew=2,
+                    zorder=zo + 3)
     if len(runs) > 1 or not next(iter(runs)).startswith("path"):
-        handles = [h for h in ax.get_legend_handles_labels()[0]]
-        ax.legend(handles=handles, loc="upper right", fontsize=9, framealpha=0.85)
+        path_legend(ax, f"markers every {every} steps" if every > 1 else None,
+                    parts={ln: (ol, dt) for ln, ol, dt in zip(lines, outlines, dots)})
+    stars = _on_top(ax)
     fig.tight_layout()
     keys = _schedule(frames, max(p.shape[0] for p in pts))
     caption = ax.text(0.02, 0.97, "", transform=ax.transAxes, fontsize=11, va="top",
@@ -155,15 +172,19 @@ def descent_contour(runs: Any, fun: Callable[[Any], Any], *,
                       bbox={"fc": "white", "ec": "none", "alpha": 0.7})
 
     def update(step: int) -> list[Any]:
-        for P, ln, hd in zip(data.values(), lines, heads):
+        for P, ol, ln, dt, hd in zip(data.values(), outlines, lines, dots, heads):
             k = min(step, P.shape[0] - 1) + 1
+            ol.set_data(P[:k, 0], P[:k, 1])
             ln.set_data(P[:k, 0], P[:k, 1])
+            dt.set_data(P[every:k:every, 0], P[every:k:every, 1])
             hd.set_data(P[k - 1: k, 0], P[k - 1: k, 1])
         caption.set_text(f"step {step}")
-        return [*lines, *heads, caption, legend]
+        return [*outlines, *lines, *dots, *heads, *stars, caption, legend]
     legend = ax.get_legend()
-    return Animation(fig, update, keys, animated=[*lines, *heads, caption, legend], fps=fps,
-                     progress=progress, data={"ax": ax, "lines": lines, "paths": data})
+    return Animation(fig, update, keys,
+                     animated=[*outlines, *lines, *dots, *heads, *stars, caption, legend],
+                     fps=fps, progress=progress,
+                     data={"ax": ax, "lines": lines, "paths": data, "mark_every": every})
 
 
 def descent(fun: Any, runs: Any, *, surface: bool = False, **kwargs: Any) -> Animation:

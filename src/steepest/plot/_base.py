@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 BETA_LABELS = (r"$\beta_0$", r"$\beta_1$")
+X_LABELS = ("$x_1$", "$x_2$")
 LOSS_LABEL = r"$\mathcal{L}$"
 
 
@@ -118,6 +119,22 @@ def _label(obj: Any, fallback: str) -> str:
 
 def problem_attr(fun: Any, attr: str, default: Any = None) -> Any:
     return getattr(fun, attr, default)
+
+
+def axis_labels(fun: Any, labels: Sequence[str] | None,
+                default: Sequence[str] = X_LABELS) -> tuple[str, ...]:
+    """Axis labels for the first two coordinates: ``labels`` when the caller gives them, else the
+    problem's ``.variables`` (x₁, x₂ for test functions, β₀, β₁ for least squares) as TeX, else
+    ``default``."""
+    if labels is not None:
+        labels = tuple(labels)
+        if len(labels) < 2:
+            raise ValueError(f"labels must name two axes, got {labels!r}")
+        return labels
+    names = getattr(fun, "variables", None)
+    if names is not None and len(names) >= 2:
+        return tuple(f"${v}$" for v in names[:2])
+    return tuple(default)
 
 
 def evaluate(fun: Callable[[Any], Any], points: np.ndarray) -> np.ndarray:

@@ -3,6 +3,7 @@ quadratic form of least squares, and descent trajectories drawn on them."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -12,6 +13,7 @@ from ._base import (
     BETA_LABELS,
     LOSS_LABEL,
     Display,
+    axis_labels,
     contour_levels,
     domain_of,
     evaluate,
@@ -24,6 +26,10 @@ from ._base import (
 )
 
 Limits = tuple[float, float]
+#: known minima are drawn above every path and its start and end markers; the black outlines
+#: of the paths below all of the paths' coloured lines (zorder 6 to 7)
+STAR_ZORDER = 12
+OUTLINE_ZORDER = 5.5
 
 
 # --------------------------------------------------------------------- the quadratic form mesh
@@ -172,14 +178,16 @@ def quadratic_form(Q: Any, b: Any = (0.0, 0.0), c: float = 0.0,
                    xlim: Sequence[float] = (-12, 12), ylim: Sequence[float] = (-4, 4),
                    zlim: Sequence[float] = (-1, 2000), *, ax: Any = None,
                    view: tuple[float, float] | None = (60, 22), alpha: float = 0.5,
-                   cmap: str = "viridis", labels: Sequence[str] = BETA_LABELS,
+                   cmap: str = "viridis", labels: Sequence[str] | None = None,
                    zlabel: str = LOSS_LABEL, title: str | None = None,
                    path: Any = None, resolution: tuple[int, int] = (181, 40)
                    ) -> SurfaceDisplay:
     r"""The surface z = xᵀQx + bᵀx + c drawn only where zlim[0] ≤ z ≤ zlim[1] inside the box, with a
     clean edge (see :func:`quadratic_mesh`). The lecture's least-squares loss
     ‖y − Xβ‖² is ``quadratic_form(X.T @ X, -2 * X.T @ y, y @ y)``. ``view`` is (azim, elev);
-    ``path`` (a Result or (k, 2) points) is drawn on the surface at its loss values."""
+    ``path`` (a Result or (k, 2) points) is drawn on the surface at its loss values. The axes
+    are the lecture's β₀, β₁ unless ``labels`` names them."""
+    labels = BETA_LABELS if labels is None else axis_labels(None, labels)
     ax = new_axes(ax, projection="3d", figsize=(7, 7))
     meshes = quadratic_mesh(Q, b, c, xlim, ylim, zlim, *resolution)
     surfaces = [ax.plot_surface(X, Y, Z, cmap=cmap, alpha=alpha, linewidth=0.2,
@@ -193,7 +201,7 @@ def quadratic_form(Q: Any, b: Any = (0.0, 0.0), c: float = 0.0,
         return np.einsum("i...,ij,j...->...", x, Qa, x) + np.tensordot(ba, x, 1) + c
     disp = SurfaceDisplay(ax, meshes=meshes, surfaces=surfaces, paths={}, lines=[], fun=fun)
     if path is not None:
-        trajectories(path, fun, ax=ax)
+        trajectories(path, fun, ax=ax, labels=labels)
         disp.paths = {ln.get_label(): np.column_stack(ln.get_data_3d()) for ln in ax.lines}
         disp.lines = list(ax.lines)
     return disp
@@ -203,13 +211,15 @@ def surface(fun: Callable[[Any], Any], xlim: Sequence[float] | None = None,
             ylim: Sequence[float] | None = None, zlim: Sequence[float] | None = None, *,
             paths: Any = None, ax: Any = None, n: int = 80, cmap: str = "viridis",
             alpha: float = 0.6, view: tuple[float, float] | None = (60, 22),
-            labels: Sequence[str] = BETA_LABELS, zlabel: str = LOSS_LABEL,
+            labels: Sequence[str] | None = None, zlabel: str = LOSS_LABEL,
             log: bool = False, title: str | None = None) -> SurfaceDisplay:
     """3-D surface of any 2-parameter loss ``fun`` (NumPy or Tensor function, or a problem with
     ``.domain``/``.minima``; known minima are starred) on an ``n × n`` grid. Points outside ``zlim`` are left out.
     ``log=True`` draws log₁₀(ℒ − min ℒ + ε) instead (it turns a narrow valley into a sharp
     crease, so it is off by default; the problem's ``.log_levels`` applies to contour maps).
-    ``paths``: one run, a list, or {label: run}."""
+    ``paths``: one run, a list, or {label: run}. The axes are named by ``labels``, else by the
+    problem's ``.variables`` (x₁, x₂; β₀, β₁ for least squares)."""
+    labels = axis_labels(fun, labels)
     runs = named(paths, "path") if paths is not None else {}
     pts = [path_of(r, "paths") for r in runs.values()]
     xlim, ylim = domain_of(fun, xlim, ylim, pts)
@@ -226,7 +236,7 @@ def surface(fun: Callable[[Any], Any], xlim: Sequence[float] | None = None,
     if mins is not None and np.size(mins):
         m = np.asarray(mins, dtype=float).reshape(-1, 2)
         ax.plot(m[:, 0], m[:, 1], zmap(evaluate(fun, m)), "*", ms=14, color="white", mec="k",
-                mew=1.2, zorder=12, linestyle="none", label="minimum")
+                mew=1.2, zorder=STAR_ZORDER, linestyle="none", label="minimum")
     disp = SurfaceDisplay(ax, meshes=[(X, Y, shown)], surfaces=[surf], paths={}, lines=[],
                           fun=fun, zmap=zmap)
     if runs:
@@ -250,19 +260,22 @@ def _zmap(Z: np.ndarray, log: bool) -> tuple[np.ndarray, Callable[[np.ndarray], 
 
 class ContourDisplay(Display):
     """A drawn contour map: ``.ax``, ``.figure``, ``.X, .Y, .Z``, ``.levels``, ``.contour`` (the
-    ContourSet) and ``.lines`` (one per trajectory)."""
+    ContourSet), ``.lines`` (one per trajectory) and ``.trajectories`` (what
+    :func:`trajectories` drew, or None)."""
 
 
 def contour(fun: Callable[[Any], Any], xlim: Sequence[float] | None = None,
             ylim: Sequence[float] | None = None, *, paths: Any = None, ax: Any = None,
             n: int = 200, levels: int | Sequence[float] = 30, filled: bool = True,
-            log: bool | None = None, cmap: str = "viridis", labels: Sequence[str] = BETA_LABELS,
+            log: bool | None = None, cmap: str = "viridis", labels: Sequence[str] | None = None,
             minima: Any = None, colorbar: bool = True, title: str | None = None
             ) -> ContourDisplay:
     """Contour (``filled=False``) or filled contour map of a 2-parameter loss, with trajectories.
     ``log=True`` (default: the problem's ``.log_levels``) spaces the levels geometrically above
     the minimum, so the valley of a peaky function (Rosenbrock) is resolved. Known minima (the
-    problem's ``.minima`` or ``minima=``) are marked with white stars."""
+    problem's ``.minima`` or ``minima=``) are marked with white stars. The axes are named by
+    ``labels``, else by the problem's ``.variables`` (x₁, x₂; β₀, β₁ for least squares)."""
+    labels = axis_labels(fun, labels)
     runs = named(paths, "path") if paths is not None else {}
     pts = [path_of(r, "paths") for r in runs.values()]
     xlim, ylim = domain_of(fun, xlim, ylim, pts)
@@ -295,38 +308,108 @@ def contour(fun: Callable[[Any], Any], xlim: Sequence[float] | None = None,
     mins = problem_attr(fun, "minima") if minima is None else minima
     if mins is not None and np.size(mins):
         m = np.asarray(mins, dtype=float).reshape(-1, 2)
-        ax.plot(m[:, 0], m[:, 1], "*", ms=16, color="white", mec="k", mew=1.2,
-                label="minimum", zorder=5, linestyle="none")
-    lines = trajectories(runs, fun, ax=ax).lines if runs else []
+        ax.plot(m[:, 0], m[:, 1], "*", ms=13, color="white", mec="k", mew=1.2,
+                label="minimum", zorder=STAR_ZORDER, linestyle="none")
+    drawn = trajectories(runs, fun, ax=ax, labels=labels) if runs else None
+    lines = drawn.lines if drawn else []
     if runs or (mins is not None and np.size(mins)):
-        ax.legend(loc="best", fontsize=10, framealpha=0.85)
-    return ContourDisplay(ax, X=X, Y=Y, Z=Z, levels=lv, contour=cs, lines=lines)
+        every = (drawn.mark_every or 1) if drawn else 1
+        path_legend(ax, f"markers every {every} steps" if every > 1 else None)
+    return ContourDisplay(ax, X=X, Y=Y, Z=Z, levels=lv, contour=cs, lines=lines,
+                          trajectories=drawn)
 
 
 class TrajectoryDisplay(Display):
-    """Drawn trajectories: ``.ax``, ``.figure``, ``.lines`` (one per run, the path) and
-    ``.paths`` {label: (k, 2 or 3) points drawn}."""
+    """Drawn trajectories: ``.ax``, ``.figure``, ``.lines`` (one per run, the path),
+    ``.paths`` {label: (k, 2 or 3) points drawn}, ``.markers`` (each run's iterate markers),
+    ``.starts`` and ``.ends`` (each run's start and end marker) and ``.mark_every`` (steps
+    between iterate markers; None without markers)."""
+
+
+#: iterate markers, one shape per run
+PATH_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "h")
+_DASHES = ((0, (6, 2.5)), (0, (7, 2, 1.5, 2)), (0, (2, 1.5)), (0, (10, 3)))
+
+
+def mark_every(n_points: int, most: int = 25) -> int:
+    """Steps between iterate markers for a path of ``n_points`` points: every point up to 60,
+    else the smallest 1-2-5 step leaving at most ``most`` markers (so that markers of different
+    runs count the same number of steps and a crowd of them means a slow run)."""
+    if n_points <= 60:
+        return 1
+    for k in (int(m * 10 ** e) for e in range(12) for m in (1, 2, 5)):
+        if (n_points - 1) // k <= most:
+            return k
+    raise ValueError(f"path too long to mark: {n_points} points")
+
+
+def path_styles(n: int, colors: Sequence[Any]) -> list[dict[str, Any]]:
+    """Line styles that keep ``n`` overlapping paths apart: the first run is drawn widest and
+    lowest, each later one narrower and on top (so an earlier path shows as a band around a later
+    one; the black outlines of all paths lie below all of them), middle runs dashed, each run with its own marker shape; start circles and hollow end
+    squares shrink in the same order, so markers at one point nest instead of covering each
+    other."""
+    styles = []
+    for i in range(n):
+        t = (n - 1 - i) / (n - 1) if n > 1 else 0.0  # 1 for the first (widest) run, 0 last
+        styles.append({
+            "color": colors[i % len(colors)], "lw": 1.5 + 3.0 * t,
+            "ls": "-" if i in (0, n - 1) else _DASHES[(i - 1) % len(_DASHES)],
+            "marker": PATH_MARKERS[i % len(PATH_MARKERS)], "ms": 4.5 + 3.0 * t,
+            "end_ms": 14.0 + 5.0 * t, "start_ms": 9.0 + 5.0 * t, "zorder": 6 + i / max(n, 1)})
+    return styles
+
+
+#: the parts of a path's legend entry besides its line: {line: (outline below, markers above)}
+_LEGEND_PARTS: weakref.WeakKeyDictionary[Any, tuple[Any, Any]] = weakref.WeakKeyDictionary()
+
+
+def path_outline(ax: Any, pts: Sequence[np.ndarray], st: dict[str, Any]) -> Any:
+    """A black line under a path (so white or pale paths show on any map), drawn below every
+    path's coloured line so that it never hides a wider path drawn earlier."""
+    return ax.plot(*pts, color="k", lw=st["lw"] + 1.6, zorder=OUTLINE_ZORDER,
+                   solid_capstyle="round")[0]
+
+
+def path_legend(ax: Any, title: str | None = None,
+                parts: dict[Any, tuple[Any, Any]] | None = None) -> Any:
+    """The axes' legend, each path's entry drawn as its outline, line and iterate markers
+    (``parts`` {line: (outline, markers)}, besides those :func:`trajectories` drew)."""
+    from matplotlib.legend_handler import HandlerTuple
+    handles, names = ax.get_legend_handles_labels()
+    known = {**_LEGEND_PARTS, **(parts or {})}
+
+    def entry(h: Any) -> Any:
+        if h not in known:
+            return h
+        below, above = known[h]
+        return tuple(a for a in (below, h, above) if a is not None)
+    return ax.legend([entry(h) for h in handles], names, loc="best", fontsize=10,
+                     framealpha=0.85, title=title, title_fontsize=9,
+                     handler_map={tuple: HandlerTuple(ndivide=1)})
 
 
 def trajectories(paths: Any, fun: Callable[[Any], Any] | None = None, *, ax: Any = None,
                  markers: bool = True, zmap: Callable[[np.ndarray], np.ndarray] | None = None,
-                 colors: Sequence[Any] | None = None, labels: Sequence[str] = BETA_LABELS
+                 colors: Sequence[Any] | None = None, labels: Sequence[str] | None = None
                  ) -> TrajectoryDisplay:
     """Draw one or several descent paths (a Result, (k, 2) points, a list, or {label: run}) with
-    the start (circle) and end (square) marked, one legend entry per run; each iterate is a dot
-    when ``markers`` and the run has at most 150 points. On 3-D axes the path is
-    lifted onto the surface: ``fun`` at each point, else the run's ``history.loss``.
-    Non-finite points (a diverged run) are cut off."""
+    the start (circle) and end (hollow square) marked, one legend entry per run. Overlapping paths stay
+    apart (:func:`path_styles`): the first run is widest and lowest, later ones narrower on top,
+    each with its own marker shape; when ``markers``, every iterate is marked on paths of at
+    most 60 points, else every k-th (the same k for all runs, given in the legend title). On
+    3-D axes the path is lifted onto the surface: ``fun`` at each point, else the run's
+    ``history.loss``. Non-finite points (a diverged run) are cut off. Empty axes are labelled
+    with ``labels``, else ``fun``'s ``.variables``."""
     runs = named(paths, "path")
     ax = new_axes(ax)
     is3d = getattr(ax, "name", None) == "3d"
     if colors is None:
         colors = (["k", "tab:red", "tab:orange", "tab:cyan", "tab:purple", "tab:green"] if is3d
                   else ["tab:red", "white", "tab:orange", "tab:cyan", "magenta", "k"])
-    lines, drawn = [], {}
-    for i, (label, run) in enumerate(runs.items()):
+    cut = {}
+    for label, run in runs.items():
         P = path_of(run, "paths")[:, :2]
-        color = colors[i % len(colors)]
         z = None
         if is3d:
             if fun is not None:  # on the drawn surface, whatever loss the run recorded
@@ -340,30 +423,41 @@ def trajectories(paths: Any, fun: Callable[[Any], Any] | None = None, *, ax: Any
                 z = zmap(z)
         keep = np.all(np.isfinite(P), axis=1) & (np.isfinite(z) if z is not None else True)
         stop = int(np.argmin(keep)) if not keep.all() else P.shape[0]
-        P = P[:stop]
-        dots = markers and P.shape[0] <= 150  # long runs: a line, dots would merge
-        style = {"color": color, "lw": 1.6, "ms": 4 if dots else 0, "marker": "o" if dots else None}
+        cut[label] = (P[:stop], None if z is None else z[:stop])
+    longest = max((len(P) for P, _ in cut.values()), default=0)
+    every = mark_every(max(longest, 1))
+    from matplotlib import patheffects
+    lines, dots, starts, ends, drawn = [], [], [], [], {}
+    for (label, (P, z)), st in zip(cut.items(), path_styles(len(cut), colors)):
+        color, zo = st["color"], st["zorder"]
+        marks = {"marker": st["marker"], "ms": st["ms"], "mfc": color, "mec": "k", "mew": 0.6,
+                 "ls": "none", "zorder": zo + 1}  # above every path's line
+        start = {"marker": "o", "ms": st["start_ms"], "mfc": "white", "mec": color, "mew": 2,
+                 "ls": "none", "zorder": zo + 3}
+        end = {"marker": "s", "ms": st["end_ms"], "mfc": "none", "mec": color, "mew": 2.2,
+               "ls": "none", "zorder": zo + 4}
+        pts = [P[:, 0], P[:, 1]] + ([z] if is3d else [])
+        outline = None
         if is3d:
-            z = z[:stop]
-            (ln,) = ax.plot(P[:, 0], P[:, 1], z, label=label, zorder=10, **style)
-            if len(P):
-                ax.plot([P[0, 0]], [P[0, 1]], [z[0]], "o", ms=9, mfc="white", mec=color,
-                        mew=2, zorder=11)
-                ax.plot([P[-1, 0]], [P[-1, 1]], [z[-1]], "s", ms=8, color=color, zorder=11)
             drawn[label] = np.column_stack([P, z])
         else:
-            from matplotlib import patheffects
-            outline = [patheffects.Stroke(linewidth=3.2, foreground="k"), patheffects.Normal()]
-            (ln,) = ax.plot(P[:, 0], P[:, 1], label=label, zorder=6, mec="k", mew=0.3,
-                            path_effects=outline, **style)
-            if len(P):
-                ax.plot(P[0, 0], P[0, 1], "o", ms=10, mfc="white", mec=color, mew=2, zorder=7)
-                ax.plot(P[-1, 0], P[-1, 1], "s", ms=8, color=color, zorder=7)
+            outline = path_outline(ax, pts, st)
+            end["path_effects"] = [patheffects.Stroke(linewidth=3.6, foreground="k"),
+                                   patheffects.Normal()]
             drawn[label] = P
+        (ln,) = ax.plot(*pts, label=label, color=color, lw=st["lw"], ls=st["ls"], zorder=zo)
+        if markers:
+            dots.append(ax.plot(*(c[every::every] for c in pts), **marks)[0])
+        _LEGEND_PARTS[ln] = (outline, dots[-1] if markers else None)
+        if len(P):
+            starts.append(ax.plot(*(c[:1] for c in pts), **start)[0])
+            ends.append(ax.plot(*(c[-1:] for c in pts), **end)[0])
         lines.append(ln)
     if not is3d and not ax.get_xlabel():
+        labels = axis_labels(fun, labels)
         ax.set_xlabel(labels[0], fontsize=13)
         ax.set_ylabel(labels[1], fontsize=13)
     if len(runs) > 1 or (len(runs) == 1 and not next(iter(runs)).startswith("path")):
-        ax.legend(loc="best", fontsize=10, framealpha=0.85)
-    return TrajectoryDisplay(ax, lines=lines, paths=drawn)
+        path_legend(ax, f"markers every {every} steps" if markers and every > 1 else None)
+    return TrajectoryDisplay(ax, lines=lines, paths=drawn, markers=dots, starts=starts,
+                             ends=ends, mark_every=every if markers else None)

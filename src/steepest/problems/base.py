@@ -19,7 +19,9 @@ class Problem:
     point (see :meth:`value`). Attributes: ``name``, ``dim``, ``x0`` (a default start),
     ``minima`` (array ``(k, dim)`` of known global minimizers, possibly empty), ``domain``
     (``((lo, hi), …)`` per coordinate, for plots), ``log_levels`` (whether contour plots read
-    better with logarithmic levels).
+    better with logarithmic levels), ``variables`` (the coordinates' names as TeX without
+    dollars, for axis labels: x_1, x_2, … by default; β_0, β_1, … for regression parameters;
+    assign a tuple to rename them).
 
     Subclasses implement :meth:`f`; those with a closed-form gradient override
     :meth:`value_and_grad` (``steepest.minimize`` then never builds a graph).
@@ -29,6 +31,9 @@ class Problem:
     dim: int = 2
     log_levels: bool = False
     domain: Domain = ((-5.0, 5.0), (-5.0, 5.0))
+    #: TeX symbol of the coordinates and the index of the first one (x_1, x_2, … by default)
+    symbol: str = "x"
+    first_index: int = 1
 
     def __init__(self) -> None:
         self.x0 = np.zeros(self.dim)
@@ -67,6 +72,28 @@ class Problem:
     def hvp(self, x: Any, v: Any) -> np.ndarray:
         """The exact Hessian-vector product ∇²L(x)·v."""
         return hvp(self, np.asarray(x, dtype=float), np.asarray(v, dtype=float))
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """The coordinates' names as TeX math without dollars (``("x_1", "x_2")``, ``("x",)`` in
+        one dimension, ``("\\beta_0", "\\beta_1")`` for least squares); plots label their axes
+        with them. Assign a tuple of ``dim`` names to rename them."""
+        custom = self.__dict__.get("_variables")
+        if custom is not None:
+            return custom
+        if self.dim == 1:
+            return (self.symbol,)
+        start = self.first_index
+        return tuple(f"{self.symbol}_{i}" if i < 10 else f"{self.symbol}_{{{i}}}"
+                     for i in range(start, start + self.dim))
+
+    @variables.setter
+    def variables(self, names: Any) -> None:
+        names = tuple(str(n) for n in names)
+        if len(names) != self.dim:
+            raise ValueError(f"{self.name}: variables needs {self.dim} names (one per "
+                             f"coordinate), got {len(names)}")
+        self.__dict__["_variables"] = names
 
     @property
     def min_value(self) -> float | None:

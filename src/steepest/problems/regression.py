@@ -145,6 +145,7 @@ class LeastSquares(Quadratic):
     """
 
     name = "least squares"
+    symbol, first_index = "\\beta", 0  # the lecture's β₀ (intercept), β₁, …
 
     def __init__(self, X: Any, y: Any, *, x0: Any = None, domain: Domain | None = None):
         X = _as_matrix(X, "LeastSquares")
@@ -176,6 +177,7 @@ class LogisticRegression(Problem):
     """
 
     name = "logistic regression"
+    symbol, first_index = "\\beta", 0
 
     def __init__(self, X: Any, y: Any, alpha: float = 0.0):
         X = _as_matrix(X, "LogisticRegression")
