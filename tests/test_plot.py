@@ -248,12 +248,39 @@ def test_parameter_path_grad_norm_lr_and_dashboard():
     g = plot.grad_norm(r)
     np.testing.assert_allclose(g.data["grad_norm"], r.history.grad_norm)
     lrd = plot.learning_rate(r)
-    halved = next(ln for ln in lrd.ax.lines if ln.get_label() == "η halved")
-    np.testing.assert_allclose(halved.get_xydata(), [[100, 0.001]])
+    tried = next(ln for ln in lrd.ax.lines if ln.get_marker() == "X")
+    np.testing.assert_allclose(tried.get_xydata(), [[100, 0.002]])  # the rate that diverged
+    assert tried.get_label() == "η 0.002 → 0.001 at step 100"
     dash = plot.dashboard({"η=0.002": r, "copy": r})
     assert set(dash.panels) == {"loss", "path", "grad_norm", "lr"}
     assert len(dash.figure.axes) == 4
     dash.figure.canvas.draw()
+
+
+def test_learning_rate_shows_every_halving_and_the_rates_that_diverged():
+    """Backoff halves η twice at step 0: the history keeps only 0.005, the panel shows 0.02 and
+    0.01 too (✕, on a dotted drop) and says "η 0.02 → 0.01 → 0.005 at step 0"."""
+    X, y = st.datasets.lecture_line()
+    r = st.minimize(st.problems.LeastSquares(X, y), np.array([-8.0, -2.0]),
+                    st.optim.GD(lr=0.02), max_steps=40, on_divergence="backoff")
+    assert r.history.backoffs == [0, 0] and r.history.lr[0] == pytest.approx(0.005)
+    for d in (plot.learning_rate(r), plot.dashboard({"backoff": r}).panels["lr"]):
+        (step, rates), = next(iter(d.backoffs.values()))
+        assert step == 0 and rates == pytest.approx([0.02, 0.01, 0.005])
+        tried = next(ln for ln in d.ax.lines if ln.get_marker() == "X")
+        np.testing.assert_allclose(tried.get_xydata(), [[0, 0.02], [0, 0.01]])
+        texts = [t.get_text() for t in d.ax.get_legend().get_texts()]
+        assert "η 0.02 → 0.01 → 0.005 at step 0" in texts
+        assert d.ax.get_ylim()[1] >= 0.02  # the rate that diverged is on the axes
+    # halvings at several steps, and a long chain, stay one short legend line each
+    lr = np.full(50, 0.01)
+    lr[10:], lr[30:] = 0.005, 0.0003125
+    many = fake_result(np.zeros((50, 2)), np.ones(50), lr=lr, backoffs=[10] + [30] * 4)
+    d = plot.learning_rate({"a": many})
+    assert d.backoffs["a"][1][1] == pytest.approx([0.005, 0.0025, 0.00125, 0.000625, 0.0003125])
+    texts = [t.get_text() for t in d.ax.get_legend().get_texts()]
+    assert "η 0.01 → 0.005 at step 10; η 0.005 → 0.0025 → 0.00125 → 0.000625 → 0.000313 " \
+           "at step 30" in texts
 
 
 def test_series_errors_name_the_argument():

@@ -94,20 +94,56 @@ def grad_norm(runs: Any, *, ax: Any = None, log: bool = True, style: str = "-",
 
 def learning_rate(runs: Any, *, ax: Any = None, log: bool = False, style: str = "-",
                   title: str = "Learning rate") -> CurveDisplay:
-    """The learning rate η per iteration (``history.lr``): schedules, and halvings on backoff
-    (marked from ``history.backoffs``)."""
+    """The learning rate η per iteration (``history.lr``): schedules, and the halvings of
+    ``on_divergence="backoff"`` (``history.backoffs``). The history keeps only the rate each
+    step finally used, so the rates that diverged are rebuilt (each halving doubles back): at a
+    step halved m times with kept rate η they were 2ᵐη, …, 2η. Each is drawn as ✕ on a dotted
+    drop to the kept rate, and the legend reads e.g. "η 0.02 → 0.01 → 0.005 at step 0".
+    ``.backoffs`` {label: [(step, [rates from the first tried to the one kept]), …]}."""
     disp = _curves(runs, "lr", "runs", ax=ax, log=log, style=style, title=title,
                    ylabel=r"learning rate $\eta$")
-    for i, run in enumerate(named(runs, "lr").values()):
-        backoffs = getattr(getattr(run, "history", run), "backoffs", None)
-        if backoffs:
-            lr = series_of(run, "lr", "runs")
-            steps = np.asarray(backoffs, dtype=int)
-            steps = steps[steps < lr.size]
-            disp.ax.plot(steps, lr[steps], "v", color=_COLORS[i % len(_COLORS)], ms=8,
-                         label="η halved")
-            disp.ax.legend(fontsize=10)
+    disp.backoffs = {}
+    for i, (label, run) in enumerate(named(runs, "lr").items()):
+        chains = _backoff_chains(run)
+        if not chains:
+            continue
+        disp.backoffs[label] = chains
+        color = _COLORS[i % len(_COLORS)]
+        for step, rates in chains:
+            disp.ax.plot([step] * len(rates), rates, ":", color=color, lw=1.2)
+        steps = [s for s, rates in chains for _ in rates[:-1]]
+        tried = [r for _, rates in chains for r in rates[:-1]]
+        disp.ax.plot(steps, tried, "X", color=color, ms=9, mec="k", mew=0.6, zorder=5,
+                     ls="none", label=_backoff_text(chains))
+    if disp.backoffs:
+        disp.ax.legend(fontsize=9)
     return disp
+
+
+def _backoff_text(chains: list[tuple[int, list[float]]]) -> str:
+    """"η 0.02 → 0.01 → 0.005 at step 0" (long chains and many steps shortened)."""
+    def chain(rates: list[float]) -> str:
+        shown = [f"{r:.3g}" for r in rates]
+        if len(shown) > 5:
+            shown = shown[:2] + [f"… ({len(rates) - 1} halvings)"] + shown[-1:]
+        return " → ".join(shown)
+    if len(chains) <= 2:
+        return "; ".join(f"η {chain(rates)} at step {s}" for s, rates in chains)
+    n = sum(len(rates) - 1 for _, rates in chains)
+    return (f"η halved {n}× at steps {', '.join(str(s) for s, _ in chains)}: "
+            f"{chains[0][1][0]:.3g} → {chains[-1][1][-1]:.3g}")
+
+
+def _backoff_chains(run: Any) -> list[tuple[int, list[float]]]:
+    """[(step, [η tried first, …, η kept]), …] for each step where a backoff halved η:
+    with m halvings at a step whose recorded rate is η, the rates tried were 2ᵐη, …, 2η."""
+    backoffs = getattr(getattr(run, "history", run), "backoffs", None)
+    if not backoffs:
+        return []
+    lr = series_of(run, "lr", "runs")
+    steps, counts = np.unique(np.asarray(backoffs, dtype=int), return_counts=True)
+    return [(int(k), [float(lr[k]) * 2.0 ** j for j in range(m, -1, -1)])
+            for k, m in zip(steps, counts) if k < lr.size]
 
 
 def parameter_path(runs: Any, *, ax: Any = None, dims: tuple[int, int] = (0, 1),
