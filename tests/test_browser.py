@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -113,6 +114,37 @@ def test_animations_load_and_their_controls_step_and_play(browser_page):
         page.wait_for_timeout(400)
         assert slider.input_value() == str(paused), f"animation {i} kept playing after pause"
         assert img.get_attribute("src") != first
+
+
+_BUTTON_ICONS = """() => Array.from(document.querySelectorAll('figure.anim button')).map(b => {
+    const svg = b.querySelector('svg');
+    const box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
+    return {title: b.title, text: b.textContent.trim(), svg: !!svg,
+            shapes: svg ? svg.querySelectorAll('path, rect, polygon, circle').length : 0,
+            width: box.width, height: box.height};
+})"""
+
+
+def test_every_player_button_shows_an_icon(browser_page):
+    """Every control of every player is an inline SVG icon of visible size with shapes in it, and
+    no button relies on a font glyph (Debian's chromium has no font with ⏮ ⏭: empty boxes). The
+    icon's pixels are checked too: a screenshot of it has dark (icon) pixels on the light
+    button."""
+    import io
+
+    from PIL import Image
+    page, _ = browser_page
+    buttons = page.evaluate(_BUTTON_ICONS)
+    assert len(buttons) >= 15, f"expected the players' buttons, found {len(buttons)}"
+    bad = [b for b in buttons if not (b["svg"] and b["shapes"] > 0 and b["width"] >= 8
+                                      and b["height"] >= 8 and b["text"] == "")]
+    assert not bad, f"buttons without a visible SVG icon: {bad}"
+    player = page.locator("figure.anim").first
+    player.scroll_into_view_if_needed()
+    icons = player.locator("button svg")
+    for i in range(icons.count()):
+        gray = np.asarray(Image.open(io.BytesIO(icons.nth(i).screenshot())).convert("L"))
+        assert (gray < 110).mean() > 0.15, f"icon {i} of the first player looks empty"
 
 
 def test_interactive_surfaces_render(browser_page):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import shutil
 import subprocess
 import uuid
@@ -249,20 +250,48 @@ def ffmpeg_executable() -> str:
                        "or install ffmpeg on the system; .gif and .html work without it")
 
 
+#: Player icons as inline SVG shapes in a 16×16 box, named after the Font Awesome icons that
+#: matplotlib's player uses: drawn with no font, so they show offline and in browsers whose fonts
+#: lack the media-control glyphs (⏮ ⏭ are empty boxes in Debian's chromium).
+PLAYER_ICONS = {
+    "fa-minus": '<rect x="2" y="7" width="12" height="2"/>',
+    "fa-plus": '<rect x="2" y="7" width="12" height="2"/><rect x="7" y="2" width="2" height="12"/>',
+    "fa-play": '<path d="M4 2L14 8L4 14Z"/>',
+    "fa-play fa-flip-horizontal": '<path d="M12 2L2 8L12 14Z"/>',
+    "fa-pause": '<rect x="3" y="2" width="3.5" height="12"/><rect x="9.5" y="2" width="3.5" '
+                'height="12"/>',
+    "fa-step-forward": '<path d="M3 2L11 8L3 14Z"/><rect x="11.5" y="2" width="2.5" height="12"/>',
+    "fa-step-backward": '<rect x="2" y="2" width="2.5" height="12"/><path d="M13 2L5 8L13 14Z"/>',
+    "fa-fast-forward": '<path d="M1 2L7.5 8L1 14Z"/><path d="M7 2L13.5 8L7 14Z"/>'
+                       '<rect x="13.5" y="2" width="2" height="12"/>',
+    "fa-fast-backward": '<rect x="0.5" y="2" width="2" height="12"/><path d="M9 2L2.5 8L9 14Z"/>'
+                        '<path d="M15 2L8.5 8L15 14Z"/>',
+}
+
+
+def svg_icon(name: str, size: int = 14) -> str:
+    """The player icon ``name`` (a key of :data:`PLAYER_ICONS`) as an inline ``<svg>``."""
+    return (f'<svg class="anim-icon" viewBox="0 0 16 16" width="{size}" height="{size}" '
+            f'fill="currentColor" aria-hidden="true">{PLAYER_ICONS[name]}</svg>')
+
+
 def _player(frames: list[str], fps: float, size: tuple[int, int]) -> str:
     uid = "st" + uuid.uuid4().hex[:10]
     n = len(frames)
     data = ",".join(f'"{f}"' for f in frames)
     interval = max(round(1000 / max(fps, 1e-3)), 10)
     w = size[0]
+    # the play button's two faces as JavaScript strings ("</" escaped inside <script>)
+    play, pause = (json.dumps(svg_icon(k)).replace("</", "<\\/")
+                   for k in ("fa-play", "fa-pause"))
     return f"""<div id="{uid}" style="display:inline-block;font-family:sans-serif">
 <img id="{uid}_img" style="max-width:100%;width:{w}px" src="data:image/png;base64,{frames[0]}">
 <div style="display:flex;align-items:center;gap:4px;max-width:{w}px">
-<button onclick="{uid}.go(0)" title="first">&#9198;</button>
-<button onclick="{uid}.go({uid}.i-1)" title="previous">&#9664;</button>
-<button id="{uid}_play" onclick="{uid}.toggle()" title="play/pause">&#9654;</button>
-<button onclick="{uid}.go({uid}.i+1)" title="next">&#9654;|</button>
-<button onclick="{uid}.go({n - 1})" title="last">&#9197;</button>
+<button onclick="{uid}.go(0)" title="first">{svg_icon("fa-fast-backward")}</button>
+<button onclick="{uid}.go({uid}.i-1)" title="previous">{svg_icon("fa-step-backward")}</button>
+<button id="{uid}_play" onclick="{uid}.toggle()" title="play/pause">{svg_icon("fa-play")}</button>
+<button onclick="{uid}.go({uid}.i+1)" title="next">{svg_icon("fa-step-forward")}</button>
+<button onclick="{uid}.go({n - 1})" title="last">{svg_icon("fa-fast-forward")}</button>
 <input id="{uid}_slider" type="range" min="0" max="{n - 1}" value="0" style="flex:1"
  oninput="{uid}.go(parseInt(this.value))">
 <span id="{uid}_label" style="min-width:5em;text-align:right">1/{n}</span></div>
@@ -273,9 +302,9 @@ var {uid} = {{frames:[{data}], i:0, timer:null,
   document.getElementById("{uid}_slider").value=k;
   document.getElementById("{uid}_label").textContent=(k+1)+"/"+this.frames.length;}},
  toggle:function(){{var s=this;if(s.timer){{clearInterval(s.timer);s.timer=null;
-  document.getElementById("{uid}_play").innerHTML="&#9654;";return;}}
+  document.getElementById("{uid}_play").innerHTML={play};return;}}
   if(s.i>=s.frames.length-1)s.go(0);
-  document.getElementById("{uid}_play").innerHTML="&#10074;&#10074;";
+  document.getElementById("{uid}_play").innerHTML={pause};
   s.timer=setInterval(function(){{if(s.i>=s.frames.length-1){{s.toggle();return;}}
   s.go(s.i+1);}},{interval});}}}};
 </script></div>"""

@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from ..animate._core import PLAYER_ICONS, svg_icon
+
 __all__ = ["Report", "Section", "plotly_available"]
 
 
@@ -84,23 +86,7 @@ def _paragraphs(text: str) -> str:
 
 
 # matplotlib's player links an icon font from a CDN; offline that is a console error and blank
-# buttons, so the icons become inline SVG (no font needed).
-_ICON_SHAPES = {
-    "fa-minus": '<rect x="2" y="7" width="12" height="2"/>',
-    "fa-plus": '<rect x="2" y="7" width="12" height="2"/><rect x="7" y="2" width="2" height="12"/>',
-    "fa-play": '<path d="M4 2L14 8L4 14Z"/>',
-    "fa-play fa-flip-horizontal": '<path d="M12 2L2 8L12 14Z"/>',
-    "fa-pause": '<rect x="3" y="2" width="3.5" height="12"/><rect x="9.5" y="2" width="3.5" '
-                'height="12"/>',
-    "fa-step-forward": '<path d="M3 2L11 8L3 14Z"/><rect x="11.5" y="2" width="2.5" height="12"/>',
-    "fa-step-backward": '<rect x="2" y="2" width="2.5" height="12"/><path d="M13 2L5 8L13 14Z"/>',
-    "fa-fast-forward": '<path d="M1 2L7.5 8L1 14Z"/><path d="M7 2L13.5 8L7 14Z"/>'
-                       '<rect x="13.5" y="2" width="2" height="12"/>',
-    "fa-fast-backward": '<rect x="0.5" y="2" width="2" height="12"/><path d="M9 2L2.5 8L9 14Z"/>'
-                        '<path d="M15 2L8.5 8L15 14Z"/>',
-}
-
-
+# buttons, so the icons become the inline SVG icons of steepest's own player (no font needed).
 def offline_jshtml(markup: str) -> str:
     """Make matplotlib ``to_jshtml()`` output work without a network: drop the CDN stylesheet
     link and draw its icon-font glyphs as inline SVG."""
@@ -108,11 +94,8 @@ def offline_jshtml(markup: str) -> str:
                     markup)
 
     def icon(m: re.Match[str]) -> str:
-        shape = _ICON_SHAPES.get(m.group(1).replace("fa ", "", 1).strip())
-        if shape is None:
-            return m.group(0)
-        return (f'<svg class="anim-icon" viewBox="0 0 16 16" width="14" height="14" '
-                f'fill="currentColor" aria-hidden="true">{shape}</svg>')
+        name = m.group(1).replace("fa ", "", 1).strip()
+        return svg_icon(name) if name in PLAYER_ICONS else m.group(0)
 
     return re.sub(r'<i class="(fa [^"]+)"></i>', icon, markup)
 
