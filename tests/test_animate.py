@@ -256,3 +256,32 @@ def test_progress_bar_while_rendering(capsys):
     assert "rendering" in err and "/2 " in err
     list(a.iter_frames(progress=False))
     assert capsys.readouterr().err == ""
+
+
+def test_secant_turns_into_the_tangent():
+    """One frame per h; the secant drawn in frame i has slope (f(x+h) − f(x))/h, which for
+    3x² − 4x + 5 at x = −2 is exactly −16 + 3h; the tangent slope −16 comes from autodiff."""
+    hs = [3.0, 1.0, 0.1, -0.5]
+    a = animate.secant(st.problems.Quadratic1D(), -2.0, hs, progress=False, figsize=(3, 2.5),
+                       dpi=40)
+    assert len(a) == 4 and len(list(a.iter_frames(progress=False))) == 4
+    f = lambda t: 3 * t * t - 4 * t + 5
+    expect = np.array([(f(-2 + h) - f(-2)) / h for h in hs])
+    np.testing.assert_allclose(expect, -16 + 3 * np.array(hs))
+    np.testing.assert_allclose(a.slopes, expect, rtol=1e-12)
+    assert a.slope == pytest.approx(-16.0)
+    for i, h in enumerate(hs):
+        artists = a._update(i)
+        (x0, y0), (x1, y1) = a.secant.get_xydata()[[0, -1]]
+        assert (y1 - y0) / (x1 - x0) == pytest.approx(expect[i])
+        assert np.interp(-2.0, *a.secant.get_data()) == pytest.approx(f(-2.0))  # through x
+        caption = next(t.get_text() for t in artists if hasattr(t, "get_text")
+                       and "secant slope" in t.get_text())
+        assert f"h = {h:g}" in caption and f"= {expect[i]:.4g}" in caption
+    cube = animate.secant(lambda t: t ** 3, 1.0, [0.5], xlim=(-2, 2), progress=False)
+    assert cube.slope == pytest.approx(3.0) and cube.slopes[0] == pytest.approx(4.75)
+    assert len(animate.secant(lambda t: t * t, 0.5, progress=False)) == 30  # default hs
+    with pytest.raises(ValueError, match="nonzero"):
+        animate.secant(lambda t: t * t, 0.0, [0.1, 0.0], progress=False)
+    with pytest.raises(ValueError, match="inside xlim"):
+        animate.secant(lambda t: t * t, 3.0, [0.1], xlim=(-1, 1), progress=False)

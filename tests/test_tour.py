@@ -67,6 +67,11 @@ def test_the_page_is_self_contained(html):
 def test_derivative_matches_the_closed_form(html):
     # f(x) = 3x² − 4x + 5 → f'(x) = 6x − 4
     assert float(_cell(html, "f'(−2) (autodiff)")) == 6 * -2 - 4
+    # the secant animation sits beside the static figure in section 1, one frame per h
+    first = html.split('<section id="s2')[0]
+    assert first.count('<figure class="anim">') == 1 and "secant" in first
+    player = first.split('<figure class="anim">')[1]
+    assert len(re.findall(r'"[A-Za-z0-9+/]{200,}={0,2}"', player)) == 8  # --quick: 8 values of h
     assert float(_cell(html, "… reaches x")) == pytest.approx(2 / 3, abs=1e-5)
 
 

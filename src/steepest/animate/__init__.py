@@ -6,6 +6,7 @@ contour map, the data) is rasterized once; each frame redraws only what moves �
 run, extended frame by frame — so rendering is several times faster than FuncAnimation code
 that adds a line per frame and redraws the whole figure.
 
+- :func:`secant` — the secant through x and x + h turning into the tangent as h → 0
 - :func:`descent` — either of the next two, ``fun`` first
 - :func:`descent_3d` — the path on the 3-D loss surface (the lecture's animation)
 - :func:`descent_contour` — the path on the contour map; :func:`race` — several optimizers
@@ -14,6 +15,7 @@ that adds a line per frame and redraws the whole figure.
 """
 
 from ._core import LECTURE_FRAMES, Animation, ffmpeg_executable, frame_schedule
+from .calculus import secant
 from .descent import (
     decision_boundary,
     descent,
@@ -24,4 +26,5 @@ from .descent import (
 )
 
 __all__ = ["LECTURE_FRAMES", "Animation", "decision_boundary", "descent", "descent_3d",
-           "descent_contour", "ffmpeg_executable", "frame_schedule", "line_fit", "race"]
+           "descent_contour", "ffmpeg_executable", "frame_schedule", "line_fit", "race",
+           "secant"]

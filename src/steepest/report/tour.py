@@ -93,19 +93,27 @@ class _Tour:
             "Take f(x) = 3x² − 4x + 5 as a loss to minimize. At its minimum the slope is zero; "
             "the slope at x is the derivative f'(x), the limit of the secant slopes "
             "(f(x + h) − f(x))/h as h → 0. Below, steepest computes f'(−2) by automatic "
-            "differentiation and draws the secants through x = −2 closing in on the tangent.")
+            "differentiation and draws the secants through x = −2 closing in on the tangent; "
+            "the animation shrinks h step by step until the secant lies on the tangent.")
         f = st.problems.Quadratic1D()
         hs = (3.0, 1.5, 0.5, 0.1) if self.cfg.quick else (3.0, 2.0, 1.0, 0.5, 0.1)
-        disp = st.plot.tangent(lambda x: f(x[None]), -2.0, h=hs, name="f(x) = 3x^2 - 4x + 5")
+        name = "f(x) = 3x^2 - 4x + 5"
+        disp = st.plot.tangent(f, -2.0, h=hs, name=name)
         slope = disp.slope
         secants = disp.secant_slopes
         run = st.minimize(f, np.array([-2.0]), st.optim.GD(lr=0.1), max_steps=200, gtol=1e-10)
+        sec.code("st.animate.secant(st.problems.Quadratic1D(), -2.0)  # h from 3 down to 0.01")
         with sec.row():
             sec.figure(disp, "The tangent at x = −2 (dashed) and secants through x = −2 + h.",
                        name="tangent and secants")
-            sec.table(["h", "secant slope (f(x+h) − f(x))/h", "gap to f'(−2)"],
-                      [[h, s, s - slope] for h, s in sorted(secants.items(), reverse=True)],
-                      caption=f"f'(−2) by autodiff = {slope:g}")
+            sec.animation(st.animate.secant(f, -2.0, np.geomspace(3.0, 0.01, min(self.cfg.frames,
+                                                                                  30)),
+                                            name=name, progress=False),
+                          "The secant through x = −2 and x = −2 + h as h shrinks: its slope "
+                          "(written below the plot) approaches f'(−2).")
+        sec.table(["h", "secant slope (f(x+h) − f(x))/h", "gap to f'(−2)"],
+                  [[h, s, s - slope] for h, s in sorted(secants.items(), reverse=True)],
+                  caption=f"f'(−2) by autodiff = {slope:g}")
         sec.text("The slope is the sensitivity of the output to the input: near x = −2 a small "
                  f"change h in x changes f by about {slope:g}·h. Walking downhill — against the "
                  "slope — is gradient descent:")
