@@ -80,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
                          | {r"$\eta = 0.0065$": stopped},
                          title="Three learning rates"), "11_three_learning_rates_loss")
     save(plot.contour(lambda beta: 2 * problem(beta), (-12, 6), (-4, 4), levels=25,
-                      paths=runs, minima=beta_hat[None], title="Least squares, three η"),
+                      paths=runs, minima=beta_hat[None], title="Least squares, three η",
+                      labels=(r"$\beta_0$", r"$\beta_1$")),  # a bare function: name its axes
          "12_three_learning_rates_contour")
     rosen = st.problems.Rosenbrock()
     sched = st.optim.schedules
@@ -158,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
 
     # ---- animations ------------------------------------------------------------------------
     if not args.no_animations:
+        save_anim(animate.secant(st.problems.Quadratic1D(), -2.0, name="f(x) = 3x^2 - 4x + 5",
+                                 progress=False), "a0_secant_to_tangent")
         save_anim(animate.descent_3d(good, quadratic=(Q, b, c), frames=animate.LECTURE_FRAMES,
                                      progress=False), "a1_lecture_descent_3d", (".gif", ".mp4"))
         save_anim(animate.line_fit(X, y, good, frames=animate.LECTURE_FRAMES, progress=False),

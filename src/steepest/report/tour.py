@@ -149,10 +149,9 @@ class _Tour:
         fig = plt.figure(figsize=(11, 4.6))
         convex, nonconvex = st.problems.ConvexBowl(), st.problems.NonConvexSurface()
         st.plot.surface(convex, ax=fig.add_subplot(1, 2, 1, projection="3d"), n=n, alpha=0.8,
-                        labels=("$x_1$", "$x_2$"), title=f"convex: {convex.name}")
+                        title=f"convex: {convex.name}")
         st.plot.surface(nonconvex, ax=fig.add_subplot(1, 2, 2, projection="3d"), n=n,
-                        alpha=0.8, labels=("$x_1$", "$x_2$"),
-                        title=f"non-convex: {nonconvex.name}")
+                        alpha=0.8, title=f"non-convex: {nonconvex.name}")
         sec.figure(fig, "Convex (left): every local minimum is global. Non-convex (right): "
                         f"{len(nonconvex.local_minima)} minima, only one of them global; "
                         "where descent ends depends on where it starts.",
@@ -244,8 +243,9 @@ print(st.diagnose(bad, problem).message)""")
                         caption="The diagnosis, computed from the Hessian")
         osc = runs["oscillates"]
         sec.figure(st.plot.contour(self.problem, (-12, 12), (-4, 4),
-                                   paths={"η = 0.0055": _head(osc, 60),
-                                          "η = 0.002": _head(runs["converges"], 60)},
+                                   # the zigzag drawn last: narrowest, on top
+                                   paths={"η = 0.002": _head(runs["converges"], 60),
+                                          "η = 0.0055": _head(osc, 60)},
                                    title="First 60 steps on the contour map"),
                    "η = 0.0055 bounces across the valley (each step flips the sign of the "
                    "component along the steepest eigenvector) while η = 0.002 slides down it.",
@@ -292,9 +292,9 @@ print(st.diagnose(bad, problem).message)""")
         runs = {name: st.minimize(problem, x0, opt, max_steps=self.cfg.optim_steps)
                 for name, opt in choices.items()}
         with sec.row():
-            sec.figure(st.plot.contour(problem, paths=runs, minima=minima, title=problem.name,
-                                       labels=("$x_1$", "$x_2$")),
-                       "Paths on the contour map (○ start, ■ end, ★ minima).",
+            sec.figure(st.plot.contour(problem, paths=runs, minima=minima, title=problem.name),
+                       "Paths on the contour map (○ start, □ end, ★ minima); where paths "
+                       "overlap, the earlier run is the wider band beneath.",
                        name="optimizer paths")
             sec.figure(st.plot.loss_curve(runs, log=False, style="-", title="Loss per step"),
                        "Loss per step: the runs that escape the first valley end lower.",
