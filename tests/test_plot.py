@@ -510,3 +510,13 @@ def test_identical_paths_all_show_in_the_pixels():
     red = (rgb[..., 0] > 200) & (rgb[..., 1] < 60) & (rgb[..., 2] < 60)
     green = (rgb[..., 1] > 150) & (rgb[..., 0] < 60) & (rgb[..., 2] < 60)
     assert red.sum() > 300 and green.sum() > 300
+
+
+def test_centered_axes_label_the_origin_once():
+    data = st.datasets.lecture_line()
+    d = plot.fitted_line(data.x, data.y, [1.0, 0.5])
+    d.figure.canvas.draw()
+    xt = {t.get_position()[0]: t.get_text() for t in d.ax.get_xticklabels()}
+    yt = {t.get_position()[1]: t.get_text() for t in d.ax.get_yticklabels()}
+    assert xt[0.0] == "" and yt[0.0] == "0"  # one "0" at the origin, not two side by side
+    assert xt[-5.0] == "\N{MINUS SIGN}5"

@@ -12,7 +12,11 @@ from ._base import Display, new_axes, path_of, to_numpy
 
 
 def center_axes(ax: Any) -> None:
-    """Spines through the origin (the lecture's ``centerAxes``)."""
+    """Spines through the origin (the lecture's ``centerAxes``); the origin is labelled once
+    (the y axis's 0), not twice side by side."""
+    from matplotlib.ticker import FuncFormatter
+    ax.xaxis.set_major_formatter(FuncFormatter(
+        lambda v, _pos: "" if v == 0 else f"{v:g}".replace("-", "\N{MINUS SIGN}")))
     ax.spines["left"].set_position("zero")
     ax.spines["bottom"].set_position("zero")
     ax.spines["right"].set_color("none")
