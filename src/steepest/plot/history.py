@@ -55,7 +55,7 @@ def _curves(runs: Any, attr: str, name: str, *, ax: Any, log: bool, ylabel: str,
             ax.axvline(x[min(step, x.size - 1)], color=color, ls="--", lw=1)
             if end > 0:
                 ax.plot(x[end - 1], y[end - 1], "X", ms=11, color=color, mec="k", zorder=5,
-                        label=f"{label}: diverged at step {step}")
+                        label=f"diverged at step {step}")  # its colour names the run
         val = getattr(run, f"val_{attr}", None) if validation else None
         if val is not None and np.isfinite(to_numpy(val)).any():
             v = to_numpy(val).ravel()[: x.size]

@@ -262,13 +262,16 @@ print(st.diagnose(bad, problem).message)""")
                                           title="Backoff rescues η = 0.0065"),
                        "Loss per step: stopped at the divergence, or halved and converging.",
                        name="backoff")
-            sec.numbers({"starting η": LECTURE_ETAS["diverges"],
-                         "halvings at steps": ", ".join(map(str, backoff.history.backoffs))
-                         or "none",
-                         "final η": float(backoff.history.lr[-1]),
-                         "status": backoff.status, "steps": backoff.nit,
-                         "final β": np.asarray(backoff.x)},
-                        caption="Backoff converges")
+            sec.figure(st.plot.learning_rate({"on_divergence=\"backoff\"": backoff}),
+                       "The learning rate per step: ✕ marks the rate that diverged, the line "
+                       "the halved rate that was kept.", name="backoff learning rate")
+        sec.numbers({"starting η": LECTURE_ETAS["diverges"],
+                     "halvings at steps": ", ".join(map(str, backoff.history.backoffs))
+                     or "none",
+                     "final η": float(backoff.history.lr[-1]),
+                     "status": backoff.status, "steps": backoff.nit,
+                     "final β": np.asarray(backoff.x)},
+                    caption="Backoff converges")
 
     # ---- 5. optimizers ----------------------------------------------------------------------
     def optimizers(self) -> None:
