@@ -520,3 +520,14 @@ def test_centered_axes_label_the_origin_once():
     yt = {t.get_position()[1]: t.get_text() for t in d.ax.get_yticklabels()}
     assert xt[0.0] == "" and yt[0.0] == "0"  # one "0" at the origin, not two side by side
     assert xt[-5.0] == "\N{MINUS SIGN}5"
+
+
+def test_parameter_path_keeps_overlapping_runs_apart():
+    betas, _ = lecture_gd([-8, -3.2], 0.002, 100)
+    X, y = st.datasets.lecture_line()
+    d = plot.parameter_path({"a": betas, "b": betas},
+                            solution=np.linalg.lstsq(X, y, rcond=None)[0])
+    a, b = d.lines["a"], d.lines["b"]
+    assert a.get_linewidth() > b.get_linewidth() and a.get_zorder() < b.get_zorder()
+    star = next(ln for ln in d.ax.lines if ln.get_label() == "minimum")
+    assert star.get_zorder() > max(ln.get_zorder() for ln in d.ax.lines if ln is not star)

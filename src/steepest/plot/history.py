@@ -149,24 +149,33 @@ def _backoff_chains(run: Any) -> list[tuple[int, list[float]]]:
 def parameter_path(runs: Any, *, ax: Any = None, dims: tuple[int, int] = (0, 1),
                    labels: Sequence[str] = BETA_LABELS, style: str = ".-",
                    title: str = r"Evolution of $\beta$", solution: Any = None) -> CurveDisplay:
-    """Two parameters against each other (the lecture's β₀ vs β₁ plot), start ○ and end ■ marked,
-    ``solution`` (e.g. the least-squares β̂) as a star. Non-finite points are cut off."""
+    """Two parameters against each other (the lecture's β₀ vs β₁ plot), start ○ and end □ marked,
+    ``solution`` (e.g. the least-squares β̂) as a star on top. Non-finite points are cut off.
+    Several runs are kept apart as :func:`steepest.plot.trajectories` keeps them: the first
+    drawn widest and lowest, each later one narrower on top, end squares nested."""
+    from .surface import STAR_ZORDER, path_styles
     runs = named(runs, "path")
     ax = new_axes(ax, figsize=(6, 4.5))
     lines, data = {}, {}
-    for i, (label, run) in enumerate(runs.items()):
+    styles = path_styles(len(runs), _COLORS)
+    for (label, run), st in zip(runs.items(), styles):
         P = path_of(run, "runs")[:, list(dims)]
         finite = np.all(np.isfinite(P), axis=1)
         P = P[: P.shape[0] if finite.all() else int(np.argmin(finite))]
-        color = _COLORS[i % len(_COLORS)]
-        (ln,) = ax.plot(P[:, 0], P[:, 1], style, color=color, label=label, ms=4, lw=1.2)
+        color, zo = st["color"], st["zorder"]
+        lw = 1.2 if len(runs) == 1 else st["lw"]
+        (ln,) = ax.plot(P[:, 0], P[:, 1], style, color=color, label=label, ms=4 + lw - 1.2,
+                        lw=lw, zorder=zo)
         if len(P):
-            ax.plot(P[0, 0], P[0, 1], "o", ms=10, mfc="white", mec=color, mew=2, zorder=5)
-            ax.plot(P[-1, 0], P[-1, 1], "s", ms=8, color=color, zorder=5)
+            ax.plot(P[0, 0], P[0, 1], "o", ms=st["start_ms"], mfc="white", mec=color, mew=2,
+                    zorder=zo + 3)
+            ax.plot(P[-1, 0], P[-1, 1], "s", ms=st["end_ms"], mfc="none", mec=color, mew=2.2,
+                    zorder=zo + 4)
         lines[label], data[label] = ln, P
     if solution is not None:
         s = np.asarray(solution, dtype=float).ravel()[list(dims)]
-        ax.plot(s[0], s[1], "*", ms=16, color="gold", mec="k", zorder=6, label="minimum")
+        ax.plot(s[0], s[1], "*", ms=14, color="gold", mec="k", zorder=STAR_ZORDER,
+                label="minimum")
     ax.set_xlabel(labels[0], fontsize=13)
     ax.set_ylabel(labels[1], fontsize=13)
     ax.set_title(title, fontsize=14)
