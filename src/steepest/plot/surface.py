@@ -345,10 +345,10 @@ def mark_every(n_points: int, most: int = 25) -> int:
 
 def path_styles(n: int, colors: Sequence[Any]) -> list[dict[str, Any]]:
     """Line styles that keep ``n`` overlapping paths apart: the first run is drawn widest and
-    lowest, each later one narrower and on top (so an earlier path shows as a band around a later
-    one; the black outlines of all paths lie below all of them), middle runs dashed, each run with its own marker shape; start circles and hollow end
-    squares shrink in the same order, so markers at one point nest instead of covering each
-    other."""
+    lowest, each later one narrower and on top (so an earlier path shows as a band around a
+    later one; the black outlines of all paths lie below all of them), middle runs dashed, each
+    run with its own marker shape; start circles and hollow end squares shrink in the same
+    order, so markers at one point nest instead of covering each other."""
     styles = []
     for i in range(n):
         t = (n - 1 - i) / (n - 1) if n > 1 else 0.0  # 1 for the first (widest) run, 0 last
@@ -394,9 +394,9 @@ def trajectories(paths: Any, fun: Callable[[Any], Any] | None = None, *, ax: Any
                  colors: Sequence[Any] | None = None, labels: Sequence[str] | None = None
                  ) -> TrajectoryDisplay:
     """Draw one or several descent paths (a Result, (k, 2) points, a list, or {label: run}) with
-    the start (circle) and end (hollow square) marked, one legend entry per run. Overlapping paths stay
-    apart (:func:`path_styles`): the first run is widest and lowest, later ones narrower on top,
-    each with its own marker shape; when ``markers``, every iterate is marked on paths of at
+    the start (circle) and end (hollow square) marked, one legend entry per run. Overlapping
+    paths stay apart (:func:`path_styles`): the first run is widest and lowest, later ones
+    narrower on top, each with its own marker shape; when ``markers``, every iterate is marked on paths of at
     most 60 points, else every k-th (the same k for all runs, given in the legend title). On
     3-D axes the path is lifted onto the surface: ``fun`` at each point, else the run's
     ``history.loss``. Non-finite points (a diverged run) are cut off. Empty axes are labelled
