@@ -531,3 +531,11 @@ def test_parameter_path_keeps_overlapping_runs_apart():
     assert a.get_linewidth() > b.get_linewidth() and a.get_zorder() < b.get_zorder()
     star = next(ln for ln in d.ax.lines if ln.get_label() == "minimum")
     assert star.get_zorder() > max(ln.get_zorder() for ln in d.ax.lines if ln is not star)
+
+
+def test_contour_paths_take_the_loss_plot_colours():
+    P = np.array([[-1.5, 2.0], [0.0, 0.0], [1.0, 1.0]])
+    runs = {"GD": P, "Adam": P[::-1]}
+    c = plot.contour(st.problems.Rosenbrock(), n=20, paths=runs, colors=plot.CURVE_COLORS)
+    loss = plot.loss_curve({k: np.arange(3.0, 0, -1) for k in runs})
+    assert [ln.get_color() for ln in c.lines] == [loss.lines[k].get_color() for k in runs]

@@ -16,7 +16,7 @@ Runs may be ``steepest.minimize`` Results, ``nn.fit`` histories, or plain arrays
 from ._base import Display
 from .calculus import ACTIVATIONS, activations, slope, tangent
 from .graph import computation_graph, graph_layout
-from .history import dashboard, grad_norm, learning_rate, loss_curve, parameter_path
+from .history import CURVE_COLORS, dashboard, grad_norm, learning_rate, loss_curve, parameter_path
 from .interactive import descent_explorer, tangent_explorer
 from .models import (
     center_axes,
@@ -29,8 +29,9 @@ from .models import (
 from .surface import contour, quadratic_form, quadratic_mesh, surface, trajectories
 
 __all__ = [
-    "ACTIVATIONS", "Display", "activations", "center_axes", "computation_graph", "contour",
-    "dashboard", "decision_boundary", "descent_explorer", "fitted_line", "grad_norm",
+    "ACTIVATIONS", "CURVE_COLORS", "Display", "activations", "center_axes",
+    "computation_graph", "contour", "dashboard", "decision_boundary", "descent_explorer",
+    "fitted_line", "grad_norm",
     "graph_layout", "layer_weights", "learning_rate", "loss_curve", "network_diagram",
     "parameter_path", "predict_scores", "quadratic_form", "quadratic_mesh", "slope", "surface",
     "tangent", "tangent_explorer", "trajectories",

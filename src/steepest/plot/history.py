@@ -20,8 +20,10 @@ from ._base import (
     to_numpy,
 )
 
-_COLORS = ["tab:blue", "tab:red", "tab:green", "tab:orange", "tab:purple", "tab:brown",
-           "tab:pink", "tab:cyan"]
+#: the colours of runs in curve plots, in order (pass them as ``contour(..., colors=)`` to
+#: match a contour map to a loss plot beside it)
+CURVE_COLORS = ["tab:blue", "tab:red", "tab:green", "tab:orange", "tab:purple", "tab:brown",
+                "tab:pink", "tab:cyan"]
 
 
 class CurveDisplay(Display):
@@ -44,7 +46,7 @@ def _curves(runs: Any, attr: str, name: str, *, ax: Any, log: bool, ylabel: str,
         if getattr(run, "history", None) is None and epochs is not None \
                 and np.size(epochs) == y.size:  # a training history: one row per epoch
             x, per_epoch = np.asarray(epochs, dtype=float).ravel(), True
-        color = _COLORS[i % len(_COLORS)]
+        color = CURVE_COLORS[i % len(CURVE_COLORS)]
         step = diverged_at(run, y)
         finite = np.isfinite(y)
         end = y.size if finite.all() else int(np.argmin(finite))
@@ -108,7 +110,7 @@ def learning_rate(runs: Any, *, ax: Any = None, log: bool = False, style: str = 
         if not chains:
             continue
         disp.backoffs[label] = chains
-        color = _COLORS[i % len(_COLORS)]
+        color = CURVE_COLORS[i % len(CURVE_COLORS)]
         for step, rates in chains:
             disp.ax.plot([step] * len(rates), rates, ":", color=color, lw=1.2)
         steps = [s for s, rates in chains for _ in rates[:-1]]
@@ -157,7 +159,7 @@ def parameter_path(runs: Any, *, ax: Any = None, dims: tuple[int, int] = (0, 1),
     runs = named(runs, "path")
     ax = new_axes(ax, figsize=(6, 4.5))
     lines, data = {}, {}
-    styles = path_styles(len(runs), _COLORS)
+    styles = path_styles(len(runs), CURVE_COLORS)
     for (label, run), st in zip(runs.items(), styles):
         P = path_of(run, "runs")[:, list(dims)]
         finite = np.all(np.isfinite(P), axis=1)

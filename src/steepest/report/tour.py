@@ -295,7 +295,8 @@ print(st.diagnose(bad, problem).message)""")
         runs = {name: st.minimize(problem, x0, opt, max_steps=self.cfg.optim_steps)
                 for name, opt in choices.items()}
         with sec.row():
-            sec.figure(st.plot.contour(problem, paths=runs, minima=minima, title=problem.name),
+            sec.figure(st.plot.contour(problem, paths=runs, minima=minima, title=problem.name,
+                                       colors=st.plot.CURVE_COLORS),  # as in the loss plot
                        "Paths on the contour map (○ start, □ end, ★ minima); where paths "
                        "overlap, the earlier run is the wider band beneath.",
                        name="optimizer paths")
