@@ -131,6 +131,31 @@ def test_skip_connections_and_relu_match_the_reference():
         assert value == pytest.approx(ref, rel=1e-12)
 
 
+def test_values_do_not_depend_on_how_points_are_batched():
+    # blocks of 8 points, groups of 512 (the loss's batches): 600 points in one call, in
+    # grid rows and one by one give the same losses and accuracies
+    Ws, bs = _mlp_arrays([3, 4, 4, 2], seed=6)
+    X, y = _data(n=2000, seed=7)
+    labels = (y > 0.5).astype(int)
+    target = MLPTarget.from_arrays(Ws, bs, X, labels, loss="cross_entropy", accuracy=True,
+                                   skip=True, block_bytes=1)
+    land = L.surface_2d(target, resolution=(25, 24), progress=False)
+    basis = np.vstack([target.theta, land.directions.vectors])
+    A, B = np.meshgrid(land.alphas, land.betas, indexing="ij")
+    C = np.column_stack([np.ones(A.size), A.ravel(), B.ravel()])
+    whole = L.run_points(target, basis, C, chunk_size=len(C), progress=False)
+    single = L.run_points(target, basis, C[::37], chunk_size=1, progress=False)
+    for k in ("loss", "accuracy"):
+        np.testing.assert_allclose(whole[k], land.values[k].ravel(), rtol=1e-12)
+        np.testing.assert_allclose(single[k], whole[k][::37], rtol=1e-12)
+    z = np.tanh(X @ Ws[0].T + bs[0])
+    z = z + np.tanh(z @ Ws[1].T + bs[1])
+    z = z @ Ws[2].T + bs[2]
+    ref = np.mean(np.log(np.exp(z).sum(1)) - z[np.arange(len(X)), labels])
+    assert target.evaluate(target.theta[None])["loss"][0] == pytest.approx(ref, rel=1e-12)
+    assert np.ptp(whole["loss"]) > 0.1 and 0 < np.ptp(whole["accuracy"])
+
+
 def test_logistic_regression_landscape_is_convex_along_every_grid_line():
     X, y = _data(n=80, d=4, seed=5)
     rng = np.random.default_rng(2)

@@ -146,7 +146,8 @@ def _softplus(z: np.ndarray) -> np.ndarray:
 
 
 class _NumpyLoss:
-    """Batched losses on outputs Z (p, nout, N) against fixed targets; one value per point."""
+    """Batched losses on outputs Z (p, nout, N) against fixed targets; one value per point.
+    ``work`` is a scratch array (p, N) the loss may overwrite (no temporaries per block)."""
 
     def __init__(self, name: str, y: np.ndarray, nout: int, dtype: np.dtype,
                  output_activation: str | None) -> None:
@@ -166,32 +167,41 @@ class _NumpyLoss:
             self.Y = np.ascontiguousarray(yy.T)  # (nout, N)
             if name in ("bce", "bce_logits") and np.any((self.Y < 0) | (self.Y > 1)):
                 raise ValueError(f"{name} needs targets in [0, 1]")
-            self.ones = np.ones(n, dtype)
-            self.half = np.full(n, 0.5, dtype)
-            self.half_minus_y = (0.5 - self.Y[0]).astype(dtype)
+            # the mean's 1/N rides in the weights of the matrix-vector products
+            self.w_mean = np.full(n, 1 / n, dtype)
+            self.w_abs = np.full(n, 0.5 / n, dtype)
+            self.w_lin = ((0.5 - self.Y[0]) / n).astype(dtype)
         self.threshold = 0.5 if output_activation == "sigmoid" else 0.0
+        self._loss = getattr(self, f"_{name}")
 
-    def __call__(self, Z: np.ndarray) -> np.ndarray:
-        if self.name == "mse":
-            d = Z - self.Y
-            return np.einsum("pkn,pkn->p", d, d) / d[0].size
-        if self.name == "bce_logits":
-            # Σ softplus(z) − y·z = Σ ½|z| + log1p(e^{−|z|}) + z·(½ − y): three matrix-vector
-            # products and two transcendental passes, no temporaries beyond one
-            z = Z[:, 0, :]
-            a = np.abs(z)
-            total = a @ self.half + z @ self.half_minus_y
-            np.negative(a, out=a)
-            np.exp(a, out=a)
-            np.log1p(a, out=a)
-            return (total + a @ self.ones) / self.n
-        if self.name == "bce":
-            z = Z[:, 0, :]
-            with np.errstate(divide="ignore"):
-                lp = np.maximum(np.log(z), -100.0)
-                lq = np.maximum(np.log1p(-z), -100.0)
-            return -(lp @ self.Y[0] + lq @ (1 - self.Y[0])) / self.n
-        # cross_entropy: logsumexp over classes − score of the true class
+    def __call__(self, Z: np.ndarray, work: np.ndarray) -> np.ndarray:
+        return self._loss(Z, work)  # type: ignore[no-any-return]
+
+    def _mse(self, Z: np.ndarray, work: np.ndarray) -> np.ndarray:
+        d = Z - self.Y
+        return np.einsum("pkn,pkn->p", d, d) / d[0].size
+
+    def _bce_logits(self, Z: np.ndarray, work: np.ndarray) -> np.ndarray:
+        # mean of softplus(z) − y·z = ½|z| + (½ − y)·z + log1p(e^{−|z|}): three
+        # matrix-vector products and two transcendental passes, in place in `work`
+        z = Z[:, 0, :]
+        a = np.abs(z, out=work)
+        total = a @ self.w_abs + z @ self.w_lin
+        np.negative(a, out=a)
+        np.exp(a, out=a)
+        np.log1p(a, out=a)
+        total += a @ self.w_mean
+        return total
+
+    def _bce(self, Z: np.ndarray, work: np.ndarray) -> np.ndarray:
+        z = Z[:, 0, :]
+        with np.errstate(divide="ignore"):
+            lp = np.maximum(np.log(z), -100.0)
+            lq = np.maximum(np.log1p(-z), -100.0)
+        return -(lp @ self.Y[0] + lq @ (1 - self.Y[0])) / self.n
+
+    def _cross_entropy(self, Z: np.ndarray, work: np.ndarray) -> np.ndarray:
+        # logsumexp over classes − score of the true class
         m = Z.max(axis=1, keepdims=True)
         lse = np.log(np.exp(Z - m).sum(axis=1)) + m[:, 0, :]
         picked = Z[:, self.labels, np.arange(self.n)]
@@ -208,29 +218,41 @@ class _NumpyLoss:
 
 # ---- the fast NumPy dense network -------------------------------------------------------------
 
-def _act_inplace(name: str | None, z: np.ndarray, slope: float) -> None:
+def _activation(name: str | None, slope: float) -> Callable[[np.ndarray], None] | None:
+    """The activation as an in-place function of a pre-activation array (None: identity)."""
     if name in (None, "identity", "linear"):
-        return
+        return None
     if name == "tanh":
-        np.tanh(z, out=z)
-    elif name == "relu":
-        np.maximum(z, 0, out=z)
-    elif name == "leaky_relu":
-        np.multiply(z, np.where(z > 0, 1.0, slope).astype(z.dtype), out=z)
-    elif name == "sigmoid":
-        with np.errstate(over="ignore"):
-            np.negative(z, out=z)
-            np.exp(z, out=z)
-            z += 1
-            np.reciprocal(z, out=z)
-    elif name == "softplus":
-        z[...] = _softplus(z)
-    elif name == "gelu":
-        from scipy.special import erf
+        return lambda z: np.tanh(z, out=z)
+    if name == "relu":
+        return lambda z: np.maximum(z, 0, out=z)
+    if name == "leaky_relu":
+        return lambda z: np.multiply(z, np.where(z > 0, 1.0, slope).astype(z.dtype), out=z)
+    if name == "sigmoid":
+        return _sigmoid_inplace
+    if name == "softplus":
+        return _softplus_inplace
+    if name == "gelu":
+        return _gelu_inplace
+    raise ValueError(f"unsupported activation {name!r}")
 
-        z[...] = 0.5 * z * (1 + erf(z / np.sqrt(2.0)))
-    else:
-        raise ValueError(f"unsupported activation {name!r}")
+
+def _sigmoid_inplace(z: np.ndarray) -> None:
+    with np.errstate(over="ignore"):
+        np.negative(z, out=z)
+        np.exp(z, out=z)
+        z += 1
+        np.reciprocal(z, out=z)
+
+
+def _softplus_inplace(z: np.ndarray) -> None:
+    z[...] = _softplus(z)
+
+
+def _gelu_inplace(z: np.ndarray) -> None:
+    from scipy.special import erf
+
+    z[...] = 0.5 * z * (1 + erf(z / np.sqrt(2.0)))
 
 
 ACTIVATIONS = ("identity", "tanh", "relu", "leaky_relu", "sigmoid", "softplus", "gelu")
@@ -300,76 +322,115 @@ class MLPTarget(Target):
         parts = [p.astype(self.dtype) for p in self.spec.split(basis)]  # each (m, *shape)
         m, n_samples = len(basis), len(self.X)
         w0, b0, act0, skip0 = self.layers[0]
-        # Activations are kept as (p, width + 1, N): samples last (contiguous), plus a row of
-        # ones so that each later layer's bias rides in its matmul, [W | b] @ [h; 1].
-        # First layer, once per basis: M_m = W_m Xᵀ + b_m   (m, h + 1, N); row h is (1, 0, …).
+        # Activations are kept as (p, 1 + width, N): samples last (contiguous), after a row of
+        # ones so that each later layer's bias rides in its matmul, [b | W] @ [1; h].
+        # First layer, once per basis: M_m = W_m Xᵀ + b_m, flattened to (m, h0·N); a block's
+        # pre-activations are then one GEMM, C (p, m) @ M → (p, h0·N).
         h0 = self.spec.shapes[w0][0]
-        first = np.zeros((m, h0 + 1, n_samples), self.dtype)
-        first[:, :h0] = parts[w0] @ self.X.T
+        first = parts[w0] @ self.X.T
         if b0 is not None:
-            first[:, :h0] += parts[b0][:, :, None]
-        first[0, h0] = 1
-        first = first.reshape(m, -1)
-        rest = []
+            first += parts[b0][:, :, None]
+        first = first.reshape(m, h0 * n_samples)
+        act0_fn = _activation(act0, self.slope)
+        # each later layer's [b | W] for a point is C @ bWs[:, its columns], for a whole chunk
+        # of points in one product
+        later, bWs, col = [], [], 0
         for w, b, act, skip in self.layers[1:]:
             W = parts[w]                                        # (m, out, in)
             B = parts[b] if b is not None else np.zeros(W.shape[:2], self.dtype)
-            Wb = np.concatenate([W, B[:, :, None]], axis=2)     # (m, out, in + 1)
-            rest.append((Wb.reshape(m, -1), Wb.shape[1:], act, skip))
-        widest = max([h0] + [s[0] for _, s, _, _ in rest]) + 1
-        # points per batched forward: activations of a block stay in cache for small nets; big
-        # nets take at least 8 points so the first layer's (m, h·N) products are read once per 8,
-        # within a 64 MiB cap on the block's activations
-        per_point = n_samples * widest * self.dtype.itemsize * 2
+            bW = np.concatenate([B[:, :, None], W], axis=2)     # (m, out, 1 + in)
+            later.append((slice(col, col + bW[0].size), bW.shape[1:],
+                          _activation(act, self.slope), skip))
+            bWs.append(bW.reshape(m, -1))
+            col += bW[0].size
+        bW_all = np.concatenate(bWs, axis=1) if bWs else np.zeros((m, 0), self.dtype)
+        widths = [h0] + [shape[0] for _, shape, _, _ in later]
+        nout = widths[-1]
+        # points per batched forward: the two activation buffers of a block stay in cache for
+        # small nets; big nets take at least 8 points so the first layer's (m, h·N) products
+        # are read once per 8, within a 64 MiB cap on the block's activations
+        per_point = n_samples * (max(widths) + 1) * self.dtype.itemsize * 2
         block = max(1, min(max(8, self.block_bytes // per_point), (64 << 20) // per_point))
+        # the later layers' weights and the loss are taken per group of blocks (fewer, longer
+        # passes), with the group's weights and outputs within 8 MiB
+        group_point = (bW_all.shape[1] + nout * n_samples) * self.dtype.itemsize
+        group = block * max(1, (8 << 20) // (block * group_point))
         XT = np.ascontiguousarray(self.X.T)
-        last = len(rest) - 1
+        loss = self.loss
+        local = threading.local()  # buffers and their views, per thread
 
-        local = threading.local()  # activation buffers, reused block after block (per thread)
+        def views(p: int) -> tuple[Any, ...]:
+            """Views for a block of p points into two buffers (block, 1 + max width, N),
+            allocated once per thread, that the hidden layers use in turn (layer l reads
+            buffer l % 2 and writes rows 1… of the other; row 0 stays 1): the first layer's
+            rows as one (p, h0·N) matrix (a strided view, so its GEMM writes in place), its
+            activations, and each later layer's input."""
+            cache = getattr(local, "views", None)
+            if cache is None:
+                bufs = [np.empty((block, max(widths) + 1, n_samples), self.dtype)
+                        for _ in range(min(2, len(widths)))]
+                for buf in bufs:
+                    buf[:, 0] = 1
+                rows = np.lib.stride_tricks.as_strided(
+                    bufs[0][:, 1:], (block, h0 * n_samples), (bufs[0].strides[0], bufs[0].itemsize))
+                local.bufs = (bufs, rows)
+                cache = local.views = {}
+            v = cache.get(p)
+            if v is None:
+                bufs, rows = local.bufs
+                inputs = [bufs[i % 2][:p, :1 + k] for i, k in enumerate(widths[:-1])]
+                outputs = [bufs[(i + 1) % 2][:p, 1:1 + k] for i, k in enumerate(widths[1:-1])]
+                v = cache[p] = (rows[:p], bufs[0][:p, 1:1 + h0], inputs, outputs)
+            return v
 
-        def buffers() -> list[np.ndarray]:
-            bufs = getattr(local, "bufs", None)
-            if bufs is None:
-                bufs = [np.empty((block, h0 + 1, n_samples), self.dtype)]
-                for i, (_, (nout, _), _, _) in enumerate(rest):
-                    bufs.append(np.empty((block, nout + (i < last), n_samples), self.dtype))
-                    if i < last:
-                        bufs[-1][:, nout] = 1  # the ones row; matmuls write only above it
-                local.bufs = bufs
-            return bufs
+        def outputs(p: int) -> tuple[np.ndarray, np.ndarray]:
+            """The network's outputs (p, n_out, N) for a group of points and the loss's
+            scratch (p, N), grown as needed and kept per thread."""
+            have = getattr(local, "out", None)
+            if have is None or len(have[0]) < p:
+                have = local.out = (np.empty((p, nout, n_samples), self.dtype),
+                                    np.empty((p, n_samples), self.dtype))
+            return have[0][:p], have[1][:p]
 
-        def forward(C: np.ndarray) -> np.ndarray:
+        def forward(C: np.ndarray, Ws: list[np.ndarray], Z: np.ndarray) -> None:
+            """The outputs Z (p, n_out, N) of the points C (p, m); Ws: their later layers'
+            [b | W], (p, out, 1 + in) each."""
             p = len(C)
-            bufs = buffers()
-            H = bufs[0][:p]
-            np.matmul(C, first, out=H.reshape(p, -1))
-            if not np.all(C[:, 0] == 1):  # row h0 of C @ first is c₀ (the plane's 1)
-                H[:, h0] = 1
-            _act_inplace(act0, H[:, :h0], self.slope)
+            rows, pre, inputs, hidden = views(p)
+            np.matmul(C, first, out=rows)
+            if act0_fn is not None:
+                act0_fn(pre)
             if skip0:
-                H[:, :h0] += XT
-            for i, (Wb, (nout, nin1), act, skip) in enumerate(rest):
-                Wp = (C @ Wb).reshape(p, nout, nin1)
-                Z = bufs[i + 1][:p]
-                view = Z[:, :nout]
-                np.matmul(Wp, H, out=view)
-                _act_inplace(act, view, self.slope)
+                pre += XT
+            if not later:
+                Z[...] = pre
+                return
+            for (_, _, act_fn, skip), bW, H, out in zip(later, Ws, inputs, [*hidden, Z],
+                                                        strict=True):
+                np.matmul(bW, H, out=out)
+                if act_fn is not None:
+                    act_fn(out)
                 if skip:
-                    view += H[:, :nout]
-                H = Z
-            return H if rest else H[:, :h0]
+                    out += H[:, 1:]
+
+        metrics = self.metrics
 
         def evaluate(C: np.ndarray) -> dict[str, np.ndarray]:
             C = np.atleast_2d(np.asarray(C)).astype(self.dtype)
             if C.shape[1] != m:
                 raise ValueError(f"coefficients have {C.shape[1]} columns for a basis of {m}")
-            out = {k: np.empty(len(C)) for k in self.metrics}
-            for s in range(0, len(C), block):
-                Z = forward(C[s:s + block])
-                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                    out["loss"][s:s + block] = self.loss(Z)
-                if "accuracy" in out:
-                    out["accuracy"][s:s + block] = self.loss.accuracy(Z)
+            out = {k: np.empty(len(C)) for k in metrics}
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                for g in range(0, len(C), group):
+                    Cg = C[g:g + group]
+                    CW = Cg @ bW_all
+                    Ws = [CW[:, cols].reshape(len(Cg), *shape) for cols, shape, _, _ in later]
+                    Z, work = outputs(len(Cg))
+                    for s in range(0, len(Cg), block):
+                        forward(Cg[s:s + block], [W[s:s + block] for W in Ws], Z[s:s + block])
+                    out["loss"][g:g + len(Cg)] = loss(Z, work)
+                    if "accuracy" in out:
+                        out["accuracy"][g:g + len(Cg)] = loss.accuracy(Z)
             return out
 
         return evaluate
