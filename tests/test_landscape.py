@@ -290,6 +290,11 @@ def test_plots_render(tmp_path):
         disp.savefig(tmp_path / f"{kind}.png")
         assert (tmp_path / f"{kind}.png").stat().st_size > 1000
     assert len(disp.ax.collections) > 0
+    # the 3-D surface is seen from 30° above (not from below or straight down), and the tick
+    # labels of α and β do not meet at the near corner (α max, β min)
+    assert (disp.ax.elev, disp.ax.azim) == (30, -60)
+    assert max(disp.ax.get_xticks()) < land.alphas[-1] and min(disp.ax.get_xticks()) >= -1
+    assert min(disp.ax.get_yticks()) > land.betas[0] and max(disp.ax.get_yticks()) <= 1
     line = L.line_1d(target, resolution=5, progress=False).plot()
     assert len(line.ax.lines) == 1
     plt.close("all")

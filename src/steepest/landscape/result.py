@@ -121,9 +121,14 @@ class Landscape:
                                  filled=kind == "filled", log=log, cmap=cmap, labels=labels,
                                  minima=[(0.0, 0.0)], title=title)
         elif kind == "surface":
+            # seen from 30° above, azimuth −60° (plot.surface's view is (azimuth, elevation));
+            # the near corner is (α max, β min): its two tick labels would overlap, so the
+            # α axis stops a tick short of it and the β axis starts one tick after it
             disp = splot.surface(fun, xlim, ylim, paths=paths, ax=ax, n=n, cmap=cmap, alpha=0.85,
-                                 view=(35, -60), labels=labels, zlabel=metric, log=log,
+                                 view=(-60, 30), labels=labels, zlabel=metric, log=log,
                                  title=title)
+            disp.ax.set_xticks(_ticks(*xlim)[:-1])
+            disp.ax.set_yticks(_ticks(*ylim)[1:])
         else:
             raise ValueError(f"kind must be 'contour', 'filled' or 'surface', got {kind!r}")
         disp.landscape = self
@@ -174,6 +179,14 @@ class Landscape:
             return cls(tuple(f[f"coord_{i}"] for i in range(h["ndim"])),
                        {k: f[f"value_{k}"] for k in h["metrics"]}, d, f["centre"],
                        meta=h["meta"], trajectory=traj)
+
+
+def _ticks(lo: float, hi: float) -> np.ndarray:
+    """At most five round tick positions within [lo, hi], ends included when round."""
+    from matplotlib.ticker import MaxNLocator
+
+    t = MaxNLocator(4).tick_values(lo, hi)
+    return t[(t >= lo - 1e-9 * (hi - lo)) & (t <= hi + 1e-9 * (hi - lo))]
 
 
 class _GridFunction:
