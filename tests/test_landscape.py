@@ -156,6 +156,24 @@ def test_values_do_not_depend_on_how_points_are_batched():
     assert np.ptp(whole["loss"]) > 0.1 and 0 < np.ptp(whole["accuracy"])
 
 
+@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-12), (np.float32, 2e-6)])
+def test_bce_with_logits_is_exact_for_small_and_huge_logits(dtype, rtol):
+    # logits from ~0 to ~±700 along the line: cosh(z/2) overflows float32 beyond |z| ≈ 178,
+    # and those points take the ½|z| + log1p(e^{−|z|}) form
+    Ws, bs = _mlp_arrays([3, 4, 1], seed=2)
+    X, y = _data(n=30, seed=3)
+    Ws[1] = Ws[1] * 300
+    target = MLPTarget.from_arrays(Ws, bs, X, y, loss="bce_logits", dtype=dtype)
+    line = L.line_1d(target, resolution=9, range=(-0.3, 3), progress=False)
+    spec = target.spec
+    ref = []
+    for a in line.alphas:
+        parts = spec.split(target.theta + a * line.directions[0])
+        ref.append(_reference_mlp_loss(parts[0::2], parts[1::2], X, y))
+    assert np.all(np.isfinite(line.loss)) and max(ref) > 100 > min(ref)
+    np.testing.assert_allclose(line.loss, ref, rtol=rtol)
+
+
 def test_logistic_regression_landscape_is_convex_along_every_grid_line():
     X, y = _data(n=80, d=4, seed=5)
     rng = np.random.default_rng(2)
