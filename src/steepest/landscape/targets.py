@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import math
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -183,21 +182,16 @@ class _NumpyLoss:
         return np.einsum("pkn,pkn->p", d, d) / d[0].size
 
     def _bce_logits(self, Z: np.ndarray, work: np.ndarray) -> np.ndarray:
-        # mean of softplus(z) − y·z = ½|z| + log1p(e^{−|z|}) + (½ − y)·z
-        #                           = log 2 + log cosh(z/2) + (½ − y)·z:
-        # three passes over `work` and two matrix-vector products
+        # mean of softplus(z) − y·z = ½|z| + (½ − y)·z + log1p(e^{−|z|}): three
+        # matrix-vector products and two transcendental passes, in place in `work`
+        # (log 2 + log cosh(z/2) needs one pass less but measured ~10% slower end to end)
         z = Z[:, 0, :]
-        total = z @ self.w_lin
-        c = np.multiply(z, 0.5, out=work)
-        np.cosh(c, out=c)
-        np.log(c, out=c)
-        total += c @ self.w_mean
-        total += math.log(2)
-        over = ~np.isfinite(total)  # cosh overflowed (|z| > 178 in float32): the first form
-        if over.any():
-            zo = Z[over, 0, :]
-            a = np.abs(zo)
-            total[over] = a @ self.w_abs + zo @ self.w_lin + np.log1p(np.exp(-a)) @ self.w_mean
+        a = np.abs(z, out=work)
+        total = a @ self.w_abs + z @ self.w_lin
+        np.negative(a, out=a)
+        np.exp(a, out=a)
+        np.log1p(a, out=a)
+        total += a @ self.w_mean
         return total
 
     def _bce(self, Z: np.ndarray, work: np.ndarray) -> np.ndarray:
