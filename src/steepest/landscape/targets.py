@@ -271,7 +271,9 @@ class MLPTarget(Target):
     weight (n_out, n_in) and bias (n_out,) (or None) in ``spec``, its activation (one of
     ``ACTIVATIONS``; the last layer's is the output activation) and whether it skips.
     ``loss``: "mse", "bce" (on probabilities), "bce_logits" or "cross_entropy" (integer labels),
-    each a mean over samples like PyTorch's. Computes in ``dtype`` (float64 by default)."""
+    each a mean over samples like PyTorch's. Computes in ``dtype`` (float64 by default).
+    ``block_bytes``: the activations of one batched forward (two buffers of (points,
+    1 + widest layer, N)) are kept near this size, so that small nets run in cache."""
 
     def __init__(self, theta: Any, spec: ParamSpec, layers: Sequence[tuple[int, int | None, str |
                  None, bool]], X: Any, y: Any, *, loss: str = "mse", accuracy: bool = False,
