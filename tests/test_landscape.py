@@ -307,6 +307,9 @@ def test_plots_render(tmp_path):
         disp = land.plot(kind, log=kind == "filled")
         disp.savefig(tmp_path / f"{kind}.png")
         assert (tmp_path / f"{kind}.png").stat().st_size > 1000
+        if kind != "surface":  # the starred centre is θ*, not called a minimum
+            names = [ln.get_label() for ln in disp.ax.lines]
+            assert any(n.startswith("θ*") for n in names) and "minimum" not in names
     assert len(disp.ax.collections) > 0
     # the 3-D surface is seen from 30° above (not from below or straight down), and the tick
     # labels of α and β do not meet at the near corner (α max, β min)

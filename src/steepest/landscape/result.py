@@ -119,7 +119,8 @@ class Landscape:
         if kind in ("contour", "filled"):
             disp = splot.contour(fun, xlim, ylim, paths=paths, ax=ax, n=n, levels=levels,
                                  filled=kind == "filled", log=log, cmap=cmap, labels=labels,
-                                 minima=[(0.0, 0.0)], title=title)
+                                 minima=[(0.0, 0.0)], minima_label="θ* (centre)",
+                                 title=title)
         elif kind == "surface":
             # seen from 30° above, azimuth −60° (plot.surface's view is (azimuth, elevation));
             # the near corner is (α max, β min): its two tick labels would overlap, so the

@@ -268,14 +268,15 @@ def contour(fun: Callable[[Any], Any], xlim: Sequence[float] | None = None,
             ylim: Sequence[float] | None = None, *, paths: Any = None, ax: Any = None,
             n: int = 200, levels: int | Sequence[float] = 30, filled: bool = True,
             log: bool | None = None, cmap: str = "viridis", labels: Sequence[str] | None = None,
-            minima: Any = None, colorbar: bool = True, title: str | None = None,
-            colors: Sequence[Any] | None = None) -> ContourDisplay:
+            minima: Any = None, minima_label: str = "minimum", colorbar: bool = True,
+            title: str | None = None, colors: Sequence[Any] | None = None) -> ContourDisplay:
     """Contour (``filled=False``) or filled contour map of a 2-parameter loss, with trajectories.
     ``log=True`` (default: the problem's ``.log_levels``) spaces the levels geometrically above
     the minimum, so the valley of a peaky function (Rosenbrock) is resolved. Known minima (the
-    problem's ``.minima`` or ``minima=``) are marked with white stars. The axes are named by
-    ``labels``, else by the problem's ``.variables`` (x₁, x₂; β₀, β₁ for least squares).
-    ``colors``: one per path (e.g. those of a loss plot beside it)."""
+    problem's ``.minima`` or ``minima=``) are marked with white stars, named ``minima_label`` in
+    the legend (e.g. "θ*" for the centre of a loss landscape, which need not be a minimum). The
+    axes are named by ``labels``, else by the problem's ``.variables`` (x₁, x₂; β₀, β₁ for least
+    squares). ``colors``: one per path (e.g. those of a loss plot beside it)."""
     labels = axis_labels(fun, labels)
     runs = named(paths, "path") if paths is not None else {}
     pts = [path_of(r, "paths") for r in runs.values()]
@@ -310,7 +311,7 @@ def contour(fun: Callable[[Any], Any], xlim: Sequence[float] | None = None,
     if mins is not None and np.size(mins):
         m = np.asarray(mins, dtype=float).reshape(-1, 2)
         ax.plot(m[:, 0], m[:, 1], "*", ms=13, color="white", mec="k", mew=1.2,
-                label="minimum", zorder=STAR_ZORDER, linestyle="none")
+                label=minima_label, zorder=STAR_ZORDER, linestyle="none")
     drawn = trajectories(runs, fun, ax=ax, labels=labels, colors=colors) if runs else None
     lines = drawn.lines if drawn else []
     if runs or (mins is not None and np.size(mins)):
