@@ -42,6 +42,8 @@ def _np_sum_to(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     if g.shape == shape:
         return g
     lead = g.ndim - len(shape)
+    if g.ndim == 2 and shape == g.shape[1:]:  # a bias: (n, k) → (k,), the common case
+        return _ones(g.shape[0], g.dtype) @ g
     if lead and g.flags.c_contiguous:
         # ones @ g: BLAS sums the rows many times faster than g.sum(0) on a narrow g
         n = math.prod(g.shape[:lead])

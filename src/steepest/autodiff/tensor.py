@@ -14,6 +14,7 @@ backward pass is itself a graph and can be differentiated again (exact Hessian-v
 
 from __future__ import annotations
 
+import itertools
 import operator
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -90,7 +91,8 @@ class Tensor:
     lists that graph in backward order with each node's op, shape, value and gradient.
     """
 
-    __slots__ = ("__weakref__", "_vjps", "data", "grad", "op", "parents", "requires_grad")
+    __slots__ = ("__weakref__", "_serial", "_vjps", "data", "grad", "op", "parents",
+                 "requires_grad")
     __array_ufunc__ = None  # make ``ndarray * Tensor`` call Tensor.__rmul__
 
     def __init__(self, data: ArrayLike, requires_grad: bool = False, dtype: Any = None):
@@ -228,10 +230,16 @@ def _unshared(arrays: Iterable[np.ndarray], *taken: np.ndarray) -> list[np.ndarr
     for a in arrays:
         if type(a) is not np.ndarray:
             a = np.asarray(a)  # a 0-d result may come as a NumPy scalar
-        memory = _memory(a)
-        if id(memory) in seen or not a.flags.writeable:
-            a = memory = a.copy()
-        seen.add(id(memory))
+        if a.base is None:  # owns its memory (the common case: a fresh result)
+            if id(a) in seen:
+                a = a.copy()
+        else:
+            memory = _memory(a)
+            if id(memory) in seen or not a.flags.writeable:
+                a = a.copy()
+            else:
+                seen.add(id(memory))
+        seen.add(id(a))
         out.append(a)
     return out
 
@@ -244,25 +252,35 @@ def _memory(a: np.ndarray) -> np.ndarray:
 
 
 def topological_order(root: Tensor) -> list[Tensor]:
-    """The nodes ``root`` depends on (those that require grad), inputs first, ``root`` last.
+    """The nodes ``root`` depends on (those that require grad), inputs first, ``root`` last."""
+    leaves, ops = _graph(root)
+    return leaves + ops
 
-    Depth-first search with an explicit stack instead of recursion, so a chain of 100,000 ops
-    is fine: a node is appended once all of its parents have been.
+
+def _graph(root: Tensor) -> tuple[list[Tensor], list[Tensor]]:
+    """The leaves and the ops that ``root`` depends on, the ops in a valid forward order.
+
+    Every recorded op is numbered when it is made, and its inputs are always older than it, so
+    sorting the ops by that number orders each after all of its inputs. The search uses an
+    explicit stack, so a chain of 100,000 ops needs no recursion.
     """
-    order: list[Tensor] = []
+    leaves: list[Tensor] = []
+    ops: list[Tensor] = []
     seen = {root}
-    stack = [(root, iter(root.parents))]
+    stack = [root]
     while stack:
-        node, parents = stack[-1]
-        for p in parents:
+        node = stack.pop()
+        (leaves if node._vjps is None else ops).append(node)
+        for p in node.parents:
             if p.requires_grad and p not in seen:
                 seen.add(p)
-                stack.append((p, iter(p.parents)))
-                break
-        else:  # every parent done
-            stack.pop()
-            order.append(node)
-    return order
+                stack.append(p)
+    ops.sort(key=_serial)
+    return leaves, ops
+
+
+_serial = operator.attrgetter("_serial")
+_serials = itertools.count()
 
 
 def backprop(root: Tensor, seed: Any, *, create_graph: bool = False,
@@ -277,9 +295,7 @@ def backprop(root: Tensor, seed: Any, *, create_graph: bool = False,
     keep = set(wrt) if wrt is not None else ()
     grads: dict[Tensor, Any] = {root: Tensor._wrap(seed) if create_graph else seed}
     with _grad_mode(create_graph):
-        for node in reversed(topological_order(root)):
-            if node._vjps is None:  # a leaf: its gradient is complete and stays in grads
-                continue
+        for node in reversed(_graph(root)[1]):  # output first; leaves' gradients stay in grads
             # ∂root/∂node, summed over all its uses; forgotten once passed on, unless wanted
             g = grads[node] if keep_intermediate or node in keep else grads.pop(node)
             parents = node.parents
@@ -307,6 +323,7 @@ def make(data: np.ndarray, op: str, parents: tuple[Tensor, ...], vjps: tuple[Vjp
         for p in parents:
             if p.requires_grad:
                 t.requires_grad, t.parents, t.op, t._vjps = True, parents, op, vjps
+                t._serial = next(_serials)
                 break
     return t
 
