@@ -12,16 +12,7 @@ from typing import Any
 
 import numpy as np
 
-RngLike = int | np.random.Generator | None
-
-
-def _rng(seed: RngLike) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)):
-        return np.random.default_rng(seed)
-    raise TypeError(f"seed must be an int, a numpy.random.Generator or None, "
-                    f"got {type(seed).__name__}")
+from .._rng import RngLike, as_generator
 
 
 def _count(n: Any, name: str = "n", minimum: int = 1) -> int:
@@ -52,7 +43,7 @@ def moons(n: int = 200, noise: float = 0.1, seed: RngLike = None
     """Two interleaving half circles (scikit-learn's ``make_moons``): class 0 on
     (cos t, sin t), class 1 on (1 − cos t, ½ − sin t), t ∈ [0, π], plus N(0, noise²) jitter."""
     n, noise = _count(n, "n", 2), _nonneg(noise, "noise")
-    rng = _rng(seed)
+    rng = as_generator(seed)
     n0, n1 = _split_counts(n, 2)
     t0, t1 = np.linspace(0, np.pi, n0), np.linspace(0, np.pi, n1)
     X = np.vstack([np.column_stack([np.cos(t0), np.sin(t0)]),
@@ -69,7 +60,7 @@ def circles(n: int = 200, noise: float = 0.05, factor: float = 0.5, seed: RngLik
     n, noise = _count(n, "n", 2), _nonneg(noise, "noise")
     if not 0 < factor < 1:
         raise ValueError(f"circles: factor must be in (0, 1), got {factor}")
-    rng = _rng(seed)
+    rng = as_generator(seed)
     n0, n1 = _split_counts(n, 2)
     t0 = np.linspace(0, 2 * np.pi, n0, endpoint=False)
     t1 = np.linspace(0, 2 * np.pi, n1, endpoint=False)
@@ -85,7 +76,7 @@ def xor(n: int = 200, noise: float = 0.0, seed: RngLike = None
     """Points uniform in [−1, 1]², labelled 1 where the two coordinates have opposite signs
     (x₁x₂ < 0) — the problem no single neuron can solve. ``noise`` jitters X after labelling."""
     n, noise = _count(n), _nonneg(noise, "noise")
-    rng = _rng(seed)
+    rng = as_generator(seed)
     X = rng.uniform(-1.0, 1.0, (n, 2))
     y = (X[:, 0] * X[:, 1] < 0).astype(np.int64)
     if noise:
@@ -101,7 +92,7 @@ def spirals(n: int = 400, n_arms: int = 2, noise: float = 0.05, turns: float = 1
     n_arms = _count(n_arms, "n_arms", 2)
     if turns <= 0:
         raise ValueError(f"spirals: turns must be positive, got {turns}")
-    rng = _rng(seed)
+    rng = as_generator(seed)
     counts = _split_counts(n, n_arms)
     Xs, ys = [], []
     for k, m in enumerate(counts):
@@ -121,7 +112,7 @@ def blobs(n: int = 300, centers: int | Sequence[Sequence[float]] = 3, n_features
     """Isotropic Gaussian clusters, one class each (scikit-learn's ``make_blobs``): ``centers``
     is a count (drawn uniformly in ``center_box``) or an array (k, n_features)."""
     n = _count(n)
-    rng = _rng(seed)
+    rng = as_generator(seed)
     if isinstance(centers, (int, np.integer)):
         k = _count(centers, "centers")
         c = rng.uniform(center_box[0], center_box[1], (k, _count(n_features, "n_features")))
@@ -143,7 +134,7 @@ def lecture_classifier(n: int = 1000, noise: float = 0.0, seed: RngLike = None
     y = 1 where  x₃ > sin(2x₁)·x₂  (a curved surface no single neuron separates, that the small
     MLP learns). ``noise`` jitters X after labelling."""
     n, noise = _count(n), _nonneg(noise, "noise")
-    rng = _rng(seed)
+    rng = as_generator(seed)
     X = rng.uniform(-1.0, 1.0, (n, 3))
     y = (X[:, 2] > np.sin(2 * X[:, 0]) * X[:, 1]).astype(np.int64)
     if noise:
@@ -157,7 +148,7 @@ def regression(n: int = 200, n_features: int = 1, noise: float = 0.1, kind: str 
     network must bend to), ``"linear"`` y = x · w + 1 with w = (1, 2, …, d)/d; plus
     N(0, noise²)."""
     n, d, noise = _count(n), _count(n_features, "n_features"), _nonneg(noise, "noise")
-    rng = _rng(seed)
+    rng = as_generator(seed)
     X = rng.uniform(-3.0, 3.0, (n, d))
     if kind == "sine":
         f = np.sin(X).sum(axis=1)
@@ -194,7 +185,7 @@ def train_test_split(*arrays: Any, test_size: float = 0.25, seed: RngLike = None
     if not 1 <= n_test < n:
         raise ValueError(f"train_test_split: test_size={test_size} leaves no train or no test "
                          f"samples out of {n}")
-    rng = _rng(seed)
+    rng = as_generator(seed)
     if stratify is not None:
         if not shuffle:
             raise ValueError("train_test_split: stratify needs shuffle=True")

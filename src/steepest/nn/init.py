@@ -17,19 +17,9 @@ from typing import Any
 
 import numpy as np
 
-RngLike = int | np.random.Generator | None
+from .._rng import RngLike, as_generator
 
 _RELU_LIKE = {"relu", "leaky_relu", "gelu", "softplus"}
-
-
-def as_generator(rng: RngLike) -> np.random.Generator:
-    """A ``np.random.Generator`` from a seed, a Generator (returned as is) or None."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
-        return np.random.default_rng(rng)
-    raise TypeError(f"seed/rng must be an int, a numpy.random.Generator or None, "
-                    f"got {type(rng).__name__}")
 
 
 def glorot_uniform(shape: tuple[int, int], rng: RngLike = None) -> np.ndarray:
