@@ -6,8 +6,6 @@ nothing logs an error or reaches for the network. A full-page screenshot goes to
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,22 +23,6 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--disable-dev-shm-usage"]
-
-
-@pytest.fixture(scope="module")
-def quick_report(tmp_path_factory) -> Path:
-    """``steepest tour --quick --figures`` run once per test session, as a user runs it (shared
-    with test_browser.py/test_tour.py); its stdout and stderr are kept beside the page."""
-    out = tmp_path_factory.getbasetemp() / "quick-tour"
-    page = out / "index.html"
-    if not page.exists():
-        proc = subprocess.run([sys.executable, "-m", "steepest.cli", "tour", "--quick",
-                               "--figures", "--out", str(out)],
-                              capture_output=True, text=True, timeout=300, check=False)
-        assert proc.returncode == 0, proc.stderr
-        (out / "stdout.txt").write_text(proc.stdout, encoding="utf-8")
-        (out / "stderr.txt").write_text(proc.stderr, encoding="utf-8")
-    return page
 
 
 @pytest.fixture(scope="module")

@@ -4,10 +4,7 @@ independent computations (NumPy closed forms), not with text typed into the repo
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from html import escape
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,22 +14,6 @@ from steepest.datasets import lecture_line
 from steepest.report.builder import _format_number
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def quick_report(tmp_path_factory) -> Path:
-    """``steepest tour --quick --figures`` run once per test session, as a user runs it (shared
-    with test_browser.py/test_tour.py); its stdout and stderr are kept beside the page."""
-    out = tmp_path_factory.getbasetemp() / "quick-tour"
-    page = out / "index.html"
-    if not page.exists():
-        proc = subprocess.run([sys.executable, "-m", "steepest.cli", "tour", "--quick",
-                               "--figures", "--out", str(out)],
-                              capture_output=True, text=True, timeout=300, check=False)
-        assert proc.returncode == 0, proc.stderr
-        (out / "stdout.txt").write_text(proc.stdout, encoding="utf-8")
-        (out / "stderr.txt").write_text(proc.stderr, encoding="utf-8")
-    return page
 
 
 @pytest.fixture(scope="module")
