@@ -143,6 +143,27 @@ def test_nonfinite_divergence_without_warnings():
     assert "exploded" in explode.message and np.isfinite(explode.fun)
 
 
+@pytest.mark.parametrize("jump", [1, 301])  # inside the first block of iterate checks, past it
+def test_nonfinite_iterate_with_finite_loss_stops_at_its_step(jump):
+    """f = eˣ from x = 100 (f' ≈ 2.7e43) with η = 1e300 from step ``jump − 1`` on (η = 0 before):
+    x overflows to −∞ where f = 0 and f' = 0 are finite, so only the iterate shows it. The
+    block-wise check (no callback) must stop at the same row, with the same result, as the
+    per-step check that a callback turns on."""
+    def lr(k):
+        return 0.0 if k < jump - 1 else 1e300
+
+    runs = [st.minimize(lambda x: float(np.exp(x[0])), [100.0], optim.GD(lr=lr), jac=np.exp,
+                        max_steps=1000, callback=cb) for cb in (None, lambda x: None)]
+    for r in runs:
+        assert r.status == "diverged" and r.diverged_at == r.nit == jump
+        assert r.history.x[-1, 0] == -np.inf and np.all(r.history.x[:-1] == 100.0)
+        assert r.fun == 0.0 and r.grad[0] == 0.0 and np.isnan(r.history.lr[-1])
+        assert r.nfev == jump + 1 and "no longer finite" in r.message
+    for name in ("x", "loss", "grad_norm", "lr"):
+        np.testing.assert_array_equal(getattr(runs[0].history, name),
+                                      getattr(runs[1].history, name))
+
+
 def test_growth_divergence_window():
     r = st.minimize(bowl, [1.0, 1.0], optim.GD(lr=0.21), max_steps=1000)
     assert r.status == "diverged"

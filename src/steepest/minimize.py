@@ -19,7 +19,10 @@ Stopping rules, checked after every step (the first that holds wins):
 Divergence is declared when the loss, the iterate or the gradient stops being finite, when the
 loss has risen for ``DIVERGENCE_WINDOW`` consecutive steps to above its starting value, or when
 it exceeds the best loss by ``EXPLOSION_FACTOR`` times its initial scale. No NumPy overflow
-warning escapes (evaluations run under ``np.errstate``). ``on_divergence`` decides what follows:
+warning escapes (evaluations run under ``np.errstate``). The loss and gradient norm are checked
+every step; the iterate too when a callback, plateau schedule, line search or backoff could see
+it, else in blocks of ``X_CHECK_EVERY`` rows (the result is the same; at most that many extra
+evaluations of ``fun`` at a non-finite iterate are spent, which ``nfev`` does not count). ``on_divergence`` decides what follows:
 
 * ``"stop"`` (default): status "diverged", ``diverged_at`` = the step it was detected;
 * ``"backoff"``: halve the learning rate and resume from the last good iterate (where the loss
@@ -47,6 +50,9 @@ from .optim import GD, Optimizer
 DIVERGENCE_WINDOW = 10
 #: L − L_best > EXPLOSION_FACTOR · scale counts as divergence (scale = initial loss scale)
 EXPLOSION_FACTOR = 1e8
+#: without a callback, line search or backoff, iterates are checked for NaN/inf in blocks of
+#: this many rows (a row-by-row check would dominate a cheap step)
+X_CHECK_EVERY = 256
 #: at most this many halvings of the learning rate with on_divergence="backoff"
 MAX_BACKOFFS = 60
 
@@ -251,7 +257,11 @@ def _check_args(x0: Any, optimizer: Any, max_steps: Any, gtol: Any, ftol: Any, p
 
 
 class _Recorder:
-    """History arrays grown by doubling, so recording costs O(1) amortised per step."""
+    """History arrays grown by doubling, so recording costs O(1) amortised per step.
+
+    The descent loop writes rows ``0 … size−1`` into ``x``, ``loss``, ``grad_norm`` and ``lr``
+    directly (no per-step method call) and calls :meth:`grow` when they are full.
+    """
 
     def __init__(self, n: int, capacity: int):
         capacity = max(2, capacity)
@@ -261,18 +271,13 @@ class _Recorder:
         self.lr = np.empty(capacity)
         self.size = 0
 
-    def append(self, x: np.ndarray, loss: float, grad_norm: float, lr: float) -> None:
-        k = self.size
-        if k == len(self.loss):
-            grow = 2 * k
-            self.x = np.resize(self.x, (grow, self.x.shape[1]))
-            for name in ("loss", "grad_norm", "lr"):
-                setattr(self, name, np.resize(getattr(self, name), grow))
-        self.x[k] = x
-        self.loss[k] = loss
-        self.grad_norm[k] = grad_norm
-        self.lr[k] = lr
-        self.size = k + 1
+    def grow(self) -> int:
+        """Double the capacity (keeping the rows written); returns the new capacity."""
+        grow = 2 * len(self.loss)
+        self.x = np.resize(self.x, (grow, self.x.shape[1]))
+        for name in ("loss", "grad_norm", "lr"):
+            setattr(self, name, np.resize(getattr(self, name), grow))
+        return grow
 
     def history(self, backoffs: list[int]) -> History:
         k = self.size
@@ -333,15 +338,24 @@ def minimize(fun: Any, x0: Any = None, optimizer: Optimizer | None = None, *,
 
     rec = _Recorder(x.size, min(max_steps + 1, 1024))
     scale = 1.0  # halved by each backoff
-    if callable(optimizer.lr):
-        lr_of = optimizer.lr_at
-    else:
-        constant_lr = optimizer.lr_at(0)
-        lr_of = lambda k: constant_lr
+    scheduled = callable(optimizer.lr)
+    lr_of = optimizer.lr_at
+    constant_lr = None if scheduled else lr_of(0)
     lr = scale * lr_of(0)
-    gnorm = float(np.sqrt(g @ g))
-    rec.append(x, f, gnorm, lr)
+    gnorm = math.sqrt(g @ g)
+    rec.x[0], rec.loss[0], rec.grad_norm[0], rec.lr[0] = x, f, gnorm, lr
+    size = 1  # rows recorded (rec.size once the loop ends); row size − 1 is the current iterate
     state = optimizer.init(x)
+    # The pure rule directly (what Optimizer.update does without a line search), sparing the
+    # per-step dispatch; an optimizer that overrides update/_apply goes through update.
+    cls = type(optimizer)
+    direct = (not line_search and cls.update is Optimizer.update
+              and cls._apply in (Optimizer._apply, GD._apply))
+    rule, hp = optimizer.rule_update, optimizer.defaults
+    check_rise = on_divergence != "ignore"
+    # anything to do after a plain step besides recording it?
+    watch = (plateau is not None or gtol is not None or ftol is not None
+             or patience is not None or callback is not None)
     f0 = f
     f_scale = max(abs(f0), 1e-300)
     best, wait = f, 0  # early stopping
@@ -356,76 +370,107 @@ def minimize(fun: Any, x0: Any = None, optimizer: Optimizer | None = None, *,
         from tqdm.auto import tqdm
         bar = tqdm(total=max_steps, desc="minimize", unit="step", leave=False)
 
-    steps_done = 0
+    xs, losses, norms, lrs = rec.x, rec.loss, rec.grad_norm, rec.lr
+    capacity = len(losses)
+    # Iterates are checked for finiteness at every step when anything besides fun sees them
+    # (a callback, a plateau schedule, a line search, a backoff); otherwise rows are checked in
+    # blocks (rows checked..size-1 at size == check_at) and after the loop, with the same result.
+    check_x = (not direct or callback is not None or plateau is not None
+               or on_divergence == "backoff")
+    checked = 1  # rows below this are known finite
+    check_at = capacity if check_x else min(capacity, X_CHECK_EVERY)
+    steps = max_steps
+    if gtol is not None and gnorm <= gtol:
+        status, message = "converged", f"gradient norm {gnorm:.3g} <= gtol={gtol:g} at x0"
+        steps = 0  # skip the loop
     user_errstate = np.geterr()
     errstate = np.errstate(all="ignore")  # overflow in a diverging run is detected, not warned
     errstate.__enter__()
     try:
-        if gtol is not None and gnorm <= gtol:
-            status, message = "converged", f"gradient norm {gnorm:.3g} <= gtol={gtol:g} at x0"
-            steps_done = max_steps  # skip the loop
-        while steps_done < max_steps:
-            steps_done += 1
-            k = rec.size - 1  # index of the current iterate
-            x_new, state_new = optimizer.update(g, state, x, lr, loss=f, loss_fn=loss_fn)
-            if line_search:
-                nfev += state_new.get("evaluations", 0)
-                lr = state_new["step_size"]
+        for _ in range(steps):
+            k = size - 1  # index of the current iterate
+            if direct:
+                x_new, state_new = rule(g, state, x, lr, hp)
+                state_new["step"] = state["step"] + 1
+            else:
+                x_new, state_new = optimizer.update(g, state, x, lr, loss=f, loss_fn=loss_fn)
+                if line_search:
+                    nfev += state_new.get("evaluations", 0)
+                    lr = lrs[k] = state_new["step_size"]  # the rate actually used from x_k
             f_new, g_new = vg(x_new)
-            f_new = float(np.asarray(f_new.data if isinstance(f_new, Tensor) else f_new))
+            if type(f_new) is not float:
+                f_new = float(np.asarray(f_new.data if isinstance(f_new, Tensor) else f_new))
             g_new = np.asarray(g_new, dtype=float)
             nfev += 1
-            gnorm_new = float(np.sqrt(g_new @ g_new))
-            finite = (math.isfinite(f_new) and math.isfinite(gnorm_new)
-                      and math.isfinite(x_new.sum()))
-            rec.lr[k] = lr  # the rate actually used from x_k
-            if finite:
-                rising = rising + 1 if f_new > f else 0
-                if not rising:
-                    good = k + 1
+            gnorm_new = math.sqrt(g_new.dot(g_new))  # ndarray.dot: half the cost of @ here
+            # x·x is one cheap pass; only when it overflows (or is NaN) look at every entry
+            finite = math.isfinite(f_new) and math.isfinite(gnorm_new)
+            if finite and check_x:
+                # x·x is one cheap pass; only when it overflows (or is NaN) look at every entry
+                finite = math.isfinite(x_new.dot(x_new)) or bool(np.isfinite(x_new).all())
             reason = None
             if not finite:
                 reason = "the loss, iterate or gradient is no longer finite"
-            elif on_divergence != "ignore":
-                if rising >= DIVERGENCE_WINDOW and f_new > f0:
-                    reason = (f"the loss rose for {rising} consecutive steps, from "
-                              f"{rec.loss[good]:.4g} at step {good} to {f_new:.4g}")
-                elif f_new - f_min > EXPLOSION_FACTOR * max(f0 - f_min, f_scale):
-                    reason = f"the loss exploded to {f_new:.4g}"
+            elif f_new > f:
+                rising += 1
+                # Both divergence tests need a rise: if f_new ≤ f, then f_new − f_min ≤
+                # f − f_min, which passed the explosion test one step earlier.
+                if check_rise:
+                    if rising >= DIVERGENCE_WINDOW and f_new > f0:
+                        reason = (f"the loss rose for {rising} consecutive steps, from "
+                                  f"{losses[good]:.4g} at step {good} to {f_new:.4g}")
+                    elif f_new - f_min > EXPLOSION_FACTOR * max(f0 - f_min, f_scale):
+                        reason = f"the loss exploded to {f_new:.4g}"
+            else:
+                rising, good = 0, k + 1
             if reason is not None and on_divergence == "backoff" and len(backoffs) < MAX_BACKOFFS:
                 good = min(good, k)  # where the loss last stopped falling
-                rec.size = good + 1  # discard the diverging steps
-                x = rec.x[good].copy()
+                size = good + 1  # discard the diverging steps
+                x = xs[good].copy()
                 f, g = vg(x)
                 f, g = float(np.asarray(f)), np.asarray(g, dtype=float)
                 nfev += 1
                 state = optimizer.init(x)
                 scale *= 0.5
-                lr = scale * lr_of(good)
-                rec.lr[good] = lr
+                lr = lrs[good] = scale * lr_of(good)
                 backoffs.append(good)
                 rising, wait, best = 0, 0, min(best, f)
                 if bar is not None:
                     bar.set_postfix_str(f"backoff → lr={lr:.3g}")
                 continue
-            next_lr = scale * lr_of(rec.size) if finite else float("nan")
-            rec.append(x_new, f_new, gnorm_new, next_lr)
+            if not finite:
+                next_lr = float("nan")
+            else:
+                next_lr = scale * (lr_of(size) if scheduled else constant_lr)
+            if size == check_at:
+                if not check_x:
+                    if not np.isfinite(xs[checked:size]).all():
+                        break  # a non-finite iterate: handled after the loop
+                    checked = size
+                if size == capacity:
+                    capacity = rec.grow()
+                    xs, losses, norms, lrs = rec.x, rec.loss, rec.grad_norm, rec.lr
+                check_at = capacity if check_x else min(capacity, size + X_CHECK_EVERY)
+            xs[size], losses[size], norms[size], lrs[size] = x_new, f_new, gnorm_new, next_lr
+            size += 1
             if bar is not None:
                 bar.update(1)
-                if rec.size % 100 == 1:
+                if size % 100 == 1:
                     bar.set_postfix(loss=f"{f_new:.4g}", lr=f"{next_lr:.3g}", refresh=False)
             if reason is not None:
-                status, diverged_at = "diverged", rec.size - 1
+                status, diverged_at = "diverged", size - 1
                 message = f"diverged at step {diverged_at}: {reason}"
                 if on_divergence == "backoff":
                     message += f" (after {MAX_BACKOFFS} backoffs)"
                 break
             f_prev, x, f, g, state, lr = f, x_new, f_new, g_new, state_new, next_lr
-            f_min = min(f_min, f)
+            if f < f_min:  # noqa: PLR1730 - a compare is cheaper than a min() call per step
+                f_min = f
+            if not watch:
+                continue
             if plateau is not None:
                 plateau.observe(f)
-                lr = scale * lr_of(rec.size - 1)
-                rec.lr[rec.size - 1] = lr
+                lr = lrs[size - 1] = scale * lr_of(size - 1)
             if gtol is not None and gnorm_new <= gtol:
                 status = "converged"
                 message = f"gradient norm {gnorm_new:.3g} <= gtol={gtol:g}"
@@ -448,8 +493,7 @@ def minimize(fun: Any, x0: Any = None, optimizer: Optimizer | None = None, *,
                 try:
                     with np.errstate(**user_errstate):
                         if pass_object:
-                            callback(IntermediateResult(x.copy(), f, g.copy(), rec.size - 1,
-                                                        lr))
+                            callback(IntermediateResult(x.copy(), f, g.copy(), size - 1, lr))
                         else:
                             callback(x.copy())
                 except StopIteration:
@@ -458,9 +502,19 @@ def minimize(fun: Any, x0: Any = None, optimizer: Optimizer | None = None, *,
     except KeyboardInterrupt:
         status, message = "interrupted", "interrupted by the user (history kept)"
     finally:
+        rec.size = size
         errstate.__exit__(None, None, None)
         if bar is not None:
             bar.close()
+    if not check_x:
+        bad = np.flatnonzero(~np.isfinite(rec.x[checked:size]).all(axis=1))
+        j = checked + int(bad[0]) if bad.size else None
+        if j is not None and j != diverged_at:  # stop where a per-step check would have
+            rec.size, rec.lr[j], nfev = j + 1, float("nan"), j + 1
+            status, diverged_at = "diverged", j
+            message = f"diverged at step {j}: the loss, iterate or gradient is no longer finite"
+            with np.errstate(all="ignore"):
+                g_new = vg(rec.x[j])[1]  # the gradient recorded at row j (not counted in nfev)
 
     if backoffs and status != "diverged":
         message += f"; learning rate halved {len(backoffs)}× (at steps {backoffs})"
