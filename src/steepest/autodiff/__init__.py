@@ -47,13 +47,56 @@ from .check import GradcheckError, gradcheck, numerical_grad
 from .functional import grad, hessian, hvp, jacobian, value_and_grad
 from .graph import Node, backward_nodes, format_backward
 from .ops import (
-    abs, add, broadcast_to, clip, concatenate, cos, div, erf, exp, getitem, leaky_relu, log,
-    log_softmax, logsumexp, matmul, max, maximum, mean, min, minimum, mul, neg, pow, relu, reshape,
-    sigmoid, sin, softmax, softplus, sqrt, stack, sub, sum, sum_to, swapaxes, tanh, transpose, var,
+    abs,
+    add,
+    broadcast_to,
+    clip,
+    concatenate,
+    cos,
+    div,
+    erf,
+    exp,
+    getitem,
+    leaky_relu,
+    log,
+    log_softmax,
+    logsumexp,
+    matmul,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    mul,
+    neg,
+    pow,
+    relu,
+    reshape,
+    sigmoid,
+    sin,
+    softmax,
+    softplus,
+    sqrt,
+    stack,
+    sub,
+    sum,
+    sum_to,
+    swapaxes,
+    tanh,
+    transpose,
+    var,
     where,
 )
-from .tensor import Tensor, as_tensor, backprop, enable_grad, is_grad_enabled, no_grad, tensor
-from .tensor import make  # noqa: F401  (the hook for writing a new op; see the module docstring)
+from .tensor import (
+    Tensor,
+    as_tensor,
+    backprop,
+    enable_grad,
+    is_grad_enabled,
+    make,  # noqa: F401  (the hook for writing a new op; see the module docstring)
+    no_grad,
+    tensor,
+)
 
 
 def _compare(fn):
