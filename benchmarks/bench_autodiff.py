@@ -9,7 +9,8 @@ Every way does the same work per call: forward, loss, backward, a plain gradient
 PyTorch gets the same number of threads as NumPy's BLAS (threadpoolctl); set
 ``STEEPEST_BENCH_THREADS=N`` to limit both to N (on a busy machine PyTorch's OpenMP threads can
 spin-wait against other processes, so 1 thread is the stabler comparison). The steepest MLPs are
-written with Tensor ops directly, so this measures the engine, not ``steepest.nn``.
+written with Tensor ops directly (``st.linear`` for each layer, as ``nn.Linear`` does), so
+this measures the engine, not ``steepest.nn``.
 """
 
 from __future__ import annotations
@@ -87,14 +88,20 @@ def large_problem() -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
 
 
 # ---- steepest ----------------------------------------------------------------------------------
+def _steepest_params(init: list[np.ndarray]) -> list[st.Tensor]:
+    """Weights stored (out, in) as in PyTorch, for ``st.linear`` (x Wᵀ + b in one node, as
+    PyTorch's nn.Linear is one addmm)."""
+    return [st.tensor(p.T.copy() if p.ndim == 2 else p, requires_grad=True) for p in init]
+
+
 def steepest_small() -> Callable[[], float]:
     X, y, init = small_problem()
-    W1, b1, W2, b2, W3, b3 = params = [st.tensor(p, requires_grad=True) for p in init]
+    W1, b1, W2, b2, W3, b3 = params = _steepest_params(init)
 
     def step() -> float:
-        h = (X @ W1 + b1).tanh()
-        h = (h @ W2 + b2).tanh()
-        loss = ((h @ W3 + b3 - y) ** 2).mean()
+        h = st.linear(X, W1, b1).tanh()
+        h = st.linear(h, W2, b2).tanh()
+        loss = ((st.linear(h, W3, b3) - y) ** 2).mean()
         for p in params:
             p.grad = None
         loss.backward()
@@ -106,13 +113,13 @@ def steepest_small() -> Callable[[], float]:
 
 def steepest_large() -> Callable[[], float]:
     X, labels, init = large_problem()
-    W1, b1, W2, b2, W3, b3 = params = [st.tensor(p, requires_grad=True) for p in init]
+    W1, b1, W2, b2, W3, b3 = params = _steepest_params(init)
     rows = np.arange(len(labels))
 
     def step() -> float:
-        h = (X @ W1 + b1).relu()
-        h = (h @ W2 + b2).relu()
-        logp = (h @ W3 + b3).log_softmax(axis=-1)
+        h = st.linear(X, W1, b1).relu()
+        h = st.linear(h, W2, b2).relu()
+        logp = st.linear(h, W3, b3).log_softmax(axis=-1)
         loss = -logp[rows, labels].mean()
         for p in params:
             p.grad = None

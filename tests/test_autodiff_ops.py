@@ -144,6 +144,24 @@ def test_matmul_1d_2d_batched(shapes, seed):
 
 
 @SETTINGS
+@given(batch=array_shapes(min_dims=0, max_dims=2, max_side=3), nin=hst.integers(1, 4),
+       nout=hst.integers(1, 4), bias=hst.booleans(), seed=SEEDS)
+def test_linear_is_the_fused_affine_map(batch, nin, nout, bias, seed):
+    x, w, b = values(seed, batch + (nin,)), values(seed + 1, (nout, nin)), values(seed + 2, (nout,))
+    args = (x, w, b) if bias else (x, w)
+    out = st.linear(*[st.tensor(a) for a in args])
+    np.testing.assert_allclose(out.data, x @ w.T + (b if bias else 0))
+    check(st.linear, *args, seed=seed)
+
+
+def test_linear_names_the_mismatched_shapes():
+    with pytest.raises(ValueError, match=r"linear: x of shape \(5, 3\).*got \(4, 2\)"):
+        st.linear(np.ones((5, 3)), np.ones((4, 2)))
+    with pytest.raises(ValueError, match=r"bias must have shape \(4,\), got \(3,\)"):
+        st.linear(np.ones((5, 3)), np.ones((4, 3)), np.ones(3))
+
+
+@SETTINGS
 @given(shape=SHAPES, seed=SEEDS, data=hst.data())
 def test_reshape_transpose_broadcast(shape, seed, data):
     x = values(seed, shape)

@@ -216,6 +216,42 @@ def matmul(a: ArrayLike, b: ArrayLike) -> Tensor:
         lambda g, out, a, b: _sum_to(a.swapaxes(-1, -2) @ g, b.shape)))
 
 
+def linear(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None) -> Tensor:
+    """x @ Wᵀ + b, a layer of neurons in one node (PyTorch's ``F.linear``; W is (out, in));
+    ∂/∂x = g W,  ∂/∂W = gᵀ x (summed over any batch axes),  ∂/∂b = g summed over the rows.
+
+    The same as ``x @ weight.T + bias`` — fused because a network spends most of its ops here,
+    so one node instead of three (transpose, matmul, add) saves their per-op overhead."""
+    x, weight = _pair(x, weight)
+    if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+        raise ValueError(f"linear: x of shape {x.shape} needs a weight of shape (out, "
+                         f"{x.shape[-1] if x.ndim else '?'}), got {weight.shape}")
+    out = x.data @ weight.data.T
+
+    def d_x(g, out, x, w, *b):
+        return g @ w
+
+    def d_w(g, out, x, w, *b):
+        return _rows(g).T @ _rows(x)
+
+    if bias is None:
+        return make(out, "linear", (x, weight), (d_x, d_w))
+    bias = _const_like(bias, x) if not isinstance(bias, Tensor) else bias
+    if bias.shape != (weight.shape[0],):
+        raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got {bias.shape}")
+    if out.dtype == bias.dtype:
+        out += bias.data  # in place: out is a fresh product
+    else:
+        out = out + bias.data
+    return make(out, "linear", (x, weight, bias), (
+        d_x, d_w, lambda g, out, x, w, b: _sum_to(g, b.shape)))
+
+
+def _rows(a: Any) -> Any:
+    """a as a matrix of rows (batch axes folded into the first)."""
+    return a.reshape(-1, a.shape[-1])
+
+
 def _check_matmul(sa: tuple[int, ...], sb: tuple[int, ...]) -> None:
     if not sa or not sb:
         raise ValueError(f"matmul: operands must be at least 1-D, got shapes {sa} and {sb} "

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..autodiff import Tensor, as_tensor
+from ..autodiff import Tensor, as_tensor, linear
 from .activations import get_activation
 from .init import RngLike, as_generator, init_linear, micrograd_uniform, resolve_init
 from .module import Module, ModuleList, Parameter
@@ -97,7 +97,7 @@ class Linear(Module):
 
     def forward(self, x: Any) -> Tensor:
         x = _input(x, self.weight.dtype, self.nin, "Linear")
-        z = x @ self.weight.T + self.bias
+        z = linear(x, self.weight, self.bias)  # x Wᵀ + b, one fused node
         return z if self.activation is None else get_activation(self.activation)(z)
 
     def neuron(self, i: int) -> Neuron:
