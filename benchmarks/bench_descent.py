@@ -18,6 +18,7 @@ import numpy as np
 from harness import Group
 
 import steepest as st
+from steepest.datasets import lecture_gradient_descent
 from steepest.optim import GD
 from steepest.problems import LeastSquares, Quadratic
 
@@ -30,24 +31,6 @@ def _data() -> tuple[np.ndarray, np.ndarray, float]:
     y = X @ rng.normal(size=P) + rng.normal(size=N)
     eta = 1.0 / np.linalg.eigvalsh(X.T @ X)[-1]
     return X, y, eta
-
-
-def lecture_gradient_descent(X, y, beta_hat, eta, nsteps=1000):
-    """The lecture's loop, verbatim."""
-    def loss(X, y, beta):
-        return np.linalg.norm(y - X @ beta) ** 2
-
-    def gradient(X, y, beta):
-        return X.T @ X @ beta - X.T @ y
-
-    losses = [loss(X, y, beta_hat)]
-    betas = [beta_hat]
-    for _ in range(nsteps):
-        new_beta_hat = beta_hat - eta * gradient(X, y, beta_hat)
-        beta_hat = new_beta_hat
-        losses.append(loss(X, y, new_beta_hat))
-        betas.append(new_beta_hat)
-    return np.array(betas), np.array(losses)
 
 
 def _lecture_group() -> Group:

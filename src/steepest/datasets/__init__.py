@@ -1,6 +1,6 @@
 """Seeded toy data sets as NumPy arrays, and the lecture's data."""
 
-from .lecture import LectureLine, lecture_line
+from .lecture import LectureLine, lecture_gradient_descent, lecture_line
 from .toy import (
     blobs,
     circles,
@@ -13,6 +13,7 @@ from .toy import (
 )
 
 __all__ = [
-    "LectureLine", "blobs", "circles", "lecture_classifier", "lecture_line", "moons",
+    "LectureLine", "blobs", "circles", "lecture_classifier", "lecture_gradient_descent",
+    "lecture_line", "moons",
     "regression", "spirals", "train_test_split", "xor",
 ]

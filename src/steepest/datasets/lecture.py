@@ -34,3 +34,24 @@ def lecture_line(n: int = 10, seed: int = 1) -> LectureLine:
     xlin = -10.0 + 20.0 * rng.random_sample(n)
     y = beta[0] + beta[1] * xlin + rng.randn(n)
     return LectureLine(np.column_stack([np.ones(n), xlin]), y)
+
+
+def lecture_gradient_descent(X: np.ndarray, y: np.ndarray, beta_hat: np.ndarray, eta: float,
+                             nsteps: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+    """The lecture's own gradient-descent loop, kept verbatim as the reference that
+    ``steepest.minimize`` is tested and benchmarked against: ``(betas, losses)`` with the loss
+    ‖y − Xβ‖² (twice steepest's ``LeastSquares``) recomputed, with XᵀXβ, at every step."""
+    def loss(X, y, beta):
+        return np.linalg.norm(y - X @ beta) ** 2
+
+    def gradient(X, y, beta):
+        return X.T @ X @ beta - X.T @ y
+
+    losses = [loss(X, y, beta_hat)]
+    betas = [beta_hat]
+    for _ in range(nsteps):
+        new_beta_hat = beta_hat - eta * gradient(X, y, beta_hat)
+        beta_hat = new_beta_hat
+        losses.append(loss(X, y, new_beta_hat))
+        betas.append(new_beta_hat)
+    return np.array(betas), np.array(losses)
