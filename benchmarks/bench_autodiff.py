@@ -144,36 +144,30 @@ def _torch_net(torch, init: list[np.ndarray], activation):
     return torch.nn.Sequential(*layers[:-1])
 
 
-def torch_small() -> Callable[[], float]:
+def _torch_way(problem: Callable, activation: str, loss: str) -> Callable[[], float]:
+    """One idiomatic PyTorch training step (nn.Sequential + SGD) on ``problem``'s data."""
     torch = _torch()
-    X, y, init = small_problem()
-    net = _torch_net(torch, init, torch.nn.Tanh)
+    X, y, init = problem()
+    net = _torch_net(torch, init, getattr(torch.nn, activation))
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
     opt = torch.optim.SGD(net.parameters(), lr=LR)
+    loss_fn = getattr(torch.nn.functional, loss)
 
     def step() -> float:
-        loss = torch.nn.functional.mse_loss(net(Xt), yt)
+        value = loss_fn(net(Xt), yt)
         opt.zero_grad()
-        loss.backward()
+        value.backward()
         opt.step()
-        return loss.item()
+        return value.item()
     return step
+
+
+def torch_small() -> Callable[[], float]:
+    return _torch_way(small_problem, "Tanh", "mse_loss")
 
 
 def torch_large() -> Callable[[], float]:
-    torch = _torch()
-    X, labels, init = large_problem()
-    net = _torch_net(torch, init, torch.nn.ReLU)
-    Xt, yt = torch.from_numpy(X), torch.from_numpy(labels)
-    opt = torch.optim.SGD(net.parameters(), lr=LR)
-
-    def step() -> float:
-        loss = torch.nn.functional.cross_entropy(net(Xt), yt)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss.item()
-    return step
+    return _torch_way(large_problem, "ReLU", "cross_entropy")
 
 
 # ---- HIPS autograd -----------------------------------------------------------------------------
