@@ -15,6 +15,7 @@ from .autodiff import __all__ as _autodiff_all
 
 # Imported eagerly so the *function* ``steepest.minimize`` is bound after the submodule of the
 # same name (a lazy lookup would be shadowed by the module once anything imports it).
+from .errors import FileFormatError, SteepestError, SteepestTypeError
 from .minimize import DivergenceError, Result, minimize
 
 __version__ = "0.1.0"
@@ -42,4 +43,5 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | _SUBMODULES | set(_LAZY))
 
 
-__all__ = [*_autodiff_all, "DivergenceError", "Result", "minimize", *sorted(_LAZY), "__version__"]
+__all__ = [*_autodiff_all, "DivergenceError", "FileFormatError", "Result", "SteepestError",
+           "SteepestTypeError", "minimize", *sorted(_LAZY), "__version__"]
