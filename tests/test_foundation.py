@@ -101,7 +101,7 @@ def test_check_array_locates_the_first_nan():
 
 def test_check_float_dtype():
     assert check_float_dtype("float32", "MLP: dtype") == np.float32
-    with pytest.raises(SteepestError, match="floating-point dtype.*got int64"):
+    with pytest.raises(SteepestError, match=r"floating-point dtype.*got int64"):
         check_float_dtype(np.int64, "MLP: dtype")
 
 
@@ -132,10 +132,9 @@ def test_atomic_write_keeps_the_old_file_on_failure(tmp_path):
     path = tmp_path / "model.npz"
     path.write_bytes(b"good")
     for exc in (OSError(28, "No space left on device"), KeyboardInterrupt()):
-        with pytest.raises(type(exc)):
-            with atomic_write(path) as fh:
-                fh.write(b"half")
-                raise exc
+        with pytest.raises(type(exc)), atomic_write(path) as fh:
+            fh.write(b"half")
+            raise exc
         assert path.read_bytes() == b"good"
         assert os.listdir(tmp_path) == ["model.npz"]
 
