@@ -1,18 +1,35 @@
 """Optimizers, learning-rate schedules and line search.
 
-Every optimizer is one pure update rule (``rule_init``/``rule_update`` on NumPy arrays) served two
-ways: PyTorch style over parameters (``opt = Adam(model.parameters(), lr=1e-3)``;
-``opt.zero_grad()``; ``loss.backward()``; ``opt.step()``) and on a vector through
-``steepest.minimize(fun, x0, GD(lr=0.002))``. Conventions and defaults are PyTorch's; see
-:mod:`steepest.optim.optimizers` for the exact formulas.
+Every optimizer is one pure update rule — a chain of small transformations of the gradient
+(:mod:`steepest.optim.transforms`) — served two ways: PyTorch style over parameters
+(``opt = Adam(model.parameters(), lr=1e-3)``; ``opt.zero_grad()``; ``loss.backward()``;
+``opt.step()``) and on a vector through ``steepest.minimize(fun, x0, GD(lr=0.002))``. Conventions
+and defaults are PyTorch's; see :mod:`steepest.optim.optimizers` for the exact formulas. Each rule
+carries its stability limit on a quadratic (``opt.lr_limit(λ_max)``: 2/λ_max for GD,
+(2 + 2β)/λ_max for heavy-ball momentum, …), which ``steepest.curvature.critical_lr`` and
+``steepest.diagnose`` ask for.
+
+:data:`OPTIMIZERS` maps the names the command line and the explorer use (``"gd"``/``"sgd"``,
+``"momentum"``, ``"nesterov"``, ``"adagrad"``, ``"rmsprop"``, ``"adam"``, ``"adamw"``) to the
+classes; ``get_optimizer("adam", lr=0.05)`` builds one.
 """
 
 from __future__ import annotations
 
-from . import schedules
+from . import schedules, transforms
 from .line_search import Armijo
 from .optimizer import Optimizer
-from .optimizers import GD, Adagrad, Adam, AdamW, Momentum, Nesterov, RMSprop
+from .optimizers import (
+    GD,
+    OPTIMIZERS,
+    Adagrad,
+    Adam,
+    AdamW,
+    Momentum,
+    Nesterov,
+    RMSprop,
+    get_optimizer,
+)
 from .schedules import (
     Constant,
     ExponentialDecay,
@@ -23,7 +40,7 @@ from .schedules import (
 )
 
 __all__ = [
-    "GD", "Adagrad", "Adam", "AdamW", "Armijo", "Constant", "ExponentialDecay",
+    "GD", "OPTIMIZERS", "Adagrad", "Adam", "AdamW", "Armijo", "Constant", "ExponentialDecay",
     "InverseTimeDecay", "Momentum", "Nesterov", "Optimizer", "RMSprop", "ReduceLROnPlateau",
-    "StepDecay", "WarmupCosine", "schedules",
+    "StepDecay", "WarmupCosine", "get_optimizer", "schedules", "transforms",
 ]

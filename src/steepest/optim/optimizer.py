@@ -1,17 +1,26 @@
-"""The Optimizer base: one pure update rule, served two ways.
+"""The Optimizer base: one pure update rule, served two ways, with its stability limit.
 
-Each optimizer defines its rule once, as two pure functions on NumPy arrays (in the spirit of
-optax)::
+Each optimizer is a chain of small transformations of the gradient (see
+:mod:`steepest.optim.transforms`), ``x ← x − η · T_k(… T_1(g))``, written once as two pure
+functions on NumPy arrays (in the spirit of optax)::
 
-    state = rule_init(x, hp)                         # e.g. {"m": 0, "v": 0}
-    x_new, state = rule_update(g, state, x, lr, hp)  # one step, inputs untouched
+    state = opt.rule_init(x, hp)                         # e.g. {"m": 0, "v": 0}
+    x_new, state = opt.rule_update(g, state, x, lr, hp)  # one step, inputs untouched
 
 where ``hp`` holds the hyperparameters. The Optimizer object serves that rule
 
 * to ``steepest.minimize`` on a parameter vector, through :meth:`Optimizer.init` and
-  :meth:`Optimizer.update` (build it without parameters: ``GD(lr=0.002)``), and
+  :meth:`Optimizer.update` (build it without parameters: ``GD(lr=0.002)``), or faster through
+  :meth:`Optimizer.vector_rule`, the rule specialised to its hyperparameters;
 * PyTorch-style over Tensors (``opt = Adam(model.parameters(), lr=1e-3)``; ``opt.zero_grad()``;
   ``loss.backward()``; ``opt.step()``), writing each ``p.data`` in place, recording no graph.
+
+Every rule also states when it is stable. On a quadratic with Hessian H (for the adaptive rules,
+the *preconditioned* Hessian P⁻¹H with the diagonal P their state applies, held fixed), the error
+along an eigenvector of eigenvalue λ follows a linear recursion e_{k+1} = M(ηλ) e_k:
+:meth:`Optimizer.multiplier` is M's dominant eigenvalue (its modulus the per-step rate; negative
+or complex: oscillation), :meth:`Optimizer.lr_limit` the largest stable η for a given λ_max, and
+:meth:`Optimizer.curvature_operator` the operator whose top eigenvalue is that λ_max.
 
 ``lr`` may be a number or a schedule (a callable ``step -> lr``, see
 :mod:`steepest.optim.schedules`); ``step`` counts completed steps.
@@ -26,8 +35,11 @@ import numpy as np
 
 from ..autodiff import Tensor, enable_grad
 from .schedules import LearningRate, check_lr, lr_at
+from .transforms import Transform, chain_update
 
 State = dict[str, Any]
+#: a pure step on vectors, (g, state, x, lr) -> (x_new, state)
+VectorRule = Callable[[np.ndarray, State, np.ndarray, float], tuple[np.ndarray, State]]
 
 
 class Optimizer:
@@ -52,14 +64,109 @@ class Optimizer:
             self._add_params(params)
 
     # ---- the pure rule (one implementation per optimizer) -----------------------------------
-    @staticmethod
-    def rule_init(x: np.ndarray, hp: dict[str, Any]) -> State:
-        raise NotImplementedError
+    #: the chain of transformations, applied in order to the gradient
+    transforms: ClassVar[tuple[Transform, ...]] = ()
+    #: True for rules that rescale each coordinate by its gradient history (Adagrad, RMSprop,
+    #: Adam): their stability is governed by the preconditioned sharpness λ_max(P⁻¹H)
+    adaptive: ClassVar[bool] = False
+    #: True where ``weight_decay`` is L2 added to the gradient (it adds λ_wd to the curvature)
+    l2_decay: ClassVar[bool] = True
 
-    @staticmethod
-    def rule_update(g: np.ndarray, state: State, x: np.ndarray, lr: float,
+    def rule_init(self, x: np.ndarray, hp: dict[str, Any]) -> State:
+        """The rule's state for parameters shaped like ``x``."""
+        state: State = {}
+        for t in self.transforms:
+            state.update(t.init(x, hp))
+        return state
+
+    def rule_update(self, g: np.ndarray, state: State, x: np.ndarray, lr: float,
                     hp: dict[str, Any]) -> tuple[np.ndarray, State]:
-        raise NotImplementedError
+        """x − η · T_k(… T_1(g)) and the new state; inputs are not modified."""
+        d, new = chain_update(self.transforms, g, state, x, hp)
+        return x - lr * d, new
+
+    def vector_rule(self) -> VectorRule | None:
+        """The step (g, state, x, lr) ↦ (x_new, state) specialised to the current
+        hyperparameters — only the transformations that are not the identity for them, so plain
+        GD is ``x − lr·g`` — or None when the step needs the loss (a line search). This is the
+        fast path ``steepest.minimize`` and ``steepest.stability_map`` take; it works on any
+        array shape, including a stack of N vectors (N, d)."""
+        hp = self.defaults
+        active = tuple(t for t in self.transforms if t.active(hp))
+        if not active:
+            return lambda g, state, x, lr: (x - lr * g, state)
+        if len(active) == 1:
+            (t,) = active
+
+            def one(g: np.ndarray, state: State, x: np.ndarray, lr: float
+                    ) -> tuple[np.ndarray, State]:
+                d, part = t.update(g, state, x, hp)
+                return x - lr * d, (part if len(part) == len(state) else {**state, **part})
+            return one
+
+        def chain(g: np.ndarray, state: State, x: np.ndarray, lr: float
+                  ) -> tuple[np.ndarray, State]:
+            d, new = chain_update(active, g, state, x, hp)
+            return x - lr * d, new
+        return chain
+
+    # ---- stability on a quadratic (next to the rule) ----------------------------------------
+    def companion(self, h: float) -> np.ndarray:
+        """The matrix M of the linear recursion of the error along an eigenvector, for
+        h = η·λ (λ of the curvature :meth:`curvature_operator` describes). GD: [1 − h]."""
+        return np.array([[1.0 - h]])
+
+    def stability_constant(self) -> float:
+        """c such that the rule is stable on a quadratic iff η·λ_max < c (GD: 2)."""
+        return 2.0
+
+    def step_scale(self, state: State | None = None) -> float:
+        """The factor the current ``state`` multiplies η by (Adam's bias correction 1/(1 − β₁ᵗ);
+        1 for the others)."""
+        return 1.0
+
+    def multiplier(self, lr: float, lam: float, state: State | None = None) -> complex:
+        """The dominant per-step factor of the error along an eigenvector of eigenvalue λ
+        (M's eigenvalue of largest modulus; |·| > 1 diverges, negative or complex oscillates).
+        Overflow-safe: a huge η·λ gives −∞, never an error."""
+        h = float(lr) * float(lam) * self.step_scale(state)
+        if not np.isfinite(h) or abs(h) > 1e150:
+            return complex(-np.inf)
+        w = np.linalg.eigvals(self.companion(h))
+        return complex(w[np.argmax(np.abs(w))])
+
+    def lr_limit(self, lam_max: float, state: State | None = None) -> float:
+        """The largest stable learning rate c/(λ_max · step scale) for the top eigenvalue
+        ``lam_max`` of the curvature :meth:`curvature_operator` describes (GD: 2/λ_max)."""
+        return self.stability_constant() / (float(lam_max) * self.step_scale(state))
+
+    def limit_formula(self) -> str:
+        """:meth:`lr_limit` in words, e.g. ``"2/λ_max"``."""
+        return "2/λ_max"
+
+    def preconditioner(self, state: State | None) -> np.ndarray | None:
+        """The diagonal P that the rule's current ``state`` divides the gradient by (None for
+        rules that do not rescale)."""
+        if state is None:
+            return None
+        for t in self.transforms:
+            p = t.preconditioner(state, self.defaults)
+            if p is not None:
+                return p
+        return None
+
+    def curvature_operator(self, hvp: Callable[[np.ndarray], np.ndarray],
+                           state: State | None = None) -> Callable[[np.ndarray], np.ndarray]:
+        """The symmetric operator whose top eigenvalue is the λ_max of :meth:`lr_limit`:
+        v ↦ P^{-1/2}(H + λ_wd I)P^{-1/2} v, from the loss's Hessian-vector product ``hvp``,
+        the L2 weight decay λ_wd (0 for decoupled decay) and the preconditioner of ``state``
+        (P = I for rules that do not rescale)."""
+        wd = float(self.defaults.get("weight_decay") or 0.0) if self.l2_decay else 0.0
+        p = self.preconditioner(state) if self.adaptive else None
+        if p is None:
+            return (lambda v: hvp(v) + wd * v) if wd else hvp
+        r = 1.0 / np.sqrt(p)
+        return lambda v: r * (hvp(r * v) + wd * (r * v))
 
     # ---- vector form (steepest.minimize) ----------------------------------------------------
     @property
@@ -208,4 +315,4 @@ class Optimizer:
         return f"{type(self).__name__}({where}{opts})"
 
 
-__all__ = ["Optimizer", "State"]
+__all__ = ["Optimizer", "State", "VectorRule"]

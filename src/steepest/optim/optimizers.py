@@ -20,14 +20,22 @@ rounding. With gradient g_t, parameters x_t, learning rate η_t and t counted fr
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from ..autodiff import enable_grad
 from .line_search import Armijo
-from .optimizer import Optimizer, State
+from .optimizer import Optimizer, State, VectorRule
 from .schedules import LearningRate, lr_at
+from .transforms import (
+    AddDecayedWeights,
+    ScaleByAdam,
+    ScaleByRms,
+    ScaleByRss,
+    Trace,
+    Transform,
+)
 
 
 def _beta(name: str, owner: str, value: float) -> float:
@@ -45,6 +53,26 @@ def _eps(owner: str, value: float) -> float:
 def _decayed(g: np.ndarray, x: np.ndarray, hp: dict[str, Any]) -> np.ndarray:
     wd = hp["weight_decay"]
     return g + wd * x if wd else g
+
+
+def heavy_ball_companion(h: float, beta: float, nesterov: bool = False) -> np.ndarray:
+    """M of the error recursion of momentum β along an eigenvector, h = ηλ.
+
+    Heavy ball: e_{k+1} = (1 + β − h)e_k − βe_{k−1}. Nesterov (PyTorch's form, state
+    (e, buf/λ)): buf ← β·buf + λe, e ← e − η(λe + β·buf).
+    """
+    if nesterov:
+        return np.array([[1 - h - h * beta, -h * beta * beta], [1.0, beta]])
+    return np.array([[1 + beta - h, -beta], [1.0, 0.0]])
+
+
+def heavy_ball_limit(beta: float, nesterov: bool = False) -> float:
+    """c with stability iff η λ_max < c: 2 + 2β (heavy ball), (2 + 2β)/(1 + 2β) (Nesterov).
+
+    At h = c the recursion has the eigenvalue −1: det(M + I) = 0 gives 2 + 2β − h = 0 for the
+    heavy ball and 2 + 2β − h(1 + 2β) = 0 for Nesterov.
+    """
+    return (2 + 2 * beta) / (1 + 2 * beta) if nesterov else 2 + 2 * beta
 
 
 class GD(Optimizer):
@@ -67,17 +95,15 @@ class GD(Optimizer):
         super().__init__(params, {"lr": lr, "weight_decay": weight_decay,
                                   "line_search": line_search})
 
+    transforms: ClassVar[tuple[Transform, ...]] = (AddDecayedWeights(),)
+
     @property
     def line_search(self) -> Armijo | None:
         return self.defaults["line_search"]
 
-    @staticmethod
-    def rule_init(x: np.ndarray, hp: dict[str, Any]) -> State:
-        return {}
-
-    @staticmethod
-    def rule_update(g, state, x, lr, hp):
-        return x - lr * _decayed(g, x, hp), {}
+    def vector_rule(self) -> VectorRule | None:
+        """None with a line search (each step needs the loss), else x − η(g + λx)."""
+        return None if self.line_search is not None else super().vector_rule()
 
     def _apply(self, g, state, x, lr, hp, loss, loss_fn):
         ls: Armijo | None = hp["line_search"]
@@ -104,7 +130,8 @@ class GD(Optimizer):
         params = [p for p in self.parameters() if p.grad is not None]
         x = np.concatenate([p.data.ravel() for p in params])
         hp = self.param_groups[0]
-        g = _decayed(np.concatenate([np.asarray(p.grad.data).ravel() for p in params]), x, hp)
+        grads = [np.asarray(p.grad.data).ravel() for p in params if p.grad is not None]
+        g = _decayed(np.concatenate(grads), x, hp)
         sizes = np.cumsum([p.data.size for p in params])[:-1]
 
         def set_params(vec: np.ndarray) -> None:
@@ -128,52 +155,67 @@ def _value(loss: Any) -> Any:
 
 
 class Momentum(Optimizer):
-    """Heavy-ball momentum (Polyak): b ← μ b + g, x ← x − η b — ``torch.optim.SGD(momentum=μ)``
-    with dampening 0. Stable on a quadratic iff η λ_max < 2 + 2μ."""
+    """Momentum as ``torch.optim.SGD(momentum=μ, nesterov=…)`` with dampening 0.
+
+    Heavy ball (Polyak): b ← μb + g, x ← x − ηb — equal to x_{t+1} = x_t − ηg_t + μ(x_t − x_{t−1})
+    for constant η; stable on a quadratic iff η < (2 + 2μ)/λ_max. ``nesterov=True``:
+    x ← x − η(g + μb) (the look-ahead folded into the update, Sutskever et al. 2013); stable
+    iff η < (2 + 2μ)/((1 + 2μ)λ_max).
+    """
+
+    transforms: ClassVar[tuple[Transform, ...]] = (AddDecayedWeights(), Trace())
 
     def __init__(self, params: Iterable[Any] | None = None, lr: LearningRate = 1e-3,
-                 momentum: float = 0.9, *, weight_decay: float = 0.0):
-        super().__init__(params, {"lr": lr, "momentum": _beta("momentum", "Momentum", momentum),
-                                  "weight_decay": weight_decay})
+                 momentum: float = 0.9, *, weight_decay: float = 0.0, nesterov: bool = False):
+        name = type(self).__name__
+        if nesterov and momentum <= 0:
+            raise ValueError(f"{name}: Nesterov momentum must be positive, got {momentum}")
+        super().__init__(params, {"lr": lr, "momentum": _beta("momentum", name, momentum),
+                                  "weight_decay": weight_decay, "nesterov": bool(nesterov)})
 
-    @staticmethod
-    def rule_init(x, hp):
-        return {"buf": np.zeros_like(x)}
+    def companion(self, h: float) -> np.ndarray:
+        return heavy_ball_companion(h, self.defaults["momentum"], self.defaults["nesterov"])
 
-    @staticmethod
-    def rule_update(g, state, x, lr, hp):
-        buf = hp["momentum"] * state["buf"] + _decayed(g, x, hp)
-        return x - lr * buf, {"buf": buf}
+    def stability_constant(self) -> float:
+        return heavy_ball_limit(self.defaults["momentum"], self.defaults["nesterov"])
+
+    def limit_formula(self) -> str:
+        b = self.defaults["momentum"]
+        c = heavy_ball_limit(b, self.defaults["nesterov"])
+        form = "(2 + 2β)/((1 + 2β)λ_max)" if self.defaults["nesterov"] else "(2 + 2β)/λ_max"
+        return f"{form} = {c:.4g}/λ_max"
 
 
-class Nesterov(Optimizer):
-    """Nesterov momentum as in ``torch.optim.SGD(momentum=μ, nesterov=True)``:
-    b ← μ b + g, x ← x − η (g + μ b) (the gradient is taken at x, the look-ahead is folded into
-    the update, Sutskever et al. 2013)."""
+class Nesterov(Momentum):
+    """Nesterov momentum, ``Momentum(nesterov=True)``: b ← μb + g, x ← x − η(g + μb) —
+    ``torch.optim.SGD(momentum=μ, nesterov=True)``. Stable iff η < (2 + 2μ)/((1 + 2μ)λ_max)."""
 
     def __init__(self, params: Iterable[Any] | None = None, lr: LearningRate = 1e-3,
                  momentum: float = 0.9, *, weight_decay: float = 0.0):
         if momentum <= 0:
             raise ValueError(f"Nesterov: momentum must be positive, got {momentum}")
-        super().__init__(params, {"lr": lr, "momentum": _beta("momentum", "Nesterov", momentum),
-                                  "weight_decay": weight_decay})
-
-    @staticmethod
-    def rule_init(x, hp):
-        return {"buf": np.zeros_like(x)}
-
-    @staticmethod
-    def rule_update(g, state, x, lr, hp):
-        g = _decayed(g, x, hp)
-        buf = hp["momentum"] * state["buf"] + g
-        return x - lr * (g + hp["momentum"] * buf), {"buf": buf}
+        super().__init__(params, lr, momentum, weight_decay=weight_decay, nesterov=True)
 
 
-class Adagrad(Optimizer):
+class _Adaptive(Optimizer):
+    """A rule that divides the gradient by a diagonal P from its history: on a quadratic with P
+    held fixed it is GD (or momentum) on the preconditioned Hessian P⁻¹H, so its stability is
+    governed by the preconditioned sharpness λ_max(P⁻¹H) (Cohen et al. 2022, "Adaptive gradient
+    methods at the edge of stability")."""
+
+    adaptive = True
+
+    def limit_formula(self) -> str:
+        return "2/λ_max(P⁻¹H)"
+
+
+class Adagrad(_Adaptive):
     """Adagrad (Duchi et al. 2011): s ← s + g², x ← x − η g / (√s + ε); PyTorch defaults
-    (lr=0.01, eps=1e-10, initial_accumulator_value=0)."""
+    (lr=0.01, eps=1e-10, initial_accumulator_value=0). Preconditioned GD with P = √s + ε: stable
+    while η < 2/λ_max(P⁻¹H); P only grows, so the limit only rises."""
 
     _nonnegative = ("weight_decay", "initial_accumulator_value")
+    transforms: ClassVar[tuple[Transform, ...]] = (AddDecayedWeights(), ScaleByRss())
 
     def __init__(self, params: Iterable[Any] | None = None, lr: LearningRate = 1e-2, *,
                  eps: float = 1e-10, weight_decay: float = 0.0,
@@ -182,20 +224,14 @@ class Adagrad(Optimizer):
                                   "weight_decay": weight_decay,
                                   "initial_accumulator_value": initial_accumulator_value})
 
-    @staticmethod
-    def rule_init(x, hp):
-        return {"sum": np.full_like(x, hp["initial_accumulator_value"])}
 
-    @staticmethod
-    def rule_update(g, state, x, lr, hp):
-        g = _decayed(g, x, hp)
-        s = state["sum"] + g * g
-        return x - lr * g / (np.sqrt(s) + hp["eps"]), {"sum": s}
-
-
-class RMSprop(Optimizer):
+class RMSprop(_Adaptive):
     """RMSprop (Hinton 2012): v ← α v + (1 − α) g², x ← x − η g / (√v + ε); PyTorch defaults
-    (lr=0.01, alpha=0.99, eps=1e-8), optional ``momentum`` and ``centered``."""
+    (lr=0.01, alpha=0.99, eps=1e-8), optional ``momentum`` μ (b ← μb + g/(√v + ε), x ← x − ηb)
+    and ``centered``. Preconditioned GD (or heavy ball) with P = √v + ε: stable while
+    η < 2/λ_max(P⁻¹H), or (2 + 2μ)/λ_max(P⁻¹H) with momentum."""
+
+    transforms: ClassVar[tuple[Transform, ...]] = (AddDecayedWeights(), ScaleByRms(), Trace())
 
     def __init__(self, params: Iterable[Any] | None = None, lr: LearningRate = 1e-2,
                  alpha: float = 0.99, *, eps: float = 1e-8, weight_decay: float = 0.0,
@@ -205,40 +241,30 @@ class RMSprop(Optimizer):
                                   "momentum": _beta("momentum", "RMSprop", momentum),
                                   "centered": bool(centered)})
 
-    @staticmethod
-    def rule_init(x, hp):
-        state = {"square_avg": np.zeros_like(x)}
-        if hp["centered"]:
-            state["grad_avg"] = np.zeros_like(x)
-        if hp["momentum"] > 0:
-            state["buf"] = np.zeros_like(x)
-        return state
+    def companion(self, h: float) -> np.ndarray:
+        mu = self.defaults["momentum"]
+        return heavy_ball_companion(h, mu) if mu > 0 else np.array([[1.0 - h]])
 
-    @staticmethod
-    def rule_update(g, state, x, lr, hp):
-        g = _decayed(g, x, hp)
-        a = hp["alpha"]
-        v = a * state["square_avg"] + (1 - a) * g * g
-        new = {"square_avg": v}
-        if hp["centered"]:
-            m = a * state["grad_avg"] + (1 - a) * g
-            new["grad_avg"] = m
-            denom = np.sqrt(v - m * m) + hp["eps"]
-        else:
-            denom = np.sqrt(v) + hp["eps"]
-        if hp["momentum"] > 0:
-            buf = hp["momentum"] * state["buf"] + g / denom
-            new["buf"] = buf
-            return x - lr * buf, new
-        return x - lr * g / denom, new
+    def stability_constant(self) -> float:
+        return 2 + 2 * self.defaults["momentum"]
+
+    def limit_formula(self) -> str:
+        mu = self.defaults["momentum"]
+        return f"(2 + 2μ)/λ_max(P⁻¹H) = {2 + 2 * mu:.4g}/λ_max(P⁻¹H)" if mu > 0 \
+            else "2/λ_max(P⁻¹H)"
 
 
-class Adam(Optimizer):
+class Adam(_Adaptive):
     """Adam (Kingma & Ba 2015) with PyTorch's defaults (lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
     and arithmetic: x ← x − η/(1 − β₁ᵗ) · m / (√v/√(1 − β₂ᵗ) + ε). ``weight_decay`` is L2
-    (added to g); for decoupled decay use :class:`AdamW`."""
+    (added to g); for decoupled decay use :class:`AdamW`.
 
-    _decoupled = False
+    With P = √v̂ + ε held fixed, Adam is heavy-ball momentum β₁ with step η(1 − β₁)/(1 − β₁ᵗ) on
+    P⁻¹H, so it is stable while λ_max(P⁻¹H) < (2 + 2β₁)/((1 − β₁)η) · (1 − β₁ᵗ) — Cohen et al.
+    2022's threshold (2 + 2β₁)/((1 − β₁)η) once the bias correction has faded.
+    """
+
+    transforms: ClassVar[tuple[Transform, ...]] = (AddDecayedWeights(), ScaleByAdam())
 
     def __init__(self, params: Iterable[Any] | None = None, lr: LearningRate = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), *, eps: float = 1e-8,
@@ -250,41 +276,35 @@ class Adam(Optimizer):
                                   "eps": _eps(name, eps), "weight_decay": weight_decay,
                                   "amsgrad": bool(amsgrad)})
 
-    @staticmethod
-    def rule_init(x, hp):
-        state = {"t": 0, "m": np.zeros_like(x), "v": np.zeros_like(x)}
-        if hp["amsgrad"]:
-            state["v_max"] = np.zeros_like(x)
-        return state
+    def companion(self, h: float) -> np.ndarray:
+        """Heavy ball with momentum β₁ at step h(1 − β₁) (m is an average, not a sum)."""
+        b1 = self.defaults["betas"][0]
+        return heavy_ball_companion(h * (1 - b1), b1)
 
-    @classmethod
-    def _adam(cls, g, state, x, lr, hp):
-        b1, b2 = hp["betas"]
-        if cls._decoupled:
-            x = x * (1 - lr * hp["weight_decay"])
-        else:
-            g = _decayed(g, x, hp)
-        t = state["t"] + 1
-        m = b1 * state["m"] + (1 - b1) * g
-        v = b2 * state["v"] + (1 - b2) * g * g
-        new = {"t": t, "m": m, "v": v}
-        if hp["amsgrad"]:
-            new["v_max"] = np.maximum(state["v_max"], v)
-            v = new["v_max"]
-        step_size = lr / (1 - b1 ** t)
-        denom = np.sqrt(v) / np.sqrt(1 - b2 ** t) + hp["eps"]
-        return x - step_size * m / denom, new
+    def stability_constant(self) -> float:
+        """(2 + 2β₁)/(1 − β₁): the heavy-ball limit 2 + 2β₁ for the step η(1 − β₁)."""
+        b1 = self.defaults["betas"][0]
+        return (2 + 2 * b1) / (1 - b1)
 
-    @classmethod
-    def rule_update(cls, g, state, x, lr, hp):
-        return cls._adam(g, state, x, lr, hp)
+    def step_scale(self, state: State | None = None) -> float:
+        """The bias correction 1/(1 − β₁ᵗ) at the state's step t (1 without a state)."""
+        if state is None or not state.get("t"):
+            return 1.0
+        return 1.0 / (1.0 - self.defaults["betas"][0] ** int(state["t"]))
+
+    def limit_formula(self) -> str:
+        b1 = self.defaults["betas"][0]
+        return (f"(2 + 2β₁)/((1 − β₁)·λ_max(P⁻¹H)) = {(2 + 2 * b1) / (1 - b1):.4g}"
+                f"/λ_max(P⁻¹H)")
 
 
 class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter 2019), as ``torch.optim.AdamW``:
-    x ← x (1 − η λ), then the Adam step on the raw gradient. Default λ = 0.01."""
+    x ← x (1 − η λ), then the Adam step on the raw gradient. Default λ = 0.01. The decay is a
+    contraction by 1 − ηλ per step, left out of the stability limit (it only helps)."""
 
-    _decoupled = True
+    transforms: ClassVar[tuple[Transform, ...]] = (ScaleByAdam(), AddDecayedWeights())
+    l2_decay = False
 
     def __init__(self, params: Iterable[Any] | None = None, lr: LearningRate = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), *, eps: float = 1e-8,
@@ -292,4 +312,20 @@ class AdamW(Adam):
         super().__init__(params, lr, betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad)
 
 
-__all__ = ["GD", "Adagrad", "Adam", "AdamW", "Momentum", "Nesterov", "RMSprop"]
+#: every optimizer by the name the command line, the explorer and the docs use
+#: ("sgd" is PyTorch's name for GD)
+OPTIMIZERS: dict[str, type[Optimizer]] = {
+    "gd": GD, "sgd": GD, "momentum": Momentum, "nesterov": Nesterov, "adagrad": Adagrad,
+    "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW}
+
+
+def get_optimizer(name: str, **options: Any) -> Optimizer:
+    """The optimizer called ``name`` (a key of :data:`OPTIMIZERS`, any case), built without
+    parameters with ``options`` (e.g. ``lr=0.01``): ``get_optimizer("adam", lr=0.05)``."""
+    from .._validate import check_choice
+    key = check_choice(str(name).lower(), "get_optimizer: name", tuple(OPTIMIZERS))
+    return OPTIMIZERS[key](**options)
+
+
+__all__ = ["GD", "OPTIMIZERS", "Adagrad", "Adam", "AdamW", "Momentum", "Nesterov", "RMSprop",
+           "get_optimizer", "heavy_ball_companion", "heavy_ball_limit"]
