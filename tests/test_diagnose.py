@@ -17,7 +17,7 @@ def lecture():
 
 def test_diverged_lecture_run(lecture):
     P, w = lecture
-    r = st.minimize(P, [-8, -2], optim.GD(lr=0.0065), max_steps=100)
+    r = st.minimize(P, [-8, -2], optim.GD(lr=0.0065), max_steps=1000)
     d = st.diagnose(r, P)
     assert d.kind == "diverged" and d.diverged_at == r.diverged_at
     assert d.lam_max == pytest.approx(w[-1], rel=1e-10)
@@ -25,13 +25,24 @@ def test_diverged_lecture_run(lecture):
     assert d.multiplier == pytest.approx(1 - 0.0065 * w[-1], rel=1e-10)
     assert abs(d.multiplier) > 1
     assert d.suggested_lr < d.lr_max
-    for text in (f"step {r.diverged_at}", "2/λ_max = 0.00640", "1 − ηλ_max = -1.031",
+    for text in (f"step {r.diverged_at}", "2/λ_max = 0.006401", "1 − ηλ_max = -1.031",
                  "η = 0.0065"):
         assert text in d.message
     assert str(d) == d.message and "diverged" in d._repr_html_()
-    # following the suggestion converges
+    # the suggestion is the best fixed step, and it was tried
+    assert d.suggested_lr == pytest.approx(2 / (w[0] + w[-1]))
+    assert d.trial.lr == d.suggested_lr and d.trial.status != "diverged"
+    assert f"tried for {d.trial.steps} steps from x0" in d.message
     ok = st.minimize(P, [-8, -2], optim.GD(lr=d.suggested_lr), max_steps=2000, gtol=1e-6)
     assert ok.status == "converged"
+
+
+def test_unstable_run_stopped_before_detection_is_diverging(lecture):
+    P, _ = lecture
+    r = st.minimize(P, [-8, -2], optim.GD(lr=0.0065), max_steps=100)
+    d = st.diagnose(r, P)
+    assert r.status == "max_steps" and d.kind == "diverging"
+    assert "×1.06 per step" in d.message and d.trial.status != "diverged"
 
 
 def test_divergence_error_carries_the_diagnosis(lecture):
@@ -64,11 +75,12 @@ def test_slow_run_reports_kappa(lecture):
 
 
 def test_stalled_on_a_plateau():
-    """σ(w) saturated at w = −12: gradients ≈ 6e-6 barely move it."""
+    """σ(w) saturated at w = −12: gradients ≈ 1e-5 barely move it, and the curvature is as
+    tiny, so it is a plateau, not a minimum."""
     f = lambda x: ((st.sigmoid(x) - 1.0) ** 2).sum()
     r = st.minimize(f, [-12.0], optim.GD(lr=0.1), max_steps=200)
     d = st.diagnose(r, f)
-    assert d.kind == "stalled" and "plateau" in d.message
+    assert d.kind == "stalled" and "plateau" in d.message and "not a minimum" in d.message
 
 
 def test_saddle_point():
@@ -89,11 +101,15 @@ def test_momentum_and_adam_divergence_messages():
     big = st.minimize(f, [1.0, 1.0], optim.Adam(lr=1e30), max_steps=50)
     assert big.status == "diverged"
     da = st.diagnose(big, f)
-    assert da.kind == "diverged" and da.lr_max is None and "smaller rate" in da.message
+    # Adam's threshold is on the preconditioned sharpness; its first-step P = |g| + ε makes
+    # P⁻¹H = diag(1, 10)/|(1, 10)| = I, so λ_max(P⁻¹H) = 1 and the limit is 38
+    assert da.kind == "diverged" and da.sharpness == "λ_max(P⁻¹H)"
+    assert da.lam_max == pytest.approx(1.0, rel=1e-6) and da.lr_max == pytest.approx(38, rel=1e-6)
+    assert da.trial.status != "diverged"
 
 
 def test_diagnose_without_fun_uses_history_only(lecture):
     P, _ = lecture
-    r = st.minimize(P, [-8, -2], optim.GD(lr=0.0065), max_steps=100)
+    r = st.minimize(P, [-8, -2], optim.GD(lr=0.0065), max_steps=1000)
     d = st.diagnose(r)
     assert d.kind == "diverged" and d.lam_max is None and "Diverged at step" in d.message

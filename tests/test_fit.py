@@ -228,13 +228,27 @@ def test_divergence_diagnosis_measures_the_stability_limit_and_its_advice_works(
     assert h.status == "completed" and h.loss[-1] < 0.05
 
 
-def test_adaptive_optimizers_get_no_threshold():
+def test_adaptive_optimizers_get_the_preconditioned_threshold():
+    """Adam's limit is (2 + 2β₁)/((1 − β₁) λ_max(P⁻¹H)) with Adam's first-step preconditioner
+    P = |∇L(θ₀)| + ε (Cohen et al. 2022), and the suggested half of it trains."""
     X, y = ds.regression(50, kind="linear", seed=0)
-    net = nn.MLP(1, [8, 1], activation="relu", seed=0)
-    h = nn.fit(net, X * 1e6, y, loss="mse", optimizer=Adam(net.parameters(), lr=1e3),
-               epochs=30, progress=False)
-    assert h.status == "diverged" and h.diagnosis.lr_max is None
-    assert "÷10" in h.diagnosis.message
+    net = nn.MLP(1, [8, 1], activation="tanh", seed=0)
+    theta0 = nn.parameters_to_vector(net)
+    h = nn.fit(net, X, y, loss="mse", optimizer=Adam(net.parameters(), lr=1e3), epochs=30,
+               progress=False)
+    d = h.diagnosis
+    assert h.status == "diverged" and d.sharpness == "λ_max(P⁻¹H)"
+    f = nn.loss_of_parameters(net, X, y, "mse")
+    H = st.hessian(f)(theta0)
+    r = 1 / np.sqrt(np.abs(st.grad(f)(theta0)) + 1e-8)
+    lam = np.linalg.eigvalsh(r[:, None] * H * r[None, :])[-1]
+    assert d.lam_max == pytest.approx(lam, rel=1e-8)
+    assert d.lr_max == pytest.approx(38 / lam, rel=1e-8)  # (2 + 2·0.9)/(1 − 0.9)
+    assert d.trial.status == "completed" and d.trial.loss_end < d.trial.loss_start
+    nn.vector_to_parameters(theta0, net)
+    ok = nn.fit(net, X, y, loss="mse", optimizer=Adam(net.parameters(), lr=d.suggested_lr),
+                epochs=30, progress=False)
+    assert ok.status == "completed" and ok.loss[-1] < ok.loss[0]
 
 
 # ---- bad input gets a clear error ----------------------------------------------------------------

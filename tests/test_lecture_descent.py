@@ -33,11 +33,18 @@ def test_eta_0002_reproduces_the_lecture(data):
 
 
 def test_eta_0065_diverges(data):
+    """1 − ηλ_max = −1.031: the loss grows ×1.063 per step; the detector calls it at the first
+    step the loss is 10³× its start above its best, growing geometrically (step 123)."""
     X, y = data
-    result = st.minimize(LeastSquares(X, y), [-8, -2], GD(lr=0.0065), max_steps=100)
+    result = st.minimize(LeastSquares(X, y), [-8, -2], GD(lr=0.0065), max_steps=1000)
     assert result.status == "diverged" and not result.success
-    assert 1 <= result.diverged_at <= 100 and result.nit == result.diverged_at
-    assert "diverged at step" in result.message
+    assert result.nit == result.diverged_at and result.verdict.rule == "growth"
+    L = result.history.loss
+    excess = (L - L.min()) / max(L[0] - L.min(), L[0])
+    assert result.diverged_at == int(np.argmax(excess > 1e3))
+    assert result.verdict.growth == pytest.approx((1 - 0.0065 * np.linalg.eigvalsh(X.T @ X)[-1])
+                                                  ** 2, rel=0.01)
+    assert "diverged at step 123" in result.message
 
 
 def test_eta_0065_without_divergence_handling_gives_the_lectures_growing_losses(data):

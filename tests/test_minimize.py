@@ -8,7 +8,8 @@ import pytest
 
 import steepest as st
 from steepest import optim
-from steepest.minimize import DIVERGENCE_WINDOW, History, Result
+from steepest.descent import divergence
+from steepest.minimize import History, Result
 from steepest.problems import LeastSquares, Quadratic, Rosenbrock
 
 D = np.array([1.0, 10.0])
@@ -140,7 +141,8 @@ def test_nonfinite_divergence_without_warnings():
     assert np.isfinite(r.fun) and np.all(np.isfinite(r.x))
     assert "no longer finite" in r.message
     assert explode.status == "diverged" and explode.diverged_at < r.diverged_at
-    assert "exploded" in explode.message and np.isfinite(explode.fun)
+    assert explode.verdict.rule == "far" and np.isfinite(explode.fun)
+    assert "from 1 at the start to 2.487e+82 and stayed more than 10000×" in explode.message
 
 
 @pytest.mark.parametrize("jump", [1, 301])  # inside the first block of iterate checks, past it
@@ -165,10 +167,17 @@ def test_nonfinite_iterate_with_finite_loss_stops_at_its_step(jump):
 
 
 def test_growth_divergence_window():
+    """1 − ηλ_max = 1 − 0.21·10 = −1.1: the loss grows ×1.21 per step. The growth rule fires at
+    the first step the loss is GROWTH_LEVEL times its start scale above the best."""
     r = st.minimize(bowl, [1.0, 1.0], optim.GD(lr=0.21), max_steps=1000)
-    assert r.status == "diverged"
+    assert r.status == "diverged" and r.verdict.rule == "growth"
     L = r.history.loss
-    assert np.all(np.diff(L[-DIVERGENCE_WINDOW - 1:]) > 0) and L[-1] > L[0]
+    scale = max(L[0] - L.min(), abs(L[0]))
+    excess = (L - L.min()) / scale
+    first = int(np.argmax(excess > divergence.GROWTH_LEVEL))
+    assert r.diverged_at == first == r.nit
+    assert r.verdict.growth == pytest.approx(1.21, rel=0.02)
+    assert "grew geometrically, ×1.21 per step" in r.message
 
 
 def test_momentum_divergence_detected():

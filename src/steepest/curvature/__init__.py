@@ -13,9 +13,11 @@ from .hessian import (
     hessian_eigs,
     hutchinson_trace,
     hvp_function,
+    operator_eigs,
+    sharpness,
     stability_constant,
 )
 
 __all__ = ["CriticalLR", "Diagnosis", "HessianEigs", "TraceEstimate", "contraction",
            "critical_lr", "diagnose", "hessian_eigs", "hutchinson_trace", "hvp_function",
-           "stability_constant"]
+           "operator_eigs", "sharpness", "stability_constant"]

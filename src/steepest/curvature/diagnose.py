@@ -1,75 +1,58 @@
-"""``diagnose(result, fun)``: why a descent run diverged, oscillated, crawled or stalled — in
-plain words, with the numbers behind them."""
+"""``diagnose(result, fun)``: why a descent run diverged, oscillated, crawled, stalled or hovers
+at the edge of stability — in plain words, with the numbers behind them, and a learning rate that
+was *tried* before it is suggested.
+
+How each kind is established (see :class:`steepest.descent.diagnosis.Diagnosis` for the fields):
+
+* **diverged** — the divergence detector fired (``result.verdict``). The curvature that governs
+  the optimizer's stability (λ_max of the Hessian for GD and momentum, of P⁻¹H for adaptive rules)
+  is measured at the run's best iterate and at the last iterate before the blow-up, and η is
+  compared with the optimizer's own limit (``optimizer.lr_limit``: 2/λ_max, (2 + 2β)/λ_max, …).
+* **converged** — ‖∇L‖ has fallen to :data:`CONVERGED_FRACTION` of its start, or below the
+  run's gtol; **oscillating** in addition only if the iterates really zigzag (the step along the
+  sharpest direction changes sign in at least :data:`ZIGZAG_FRACTION` of the early steps).
+* **saddle** — the gradient has nearly vanished and λ_min < 0.
+* **stalled** — the loss has stopped changing (or the gradient has nearly vanished) but the
+  point is not a minimum: the local quadratic model puts the nearest stationary point ‖∇L‖/λ_max
+  far away (a plateau, where curvature vanishes with the gradient).
+* **diverging** — η is above the limit and the loss is still growing at the end, but the run
+  stopped before the detector fired.
+* **slow** — still descending; the predicted number of steps to shrink the error by
+  :data:`TARGET_REDUCTION` (from the slowest direction's per-step factor) exceeds the run.
+* **edge_of_stability** — bounded but not converging: the last steps zigzag, the gradient does not
+  fall, and the sharpness where the run hovers is ≈ the limit (ηλ_max ≈ c); when the problem
+  knows its minimum, η is compared with the limit there (above it the run cannot converge).
+
+Suggested rates are verified: the candidate (half the stability limit, or the best fixed step) is
+run with the same optimizer from the run's start, under the run's stopping rules, for
+min(max_steps, :data:`TRIAL_STEPS`) steps, and halved until that trial does not diverge (at most
+:data:`MAX_HALVINGS` times). The cost is therefore at most (MAX_HALVINGS + 1) · TRIAL_STEPS
+evaluations of the loss and gradient, typically one or two trials; ``verify=False`` skips it (and
+suggests nothing).
+"""
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .hessian import contraction, hessian_eigs, stability_constant
+from ..descent.diagnosis import Diagnosis, Trial, fmt, safe_mul
+from .hessian import sharpness
 
 #: a run is "slow" if, at its rate, shrinking the error by this factor needs more steps than it
 #: was given
 TARGET_REDUCTION = 1e-6
-
-
-@dataclass
-class Diagnosis:
-    """What happened and why. ``kind`` is one of "diverged", "oscillating", "slow",
-    "stalled", "saddle", "converged", "unknown"; ``message`` says it in words; the fields
-    hold the numbers (None where they do not apply or could not be computed)."""
-
-    kind: str
-    message: str
-    lr: float | None = None
-    lam_max: float | None = None
-    lam_min: float | None = None
-    kappa: float | None = None
-    lr_max: float | None = None          #: stability limit (2/λ_max for GD)
-    multiplier: float | None = None      #: per-step error factor along the top eigenvector
-    rate: float | None = None            #: per-step factor along the slowest direction
-    suggested_lr: float | None = None
-    steps_needed: float | None = None    #: steps to shrink the error by TARGET_REDUCTION
-    steps_needed_best: float | None = None  #: the same with the best fixed step
-    diverged_at: int | None = None
-    top_eigenvector: np.ndarray | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def __str__(self) -> str:
-        return self.message
-
-    def numbers(self) -> dict[str, Any]:
-        """The non-missing numbers, for tables and logs."""
-        keys = ("lr", "lr_max", "lam_max", "lam_min", "kappa", "multiplier", "rate",
-                "suggested_lr", "steps_needed", "steps_needed_best", "diverged_at")
-        return {k: getattr(self, k) for k in keys if getattr(self, k) is not None}
-
-    def _repr_html_(self) -> str:
-        colour = {"diverged": "#c0392b", "oscillating": "#d68910", "slow": "#d68910",
-                  "stalled": "#7f8c8d", "saddle": "#7f8c8d", "converged": "#1e8449"}
-        rows = "".join(f"<tr><td style='text-align:left'>{html.escape(k)}</td>"
-                       f"<td style='text-align:right'>{_fmt(v)}</td></tr>"
-                       for k, v in self.numbers().items())
-        return (f"<div><p><b style='color:{colour.get(self.kind, '#333')}'>"
-                f"{html.escape(self.kind)}</b> — {html.escape(self.message)}</p>"
-                f"<table>{rows}</table></div>")
-
-    def __repr__(self) -> str:
-        nums = ", ".join(f"{k}={_fmt(v)}" for k, v in self.numbers().items())
-        return f"Diagnosis({self.kind!r}: {nums})"
-
-
-def _fmt(v: Any) -> str:
-    if isinstance(v, (int, np.integer)):
-        return str(int(v))
-    if isinstance(v, float):
-        return f"{v:.4g}"
-    return str(v)
+#: ‖∇L‖ at or below this fraction of its start counts as converged
+CONVERGED_FRACTION = 1e-6
+#: ‖∇L‖ at or below this fraction of its start counts as "nearly vanished" (saddle, stall)
+VANISHED_FRACTION = 1e-3
+#: the share of steps whose component along the sharpest direction flips sign, for a zigzag
+ZIGZAG_FRACTION = 0.8
+#: a suggested rate's trial runs at most this many steps; it is halved at most MAX_HALVINGS times
+TRIAL_STEPS, MAX_HALVINGS = 2000, 30
 
 
 def _steps(rate: float) -> float:
@@ -82,204 +65,422 @@ def _steps(rate: float) -> float:
 
 
 def diagnose(result: Any, fun: Any = None, *,
-             jac: Callable[[np.ndarray], np.ndarray] | None = None) -> Diagnosis:
+             jac: Callable[[np.ndarray], np.ndarray] | None = None,
+             verify: bool = True) -> Diagnosis:
     """Explain a :class:`steepest.Result`.
 
-    With ``fun`` (the loss the run minimized) the curvature is measured — the Hessian's extreme
-    eigenvalues from exact Hessian-vector products at the run's best iterate — and compared with
-    the learning rate: divergence when η ≥ c/λ_max (c = 2 for GD), oscillation when the error
-    multiplier along the top eigenvector is negative, slowness from the condition number κ, a
-    stall from vanishing gradients or negative curvature (a saddle).
+    With ``fun`` (the loss the run minimized) the curvature is measured from exact
+    Hessian-vector products and compared with the optimizer's stability limit; any suggested
+    learning rate is tried from the run's start first (see the module docstring, which also says
+    how each ``kind`` is decided and what the trials cost).
+
+    >>> import steepest as st
+    >>> X, y = st.datasets.lecture_line()
+    >>> P = st.problems.LeastSquares(X, y)
+    >>> r = st.minimize(P, [-8, -2], st.optim.GD(lr=0.0065), max_steps=1000)
+    >>> d = st.diagnose(r, P)
+    >>> d.kind, round(d.lr_max, 5)
+    ('diverged', 0.0064)
     """
     h = result.history
     opt = getattr(result, "optimizer", None)
-    optname = type(opt).__name__ if opt is not None else "GD"
-    finite = np.isfinite(h.loss) & np.isfinite(h.grad_norm)
-    best = int(np.argmin(np.where(finite, h.loss, np.inf)))
+    if opt is None:
+        from ..optim import GD
+        opt = GD(lr=float(h.lr[0]))
+    verdict = getattr(result, "verdict", None)
     diverged = result.status == "diverged"
     k_lr = (result.diverged_at - 1) if diverged and result.diverged_at else len(h.lr) - 1
     lr = float(h.lr[max(k_lr, 0)])
-
-    try:
-        c = stability_constant(opt)
-    except ValueError:
-        c = None  # adaptive method: no single threshold
-    lam_max = lam_min = None
-    vec = None
+    d = Diagnosis(kind="unknown", message="", optimizer=type(opt).__name__, lr=lr,
+                  diverged_at=result.diverged_at,
+                  rule=None if verdict is None else verdict.rule)
     if fun is not None:
-        x_at = h.x[best] if diverged else result.x
-        top = hessian_eigs(fun, x_at, 1, "LA", jac=jac)
-        lam_max, vec = float(top.values[0]), top.vectors[:, 0]
-        lam_min = float(hessian_eigs(fun, x_at, 1, "SA", jac=jac).values[0])
-    d = Diagnosis(kind="unknown", message="", lr=lr, lam_max=lam_max, lam_min=lam_min,
-                  diverged_at=result.diverged_at, top_eigenvector=vec)
-    if lam_max is not None and lam_min is not None and lam_min > 0:
-        d.kappa = lam_max / lam_min
-    if lam_max is not None and lam_max > 0 and c is not None:
-        d.lr_max = c / lam_max
-        mult = contraction(opt, lr, lam_max)
+        _measure(d, result, fun, jac, opt, diverged)
+    if diverged:
+        _diverged(d, result, fun, opt)
+    else:
+        _finished(d, result, fun, jac, opt)
+    if verify and fun is not None and d.details.get("candidate") is not None:
+        _verify(d, result, fun, jac, opt)
+    return d
+
+
+# ---- measuring ---------------------------------------------------------------------------------
+def _best_row(h: Any) -> int:
+    finite = np.isfinite(h.loss) & np.isfinite(h.grad_norm)
+    return int(np.argmin(np.where(finite, h.loss, np.inf)))
+
+
+def _state_at_end(result: Any, opt: Any) -> Any:
+    state = getattr(result, "state", None)
+    if not opt.adaptive or state is None:
+        return None
+    p = opt.preconditioner(state)
+    return state if p is not None and np.all(np.isfinite(p)) and np.all(p > 0) else None
+
+
+def _measure(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any, diverged: bool) -> None:
+    """The curvature numbers at the point that explains the run (the best iterate if it
+    diverged, else the end) and what the optimizer's recursion does with them."""
+    h = result.history
+    x_at = h.x[_best_row(h)] if diverged else np.asarray(result.x)
+    state = None if diverged else _state_at_end(result, opt)
+    try:
+        s = sharpness(fun, x_at, opt, state, jac=jac)
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+        return
+    d.lam_max, d.lam_min, d.top_eigenvector, d.sharpness = s.lam_max, s.lam_min, s.vector, s.name
+    d.details["state"] = state
+    d.details["limit_text"] = f"{opt.limit_formula()} = {fmt(opt.lr_limit(s.lam_max, state))}" \
+        if s.lam_max > 0 else None
+    if s.lam_min > 0:
+        d.kappa = s.lam_max / s.lam_min
+    if s.lam_max > 0:
+        d.lr_max = opt.lr_limit(s.lam_max, state)
+        mult = opt.multiplier(d.lr, s.lam_max, state)
         d.multiplier = float(mult.real) if abs(mult.imag) < 1e-12 else float(abs(mult))
         d.details["complex_multiplier"] = abs(mult.imag) >= 1e-12
-        if lam_min is not None and lam_min > 0:
-            d.rate = max(abs(contraction(opt, lr, lam_min)), abs(mult))
+        if s.lam_min > 0:
+            kappa = s.lam_max / s.lam_min
+            d.rate = max(abs(opt.multiplier(d.lr, s.lam_min, state)), abs(mult))
             d.steps_needed = _steps(d.rate)
-            kappa = d.kappa
-            if optname == "GD":
+            if not opt.adaptive and not opt.defaults.get("momentum"):
                 d.steps_needed_best = _steps((kappa - 1) / (kappa + 1))
-            d.details["best_lr"] = (2 / (lam_min + lam_max) if optname == "GD"
-                                    else 4 / (math.sqrt(lam_max) + math.sqrt(lam_min)) ** 2)
-    where = "" if d.lam_max is None else _where(fun)
-
-    if diverged:
-        _diverged(d, result, optname, c, where)
-    elif result.status in ("converged", "early_stopped", "max_steps", "callback_stopped",
-                           "interrupted"):
-        _finished(d, result, optname, c, where)
-    return d
+                d.details["best_lr"] = 2 / (s.lam_min + s.lam_max)
 
 
 def _where(fun: Any) -> str:
     from ..problems import Quadratic
-    return "" if isinstance(fun, Quadratic) else " (locally, at the best iterate)"
+    return ", exact for this quadratic" if isinstance(fun, Quadratic) else " at the best iterate"
 
 
-def _suggest(d: Diagnosis) -> float | None:
-    """A safe rate: the best fixed step if known (GD on a convex quadratic), else half the
-    stability limit."""
-    if d.lr_max is None:
-        return None if d.lr is None else d.lr / 10
-    best = d.details.get("best_lr")
-    if best is not None and best < d.lr_max:
-        return float(best)
-    return 0.5 * d.lr_max
+def _limit_text(d: Diagnosis, opt: Any) -> str:
+    return f"{opt.limit_formula()} = {fmt(d.lr_max)}"
 
 
-def _diverged(d: Diagnosis, result: Any, optname: str, c: float | None, where: str) -> None:
+def _zigzag(x: np.ndarray, v: np.ndarray | None) -> float:
+    """The share of consecutive steps whose component along ``v`` (default: the first step's
+    direction) changes sign, counting only steps that move along it."""
+    steps = np.diff(x, axis=0)
+    if len(steps) < 3:
+        return 0.0
+    if v is None:
+        v = steps[0] / max(float(np.linalg.norm(steps[0])), 1e-300)
+    p = steps @ v
+    big = np.abs(p) > 1e-9 * max(float(np.max(np.abs(p))), 1e-300)
+    pairs = big[1:] & big[:-1]
+    if pairs.sum() < 2:
+        return 0.0
+    return float(np.mean((np.sign(p[1:]) != np.sign(p[:-1]))[pairs]))
+
+
+def _scales(fun: Any) -> str:
+    """A hint when the problem's features live on very different scales."""
+    X = getattr(fun, "X", None)
+    if not isinstance(X, np.ndarray) or X.ndim != 2 or X.shape[1] < 2:
+        return ""
+    spread = X.std(axis=0)
+    spread = spread[spread > 0]
+    if spread.size < 2 or spread.max() < 100 * spread.min():
+        return ""
+    return (f" The features live on very different scales (column standard deviations from "
+            f"{fmt(spread.min(), 3)} to {fmt(spread.max(), 3)}), which makes λ_max huge and "
+            f"κ extreme: standardize them (zero mean, unit variance).")
+
+
+# ---- diverged ----------------------------------------------------------------------------------
+def _diverged(d: Diagnosis, result: Any, fun: Any, opt: Any) -> None:
     d.kind = "diverged"
+    verdict = getattr(result, "verdict", None)
     head = f"Diverged at step {result.diverged_at}"
-    loss = result.history.loss
-    onset = len(loss) - 1
-    while onset > 0 and loss[onset - 1] < loss[onset]:
-        onset -= 1
-    if onset < len(loss) - 2:
-        d.details["onset"] = onset
-        head += f" (the loss rose every step from step {onset})"
+    if verdict is not None:
+        head += f" ({verdict.reason})"
+    name = d.optimizer
     if d.lr_max is None:
         cause = ("" if d.lam_max is None else
-                 f" The sharpest curvature is λ_max = {d.lam_max:.4g}{where}.")
-        d.suggested_lr = None if d.lr is None else d.lr / 10
-        d.message = (f"{head} with {optname} at learning rate η = {d.lr:.4g}.{cause} Try a "
-                     f"smaller rate, e.g. η = {d.suggested_lr:.3g}, or on_divergence='backoff'.")
+                 f" The sharpest curvature is {d.sharpness} = {fmt(d.lam_max)}{_where(fun)}.")
+        d.message = f"{head} with {name} at learning rate η = {fmt(d.lr)}.{cause}"
+        d.details["candidate"] = d.lr / 10
+        d.message += _scales(fun) if fun is not None else ""
         return
-    d.suggested_lr = _suggest(d)
-    limit = "2/λ_max" if optname == "GD" else f"{c:.4g}/λ_max"
+    limit = _limit_text(d, opt)
     if d.lr >= d.lr_max:
-        growth = abs(d.multiplier)
-        if optname == "GD":
+        growth = abs(d.multiplier or 0.0)
+        if name == "GD":
             factor = (f"Along the top eigenvector of the Hessian the error is multiplied by "
-                      f"1 − ηλ_max = {d.multiplier:.4g} each step: it flips sign and grows by "
-                      f"|1 − ηλ_max| = {growth:.4g} > 1 per step (the loss by "
-                      f"{growth ** 2:.4g}).")
+                      f"1 − ηλ_max = {fmt(d.multiplier)} each step: it flips sign and grows by "
+                      f"|1 − ηλ_max| = {fmt(growth)} > 1 per step (the loss by "
+                      f"{fmt(safe_mul(growth, growth))}).")
         else:
-            factor = (f"Along the top eigenvector of the Hessian the error grows by a factor "
-                      f"{growth:.4g} > 1 per step.")
-        d.message = (f"{head}: the learning rate η = {d.lr:.4g} exceeds the stability limit "
-                     f"{limit} = {d.lr_max:.5f} (λ_max = {d.lam_max:.4g}, the largest "
-                     f"eigenvalue of the Hessian{where}). {factor} Use η < {d.lr_max:.4g}; "
-                     f"suggested η = {d.suggested_lr:.4g}"
-                     + (f" (the fastest fixed step 2/(λ_min + λ_max); η ≤ 1/λ_max = "
-                        f"{1 / d.lam_max:.4g} also avoids the zig-zag)."
-                        if optname == "GD" and d.suggested_lr == d.details.get("best_lr")
-                        else "."))
+            factor = (f"Along the top eigenvector of {d.sharpness[7:-1]} the error grows by a "
+                      f"factor {fmt(growth)} > 1 per step.")
+        d.message = (f"{head}: the learning rate η = {fmt(d.lr)} exceeds the stability limit "
+                     f"{limit} ({d.sharpness} = {fmt(d.lam_max)}{_where(fun)}). {factor}")
     else:
-        d.message = (f"{head}, although η = {d.lr:.4g} is below {limit} = {d.lr_max:.4g} at "
-                     f"the best iterate: the curvature grows along the path (non-quadratic "
-                     f"loss), so the run entered a region where η is too large. Try "
-                     f"η = {d.suggested_lr:.4g} or on_divergence='backoff'.")
+        d.message = (f"{head}, although η = {fmt(d.lr)} is below {limit} at the best iterate "
+                     f"({d.sharpness} = {fmt(d.lam_max)}): the curvature grows along the path "
+                     f"(a non-quadratic loss), so the run entered a region where η is too "
+                     f"large.")
+    d.message += _scales(fun)
+    d.details["candidate"] = _candidate(d, fun, opt)
 
 
-def _finished(d: Diagnosis, result: Any, optname: str, c: float | None, where: str) -> None:
+def _candidate(d: Diagnosis, fun: Any, opt: Any) -> float:
+    """Half the stability limit — or the best fixed step 2/(λ_min + λ_max) when smaller — and
+    below the limit at the problem's known minimum, if it has one."""
+    assert d.lr_max is not None
+    lr = 0.5 * d.lr_max
+    best = d.details.get("best_lr")
+    if best is not None and best < d.lr_max:
+        lr = float(best)
+    from ..problems import Quadratic
+    at_min = None if isinstance(fun, Quadratic) else _limit_at_minimum(fun, opt)
+    if at_min is not None:  # a rate that can also converge at the minimum
+        lr = min(lr, 0.9 * at_min[0])
+    return lr
+
+
+def _limit_at_minimum(fun: Any, opt: Any) -> tuple[float, float, np.ndarray] | None:
+    """(the stability limit, λ_max, the point) at the problem's first known minimum."""
+    minima = getattr(fun, "minima", None)
+    if minima is None or not len(minima) or opt.adaptive:
+        return None
+    try:
+        lam = float(sharpness(fun, minima[0], opt).lam_max)
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+        return None
+    return (opt.lr_limit(lam), lam, np.asarray(minima[0])) if lam > 0 else None
+
+
+# ---- finished (not diverged) -------------------------------------------------------------------
+def _status_text(result: Any, n: int) -> str:
+    steps = f"{n} step{'s' if n != 1 else ''}"
+    return {"converged": f"converged in {steps}",
+            "max_steps": f"stopped at max_steps after {steps}",
+            "early_stopped": f"stopped early after {steps}",
+            "callback_stopped": f"stopped by the callback after {steps}",
+            "interrupted": f"interrupted after {steps}"}.get(result.status,
+                                                            f"{result.status}, {steps}")
+
+
+def _finished(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any) -> None:
     h = result.history
-    g0, g1 = float(h.grad_norm[0]), float(h.grad_norm[-1])
     n = len(h.loss) - 1
-    tail = h.loss[-max(2, n // 10 + 1):]
-    rel_change = (abs(tail[0] - tail[-1]) / max(abs(tail[0]), 1e-300)) if n else 0.0
-    status = {"converged": f"converged in {n} steps",
-              "max_steps": f"stopped at max_steps after {n} steps",
-              "early_stopped": f"stopped early after {n} steps",
-              "callback_stopped": f"stopped by the callback after {n} steps",
-              "interrupted": f"interrupted after {n} steps"}.get(result.status,
-                                                                 f"{result.status}, {n} steps")
-    vanished = g1 < 1e-3 * max(g0, 1e-300)
-
-    if d.lam_min is not None and d.lam_min < -1e-8 * max(abs(d.lam_max or 1.0), 1.0) \
-            and vanished:
+    g0, g1 = float(h.grad_norm[0]), float(h.grad_norm[-1])
+    status = _status_text(result, n)
+    fell = g1 <= CONVERGED_FRACTION * g0 or result.status == "converged"
+    vanished = g1 <= VANISHED_FRACTION * g0
+    d.details["zigzag"] = _zigzag(h.x[:min(len(h.x), 60)], d.top_eigenvector)
+    if vanished and d.lam_min is not None and d.lam_max is not None \
+            and d.lam_min < -1e-8 * max(abs(d.lam_max), 1.0):
         d.kind = "saddle"
-        d.message = (f"{status.capitalize()}: the gradient has nearly vanished "
-                     f"(‖∇L‖ = {g1:.3g}, from {g0:.3g}) but the Hessian has a negative "
-                     f"eigenvalue λ_min = {d.lam_min:.4g}: this is a saddle point, not a "
+        d.message = (f"{status.capitalize()}: the gradient has nearly vanished (‖∇L‖ = "
+                     f"{fmt(g1, 3)}, from {fmt(g0, 3)}) but the Hessian has a negative "
+                     f"eigenvalue λ_min = {fmt(d.lam_min)}: this is a saddle point, not a "
                      f"minimum. A small push along the eigenvector of λ_min, or momentum, "
                      f"escapes it.")
         return
-    slow = (d.rate is not None and d.steps_needed is not None and d.steps_needed > n
-            and result.status != "converged" and g1 >= 1e-6 * max(g0, 1e-300))
-    slow_text = ""
-    if slow:
-        d.suggested_lr = _suggest(d)
-        best = d.details.get("best_lr")
-        slow_text = (f"The condition number κ = λ_max/λ_min = {d.kappa:.4g} (λ_max = "
-                     f"{d.lam_max:.4g}, λ_min = {d.lam_min:.4g}{where}). At η = {d.lr:.4g} the "
-                     f"slowest direction shrinks by only {d.rate:.4g} per step, so reducing "
-                     f"the error by {TARGET_REDUCTION:.0e} takes about {d.steps_needed:.0f} "
-                     f"steps.")
-        if best is not None and d.steps_needed_best is not None:
-            slow_text += (f" The best fixed step 2/(λ_min + λ_max) = {best:.4g} gives the rate "
-                          f"(κ − 1)/(κ + 1) = {(d.kappa - 1) / (d.kappa + 1):.4g}: about "
-                          f"{d.steps_needed_best:.0f} steps. Momentum, preconditioning or "
-                          f"standardised features reduce κ.")
-    if d.multiplier is not None and -1 < d.multiplier < 0:
-        d.kind = "oscillating"
-        if optname == "GD":
-            d.message = (f"Converges while oscillating ({status}): 1 − ηλ_max = "
-                         f"{d.multiplier:.4g} < 0 at η = {d.lr:.4g}, so along the top "
-                         f"eigenvector the error flips sign every step (a zig-zag across the "
-                         f"valley), shrinking by |1 − ηλ_max| = {abs(d.multiplier):.4g} per "
-                         f"step. It stays stable because η < 2/λ_max = {d.lr_max:.5f}; "
-                         f"η ≤ 1/λ_max = {1 / d.lam_max:.4g} would not oscillate.")
-        else:
-            d.message = (f"Converges while oscillating ({status}): along the top eigenvector "
-                         f"the error changes sign each step, shrinking by "
-                         f"{abs(d.multiplier):.4g} per step (η = {d.lr:.4g} is below the "
-                         f"limit {d.lr_max:.4g}).")
-        if slow:
-            d.message += " It is also slow. " + slow_text
+    if _plateau(d, result, g1, vanished):
         return
-    if slow:
-        d.kind = "slow"
-        d.message = f"Slow: {status}, still moving. " + slow_text
+    if fell:
+        _converged(d, result, status, g0, g1)
         return
-    if result.status == "converged":
-        d.kind = "converged"
-        d.message = f"{status.capitalize()} (‖∇L‖ = {g1:.3g})."
-        if d.rate is not None:
-            d.message += (f" The slowest direction shrank by {d.rate:.4g} per step "
-                          f"(κ = {d.kappa:.4g}).")
+    if _diverging(d, result, fun, status):
         return
-    if vanished or rel_change < 1e-6:
-        d.kind = "stalled"
-        why = (f"the gradient has vanished (‖∇L‖ = {g1:.3g}, {g1 / max(g0, 1e-300):.2g}× its "
-               f"start)" if vanished
-               else f"the loss changed by only {rel_change:.2g} (relative) over the last "
-                    f"{len(tail) - 1} steps")
-        curv = ""
-        if d.lam_max is not None and abs(d.lam_max) < 1e-6:
-            curv = f" The curvature is tiny too (λ_max = {d.lam_max:.3g}): a plateau."
-        d.message = (f"Stalled: {status}, {why}. Either this is a minimum, or a plateau where "
-                     f"gradients vanish (saturated units, a flat region).{curv}")
+    if _edge_of_stability(d, result, fun, jac, opt, status):
+        return
+    if _slow(d, result, fun, status, n, g0, g1):
+        return
+    if vanished:
+        _converged(d, result, status, g0, g1)
         return
     d.kind = "converged" if result.success else "unknown"
-    d.message = (f"{status.capitalize()}; the loss went from {h.loss[0]:.4g} to "
-                 f"{h.loss[-1]:.4g}.")
+    d.message = (f"{status.capitalize()}; the loss went from {fmt(h.loss[0])} to "
+                 f"{fmt(h.loss[-1])} and ‖∇L‖ from {fmt(g0, 3)} to {fmt(g1, 3)}.")
 
 
-__all__ = ["TARGET_REDUCTION", "Diagnosis", "diagnose"]
+def _tail_change(h: Any) -> float:
+    """The relative change of the loss over the second half of the run."""
+    n = len(h.loss) - 1
+    if n < 2:
+        return math.inf
+    a, b = float(h.loss[n // 2]), float(h.loss[-1])
+    return abs(a - b) / max(abs(a), abs(b), 1e-300)
+
+
+def _plateau(d: Diagnosis, result: Any, g1: float, vanished: bool) -> bool:
+    """Stalled on a plateau: the loss has stopped changing (or ‖∇L‖ nearly vanished) and the
+    nearest stationary point of the local quadratic model, ‖∇L‖/λ_max away, is far compared
+    with how far the run has moved."""
+    if d.lam_max is None or not (vanished or _tail_change(result.history) < 1e-6):
+        return False
+    h = result.history
+    travelled = float(np.linalg.norm(h.x[-1] - h.x[0]))
+    if d.lam_max > 0 and g1 / d.lam_max <= 1e-3 * max(travelled, 1.0):
+        return False
+    n = len(h.loss) - 1
+    d.kind = "stalled"
+    d.message = (f"Stalled: {_status_text(result, n)}, the loss changed by only "
+                 f"{fmt(_tail_change(h), 2)} (relative) over the second half, and this is not a "
+                 f"minimum: ‖∇L‖ = {fmt(g1, 3)} but the curvature is tiny too (λ_max = "
+                 f"{fmt(d.lam_max, 3)}), so the nearest stationary point of the local quadratic "
+                 f"model is ‖∇L‖/λ_max = {fmt(g1 / max(d.lam_max, 1e-300), 3)} away — a plateau "
+                 f"(saturated units, a flat region). A larger rate, momentum or an adaptive "
+                 f"optimizer crosses it faster.")
+    return True
+
+
+def _diverging(d: Diagnosis, result: Any, fun: Any, status: str) -> bool:
+    """Above the limit and still growing when the run ended (the detector had no time)."""
+    h = result.history
+    if d.lr_max is None or d.lr <= d.lr_max or len(h.loss) < 6:
+        return False
+    from ..descent.divergence import growth_per_step
+    tail = h.loss[-min(len(h.loss), 20):]
+    growth = growth_per_step(tail, float(np.min(h.loss)))
+    if not growth > 1.0 + 1e-9:
+        return False
+    d.kind = "diverging"
+    d.message = (f"Diverging ({status}): η = {fmt(d.lr)} exceeds the stability limit "
+                 f"{d.details.get('limit_text') or fmt(d.lr_max)} ({d.sharpness} = "
+                 f"{fmt(d.lam_max)}{_where(fun)}) and the loss is growing, ×{fmt(growth, 3)} per "
+                 f"step over the last {len(tail)} steps (now {fmt(float(h.loss[-1]))}, from "
+                 f"{fmt(float(h.loss[0]))}); the run ended before it rose far enough to be "
+                 f"stopped as diverged.")
+    d.details["candidate"] = _candidate(d, fun, result.optimizer or _gd(d.lr))
+    return True
+
+
+def _gd(lr: float) -> Any:
+    from ..optim import GD
+    return GD(lr=lr)
+
+
+def _converged(d: Diagnosis, result: Any, status: str, g0: float, g1: float) -> None:
+    mult, lam = d.multiplier, d.lam_max
+    zig = d.details["zigzag"] >= ZIGZAG_FRACTION and mult is not None and mult < 0 \
+        and lam is not None
+    how = (f"{status}, ‖∇L‖ = {fmt(g1, 3)} ({fmt(g1 / max(g0, 1e-300), 2)}× its start)"
+           + ("" if d.rate is None else
+              f"; the slowest direction shrank by {fmt(d.rate)} per step, κ = {fmt(d.kappa)}"))
+    if not zig or mult is None or lam is None:
+        d.kind = "converged"
+        d.message = f"Converged: {how}."
+        return
+    d.kind = "oscillating"
+    if d.optimizer == "GD":
+        d.message = (f"Converged while oscillating ({how}): 1 − ηλ_max = {fmt(mult)} < 0 "
+                     f"at η = {fmt(d.lr)}, so along the top eigenvector the error flips sign "
+                     f"every step (a zig-zag across the valley), shrinking by |1 − ηλ_max| = "
+                     f"{fmt(abs(mult))} per step. It stays stable because η < 2/λ_max = "
+                     f"{fmt(d.lr_max)}; η ≤ 1/λ_max = {fmt(1 / lam)} would not oscillate.")
+    else:
+        d.message = (f"Converged while oscillating ({how}): along the top eigenvector the error "
+                     f"changes sign each step, shrinking by {fmt(abs(mult))} per step "
+                     f"(η = {fmt(d.lr)} is below the limit {fmt(d.lr_max)}).")
+
+
+def _slow(d: Diagnosis, result: Any, fun: Any, status: str, n: int, g0: float,
+          g1: float) -> bool:
+    if d.rate is None or d.steps_needed is None or d.steps_needed <= n or d.rate >= 1 \
+            or d.kappa is None or d.lr_max is None:
+        return False
+    kappa = d.kappa
+    d.kind = "slow"
+    best = d.details.get("best_lr")
+    d.message = (f"Slow: {status}, still moving (‖∇L‖ = {fmt(g1, 3)}, {fmt(g1 / g0, 2)}× its "
+                 f"start). The condition number κ = λ_max/λ_min = {fmt(d.kappa)} (λ_max = "
+                 f"{fmt(d.lam_max)}, λ_min = {fmt(d.lam_min)}). At η = {fmt(d.lr)} "
+                 f"the slowest direction shrinks by only {fmt(d.rate)} per step, so reducing "
+                 f"the error by {TARGET_REDUCTION:.0e} takes about {d.steps_needed:.0f} steps.")
+    if best is not None and d.steps_needed_best is not None and best < d.lr_max:
+        d.message += (f" The best fixed step 2/(λ_min + λ_max) = {fmt(best)} gives the rate "
+                      f"(κ − 1)/(κ + 1) = {fmt((kappa - 1) / (kappa + 1))}: about "
+                      f"{d.steps_needed_best:.0f} steps. Momentum, preconditioning or "
+                      f"standardised features reduce κ.")
+        if best > d.lr:
+            d.details["candidate"] = float(best)
+    return True
+
+
+def _edge_of_stability(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any,
+                       status: str) -> bool:
+    """Bounded, not converging, zigzagging at the end where ηλ_max ≈ the limit."""
+    h = result.history
+    if fun is None or len(h.x) < 12 or opt.adaptive:
+        return False
+    tail = h.x[-10:]
+    if _zigzag(tail, None) < ZIGZAG_FRACTION:
+        return False
+    hover = 0.5 * (h.x[-1] + h.x[-2])
+    try:
+        lam = float(sharpness(fun, hover, opt, jac=jac).lam_max)
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+        return False
+    c = opt.stability_constant()
+    if not 0.7 * c <= d.lr * lam <= 1.3 * c:
+        return False
+    from ..descent.divergence import growth_per_step
+    if growth_per_step(h.loss[-20:], float(np.min(h.loss))) > 1.01:
+        return False  # still growing: not hovering
+    d.kind = "edge_of_stability"
+    at_min = _limit_at_minimum(fun, opt)
+    losses = h.loss[-2:]
+    a, b = (", ".join(fmt(v, 3) for v in p) for p in (h.x[-2], h.x[-1]))
+    orbit = (f"hovering between ({a}) and ({b}) with loss ≈ {fmt(float(np.mean(losses)), 3)} "
+             f"(alternating {fmt(float(losses.min()), 4)} / {fmt(float(losses.max()), 4)}: a "
+             f"period-2 orbit), where the sharpness has fallen to λ_max = {fmt(lam)} ≈ "
+             f"{fmt(c, 3)}/η = {fmt(c / d.lr)}")
+    if at_min is not None and d.lr > at_min[0]:
+        lim, lam_star, xs = at_min
+        d.message = (f"Locally unstable, self-stabilising at the edge of stability ({status}): "
+                     f"at the minimum ({', '.join(fmt(v, 4) for v in xs)}) λ_max = "
+                     f"{fmt(lam_star)}, so {opt.limit_formula()} = {fmt(lim, 4)} < η = "
+                     f"{fmt(d.lr)} and the run cannot converge there; it is not diverging "
+                     f"either — it is {orbit}.")
+        d.details["candidate"] = 0.9 * lim
+    else:
+        d.message = (f"At the edge of stability ({status}): the run is {orbit}; it neither "
+                     f"diverges nor settles at this rate.")
+        d.details["candidate"] = 0.5 * opt.lr_limit(lam)
+    d.lr_max = opt.lr_limit(lam)
+    d.details["hover"], d.details["hover_lam_max"] = hover, lam
+    return True
+
+
+# ---- verified suggestions ----------------------------------------------------------------------
+def _verify(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any) -> None:
+    """Try the candidate from the run's start; halve until the trial does not diverge."""
+    h = result.history
+    lr = float(d.details.pop("candidate"))
+    rules = tuple(getattr(result, "rules", ()))
+    steps = min(getattr(result, "max_steps", None) or TRIAL_STEPS, TRIAL_STEPS)
+    for halving in range(MAX_HALVINGS + 1):
+        trial = _trial(fun, h.x[0], opt, lr, jac, steps, rules)
+        if trial.status != "diverged":
+            d.suggested_lr = lr
+            d.trial = Trial(lr, trial.nit, trial.status, float(trial.history.loss[0]),
+                            float(trial.fun), halvings=halving)
+            d.message += f" Suggested: {d.trial}."
+            return
+        lr *= 0.5
+    d.message += (f" No rate down to η = {fmt(2 * lr, 3)} survived a {steps}-step trial from x0, "
+                  f"so none is suggested.")
+
+
+def _trial(fun: Any, x0: np.ndarray, opt: Any, lr: float, jac: Any, steps: int,
+           rules: tuple[Any, ...]) -> Any:
+    """A run at ``lr`` from ``x0`` under the run's own stopping rules."""
+    from ..minimize import minimize
+    kw: dict[str, Any] = {}
+    for rule in rules:
+        for key in ("gtol", "rtol", "ftol"):
+            if hasattr(rule, key):
+                kw[key] = getattr(rule, key)
+        if hasattr(rule, "patience"):
+            kw["patience"], kw["min_delta"] = rule.patience, rule.min_delta
+    return minimize(fun, x0, opt.with_lr(lr), jac=jac, max_steps=steps, **kw)
+
+
+__all__ = ["CONVERGED_FRACTION", "MAX_HALVINGS", "TARGET_REDUCTION", "TRIAL_STEPS",
+           "VANISHED_FRACTION", "ZIGZAG_FRACTION", "Diagnosis", "diagnose"]

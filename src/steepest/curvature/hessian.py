@@ -75,18 +75,25 @@ def hessian_eigs(fun: Any, x: Any, k: int = 1, which: str = "LA", *,
     n = x.size
     if not 1 <= k <= n:
         raise ValueError(f"hessian_eigs: k must be between 1 and dim={n}, got {k}")
-    Hv = hvp_function(fun, x, jac)
+    return operator_eigs(hvp_function(fun, x, jac), n, k, which, tol=tol, seed=seed)
+
+
+def operator_eigs(Hv: Callable[[np.ndarray], np.ndarray], n: int, k: int = 1,
+                  which: str = "LA", *, tol: float = 0.0, seed: int | None = 0) -> HessianEigs:
+    """The top-``k`` eigenpairs of the symmetric n × n operator ``Hv`` (v ↦ Hv), as
+    :func:`hessian_eigs` (dense for n ≤ ``DENSE_MAX_DIM``, Lanczos beyond)."""
     if n <= DENSE_MAX_DIM or k >= n - 1:
         H = np.column_stack([Hv(e) for e in np.eye(n)])
         H = 0.5 * (H + H.T)
+        if not np.all(np.isfinite(H)):
+            raise ArithmeticError("curvature: the Hessian is not finite here")
         w, V = np.linalg.eigh(H)
-        order = {"LA": np.argsort(-w), "SA": np.argsort(w), "LM": np.argsort(-np.abs(w))}[which]
     else:
         from scipy.sparse.linalg import LinearOperator, eigsh
         op = LinearOperator((n, n), matvec=lambda v: Hv(np.ravel(v)), dtype=float)
         v0 = np.random.default_rng(seed).standard_normal(n)
         w, V = eigsh(op, k=k, which=which, tol=tol, v0=v0)
-        order = {"LA": np.argsort(-w), "SA": np.argsort(w), "LM": np.argsort(-np.abs(w))}[which]
+    order = {"LA": np.argsort(-w), "SA": np.argsort(w), "LM": np.argsort(-np.abs(w))}[which]
     order = order[:k]
     vectors = V[:, order]
     # a deterministic sign: the largest component positive
@@ -117,41 +124,72 @@ def hutchinson_trace(fun: Any, x: Any, n_samples: int = 100, *, seed: int | None
     return TraceEstimate(float(samples.mean()), float(samples.std(ddof=1) / math.sqrt(n_samples)))
 
 
-# ---- stability of the optimizers on a quadratic ----------------------------------------------
+# ---- stability of the optimizers (each rule states its own; see steepest.optim) -------------
+
+def _rule(optimizer: Any) -> Any:
+    from ..optim import GD
+    return GD() if optimizer is None else optimizer
+
 
 def stability_constant(optimizer: Any = None) -> float:
     """c such that the optimizer is stable on a quadratic iff η λ_max < c: 2 for GD,
-    2 + 2β for heavy-ball momentum, (2 + 2β)/(1 + 2β) for Nesterov (PyTorch's form)."""
-    from ..optim import GD, Momentum, Nesterov
-    if optimizer is None or isinstance(optimizer, GD):
-        return 2.0
-    if isinstance(optimizer, Nesterov):
-        b = optimizer.defaults["momentum"]
-        return (2 + 2 * b) / (1 + 2 * b)
-    if isinstance(optimizer, Momentum):
-        return 2 + 2 * optimizer.defaults["momentum"]
-    raise ValueError(f"the critical learning rate is defined for GD, Momentum and Nesterov; "
-                     f"{type(optimizer).__name__} rescales each coordinate by its gradient "
-                     f"history, so no single η threshold applies")
+    2 + 2β for heavy-ball momentum, (2 + 2β)/(1 + 2β) for Nesterov (asked of the rule,
+    ``optimizer.stability_constant()``). Adaptive rules have no single c on λ_max(H): their
+    threshold is on the preconditioned sharpness (see :func:`sharpness`)."""
+    opt = _rule(optimizer)
+    if opt.adaptive:
+        raise ValueError(f"the critical learning rate on λ_max(H) is defined for GD, Momentum "
+                         f"and Nesterov; {type(opt).__name__} rescales each coordinate by its "
+                         f"gradient history, so its threshold is on the preconditioned "
+                         f"sharpness λ_max(P⁻¹H): {opt.limit_formula()}")
+    return float(opt.stability_constant())
 
 
-def contraction(optimizer: Any, lr: float, lam: float) -> complex:
-    """The dominant per-step multiplier of the error along an eigenvector of eigenvalue λ
-    (an eigenvalue of the optimizer's linear recursion on ½λe²; its modulus is the rate, a
-    negative or complex value means oscillation)."""
-    from ..optim import Momentum, Nesterov
-    h = lr * lam
-    if isinstance(optimizer, Nesterov):
-        b = optimizer.defaults["momentum"]
-        # state (e, buf/λ): buf ← b·buf + λe; e ← e − η(λe + b·buf)
-        M = np.array([[1 - h - h * b, -h * b * b], [1.0, b]])
-    elif isinstance(optimizer, Momentum):
-        b = optimizer.defaults["momentum"]
-        M = np.array([[1 + b - h, -b], [1.0, 0.0]])  # e_{k+1} = (1+β−ηλ)e_k − βe_{k−1}
-    else:
-        return complex(1 - h)
-    w = np.linalg.eigvals(M)
-    return complex(w[np.argmax(np.abs(w))])
+def contraction(optimizer: Any, lr: float, lam: float, state: Any = None) -> complex:
+    """The dominant per-step multiplier of the error along an eigenvector of eigenvalue λ (an
+    eigenvalue of the optimizer's linear recursion on ½λe²; its modulus is the rate, a negative
+    or complex value means oscillation): ``optimizer.multiplier(lr, lam, state)``."""
+    return _rule(optimizer).multiplier(lr, lam, state)
+
+
+class Sharpness(NamedTuple):
+    """The extreme eigenvalues of the curvature an optimizer's stability depends on —
+    ∇²L(+ L2 decay) for GD and momentum, P^{-1/2}∇²L P^{-1/2} for adaptive rules — the top
+    eigenvector, and which it is (``name``: "λ_max(H)" or "λ_max(P⁻¹H)")."""
+
+    lam_max: float
+    lam_min: float
+    vector: np.ndarray
+    name: str
+
+
+def first_state(optimizer: Any, g: np.ndarray, x: np.ndarray) -> dict[str, Any]:
+    """The optimizer's state after one step from ``x`` with gradient ``g`` (the preconditioner an
+    adaptive rule starts with: Adam's P = |g| + ε)."""
+    opt = _rule(optimizer)
+    state = opt.init(x)
+    return opt.update(g, state, x, 0.0)[1]
+
+
+def sharpness(fun: Any, x: Any, optimizer: Any = None, state: Any = None, *,
+              jac: Callable[[np.ndarray], np.ndarray] | None = None) -> Sharpness:
+    """λ_max and λ_min of the curvature that decides ``optimizer``'s stability at ``x``.
+
+    For GD and momentum: the Hessian (plus L2 weight decay). For Adagrad, RMSprop and Adam the
+    preconditioned Hessian P⁻¹H with the diagonal P of ``state`` (default: the state after one
+    step from ``x``, see :func:`first_state`), computed as the symmetric P^{-1/2} H P^{-1/2} from
+    Hessian-vector products (Cohen et al. 2022).
+    """
+    opt = _rule(optimizer)
+    x = np.asarray(x, dtype=float)
+    if opt.adaptive and state is None:
+        from ..descent.objective import objective
+        state = first_state(opt, np.asarray(objective(fun, jac)[0](x)[1], dtype=float), x)
+    Hv = opt.curvature_operator(hvp_function(fun, x, jac), state)
+    top = operator_eigs(Hv, x.size, 1, "LA")
+    low = operator_eigs(Hv, x.size, 1, "SA")
+    name = "λ_max(P⁻¹H)" if opt.adaptive else "λ_max(H)"
+    return Sharpness(float(top.values[0]), float(low.values[0]), top.vectors[:, 0], name)
 
 
 @dataclass
@@ -167,6 +205,7 @@ class CriticalLR:
     rate: float | None       #: GD at best_lr: (κ − 1)/(κ + 1) per step
     kappa: float | None      #: λ_max/λ_min when λ_min > 0
     best_momentum: float | None = None  #: heavy ball: β* = ((√κ − 1)/(√κ + 1))²
+    sharpness: str = "λ_max(H)"  #: what lam_max is: the Hessian's, or P⁻¹H's (adaptive rules)
 
     def __float__(self) -> float:
         return self.lr_max
@@ -175,23 +214,32 @@ class CriticalLR:
         parts = [f"lr_max={self.lr_max:.4g}", f"lam_max={self.lam_max:.4g}",
                  f"lam_min={self.lam_min:.4g}"]
         if self.kappa is not None:
-            parts += [f"kappa={self.kappa:.4g}", f"best_lr={self.best_lr:.4g}",
-                      f"rate={self.rate:.4g}"]
+            parts.append(f"kappa={self.kappa:.4g}")
+        if self.best_lr is not None and self.rate is not None:
+            parts += [f"best_lr={self.best_lr:.4g}", f"rate={self.rate:.4g}"]
         return f"CriticalLR({self.optimizer}: " + ", ".join(parts) + ")"
 
 
-def critical_lr(fun: Any, x: Any = None, optimizer: Any = None, *,
+def critical_lr(fun: Any, x: Any = None, optimizer: Any = None, *, state: Any = None,
                 jac: Callable[[np.ndarray], np.ndarray] | None = None) -> CriticalLR:
-    """The largest stable learning rate at ``x`` (default: the problem's minimum or ``x0``).
+    """The largest stable learning rate at ``x`` (default: the problem's minimum or ``x0``),
+    asked of the optimizer's rule (``optimizer.lr_limit``).
 
-    GD: 2/λ_max; heavy-ball ``Momentum(momentum=β)``: (2 + 2β)/λ_max; ``Nesterov``:
-    (2 + 2β)/((1 + 2β) λ_max). With λ_min > 0 also the best fixed GD step 2/(λ_min + λ_max),
-    its rate (κ − 1)/(κ + 1) and, for momentum, Polyak's β* = ((√κ − 1)/(√κ + 1))² with step
-    4/(√λ_max + √λ_min)² and rate (√κ − 1)/(√κ + 1). Exact everywhere for a quadratic; a local
-    statement (valid near ``x``) otherwise.
+    GD: 2/λ_max; heavy-ball ``Momentum(momentum=β)``: (2 + 2β)/λ_max; Nesterov:
+    (2 + 2β)/((1 + 2β) λ_max) — exact everywhere for a quadratic, a local statement (valid near
+    ``x``) otherwise. Adagrad/RMSprop: 2/λ_max(P⁻¹H) (RMSprop with momentum μ: (2 + 2μ)/…);
+    Adam: (2 + 2β₁)/((1 − β₁) λ_max(P⁻¹H)) — with the preconditioner P of ``state`` (default:
+    the state after one step from ``x``). With λ_min > 0 also the best fixed GD step
+    2/(λ_min + λ_max), its rate (κ − 1)/(κ + 1) and, for heavy-ball momentum, Polyak's
+    β* = ((√κ − 1)/(√κ + 1))² with step 4/(√λ_max + √λ_min)² and rate (√κ − 1)/(√κ + 1).
+
+    >>> import steepest as st
+    >>> X, y = st.datasets.lecture_line()
+    >>> round(st.curvature.critical_lr(st.problems.LeastSquares(X, y)).lr_max, 5)
+    0.0064
     """
-    from ..optim import Momentum, Nesterov
     from ..problems import Quadratic
+    opt = _rule(optimizer)
     if x is None:
         minima = getattr(fun, "minima", None)
         if minima is not None and len(minima):
@@ -200,24 +248,27 @@ def critical_lr(fun: Any, x: Any = None, optimizer: Any = None, *,
             x = fun.x0
         else:
             raise TypeError("critical_lr: x is required for a plain function")
-    c = stability_constant(optimizer)
     x = np.asarray(x, dtype=float)
-    if isinstance(fun, Quadratic) and jac is None:
-        w = fun.eigenvalues
+    quadratic = isinstance(fun, Quadratic) and jac is None
+    wd = float(opt.defaults.get("weight_decay") or 0.0) if opt.l2_decay else 0.0
+    if quadratic and not opt.adaptive:
+        w = fun.eigenvalues + wd
         lam_max, lam_min = float(w[-1]), float(w[0])
     else:
-        lam_max = float(hessian_eigs(fun, x, 1, "LA", jac=jac).values[0])
-        lam_min = float(hessian_eigs(fun, x, 1, "SA", jac=jac).values[0])
+        sharp = sharpness(fun, x, opt, state, jac=jac)
+        lam_max, lam_min = sharp.lam_max, sharp.lam_min
     if lam_max <= 0:
         raise ValueError(f"critical_lr: the Hessian at x has no positive curvature "
                          f"(λ_max = {lam_max:.3g}); any step size moves away along it")
-    name = type(optimizer).__name__ if optimizer is not None else "GD"
-    out = CriticalLR(lr_max=c / lam_max, lam_max=lam_max, lam_min=lam_min, optimizer=name,
-                     quadratic=isinstance(fun, Quadratic), best_lr=None, rate=None, kappa=None)
+    out = CriticalLR(lr_max=opt.lr_limit(lam_max, state), lam_max=lam_max, lam_min=lam_min,
+                     optimizer=type(opt).__name__, quadratic=quadratic, best_lr=None,
+                     rate=None, kappa=None,
+                     sharpness="λ_max(P⁻¹H)" if opt.adaptive else "λ_max(H)")
     if lam_min > 0:
-        kappa = lam_max / lam_min
-        out.kappa = kappa
-        if isinstance(optimizer, Momentum) and not isinstance(optimizer, Nesterov):
+        out.kappa = kappa = lam_max / lam_min
+        if opt.adaptive:
+            pass  # no closed-form best step for an adaptive rule
+        elif opt.defaults.get("momentum") and not opt.defaults.get("nesterov"):
             sk = math.sqrt(kappa)
             out.best_momentum = ((sk - 1) / (sk + 1)) ** 2
             out.best_lr = 4 / (math.sqrt(lam_max) + math.sqrt(lam_min)) ** 2
@@ -232,11 +283,15 @@ __all__ = [
     "DENSE_MAX_DIM",
     "CriticalLR",
     "HessianEigs",
+    "Sharpness",
     "TraceEstimate",
     "contraction",
     "critical_lr",
+    "first_state",
     "hessian_eigs",
     "hutchinson_trace",
     "hvp_function",
+    "operator_eigs",
+    "sharpness",
     "stability_constant",
 ]

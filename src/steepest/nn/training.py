@@ -6,11 +6,21 @@ One epoch shuffles the samples, and for each minibatch B runs::
 
 The history records, per epoch, the training loss (the mean of the minibatch losses seen during
 the epoch, weighted by batch size), a metric (accuracy for classifiers, R² for regressors), the
-same two on validation data after the epoch, and the learning rate. Divergence — a loss,
-gradient or parameter that is no longer finite, or a minibatch loss that exceeds the best one by
-``EXPLOSION_FACTOR`` times the initial loss scale — stops training with ``status="diverged"`` and
-a diagnosis; the model keeps the parameters from the start of the epoch that diverged. Ctrl-C
-stops it with ``status="interrupted"``, keeping everything so far.
+same two on validation data after the epoch, and the learning rate. ``fit`` is a composition of
+the parts every driver shares (:mod:`steepest.descent`): the minibatch losses go through the one
+divergence detector — a loss, gradient or parameter that is no longer finite, a loss far above
+its start (10⁴×, sustained) or growing geometrically once 10³× above — which stops training with
+``status="diverged"`` and a :class:`~steepest.descent.diagnosis.Diagnosis` (the network's λ_max,
+the optimizer's stability limit, a learning rate tried from the initial parameters); the model
+keeps the parameters from the start of the epoch that diverged. Early stopping is the shared
+:class:`~steepest.descent.stopping.Patience` rule. Ctrl-C stops training with
+``status="interrupted"``, keeping everything so far.
+
+After every optimizer step, each of ``observers`` is called with a
+:class:`~steepest.descent.stopping.StepState` (``step``: the global step, ``loss``: the minibatch
+loss, ``lr``, ``logs``: ``{"epoch", "batch"}``) while each ``p.grad`` still holds that step's
+gradient and ``p.data`` the updated parameters — the place to track sharpness or per-layer
+gradient norms. An observer returning True stops training ("callback_stopped").
 """
 
 from __future__ import annotations
@@ -18,12 +28,15 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from ..autodiff import Tensor, no_grad
+from ..descent.diagnosis import Diagnosis, Trial, fmt
+from ..descent.divergence import FIT_FACTOR, FIT_GROWTH_LEVEL, MEMORY, Detector, Verdict
+from ..descent.stopping import Patience, StepState
 from .losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -39,10 +52,6 @@ from .module import Module
 from .vector import parameters_to_vector, vector_to_parameters
 
 Metric = Callable[[np.ndarray, np.ndarray], float]
-
-#: a minibatch loss above the best one by this many times the initial loss scale is divergence
-#: (as in ``steepest.minimize``)
-EXPLOSION_FACTOR = 1e8
 
 
 # ---- metrics ---------------------------------------------------------------------------------
@@ -98,23 +107,6 @@ _REGRESSION = {mse, mae, huber}
 
 
 # ---- history ---------------------------------------------------------------------------------
-@dataclass
-class Diagnosis:
-    """Why training diverged, in words (``message``) and numbers."""
-
-    message: str
-    epoch: int
-    step: int
-    lr: float
-    last_finite_loss: float
-    what: str  # "loss", "explosion", "gradient" or "parameters"
-    lam_max: float | None = None  #: sharpest Hessian eigenvalue at the initial parameters
-    lr_max: float | None = None  #: the optimizer's stability limit c/λ_max there
-
-    def __str__(self) -> str:
-        return self.message
-
-
 @dataclass
 class TrainingHistory:
     """What ``fit`` saw, one row per completed epoch (NumPy arrays).
@@ -255,12 +247,94 @@ def _bind_optimizer(optimizer: Any, model: Module) -> Any:
     return optimizer
 
 
+# ---- what fit was asked, checked -------------------------------------------------------------
+@dataclass
+class _Plan:
+    """Everything one training run needs, after the argument checks."""
+
+    model: Module
+    X: np.ndarray
+    y: np.ndarray
+    loss_fn: Callable[..., Tensor]
+    optimizer: Any
+    epochs: int
+    batch_size: int
+    rng: np.random.Generator
+    metric_name: str | None = None
+    metric_fn: Metric | None = None
+    shuffle: bool = True
+    l2: float = 0.0
+    validation: tuple[np.ndarray, np.ndarray] | None = None
+    stopper: Patience | None = None
+    restore_best: bool = True
+    callbacks: Sequence[Callable[[int, dict[str, float]], Any]] = ()
+    observers: Sequence[Callable[[StepState], Any]] = ()
+    snapshot_every: int | None = None
+    progress: bool = True
+    diagnose: bool = True  # off for the trials a diagnosis runs
+
+
+def _plan(model: Module, X: Any, y: Any, loss: Any, optimizer: Any, epochs: Any,
+          batch_size: Any, validation_data: Any, early_stopping: Any, seed: Any, metric: Any,
+          l2: Any, snapshot_every: Any) -> _Plan:
+    from .._validate import check_float, check_int
+    if not isinstance(model, Module):
+        raise TypeError(f"fit: model must be a steepest.nn.Module, got {type(model).__name__}")
+    epochs = check_int(epochs, "fit: epochs")
+    loss_fn = get_loss(loss)
+    metric_name, metric_fn = _resolve_metric(metric, loss_fn)
+    X = _as_features(X, "X", model)
+    y = _as_targets(y, len(X), "y", "X", loss_fn, model)
+    validation = None
+    if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise ValueError("fit: validation_data must be a pair (X_val, y_val)")
+        Xv = _as_features(validation_data[0], "X_val", model)
+        validation = (Xv, _as_targets(validation_data[1], len(Xv), "y_val", "X_val", loss_fn,
+                                      model))
+    n = len(X)
+    batch = n if batch_size is None else check_int(batch_size, "fit: batch_size")
+    if snapshot_every is not None:
+        snapshot_every = check_int(snapshot_every, "fit: snapshot_every")
+    stopper, restore = _early_stopper(early_stopping, validation is not None)
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    return _Plan(model, X, y, loss_fn, _bind_optimizer(optimizer, model), epochs,
+                 min(batch, n), rng, metric_name, metric_fn, l2=check_float(l2, "fit: l2", low=0),
+                 validation=validation, stopper=stopper, restore_best=restore,
+                 snapshot_every=snapshot_every)
+
+
+def _early_stopper(early_stopping: Any, has_validation: bool) -> tuple[Patience | None, bool]:
+    """The shared Patience rule for ``early_stopping`` (a patience or an EarlyStopping), and
+    whether the best epoch's parameters are restored."""
+    if early_stopping is None or early_stopping is False:
+        return None, False
+    if isinstance(early_stopping, (int, np.integer)) and not isinstance(early_stopping, bool):
+        early_stopping = EarlyStopping(patience=int(early_stopping))
+    if not isinstance(early_stopping, EarlyStopping):
+        raise TypeError(f"fit: early_stopping must be None, a patience (int) or an "
+                        f"EarlyStopping, got {early_stopping!r}")
+    cfg = early_stopping
+    if cfg.patience < 1:
+        raise ValueError(f"fit: early stopping patience must be ≥ 1, got {cfg.patience}")
+    monitor = ("val_loss" if has_validation else "loss") if cfg.monitor == "auto" \
+        else cfg.monitor
+    if monitor not in ("loss", "val_loss", "metric", "val_metric"):
+        raise ValueError(f"fit: EarlyStopping.monitor must be 'auto', 'loss', 'val_loss', "
+                         f"'metric' or 'val_metric', got {monitor!r}")
+    if monitor.startswith("val_") and not has_validation:
+        raise ValueError(f"fit: early stopping on {monitor!r} needs validation_data")
+    mode = "max" if monitor.endswith("metric") else "min"
+    return Patience(cfg.patience, cfg.min_delta, monitor=monitor, mode=mode), cfg.restore_best
+
+
 # ---- the training loop -----------------------------------------------------------------------
 def fit(model: Module, X: Any, y: Any, *, loss: str | Callable[..., Tensor], optimizer: Any,
         epochs: int, batch_size: int | None = None,
         validation_data: tuple[Any, Any] | None = None,
         early_stopping: int | EarlyStopping | None = None,
         callbacks: Sequence[Callable[[int, dict[str, float]], Any]] = (),
+        observers: Sequence[Callable[[StepState], Any]] = (),
         snapshot_every: int | None = None, seed: int | np.random.Generator | None = None,
         progress: bool = True, metric: Any = "auto", l2: float = 0.0,
         shuffle: bool = True) -> TrainingHistory:
@@ -272,170 +346,204 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Callable[..., Tensor], opt
     ``Adam(lr=1e-2)``, is given them). ``batch_size`` None = full batch. ``early_stopping``: a
     patience in epochs or an :class:`EarlyStopping`. ``callbacks``: functions
     ``cb(epoch, logs) -> bool | None`` called after every epoch (``logs`` holds loss, val_loss,
-    metric, val_metric, lr); returning True stops training. ``snapshot_every`` k: keep the flat
-    parameter vector before training, every k epochs and at the end. ``seed`` fixes the
-    shuffling. ``metric``: "auto" (accuracy for classification losses, R² for regression ones),
-    "accuracy", "r2", None or a function (outputs, targets) → float. ``l2``: adds
-    ``l2 · Σ p²`` over all parameters to the minibatch loss.
+    metric, val_metric, lr); returning True stops training. ``observers``: functions
+    ``obs(state)`` called after every optimizer step (see the module docstring); returning True
+    stops training. ``snapshot_every`` k: keep the flat parameter vector before training, every
+    k epochs and at the end. ``seed`` fixes the shuffling. ``metric``: "auto" (accuracy for
+    classification losses, R² for regression ones), "accuracy", "r2", None or a function
+    (outputs, targets) → float. ``l2``: adds ``l2 · Σ p²`` over all parameters to the minibatch
+    loss.
     """
-    from tqdm.auto import tqdm
+    plan = _plan(model, X, y, loss, optimizer, epochs, batch_size, validation_data,
+                 early_stopping, seed, metric, l2, snapshot_every)
+    plan.callbacks, plan.observers, plan.progress, plan.shuffle = (
+        tuple(callbacks), tuple(observers), progress, shuffle)
+    return _Training(plan).run()
 
-    from ..optim.schedules import lr_at
 
-    if not isinstance(model, Module):
-        raise TypeError(f"fit: model must be a steepest.nn.Module, got {type(model).__name__}")
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
-    loss_fn = get_loss(loss)
-    metric_name, metric_fn = _resolve_metric(metric, loss_fn)
-    X = _as_features(X, "X", model)
-    y = _as_targets(y, len(X), "y", "X", loss_fn, model)
-    n = len(X)
-    if validation_data is not None:
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-            raise ValueError("fit: validation_data must be a pair (X_val, y_val)")
-        Xv = _as_features(validation_data[0], "X_val", model)
-        yv = _as_targets(validation_data[1], len(Xv), "y_val", "X_val", loss_fn, model)
-    if batch_size is None:
-        batch_size = n
-    elif isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
-            or batch_size < 1:
-        raise ValueError(f"fit: batch_size must be a positive integer or None, got "
-                         f"{batch_size!r}")
-    batch_size = min(int(batch_size), n)
-    if snapshot_every is not None and (not isinstance(snapshot_every, (int, np.integer))
-                                       or snapshot_every < 1):
-        raise ValueError(f"fit: snapshot_every must be a positive integer or None, got "
-                         f"{snapshot_every!r}")
-    if l2 < 0:
-        raise ValueError(f"fit: l2 must be ≥ 0, got {l2}")
-    stopper = _early_stopper(early_stopping, validation_data is not None)
-    optimizer = _bind_optimizer(optimizer, model)
-    rng = np.random.default_rng(seed) if not isinstance(seed, np.random.Generator) else seed
-    schedules = {id(g["lr"]): g["lr"] for g in optimizer.param_groups
-                 if hasattr(g["lr"], "observe")}
+class _Training:
+    """One run of ``fit``: the epochs, the minibatch steps, the end of each epoch."""
 
-    rows: dict[str, list[float]] = {k: [] for k in ("loss", "val_loss", "metric", "val_metric",
-                                                      "lr")}
-    step_loss: list[float] = []
-    hist = TrainingHistory(*(np.array([]) for _ in range(7)), metric_name=metric_name)
-    if snapshot_every:
-        hist.snapshots.append(parameters_to_vector(model))
-        hist.snapshot_epochs.append(0)
-    best_theta: np.ndarray | None = None
-    theta_init = parameters_to_vector(model)
-    params = model.parameters()
-    f_min = math.inf  # lowest minibatch loss so far
-    t0 = time.perf_counter()
-    bar = tqdm(range(1, epochs + 1), desc="fit", unit="epoch", disable=not progress,
-               leave=True)
-    status, message = "completed", f"trained for {epochs} epochs"
-    try:
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            for epoch in bar:
-                start_theta = parameters_to_vector(model)
-                lr_now = lr_at(optimizer.param_groups[0]["lr"], optimizer.step_count)
-                model.train()
-                order = rng.permutation(n) if shuffle and batch_size < n else np.arange(n)
-                total, outs = 0.0, []
-                failure = None
-                for lo in range(0, n, batch_size):
-                    idx = order[lo:lo + batch_size]
-                    for p in params:
-                        p.grad = None
-                    out = model(X[idx])
-                    L = loss_fn(out, y[idx])
-                    if l2:
-                        L = L + l2_penalty(model, l2)
-                    value = float(L.item())
-                    if not math.isfinite(value):
-                        failure = "loss"
-                    elif step_loss and value - f_min > EXPLOSION_FACTOR * max(
-                            step_loss[0] - f_min, abs(step_loss[0]), 1e-300):
-                        failure = "explosion"
-                    else:
-                        L.backward()
-                        if not all(p.grad is None or np.isfinite(p.grad.data).all()
-                                   for p in params):
-                            failure = "gradient"
-                        else:
-                            optimizer.step()
-                            if not all(np.isfinite(p.data).all() for p in params):
-                                failure = "parameters"
-                    step_loss.append(value)
-                    hist.n_steps += 1
-                    if failure:
+    def __init__(self, plan: _Plan):
+        self.p = plan
+        self.rows: dict[str, list[float]] = {k: [] for k in ("loss", "val_loss", "metric",
+                                                            "val_metric", "lr")}
+        self.step_loss: list[float] = []
+        empty = np.array([])
+        self.hist = TrainingHistory(empty, empty, empty, empty, empty, empty, empty,
+                                    metric_name=plan.metric_name)
+        self.params = plan.model.parameters()
+        self.theta_init = parameters_to_vector(plan.model)
+        self.best_theta: np.ndarray | None = None
+        self.detector: Detector | None = None
+        self.view = StepState()
+        self.status, self.message = "completed", f"trained for {plan.epochs} epochs"
+        if plan.stopper is not None:
+            plan.stopper.reset()
+
+    def run(self) -> TrainingHistory:
+        from .._progress import progress_bar
+        p, t0 = self.p, time.perf_counter()
+        if p.snapshot_every:
+            self._snapshot(0)
+        bar = progress_bar(p.epochs, "fit", "epoch", enabled=p.progress, leave=True)
+        try:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+                for epoch in range(1, p.epochs + 1):
+                    if self._epoch(epoch, bar):
                         break
-                    f_min = min(f_min, value)
-                    total += value * len(idx)
-                    outs.append((idx, out.data))
-                if failure:
-                    vector_to_parameters(start_theta, model)
-                    curvature = _curvature(model, theta_init, X, y, loss_fn, optimizer)
-                    hist.diagnosis = _diagnose(failure, epoch, hist.n_steps, lr_now,
-                                               step_loss, X, curvature)
-                    hist.diverged_at = epoch
-                    status, message = "diverged", hist.diagnosis.message
-                    break
-                rows["loss"].append(total / n)
-                rows["lr"].append(lr_now)
-                if metric_fn is not None:
-                    idx = np.concatenate([i for i, _ in outs])
-                    rows["metric"].append(metric_fn(np.concatenate([o for _, o in outs]),
-                                                    y[idx]))
-                else:
-                    rows["metric"].append(math.nan)
-                if validation_data is not None:
-                    vl, vm = _evaluate(model, Xv, yv, loss_fn, metric_fn)
-                else:
-                    vl, vm = math.nan, math.nan
-                rows["val_loss"].append(vl)
-                rows["val_metric"].append(vm)
-                for sched in schedules.values():
-                    sched.observe(vl if validation_data is not None else rows["loss"][-1])
-                if snapshot_every and epoch % snapshot_every == 0:
-                    hist.snapshots.append(parameters_to_vector(model))
-                    hist.snapshot_epochs.append(epoch)
-                logs = {"epoch": epoch, "loss": rows["loss"][-1], "val_loss": vl,
-                        "metric": rows["metric"][-1], "val_metric": vm, "lr": lr_now}
-                if progress:
-                    bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()
-                                     if k != "epoch" and np.isfinite(v)})
-                if stopper is not None:
-                    improved, stop = stopper.update(logs)
-                    if improved:
-                        hist.best_epoch = epoch
-                        best_theta = parameters_to_vector(model)
-                    if stop:
-                        status = "early_stopped"
-                        message = (f"{stopper.monitor} did not improve for {stopper.patience} "
-                                   f"epochs; best at epoch {hist.best_epoch}")
-                        break
-                answers = [cb(epoch, logs) for cb in callbacks]  # every callback runs
-                if any(a is True for a in answers):
-                    status, message = "callback_stopped", f"a callback stopped at epoch {epoch}"
-                    break
-    except KeyboardInterrupt:
-        status = "interrupted"
-        message = f"interrupted after {len(rows['loss'])} completed epochs"
-    finally:
-        bar.close()
-        model.train()
-    done = len(rows["loss"])
-    if snapshot_every and (not hist.snapshot_epochs or hist.snapshot_epochs[-1] != done):
-        hist.snapshots.append(parameters_to_vector(model))  # the path's end, before any restore
-        hist.snapshot_epochs.append(done)
-    if stopper is not None and stopper.restore_best and best_theta is not None \
-            and status != "diverged" and hist.best_epoch != done:
-        vector_to_parameters(best_theta, model)
-        message += f" (parameters of the best epoch, {hist.best_epoch}, restored)"
-    hist.epoch = np.arange(1, done + 1)
-    for key, values in rows.items():
-        setattr(hist, key, np.array(values, dtype=float))
-    hist.step_loss = np.array(step_loss, dtype=float)
-    hist.status, hist.message = status, message
-    hist.elapsed_s = time.perf_counter() - t0
-    return hist
+        except KeyboardInterrupt:
+            self.status = "interrupted"
+            self.message = f"interrupted after {len(self.rows['loss'])} completed epochs"
+        finally:
+            bar.close()
+            p.model.train()
+        return self._finish(time.perf_counter() - t0)
+
+    def _lr(self) -> float:
+        from ..optim.schedules import lr_at
+        opt = self.p.optimizer
+        return lr_at(opt.param_groups[0]["lr"], opt.step_count)
+
+    def _epoch(self, epoch: int, bar: Any) -> bool:
+        """One pass over the data; True when training stops after it."""
+        p = self.p
+        start_theta, lr_now = parameters_to_vector(p.model), self._lr()
+        p.model.train()
+        n = len(p.X)
+        order = p.rng.permutation(n) if p.shuffle and p.batch_size < n else np.arange(n)
+        total, outs = 0.0, []
+        for b, lo in enumerate(range(0, n, p.batch_size)):
+            idx = order[lo:lo + p.batch_size]
+            failure, value, out = self._step(idx, epoch, b, lr_now)
+            if failure is not None:
+                self._diverged(failure, epoch, lr_now, start_theta)
+                return True
+            if self.status != "completed":
+                return True
+            total += value * len(idx)
+            outs.append((idx, out))
+        bar.update(1)
+        return self._end_epoch(epoch, total / n, outs, lr_now, bar)
+
+    def _step(self, idx: np.ndarray, epoch: int, b: int, lr: float
+              ) -> tuple[Verdict | str | None, float, np.ndarray]:
+        """One minibatch step: (what diverged or None, the loss, the outputs)."""
+        p = self.p
+        for q in self.params:
+            q.grad = None
+        out = p.model(p.X[idx])
+        L = p.loss_fn(out, p.y[idx])
+        if p.l2:
+            L = L + l2_penalty(p.model, p.l2)
+        value = float(L.item())
+        self.step_loss.append(value)
+        self.hist.n_steps += 1
+        k = len(self.step_loss) - 1
+        if self.detector is None:
+            self.detector = Detector(value, FIT_FACTOR, FIT_GROWTH_LEVEL)
+        if not math.isfinite(value):
+            return "loss", value, out.data
+        verdict = self.detector.update(k, value, lambda: self.step_loss[-MEMORY:])
+        if verdict is not None:
+            return verdict, value, out.data
+        L.backward()
+        if not all(q.grad is None or np.isfinite(q.grad.data).all() for q in self.params):
+            return "gradient", value, out.data
+        p.optimizer.step()
+        if not all(np.isfinite(q.data).all() for q in self.params):
+            return "parameters", value, out.data
+        if p.observers:
+            self._observe(k, value, lr, epoch, b)
+        return None, value, out.data
+
+    def _observe(self, k: int, value: float, lr: float, epoch: int, b: int) -> None:
+        v = self.view
+        v.step, v.loss_prev, v.loss, v.lr = k, v.loss, value, lr
+        v.logs = {"epoch": epoch, "batch": b}
+        if any(obs(v) is True for obs in list(self.p.observers)):
+            self.status = "callback_stopped"
+            self.message = f"an observer stopped training at step {k} (epoch {epoch})"
+
+    def _end_epoch(self, epoch: int, mean_loss: float, outs: list[Any], lr_now: float,
+                   bar: Any) -> bool:
+        """Record the epoch; run schedules, snapshots, early stopping and callbacks. True when
+        training stops here."""
+        p, rows = self.p, self.rows
+        rows["loss"].append(mean_loss)
+        rows["lr"].append(lr_now)
+        metric = math.nan
+        if p.metric_fn is not None:
+            idx = np.concatenate([i for i, _ in outs])
+            metric = p.metric_fn(np.concatenate([o for _, o in outs]), p.y[idx])
+        rows["metric"].append(metric)
+        vl, vm = (math.nan, math.nan) if p.validation is None else _evaluate(
+            p.model, *p.validation, p.loss_fn, p.metric_fn)
+        rows["val_loss"].append(vl)
+        rows["val_metric"].append(vm)
+        for g in p.optimizer.param_groups:
+            if hasattr(g["lr"], "observe"):
+                g["lr"].observe(vl if p.validation is not None else mean_loss)
+        if p.snapshot_every and epoch % p.snapshot_every == 0:
+            self._snapshot(epoch)
+        logs = {"epoch": epoch, "loss": mean_loss, "val_loss": vl, "metric": metric,
+                "val_metric": vm, "lr": lr_now}
+        bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()
+                         if k != "epoch" and np.isfinite(v)})
+        return self._early_stop(epoch, logs) or self._callbacks(epoch, logs)
+
+    def _early_stop(self, epoch: int, logs: dict[str, float]) -> bool:
+        stopper = self.p.stopper
+        if stopper is None:
+            return False
+        view = StepState(step=epoch, logs=logs)
+        message = stopper.check(view)
+        if stopper.improved:
+            self.hist.best_epoch = epoch
+            self.best_theta = parameters_to_vector(self.p.model)
+        if message is None:
+            return False
+        self.status = "early_stopped"
+        self.message = (f"{stopper.monitor} did not improve for {stopper.patience} epochs; "
+                        f"best at epoch {self.hist.best_epoch}")
+        return True
+
+    def _callbacks(self, epoch: int, logs: dict[str, float]) -> bool:
+        answers = [cb(epoch, logs) for cb in self.p.callbacks]  # every callback runs
+        if any(a is True for a in answers):
+            self.status, self.message = "callback_stopped", f"a callback stopped at epoch {epoch}"
+            return True
+        return False
+
+    def _snapshot(self, epoch: int) -> None:
+        self.hist.snapshots.append(parameters_to_vector(self.p.model))
+        self.hist.snapshot_epochs.append(epoch)
+
+    def _diverged(self, failure: Verdict | str, epoch: int, lr: float,
+                  start_theta: np.ndarray) -> None:
+        vector_to_parameters(start_theta, self.p.model)
+        self.status, self.hist.diverged_at = "diverged", epoch
+        if self.p.diagnose:
+            self.hist.diagnosis = _fit_diagnosis(self, failure, epoch, lr)
+            self.message = self.hist.diagnosis.message
+            vector_to_parameters(start_theta, self.p.model)  # the trials moved them
+        else:
+            self.message = f"diverged at epoch {epoch}"
+
+    def _finish(self, elapsed: float) -> TrainingHistory:
+        p, hist, done = self.p, self.hist, len(self.rows["loss"])
+        if p.snapshot_every and (not hist.snapshot_epochs or hist.snapshot_epochs[-1] != done):
+            self._snapshot(done)  # the path's end, before any restore
+        if p.restore_best and self.best_theta is not None and self.status != "diverged" \
+                and hist.best_epoch != done:
+            vector_to_parameters(self.best_theta, p.model)
+            self.message += f" (parameters of the best epoch, {hist.best_epoch}, restored)"
+        hist.epoch = np.arange(1, done + 1)
+        for key, values in self.rows.items():
+            setattr(hist, key, np.array(values, dtype=float))
+        hist.step_loss = np.array(self.step_loss, dtype=float)
+        hist.status, hist.message, hist.elapsed_s = self.status, self.message, elapsed
+        return hist
 
 
 def _evaluate(model: Module, X: np.ndarray, y: np.ndarray, loss_fn: Callable[..., Tensor],
@@ -448,106 +556,89 @@ def _evaluate(model: Module, X: np.ndarray, y: np.ndarray, loss_fn: Callable[...
     return value, (metric_fn(out.data, y) if metric_fn is not None else math.nan)
 
 
-class _Stopper:
-    def __init__(self, cfg: EarlyStopping, has_validation: bool):
-        if cfg.patience < 1:
-            raise ValueError(f"fit: early stopping patience must be ≥ 1, got {cfg.patience}")
-        monitor = cfg.monitor
-        if monitor == "auto":
-            monitor = "val_loss" if has_validation else "loss"
-        if monitor not in ("loss", "val_loss", "metric", "val_metric"):
-            raise ValueError(f"fit: EarlyStopping.monitor must be 'auto', 'loss', 'val_loss', "
-                             f"'metric' or 'val_metric', got {monitor!r}")
-        if monitor.startswith("val_") and not has_validation:
-            raise ValueError(f"fit: early stopping on {monitor!r} needs validation_data")
-        self.monitor, self.patience, self.min_delta = monitor, cfg.patience, cfg.min_delta
-        self.restore_best = cfg.restore_best
-        self.sign = -1.0 if monitor.endswith("metric") else 1.0  # minimize sign·value
-        self.best, self.bad = math.inf, 0
-
-    def update(self, logs: dict[str, float]) -> tuple[bool, bool]:
-        value = self.sign * logs[self.monitor]
-        if value < self.best - self.min_delta:
-            self.best, self.bad = value, 0
-            return True, False
-        self.bad += 1
-        return False, self.bad >= self.patience
-
-
-def _early_stopper(early_stopping: Any, has_validation: bool) -> _Stopper | None:
-    if early_stopping is None or early_stopping is False:
-        return None
-    if isinstance(early_stopping, EarlyStopping):
-        return _Stopper(early_stopping, has_validation)
-    if isinstance(early_stopping, (int, np.integer)) and not isinstance(early_stopping, bool):
-        return _Stopper(EarlyStopping(patience=int(early_stopping)), has_validation)
-    raise TypeError(f"fit: early_stopping must be None, a patience (int) or an EarlyStopping, "
-                    f"got {early_stopping!r}")
-
-
-def _diagnose(what: str, epoch: int, step: int, lr: float, step_loss: list[float],
-              X: np.ndarray, curvature: tuple[float, float, str] | None) -> Diagnosis:
-    """The divergence report; ``curvature`` = (λ_max, c, optimizer name) at the initial
-    parameters when it could be computed."""
-    finite = [v for v in step_loss if math.isfinite(v)]
-    last = finite[-1] if finite else math.nan
-    if what == "explosion":
-        first = (f"training diverged at epoch {epoch} (step {step}): the loss exploded to "
-                 f"{step_loss[-1]:.3g}, more than {EXPLOSION_FACTOR:.0e} times its initial "
-                 f"scale above its best value.")
-    else:
-        first = (f"training diverged at epoch {epoch} (step {step}): the {what} became inf or "
-                 f"NaN.")
-    lines = [first]
-    recent = finite[-10:-1] if what == "explosion" else finite[-10:]
-    if len(recent) >= 3 and recent[-1] > 10 * min(recent):
-        lines.append(f"The loss grew from {min(recent):.3g} to {recent[-1]:.3g} over the last "
-                     f"{len(recent)} steps before that: the signature of a learning rate above "
-                     f"the stability limit 2/λ_max of the loss's curvature.")
-    lam_max = lr_max = None
-    if curvature is not None:
-        lam_max, c, name = curvature
-        lr_max = c / lam_max
-        lines.append(f"At the initial parameters the sharpest curvature is λ_max = "
-                     f"{lam_max:.3g}, so {name} is stable only for lr < {c:g}/λ_max = "
-                     f"{lr_max:.3g}; the learning rate was {lr:.3g}"
-                     f"{f' ({lr / lr_max:.3g}× the limit)' if lr > lr_max else ''}.")
-        lines.append(f"Try lr ≈ {0.5 * lr_max:.3g} (half the limit).")
-    else:
-        lines.append(f"The learning rate was {lr:.3g}; try {lr / 10:.3g} (÷10), or a schedule "
-                     f"that warms up.")
-    scale = float(np.max(np.abs(X)))
-    if scale > 100:
-        lines.append(f"The inputs reach |x| = {scale:.3g}: standardize them (zero mean, unit "
-                     f"variance) — large inputs make the curvature, and so 2/λ_max, extreme.")
-    lines.append(f"The model holds the parameters from the start of epoch {epoch}.")
-    return Diagnosis(" ".join(lines), epoch, step, lr, last, what, lam_max, lr_max)
-
-
+# ---- the diagnosis of a diverged training run ---------------------------------------------------
 #: the curvature check runs on models up to this many parameters, on up to this many samples
 CURVATURE_MAX_PARAMS, CURVATURE_MAX_SAMPLES = 5000, 1000
+#: a suggested rate is tried for about this many minibatch steps, halved at most this often
+TRIAL_STEPS, MAX_HALVINGS = 500, 20
 
 
-def _curvature(model: Module, theta0: np.ndarray, X: np.ndarray, y: np.ndarray,
-               loss_fn: Callable[..., Tensor], optimizer: Any
-               ) -> tuple[float, float, str] | None:
-    """(λ_max, c, optimizer name) of the loss Hessian at ``theta0``, where the optimizer is
-    stable for lr < c/λ_max (GD, Momentum, Nesterov on small models: the check costs a few
-    dozen Hessian-vector products); None where no such threshold applies or it fails."""
-    from ..curvature import hessian_eigs
-    from ..curvature.hessian import stability_constant
+def _fit_diagnosis(run: _Training, failure: Verdict | str, epoch: int, lr: float) -> Diagnosis:
+    """What diverged, the network's curvature at its initial parameters against the optimizer's
+    own stability limit, and a learning rate tried from the initial parameters."""
+    p, finite = run.p, [v for v in run.step_loss if math.isfinite(v)]
+    what = failure if isinstance(failure, str) else failure.rule
+    step = len(run.step_loss)
+    if isinstance(failure, Verdict):
+        first = f"training diverged at epoch {epoch} (step {step}): {failure.reason}."
+    else:
+        first = f"training diverged at epoch {epoch} (step {step}): the {what} became inf or NaN."
+    d = Diagnosis(kind="diverged", message="", optimizer=type(p.optimizer).__name__, lr=lr,
+                  diverged_at=epoch, rule=what if isinstance(failure, Verdict) else "nonfinite",
+                  epoch=epoch, step=step, last_finite_loss=finite[-1] if finite else math.nan,
+                  what=what)
+    lines = [first, _curvature_text(d, run, lr)]
+    scale = float(np.max(np.abs(p.X)))
+    if scale > 100:
+        lines.append(f"The inputs reach |x| = {fmt(scale, 3)}: standardize them (zero mean, unit "
+                     f"variance) — large inputs make the curvature, and so the stable rate, "
+                     f"extreme.")
+    candidate = 0.5 * d.lr_max if d.lr_max is not None else lr / 10
+    lines.append(_try_rates(d, run, candidate))
+    lines.append(f"The model holds the parameters from the start of epoch {epoch}.")
+    d.message = " ".join(line for line in lines if line)
+    return d
+
+
+def _curvature_text(d: Diagnosis, run: _Training, lr: float) -> str:
+    """λ_max of the network's loss at the initial parameters (preconditioned for adaptive
+    optimizers, with their first step's P) and the optimizer's limit there."""
+    from ..curvature import sharpness
     from .vector import loss_of_parameters
+    p, opt = run.p, run.p.optimizer
+    if p.model.num_parameters() > CURVATURE_MAX_PARAMS:
+        return ""
+    m = min(len(p.X), CURVATURE_MAX_SAMPLES)
+    f = loss_of_parameters(p.model, p.X[:m], p.y[:m], p.loss_fn)
+    try:
+        s = sharpness(f, run.theta_init, opt)
+    except (ValueError, ArithmeticError, RuntimeError, np.linalg.LinAlgError):
+        return ""
+    if not (math.isfinite(s.lam_max) and s.lam_max > 0):
+        return ""
+    d.lam_max, d.lam_min, d.sharpness = s.lam_max, s.lam_min, s.name
+    d.lr_max = opt.lr_limit(s.lam_max)
+    over = f" ({fmt(lr / d.lr_max, 3)}× the limit)" if lr > d.lr_max else ""
+    return (f"At the initial parameters the network's sharpest curvature is {s.name} = "
+            f"{fmt(s.lam_max, 3)}, so {d.optimizer} is stable only for lr < "
+            f"{opt.limit_formula()} = {fmt(d.lr_max, 3)}; the learning rate was {fmt(lr, 3)}"
+            f"{over}.")
 
-    try:
-        c = stability_constant(optimizer)
-    except ValueError:
-        return None  # adaptive optimizers: no single threshold
-    if model.num_parameters() > CURVATURE_MAX_PARAMS:
-        return None
-    m = min(len(X), CURVATURE_MAX_SAMPLES)
-    f = loss_of_parameters(model, X[:m], y[:m], loss_fn)
-    try:
-        lam = float(hessian_eigs(f, theta0, 1, "LA").values[0])
-    except (ValueError, ArithmeticError, RuntimeError):
-        return None
-    return (lam, c, type(optimizer).__name__) if math.isfinite(lam) and lam > 0 else None
+
+def _try_rates(d: Diagnosis, run: _Training, lr: float) -> str:
+    """Train from the initial parameters at ``lr`` (half the limit), halving until it does not
+    diverge; the sentence that reports it."""
+    p = run.p
+    steps_per_epoch = math.ceil(len(p.X) / p.batch_size)
+    epochs = max(1, min(p.epochs, math.ceil(TRIAL_STEPS / steps_per_epoch)))
+    why = "half the limit" if d.lr_max is not None else "÷10, no stability limit measured"
+    for halving in range(MAX_HALVINGS + 1):
+        vector_to_parameters(run.theta_init, p.model)
+        trial = replace(p, optimizer=p.optimizer.with_lr(lr, p.model.parameters()),
+                        epochs=epochs, rng=np.random.default_rng(0), validation=None,
+                        stopper=None, callbacks=(), observers=(), snapshot_every=None,
+                        progress=False, diagnose=False)
+        h = _Training(trial).run()
+        if h.status != "diverged":
+            d.suggested_lr = lr
+            d.trial = Trial(lr, len(h.epoch), h.status, float(h.step_loss[0]),
+                            float(h.loss[-1]), start="the initial parameters",
+                            halvings=halving)
+            halved = f", halved {halving}×" if halving else ""
+            return (f"Suggested lr = {fmt(lr, 3)} ({why}{halved}): "
+                    f"tried for {len(h.epoch)} epochs from the initial parameters, loss "
+                    f"{fmt(d.trial.loss_start, 3)} → {fmt(d.trial.loss_end, 3)} "
+                    f"({h.status}).")
+        lr *= 0.5
+    return (f"No rate down to lr = {fmt(2 * lr, 3)} trained for {epochs} epochs without "
+            f"diverging, so none is suggested.")

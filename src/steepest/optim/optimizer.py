@@ -28,6 +28,7 @@ or complex: oscillation), :meth:`Optimizer.lr_limit` the largest stable η for a
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
@@ -92,6 +93,12 @@ class Optimizer:
         fast path ``steepest.minimize`` and ``steepest.stability_map`` take; it works on any
         array shape, including a stack of N vectors (N, d)."""
         hp = self.defaults
+        cls = type(self)
+        if self.needs_loss or cls.update is not Optimizer.update \
+                or cls._apply is not Optimizer._apply:
+            return None  # a step that needs the loss, or a subclass's own vector step
+        if cls.rule_update is not Optimizer.rule_update:  # a rule written by hand
+            return lambda g, state, x, lr: self.rule_update(g, state, x, lr, hp)
         active = tuple(t for t in self.transforms if t.active(hp))
         if not active:
             return lambda g, state, x, lr: (x - lr * g, state)
@@ -198,10 +205,32 @@ class Optimizer:
         new["step"] = state["step"] + 1
         return x_new, new
 
+    @property
+    def needs_loss(self) -> bool:
+        """True when a step needs the loss, not just the gradient (a line search)."""
+        return False
+
     def _apply(self, g: np.ndarray, state: State, x: np.ndarray, lr: float, hp: dict[str, Any],
                loss: float | None, loss_fn: Callable[[np.ndarray], float] | None
                ) -> tuple[np.ndarray, State]:
+        if self.needs_loss:
+            return self._search(g, state, x, lr, hp, loss, loss_fn)
         return self.rule_update(g, state, x, lr, hp)
+
+    def _search(self, g: np.ndarray, state: State, x: np.ndarray, lr: float,
+                hp: dict[str, Any], loss: float | None,
+                loss_fn: Callable[[np.ndarray], float] | None) -> tuple[np.ndarray, State]:
+        raise NotImplementedError
+
+    def with_lr(self, lr: LearningRate, params: Iterable[Any] | None = None) -> Optimizer:
+        """A fresh optimizer of the same kind and options with learning rate ``lr`` (no state;
+        over ``params`` if given, else unbound): what a diagnosis tries a suggested rate with."""
+        new = copy.copy(self)
+        new.defaults = {**self.defaults, "lr": check_lr(lr, f"{type(self).__name__}: lr")}
+        new.state, new.param_groups, new.step_count = {}, [], 0
+        if params is not None:
+            new._add_params(params)
+        return new
 
     # ---- PyTorch form -----------------------------------------------------------------------
     def _add_params(self, params: Iterable[Any]) -> None:

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..autodiff import enable_grad
 from .line_search import Armijo
-from .optimizer import Optimizer, State, VectorRule
+from .optimizer import Optimizer, State
 from .schedules import LearningRate, lr_at
 from .transforms import (
     AddDecayedWeights,
@@ -101,14 +101,14 @@ class GD(Optimizer):
     def line_search(self) -> Armijo | None:
         return self.defaults["line_search"]
 
-    def vector_rule(self) -> VectorRule | None:
-        """None with a line search (each step needs the loss), else x − η(g + λx)."""
-        return None if self.line_search is not None else super().vector_rule()
+    @property
+    def needs_loss(self) -> bool:
+        """True with a line search: each step evaluates the loss along −g."""
+        return self.line_search is not None
 
-    def _apply(self, g, state, x, lr, hp, loss, loss_fn):
-        ls: Armijo | None = hp["line_search"]
-        if ls is None:
-            return self.rule_update(g, state, x, lr, hp)
+    def _search(self, g, state, x, lr, hp, loss, loss_fn):
+        """The Armijo step from x along −(g + λx)."""
+        ls: Armijo = hp["line_search"]
         if loss is None or loss_fn is None:
             raise ValueError("GD with line_search needs the loss and a loss function "
                              "(steepest.minimize provides them; in PyTorch style use "

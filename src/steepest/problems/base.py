@@ -61,6 +61,21 @@ class Problem:
         """``(L(x), ∇L(x))`` at one point (autodiff unless a closed form is known)."""
         return value_and_grad(self)(np.asarray(x, dtype=float))
 
+    # ---- a stack of points at once (steepest.stability_map) --------------------------------
+    def value_and_grad_batch(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
+        """``(L(xᵢ), ∇L(xᵢ))`` for a stack ``X`` of N points, shape (N, dim): values (N,) and
+        gradients (N, dim). One autodiff pass over the grid (dim, N): the points do not interact,
+        so the gradient of Σᵢ L(xᵢ) holds each point's own gradient."""
+        X = np.asarray(X, dtype=float)
+        values: list[np.ndarray] = []
+
+        def total(t: Tensor) -> Tensor:
+            out = self(t)
+            values.append(out.data)
+            return out.sum()
+        _, g = value_and_grad(total)(X.T)
+        return np.asarray(values[0], dtype=float).reshape(len(X)), np.asarray(g).T
+
     def grad(self, x: Any) -> np.ndarray:
         """∇L(x)."""
         return self.value_and_grad(x)[1]

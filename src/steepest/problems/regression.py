@@ -99,6 +99,13 @@ class Quadratic(Problem):
         g = Ax - self.b
         return float(0.5 * (x @ (g - self.b)) + self.c), g
 
+    def value_and_grad_batch(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
+        """A stack (N, dim) at once: values ½xᵢᵀAxᵢ − bᵀxᵢ + c and gradients XA − b (A
+        symmetric), O(N·dim²)."""
+        X = np.asarray(X, dtype=float)
+        G = X @ self.A - self.b
+        return 0.5 * np.einsum("ij,ij->i", X, G - self.b) + self.c, G
+
     def hessian(self, x: Any = None) -> np.ndarray:
         """The constant Hessian A (``x`` is ignored)."""
         return self.A.copy()
@@ -204,6 +211,19 @@ class LogisticRegression(Problem):
         value = float(np.sum(np.logaddexp(0.0, z) - self.y * z)) + 0.5 * self.alpha * (x @ x)
         p = 0.5 * (1.0 + np.tanh(0.5 * z))  # σ(z) without overflow
         return value, self.X.T @ (p - self.y) + self.alpha * x
+
+    def value_and_grad_batch(self, B: Any) -> tuple[np.ndarray, np.ndarray]:
+        """A stack of N coefficient vectors B (N, p) at once: Z = B Xᵀ (N, n), values
+        Σⱼ log(1 + e^{Z}) − Z y + ½α‖β‖², gradients (σ(Z) − y) X + αB; O(N·n·p)."""
+        B = np.asarray(B, dtype=float)
+        Z = B @ self.X.T
+        values = np.logaddexp(0.0, Z).sum(axis=1) - Z @ self.y
+        P = 0.5 * (1.0 + np.tanh(0.5 * Z))
+        G = (P - self.y) @ self.X
+        if self.alpha:
+            values = values + 0.5 * self.alpha * np.einsum("ij,ij->i", B, B)
+            G = G + self.alpha * B
+        return values, G
 
     def hessian(self, x: Any) -> np.ndarray:
         z = self.X @ np.asarray(x, dtype=float)
