@@ -1,11 +1,14 @@
 """The evidence behind the divergence detector's thresholds (``steepest.descent.divergence``).
 
-``python benchmarks/divergence_evidence.py [--quick]`` runs many descents whose outcome is known —
+``python benchmarks/divergence_evidence.py [--quick] [--fit]`` runs many descents whose outcome is
+known —
 quadratics with chosen spectra (exact: unstable iff η is above the optimizer's limit), and test
 functions from random starts judged by a long reference run without any detector (unbounded iff
 it overflows within ``REFERENCE_STEPS``) — and counts, for several settings of the two loss-level
 thresholds, the false alarms (a bounded run called diverged) and the misses (an unbounded run not
-caught within the horizon). It prints one table; the detector's docstring quotes it.
+caught within the horizon). It prints one table; the detector's docstring quotes it. ``--fit``
+instead trains small networks on the toy data sets, healthy and absurd learning rates, and prints
+each run's peak excess r of the minibatch losses over their start (no loss-level rule active).
 """
 
 from __future__ import annotations
@@ -87,10 +90,47 @@ def cases(quick: bool):
             yield f"quadratic {dim}-D κ={kappa} {name} {m}×", P, starts, make(m * limit), m > 1
 
 
+def fit_evidence() -> None:
+    """Peak excess of the minibatch losses of healthy and absurd training runs."""
+    from steepest import datasets as ds
+    from steepest import nn
+    tasks = {"moons": (lambda: ds.moons(500, noise=0.1, seed=0), 2, [16, 16, 1], "bce_with_logits"),
+             "spirals": (lambda: ds.spirals(400, n_arms=2, noise=0.05, seed=0), 2, [32, 32, 1],
+                         "bce_with_logits"),
+             "xor": (lambda: ds.xor(200, seed=0), 2, [8, 1], "bce_with_logits"),
+             "reg-sine": (lambda: ds.regression(200, seed=0), 1, [16, 1], "mse"),
+             "reg-lin": (lambda: ds.regression(100, kind="linear", seed=0), 1, [8, 1], "mse"),
+             "blobs": (lambda: ds.blobs(300, centers=3, seed=0), 2, [16, 3], "cross_entropy")}
+    rates = [("gd", 0.1), ("gd", 0.5), ("momentum", 0.05), ("adam", 0.01), ("adam", 0.05),
+             ("rmsprop", 0.01), ("adagrad", 0.1), ("gd", 1e3), ("adam", 1e3), ("momentum", 10.0),
+             ("gd", 5.0)]
+    saved = dv.FIT_FACTOR
+    nn.training.FIT_FACTOR = nn.training.FIT_GROWTH_LEVEL = 1e300  # measure, do not stop
+    try:
+        for (name, (data, nin, hidden, loss)), (opt, lr) in itertools.product(tasks.items(),
+                                                                              rates):
+            X, y = data()
+            for bs in (None, 16):
+                net = nn.MLP(nin, hidden, seed=0)
+                h = nn.fit(net, X, y, loss=loss, optimizer=st.optim.get_optimizer(opt, lr=lr),
+                           epochs=30, batch_size=bs, seed=0, progress=False)
+                sl = h.step_loss[np.isfinite(h.step_loss)]
+                best = np.minimum.accumulate(sl)
+                r = (sl - best) / dv.scale_of(sl[0], best)
+                print(f"{name:9s} {opt:8s} lr={lr:<6g} batch={bs}: {h.status:9s} peak r = "
+                      f"{r.max():9.3g} at step {int(r.argmax())}")
+    finally:
+        nn.training.FIT_FACTOR = nn.training.FIT_GROWTH_LEVEL = saved
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--fit", action="store_true")
     args = parser.parse_args()
+    if args.fit:
+        fit_evidence()
+        return
     settings = [(1e3, 1e3), (1e4, 1e2), (1e4, 1e1), (1e4, 1e3), (1e5, 1e3), (1e8, 1e8)]
     keys = ("false", "false_settled", "miss", "bounded", "settled", "unbounded", "late",
             "late_caught")

@@ -127,14 +127,58 @@ def test_landscape_bad_files_exit_2(argv, fragment, capsys):
     assert exc.value.code == 2 and fragment in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("lr, status", [(0.0065, "diverged"), (0.0055, "max_steps")])
-def test_diagnose_explains_the_lecture_rates(lr, status, capsys):
+@pytest.mark.parametrize("lr, status, kind", [(0.0065, "diverged", "Diverged at step 123"),
+                                              (0.0055, "converged", "oscillating")])
+def test_diagnose_explains_the_lecture_rates(lr, status, kind, capsys):
+    """Both from the lecture's start (−8, −2); the default relative gradient tolerance ends the
+    zigzagging run as converged."""
     from steepest.datasets import lecture_line
 
     assert main(["diagnose", "--lr", str(lr)]) == 0
     out = capsys.readouterr().out
     X, _ = lecture_line()
     lam = np.linalg.eigvalsh(X.T @ X)[-1]
-    assert out.startswith(f"lecture-line: gd with lr={lr:g} → {status}")
-    assert f"2/λ_max = {2 / lam:.5f}" in out
+    assert out.startswith(f"lecture-line: gd with lr={lr:g} from (-8, -2) → {status}")
+    assert f"2/λ_max = {2 / lam:.4g}" in out
     assert f"1 − ηλ_max = {1 - lr * lam:.4g}" in out
+    assert kind in out
+
+
+def test_descend_says_converged_by_default_and_counts_steps_consistently(tmp_path, capsys):
+    """The lecture's η = 0.002 run from its start (−8, −3.2) converges under the default
+    relative gradient tolerance; a 10-step run lists all 11 rows; one step is 'step'."""
+    from steepest.cli import RTOL
+
+    assert main(["descend", "--no-animation", "--out", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("lecture-line: gd with lr=0.002 from (-8, -3.2)")
+    line = next(ln for ln in text.splitlines() if ln.startswith("status:"))
+    steps = int(line.split(" after ")[1].split()[0])
+    assert line.startswith("status: converged after") and steps < 1000
+    assert f"rtol={RTOL:g}" in line
+    assert main(["descend", "--lr", "0.0065", "--steps", "10", "--no-animation", "--out",
+                 str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    rows = [ln.split()[0] for ln in text.splitlines()[3:14]]
+    assert rows == [str(k) for k in range(11)]
+    assert "status: max_steps after 10 steps — reached max_steps=10" in text
+    assert "Diverging" in text  # above the limit and growing: said, though not yet stopped
+    assert main(["descend", "--lr", "1", "--steps", "1", "--problem", "booth", "--rtol", "0",
+                 "--no-animation", "--out", str(tmp_path)]) == 0
+    assert "after 1 step " in capsys.readouterr().out
+
+
+def test_backoff_counts_the_steps_it_keeps(tmp_path, capsys):
+    assert main(["descend", "--lr", "0.0065", "--on-divergence", "backoff", "--steps", "1000",
+                 "--rtol", "0", "--no-animation", "--out", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    assert "status: max_steps after 1000 steps — reached max_steps=1000" in text
+    assert "learning rate halved 1×, resuming from steps [0]; the 124 discarded" in text
+
+
+def test_optimizer_names_come_from_the_one_registry():
+    from steepest.optim import OPTIMIZERS
+
+    action = next(a for a in build_parser()._subparsers._group_actions[0]
+                  .choices["descend"]._actions if a.dest == "optimizer")
+    assert list(action.choices) == list(OPTIMIZERS) and "sgd" in OPTIMIZERS

@@ -335,9 +335,8 @@ def _diverging(d: Diagnosis, result: Any, fun: Any, status: str) -> bool:
     h = result.history
     if d.lr_max is None or d.lr <= d.lr_max or len(h.loss) < 6:
         return False
-    from ..descent.divergence import growth_per_step
     tail = h.loss[-min(len(h.loss), 20):]
-    growth = growth_per_step(tail, float(np.min(h.loss)))
+    growth = _loss_growth(tail)
     if not growth > 1.0 + 1e-9:
         return False
     d.kind = "diverging"
@@ -351,6 +350,17 @@ def _diverging(d: Diagnosis, result: Any, fun: Any, status: str) -> bool:
     return True
 
 
+def _loss_growth(tail: np.ndarray) -> float:
+    """The loss's per-step factor over ``tail``: (L_last/L_first)^(1/steps) for positive losses,
+    else from the excess over the lowest loss there."""
+    if len(tail) < 2:
+        return 1.0
+    if tail[0] > 0 and tail[-1] > 0:
+        return float(np.exp(np.log(tail[-1] / tail[0]) / (len(tail) - 1)))
+    from ..descent.divergence import growth_per_step
+    return growth_per_step(tail, float(np.min(tail)))
+
+
 def _gd(lr: float) -> Any:
     from ..optim import GD
     return GD(lr=lr)
@@ -360,12 +370,17 @@ def _converged(d: Diagnosis, result: Any, status: str, g0: float, g1: float) -> 
     mult, lam = d.multiplier, d.lam_max
     zig = d.details["zigzag"] >= ZIGZAG_FRACTION and mult is not None and mult < 0 \
         and lam is not None
-    how = (f"{status}, ‖∇L‖ = {fmt(g1, 3)} ({fmt(g1 / max(g0, 1e-300), 2)}× its start)"
+    how = (f"‖∇L‖ = {fmt(g1, 3)}, {fmt(g1 / max(g0, 1e-300), 2)}× its start"
            + ("" if d.rate is None else
               f"; the slowest direction shrank by {fmt(d.rate)} per step, κ = {fmt(d.kappa)}"))
+    if result.status != "converged":
+        how = f"{status}; {how}"
     if not zig or mult is None or lam is None:
         d.kind = "converged"
-        d.message = f"Converged: {how}."
+        n = len(result.history.loss) - 1
+        head = f"Converged in {n} step{'s' if n != 1 else ''}" if result.status == "converged" \
+            else "Converged"
+        d.message = f"{head} ({how})."
         return
     d.kind = "oscillating"
     if d.optimizer == "GD":

@@ -1,6 +1,12 @@
 """Seeded toy data sets as NumPy arrays, and the lecture's data."""
 
-from .lecture import LectureLine, lecture_gradient_descent, lecture_line
+from .lecture import (
+    LECTURE_STARTS,
+    LectureLine,
+    lecture_gradient_descent,
+    lecture_line,
+    lecture_start,
+)
 from .toy import (
     blobs,
     circles,
@@ -13,7 +19,7 @@ from .toy import (
 )
 
 __all__ = [
-    "LectureLine", "blobs", "circles", "lecture_classifier", "lecture_gradient_descent",
-    "lecture_line", "moons",
+    "LECTURE_STARTS", "LectureLine", "blobs", "circles", "lecture_classifier",
+    "lecture_gradient_descent", "lecture_line", "lecture_start", "moons",
     "regression", "spirals", "train_test_split", "xor",
 ]

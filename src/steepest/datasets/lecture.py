@@ -55,3 +55,15 @@ def lecture_gradient_descent(X: np.ndarray, y: np.ndarray, beta_hat: np.ndarray,
         losses.append(loss(X, y, new_beta_hat))
         betas.append(new_beta_hat)
     return np.array(betas), np.array(losses)
+
+
+#: the starts the lecture runs its learning rates from: η = 0.002 from (−8, −3.2); the
+#: oscillating η = 0.0055 and the diverging η = 0.0065 from (−8, −2)
+LECTURE_STARTS = {0.002: (-8.0, -3.2), 0.0055: (-8.0, -2.0), 0.0065: (-8.0, -2.0)}
+
+
+def lecture_start(lr: float) -> tuple[float, float]:
+    """The lecture's start for learning rate ``lr``: (−8, −3.2) for its converging rate and
+    anything at or below it (η ≤ 0.002), (−8, −2) — where it shows oscillation and divergence —
+    above."""
+    return LECTURE_STARTS[0.002] if lr <= 0.002 else LECTURE_STARTS[0.0065]
