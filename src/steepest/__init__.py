@@ -26,6 +26,7 @@ _SUBMODULES = {
 }
 _LAZY = {  # public name → module that defines it
     "diagnose": "steepest.curvature",
+    "stability_map": "steepest.curvature",
 }
 
 

@@ -1,5 +1,7 @@
 """Curvature: Hessian eigenvalues from exact Hessian-vector products, Hutchinson's trace, the
-critical learning rate, and ``diagnose`` — why a run diverged, oscillated, crawled or stalled."""
+critical learning rate of every optimizer (``critical_lr``, ``sharpness``), ``diagnose`` — why a
+run diverged, oscillated, crawled, stalled or hovers at the edge of stability — and
+``stability_map``: which starts converge, stay bounded or diverge at each learning rate."""
 
 from __future__ import annotations
 
@@ -17,7 +19,8 @@ from .hessian import (
     sharpness,
     stability_constant,
 )
+from .stability import StabilityMap, stability_map
 
-__all__ = ["CriticalLR", "Diagnosis", "HessianEigs", "TraceEstimate", "contraction",
+__all__ = ["CriticalLR", "Diagnosis", "HessianEigs", "StabilityMap", "TraceEstimate", "contraction",
            "critical_lr", "diagnose", "hessian_eigs", "hutchinson_trace", "hvp_function",
-           "operator_eigs", "sharpness", "stability_constant"]
+           "operator_eigs", "sharpness", "stability_constant", "stability_map"]

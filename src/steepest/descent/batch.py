@@ -50,6 +50,7 @@ class _Stack:
         self.gn0 = gn.copy()
         self.rows = np.arange(len(X))
         self.ended = np.zeros(len(X), dtype=bool)  # ended, not yet dropped
+        self.traced: tuple[np.ndarray, list[tuple[list[np.ndarray], int]]] | None = None
 
     def keep(self, mask: np.ndarray) -> None:
         n = len(self.rows)
@@ -151,10 +152,12 @@ def _finish(out: BatchRun, run: _Stack, detector: BatchDetector, fired: np.ndarr
 
 def _trace(trace: dict[int, list[np.ndarray]], run: _Stack, k: int) -> None:
     """Append step k's iterate to the paths of the recorded runs still in the stack."""
-    where = np.searchsorted(run.rows, list(trace))
-    for (i, path), j in zip(trace.items(), where):
-        if j < len(run.rows) and run.rows[j] == i:
-            path.append(run.X[j].copy())
+    if run.traced is None or run.traced[0] is not run.rows:  # the stack changed: look again
+        where = np.searchsorted(run.rows, list(trace))
+        run.traced = (run.rows, [(path, int(j)) for (i, path), j in zip(trace.items(), where)
+                                 if j < len(run.rows) and run.rows[j] == i])
+    for path, j in run.traced[1]:
+        path.append(run.X[j].copy())
 
 
 def _converged(tolerances: Sequence[Any], gn: np.ndarray, gn0: np.ndarray) -> np.ndarray:

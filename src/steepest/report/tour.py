@@ -272,6 +272,84 @@ print(st.diagnose(bad, problem).message)""")
                      "status": backoff.status, "steps": backoff.nit,
                      "final β": np.asarray(backoff.x)},
                     caption="Backoff converges")
+        self._stability_map(sec)
+
+    # ---- 4b. one step size, many starts (the stability map) ---------------------------------
+    #: the lecture's warning on Rosenbrock: η and the starts whose fates differ
+    MAP_ETA = 0.0022
+    MAP_STARTS = ((-2.0, 3.0), (-1.5, 2.0), (-0.5, 0.5), (1.2, 1.2), (0.0, 0.0))
+
+    def _stability_map(self, sec: Any) -> None:
+        """Every start of a grid over Rosenbrock's domain at 12 rates (batched), and five named
+        starts followed for 8,000 steps at η = 0.0022: diverge / cannot converge / converge."""
+        st = self.st
+        problem = st.problems.Rosenbrock()
+        named = np.array(self.MAP_STARTS)
+        side, n_rates, steps = (12, 6, 300) if self.cfg.quick else (24, 10, 1000)
+        (x_lo, x_hi), (y_lo, y_hi) = problem.domain
+        grid = np.stack(np.meshgrid(np.linspace(x_lo, x_hi, side),
+                                    np.linspace(y_lo, y_hi, side)), -1).reshape(-1, 2)
+        lrs = np.unique(np.r_[np.geomspace(5e-4, 4e-3, n_rates), self.MAP_ETA])
+        sweep = st.stability_map(problem, st.optim.GD(), lrs, np.vstack([named, grid]),
+                                 max_steps=steps)
+        long = st.stability_map(problem, st.optim.GD(), [self.MAP_ETA], named, max_steps=8000,
+                                record=range(len(named)))
+        hover = st.minimize(problem, named[4], st.optim.GD(lr=self.MAP_ETA), max_steps=8000)
+        diag = st.diagnose(hover, problem)
+        sec.text(self._map_text(sweep, long, named, steps))
+        sec.code(f"""m = st.stability_map(st.problems.Rosenbrock(), st.optim.GD(),
+                     lrs=np.geomspace(5e-4, 4e-3, {n_rates}), starts=grid, max_steps={steps})
+m.plot("map", lr={self.MAP_ETA:g}); m.plot("fractions")""")
+        sec.note(diag.message)
+        _, axes = _plt().subplots(1, 3, figsize=(15, 5.4),
+                                  gridspec_kw={"width_ratios": (1.25, 0.8, 1.2)})
+        from ..plot.stability import StabilityMapDisplay
+        shown = StabilityMapDisplay.from_map(sweep, self.MAP_ETA)
+        shown.paths = {i: long.paths[(0, i)] for i in range(len(named))}
+        shown.plot(axes[0], max_path_steps=8000)
+        shown.plot_zoom(axes[1], ((0.9, 0.98), (0.85, 0.92)))
+        sweep.plot("fractions", ax=axes[2])
+        sec.figure(axes[0].figure, self._map_caption(sweep, long, named, steps, side),
+                   name="stability map")
+
+    @staticmethod
+    def _fates(long: Any, named: np.ndarray) -> tuple[str, str]:
+        def pts(codes: tuple[int, ...]) -> str:
+            return ", ".join(f"({a:g}, {b:g})" for (a, b), o in zip(named, long.outcome[0])
+                             if o in codes)
+        return pts((2,)), pts((0, 1))
+
+    def _map_text(self, sweep: Any, long: Any, named: np.ndarray, steps: int) -> str:
+        diverge, stay = self._fates(long, named)
+        return (f"A step size may diverge from one starting point but not another. Below, "
+                f"gradient descent runs on Rosenbrock's function from {len(sweep.starts)} "
+                f"starts at {len(sweep.lrs)} learning rates at once (each rate is one stacked "
+                f"array per step, judged by the same divergence detector as `minimize`). At "
+                f"η = {self.MAP_ETA:g} the starts {diverge} diverge, while {stay} stay bounded "
+                f"— and can never converge: at the minimum λ_max = {sweep.lam_max:.4g}, so "
+                f"2/λ_max = {sweep.limit:.4g} < η.")
+
+    def _map_caption(self, sweep: Any, long: Any, named: np.ndarray, steps: int,
+                     side: int) -> str:
+        eos = [i for i, o in enumerate(long.outcome[0]) if o == 1]
+        div = [i for i, o in enumerate(long.outcome[0]) if o == 2]
+        ends = np.array([long.x[0, i] for i in eos])
+        loss = np.array([long.loss[0, i] for i in eos])
+        counts = sweep.counts(self.MAP_ETA)
+        return (f"Left: at η = {self.MAP_ETA:g}, each start of a {side} × {side} grid coloured by "
+                f"its outcome after {steps} steps ({counts['diverged']} diverge, "
+                f"{counts['bounded']} stay bounded, {counts['converged']} converge); the five "
+                f"rings are followed for 8000 steps. "
+                + ", ".join(f"({named[i][0]:g}, {named[i][1]:g}) diverges at step "
+                            f"{int(long.steps[0, i])}" for i in div)
+                + f"; the other {len(eos)} are thrown about in the valley and end hovering at "
+                f"x ≈ ({ends[:, 0].mean():.2f}, {ends[:, 1].mean():.2f}) with loss ≈ "
+                f"{loss.mean():.3f} (◇, middle: a period-2 orbit) — locally unstable at the "
+                f"minimum (2/λ_max = {sweep.limit:.4g} < η), self-stabilising at the edge of "
+                f"stability. "
+                f"Right: the share of the grid's starts that converge, stay bounded or diverge "
+                f"within {steps} steps, against η; left of the dashed limit a bounded run is "
+                f"still crawling along the valley, right of it it can never converge.")
 
     # ---- 5. optimizers ----------------------------------------------------------------------
     def optimizers(self) -> None:
