@@ -36,6 +36,9 @@ class Group:
     target: dict[str, float] = field(default_factory=dict)  # way → minimum required ratio
     way_repeats: dict[str, int] = field(default_factory=dict)  # fewer repeats for slow ways
     notes: str = ""
+    # way → factor its measured time is multiplied by: a way too slow to run whole times a
+    # fixed fraction of the unit (e.g. 1/10,000 of a Python loop) and is extrapolated linearly
+    scale: dict[str, float] = field(default_factory=dict)
 
 
 def _calibrate(fn: Callable[[], Any], budget: float = 0.2) -> int:
@@ -71,7 +74,8 @@ def run_group(group: Group) -> dict[str, Any]:
             for _ in range(n):
                 fn()
             samples[name].append((time.perf_counter() - t0) / n)
-    medians = {name: statistics.median(s) for name, s in samples.items()}
+    medians = {name: statistics.median(s) * group.scale.get(name, 1.0)
+               for name, s in samples.items()}
     base = medians.get(group.baseline)
     ratios = {name: (m / base if base else None) for name, m in medians.items()}
     checks = {name: {"target": t, "ratio": ratios.get(name),
