@@ -81,7 +81,7 @@ def test_quadratics_diverge_exactly_above_their_limit(dim, kappa, name):
             assert d.kind not in FAILURES, d.message
 
 
-# ---- the lecture's line, from (−8, −2) ------------------------------------------------------------
+# ---- the lecture's line, from (−8, −2) ---------------------------------------------------------
 @pytest.mark.parametrize("lr, status, kind", [(0.002, "converged", "converged"),
                                               (0.0055, "converged", "oscillating"),
                                               (0.0065, "diverged", "diverged"),
@@ -176,7 +176,7 @@ def test_a_user_function_in_a_stability_map_matches_the_problem():
     starts = np.array([(-2.0, 3.0), (0.0, 0.0), (1.2, 1.2), (-1.0, -0.5)])
     lrs = [0.001, 0.0022, 0.004]
     a = st.stability_map(R, optim.GD(), lrs, starts, max_steps=300)
-    b = st.stability_map(lambda v: R(v), optim.GD(), lrs, starts, max_steps=300)
+    b = st.stability_map(R.f, optim.GD(), lrs, starts, max_steps=300)  # a plain function
     assert a.batched and not b.batched
     np.testing.assert_array_equal(a.outcome, b.outcome)
     np.testing.assert_array_equal(a.steps, b.steps)
