@@ -251,6 +251,37 @@ def test_adaptive_optimizers_get_the_preconditioned_threshold():
     assert ok.status == "completed" and ok.loss[-1] < ok.loss[0]
 
 
+def test_a_bounded_loss_far_above_its_start_is_divergence():
+    """Issue 13: a small regression net with Adam at lr = 1e3 (loss 6.5 → 1e6, bouncing between
+    1e5 and 3e7 because tanh bounds the hidden units) used to report success."""
+    X, y = ds.regression(50, kind="linear", seed=0)
+    net = nn.MLP(1, [8, 1], activation="tanh", seed=0)
+    h = nn.fit(net, X, y, loss="mse", optimizer=Adam(net.parameters(), lr=1e3), epochs=100,
+               progress=False)
+    assert h.status == "diverged" and h.diagnosis.rule == "far" and h.diagnosis.step <= 4
+    assert np.all(np.isfinite(h.step_loss)) and h.step_loss.max() > 1e4 * h.step_loss[0]
+    assert "stayed more than 100× its start" in h.diagnosis.message
+
+
+def test_observers_see_every_step_with_its_gradients_and_can_stop():
+    X, y = ds.xor(64, seed=0)
+    net = nn.MLP(2, [4, 1], seed=0)
+    seen = []
+
+    def observe(state):
+        norms = [float(np.linalg.norm(p.grad.data)) for p in net.parameters()]
+        seen.append((state.step, state.loss, state.logs["epoch"], state.logs["batch"], norms))
+        return state.step == 9  # stop after the tenth step
+
+    h = nn.fit(net, X, y, loss="bce_with_logits", optimizer=Adam(net.parameters(), lr=0.01),
+               epochs=5, batch_size=16, observers=[observe], progress=False, seed=0)
+    assert h.status == "callback_stopped" and "observer" in h.message
+    assert [s[0] for s in seen] == list(range(10)) and h.n_steps == 10
+    np.testing.assert_array_equal([s[1] for s in seen], h.step_loss)
+    assert [s[2:4] for s in seen[:5]] == [(1, 0), (1, 1), (1, 2), (1, 3), (2, 0)]
+    assert all(n > 0 for s in seen for n in s[4])
+
+
 # ---- bad input gets a clear error ----------------------------------------------------------------
 @pytest.mark.parametrize("X, y, loss, match", [
     (np.zeros((10, 2)), np.zeros(9), "bce_with_logits", "X has 10 samples but y has 9"),

@@ -31,6 +31,8 @@ CASES = [
     (optim.Momentum, torch.optim.SGD, {"lr": 0.01, "momentum": 0.9}),
     (optim.Momentum, torch.optim.SGD, {"lr": 0.01, "momentum": 0.5, "weight_decay": 0.05}),
     (optim.Nesterov, torch.optim.SGD, {"lr": 0.01, "momentum": 0.9}),
+    (optim.Momentum, torch.optim.SGD, {"lr": 0.01, "momentum": 0.8, "nesterov": True,
+                                       "weight_decay": 0.05}),
     (optim.Adagrad, torch.optim.Adagrad, {"lr": 0.1}),
     (optim.Adagrad, torch.optim.Adagrad, {"lr": 0.1, "weight_decay": 0.1,
                                               "initial_accumulator_value": 0.5}),
