@@ -83,8 +83,9 @@ class StabilityMapDisplay:
         ax.set_ylim(*ylim)
         self._paths(ax, max_path_steps)
         limit = "" if self.limit is None else f"; limit at the minimum {self.limit:.4g}"
-        ax.set_title(title or f"{self.optimizer}, {_eta(self.lr)}{limit}", fontsize=12)
-        ax.legend(handles=self._legend(), loc="upper center", bbox_to_anchor=(0.5, -0.12),
+        ax.set_title(title or f"{self.optimizer}, {_eta(self.lr)}{limit}", fontsize=13)
+        ax.tick_params(labelsize=11)
+        ax.legend(handles=self._legend(), loc="upper center", bbox_to_anchor=(0.5, -0.13),
                   ncol=2, fontsize=11, frameon=False)
         self.ax = ax
         return self
@@ -108,7 +109,8 @@ class StabilityMapDisplay:
             inner.plot(q[-2:, 0], q[-2:, 1], "D", ms=6, mfc="white", mec=PATH_COLORS[1], mew=1.5)
         inner.set_xlim(*zoom[0])
         inner.set_ylim(*zoom[1])
-        inner.set_title(f"zoom: the last {steps} steps", fontsize=11)
+        inner.set_title(f"zoom: the last {steps} steps", fontsize=13)
+        inner.tick_params(labelsize=11)
         if self.ax is not None:
             self.ax.indicate_inset_zoom(inner, edgecolor="k")
         return inner
@@ -187,23 +189,24 @@ class StabilityFractionsDisplay:
             ax.xaxis.set_minor_locator(NullLocator())
             ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_ylim(0, 1)
-        ax.set_xlabel("learning rate η", fontsize=12)
-        ax.set_ylabel(f"share of starts (after ≤ {self.max_steps} steps)", fontsize=11)
+        ax.set_xlabel("learning rate η", fontsize=13)
+        ax.set_ylabel(f"share of starts (after ≤ {self.max_steps} steps)", fontsize=12)
+        ax.tick_params(labelsize=11)
         if self.limit is not None and self.lrs[0] <= self.limit <= self.lrs[-1]:
             ax.axvline(self.limit, color="k", ls="--", lw=1.3)
             lam = "" if self.lam_max is None else f" = 2/λ_max, λ_max = {self.lam_max:.4g}"
             ax.annotate(f"stability limit at the minimum\n{self.limit:.4g}{lam}",
                         (self.limit, 0.97), xytext=(-6, 0), textcoords="offset points",
-                        ha="right", va="top", fontsize=10,
+                        ha="right", va="top", fontsize=11,
                         bbox={"fc": "white", "ec": "none", "alpha": 0.85})
             for x, text, ha in ((self.limit, "bounded here: can never\nconverge (η above the "
                                  "limit)", "left"),
                                 (self.limit, "bounded here: not yet\nconverged", "right")):
                 ax.annotate(text, (x, 0.5), xytext=(8 if ha == "left" else -8, 0),
-                            textcoords="offset points", ha=ha, va="center", fontsize=10,
+                            textcoords="offset points", ha=ha, va="center", fontsize=11,
                             bbox={"fc": "white", "ec": "none", "alpha": 0.7})
-        ax.set_title(title or f"{self.optimizer}: outcome against η", fontsize=12)
-        ax.legend(loc="lower left", fontsize=10, framealpha=0.9)
+        ax.set_title(title or f"{self.optimizer}: outcome against η", fontsize=13)
+        ax.legend(loc="lower left", fontsize=11, framealpha=0.9)
         self.ax = ax
         return self
 

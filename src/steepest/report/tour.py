@@ -301,16 +301,21 @@ print(st.diagnose(bad, problem).message)""")
                      lrs=np.geomspace(5e-4, 4e-3, {n_rates}), starts=grid, max_steps={steps})
 m.plot("map", lr={self.MAP_ETA:g}); m.plot("fractions")""")
         sec.note(diag.message)
-        _, axes = _plt().subplots(1, 3, figsize=(15, 5.4),
-                                  gridspec_kw={"width_ratios": (1.25, 0.8, 1.2)})
+        _, axes = _plt().subplots(1, 2, figsize=(11, 5.6), gridspec_kw={"width_ratios": (1.5, 1)})
         from ..plot.stability import StabilityMapDisplay
         shown = StabilityMapDisplay.from_map(sweep, self.MAP_ETA)
         shown.paths = {i: long.paths[(0, i)] for i in range(len(named))}
         shown.plot(axes[0], max_path_steps=8000)
         shown.plot_zoom(axes[1], ((0.9, 0.98), (0.85, 0.92)))
-        sweep.plot("fractions", ax=axes[2])
         sec.figure(axes[0].figure, self._map_caption(sweep, long, named, steps, side),
                    name="stability map")
+        fractions = sweep.plot("fractions")
+        fractions.figure.set_size_inches(9, 4.6)
+        sec.figure(fractions.figure, f"The share of the grid's {len(sweep.starts)} starts that "
+                   f"converge, stay bounded or diverge within {steps} steps, against η. Left of "
+                   f"the dashed limit 2/λ_max(x*) = {sweep.limit:.4g} a bounded run is still "
+                   f"crawling along the valley; right of it, it can never converge.",
+                   name="stability fractions")
 
     @staticmethod
     def _fates(long: Any, named: np.ndarray) -> tuple[str, str]:
@@ -344,12 +349,10 @@ m.plot("map", lr={self.MAP_ETA:g}); m.plot("fractions")""")
                             f"{int(long.steps[0, i])}" for i in div)
                 + f"; the other {len(eos)} are thrown about in the valley and end hovering at "
                 f"x ≈ ({ends[:, 0].mean():.2f}, {ends[:, 1].mean():.2f}) with loss ≈ "
-                f"{loss.mean():.3f} (◇, middle: a period-2 orbit) — locally unstable at the "
+                f"{loss.mean():.3f} (◇; right: the last 100 steps, a period-2 orbit) — locally "
+                f"unstable at the "
                 f"minimum (2/λ_max = {sweep.limit:.4g} < η), self-stabilising at the edge of "
-                f"stability. "
-                f"Right: the share of the grid's starts that converge, stay bounded or diverge "
-                f"within {steps} steps, against η; left of the dashed limit a bounded run is "
-                f"still crawling along the valley, right of it it can never converge.")
+                f"stability.")
 
     # ---- 5. optimizers ----------------------------------------------------------------------
     def optimizers(self) -> None:
