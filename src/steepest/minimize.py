@@ -286,11 +286,11 @@ class _Descent:
         x, f, g, state, lr = self.x, self.f, self.g, self.state, self.lr
         xs, losses, norms, lrs = rec.x, rec.loss, rec.grad_norm, rec.lr
         size, check_x, watch = rec.size, self.check_x, self.watch
-        best, guard, level = det.best, det.guard, det.level
+        best, guard, level, start, floor = det.best, det.guard, det.level, det.start, det.floor
         scheduled, lr_of, scale = callable(self.opt.lr), self.opt.lr_at, self.backoff.scale
         base = lr_of(0)
         next_at = self._next_check()
-        reason = None
+        reason, evaluations = None, 0
         try:
             for _ in range(steps):
                 self.f = f  # a line search reads it
@@ -303,10 +303,10 @@ class _Descent:
                 finite = math.isfinite(f_new) and math.isfinite(gnorm)
                 if finite and check_x:  # x·x is one cheap pass; every entry if it overflows
                     finite = math.isfinite(x_new.dot(x_new)) or bool(np.isfinite(x_new).all())
-                self.nfev += 1
-                if finite and f_new < best:  # the detector's guard moves with the best loss
-                    best = f_new
-                    guard = best + level * max(det.start - best, det.floor)
+                evaluations += 1
+                if finite and f_new < best:  # the detector's guard moves with the best loss:
+                    best = f_new             # best + level · max(start − best, floor)
+                    guard = best + level * (start - best if start - best > floor else floor)
                 elif not finite or f_new > guard:
                     det.best = best
                     reason = self._judge(size, f_new, finite)
@@ -334,6 +334,7 @@ class _Descent:
         finally:
             det.best, det.guard, rec.size = best, guard, size
             self.x, self.f, self.g, self.state, self.lr = x, f, g, state, lr
+            self.nfev += evaluations
         return reason
 
     def _next_check(self) -> int:
@@ -398,13 +399,11 @@ class _Descent:
 
     def _after_step(self, x: np.ndarray, f: float, g: np.ndarray, gnorm: float, lr: float
                     ) -> float | None:
-        """Plateau schedule, stopping rules, callback after a plain step; the next rate, or None
-        when the run stops here."""
+        """Progress bar, plateau schedule, stopping rules, callback after a plain step; the next
+        rate, or None when the run stops here."""
         k = self.rec.size - 1
         if self.bar is not None:
-            self.bar.update(1)
-            if k % 100 == 0:
-                self.bar.set_postfix(loss=f"{f:.4g}", lr=f"{lr:.3g}", refresh=False)
+            self._progress(k, f, lr)
         if self.plateau is not None:
             self.plateau.observe(f)
             lr = self.rec.lr[k] = self.backoff.scale * self.opt.lr_at(k)
@@ -420,6 +419,11 @@ class _Descent:
             self.status, self.message = "callback_stopped", "the callback raised StopIteration"
             return None
         return lr
+
+    def _progress(self, k: int, f: float, lr: float) -> None:
+        self.bar.update(1)
+        if k % 100 == 0:
+            self.bar.set_postfix(loss=f"{f:.4g}", lr=f"{lr:.3g}", refresh=False)
 
     def _callback_stops(self, x: np.ndarray, f: float, g: np.ndarray, k: int, lr: float) -> bool:
         try:

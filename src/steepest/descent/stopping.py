@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 
-@dataclass
+@dataclass(slots=True)
 class StepState:
     """What stopping rules, callbacks and observers see after a step (``minimize`` fills one per
     run and updates it in place; ``nn.fit`` one per epoch, with ``logs``).
@@ -79,7 +79,7 @@ class GradientTolerance(StoppingRule):
         return grad_norm <= self.gtol
 
     def check(self, state: StepState) -> str | None:
-        if self.met(state.grad_norm):
+        if state.grad_norm <= self.gtol:  # = met(), inlined: this runs after every step
             return f"gradient norm {state.grad_norm:.3g} <= gtol={self.gtol:g}"
         return None
 
@@ -96,7 +96,7 @@ class RelativeGradientTolerance(StoppingRule):
         return grad_norm <= self.rtol * grad_norm0
 
     def check(self, state: StepState) -> str | None:
-        if self.met(state.grad_norm, state.grad_norm0):
+        if state.grad_norm <= self.rtol * state.grad_norm0:  # = met(), inlined
             return (f"gradient norm {state.grad_norm:.3g} <= rtol={self.rtol:g} × its start "
                     f"{state.grad_norm0:.3g}")
         return None
