@@ -208,28 +208,29 @@ class _Table:
 
 
 def _png(pixels: np.ndarray) -> str:
-    """A data-URI body for RGB(A) ``pixels``: the smallest lossless PNG of them — full colour,
-    grey (with alpha) when every pixel is grey, or a palette when at most 256 colours occur."""
+    """A data-URI body for RGB(A) ``pixels`` as a lossless PNG in the smallest fitting mode:
+    grey with alpha when every pixel is grey (black text), a palette when at most 256
+    colours occur, else full colour."""
     from PIL import Image
     px = np.ascontiguousarray(pixels)
-    options = [Image.fromarray(px)]
+    rgba = px if px.shape[-1] == 4 else np.concatenate(
+        [px, np.full((*px.shape[:2], 1), 255, np.uint8)], axis=-1)
     if (px[..., 0] == px[..., 1]).all() and (px[..., 1] == px[..., 2]).all():
-        options.append(Image.fromarray(np.ascontiguousarray(px[..., [0, 3]] if px.shape[-1] == 4
-                                                            else px[..., 0])))
-    colors, index = np.unique(px.reshape(-1, px.shape[-1]), axis=0, return_inverse=True)
-    if len(colors) <= 256:
-        image = Image.fromarray(index.reshape(px.shape[:2]).astype(np.uint8), "P")
-        image.putpalette(colors[:, :3].ravel().tolist())
-        if px.shape[-1] == 4:
-            image.info["transparency"] = colors[:, 3].tobytes()
-        options.append(image)
-    best = b""
-    for image in options:
-        buf = io.BytesIO()
-        image.save(buf, format="PNG", optimize=True)
-        if not best or buf.tell() < len(best):
-            best = buf.getvalue()
-    return "image/png;base64," + base64.b64encode(best).decode("ascii")
+        grey = rgba[..., [0, 3]] if px.shape[-1] == 4 else px[..., 0]
+        image = Image.fromarray(np.ascontiguousarray(grey))
+    else:
+        colors, index = np.unique(rgba.view(np.uint32)[..., 0], return_inverse=True)
+        if len(colors) <= 256:
+            table = colors.view(np.uint8).reshape(-1, 4)
+            image = Image.fromarray(index.reshape(px.shape[:2]).astype(np.uint8), "P")
+            image.putpalette(table[:, :3].ravel().tolist())
+            if (table[:, 3] < 255).any():
+                image.info["transparency"] = table[:, 3].tobytes()
+        else:
+            image = Image.fromarray(px)
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", optimize=True)
+    return "image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def _crop(rgba: np.ndarray) -> tuple[int, int, np.ndarray] | None:
@@ -254,6 +255,7 @@ def encode(anim: Any, indices: Sequence[int], progress: bool = False) -> dict[st
     w, h = anim.size
     tracks, sprites, styles, shapes = _Tracks(), _Table(), _Table(), _Table()
     frames: list[list[list[Any]]] = []
+    raster: set[int] = set()  # the artists drawn as sprites
     with anim._canvas() as canvas:
         background = _png(np.asarray(canvas.buffer_rgba())[..., :3])
         rec = _recorder(w, h, anim.figure.dpi)
@@ -261,13 +263,16 @@ def encode(anim: Any, indices: Sequence[int], progress: bool = False) -> dict[st
         with progress_bar(len(indices), "encoding", "frame", enabled=progress) as bar:
             for i in indices:
                 layers: list[list[Any]] = []
-                for a, artist in enumerate(x for x in anim._update(anim.frames[i]) if x):
-                    rec.reset()
-                    artist.draw(rec)
-                    if rec.raster:
+                for artist in (x for x in anim._update(anim.frames[i]) if x):
+                    if id(artist) not in raster:  # (an artist that drew text once will again)
+                        rec.reset()
+                        artist.draw(rec)
+                        if rec.raster:
+                            raster.add(id(artist))
+                    if id(artist) in raster:
                         layers.extend(_sprite_layer(artist, paint, sprites))
                     else:
-                        layers.extend(_vector_layer(call, (a, c), tracks, styles, shapes)
+                        layers.extend(_vector_layer(call, (id(artist), c), tracks, styles, shapes)
                                       for c, call in enumerate(rec.calls))
                 frames.append(layers)
                 bar.update(1)
