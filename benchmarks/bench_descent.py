@@ -12,10 +12,11 @@ per-step overhead.
   Target: ratio ≥ 0.8 (a minimize step costs at most 1.25× a bare recorded step).
 * quasi-Newton, least squares with κ(XᵀX) = 100 (n = 1,000, p = 10, y scaled so that
   ‖∇L(0)‖ = 1): one call solves to ‖∇L‖ ≤ 1e-8 from β = 0 (eight orders of magnitude; a line
-  search on function values cannot go far below √ε ≈ 1e-8 relative, so the start is scaled). scipy's L-BFGS-B on the precomputed XᵀX, Xᵀy against steepest's GD
-  at the best fixed step 2/(λ_min + λ_max) (both problems built untimed); the iteration counts
-  are in the note. steepest's LBFGS joins this group when it exists (issue 17: within 10 % of
-  scipy's iterations, time ≤ scipy's).
+  search on function values cannot go far below √ε ≈ 1e-8 relative, so the start is scaled).
+  scipy's L-BFGS-B on the precomputed XᵀX, Xᵀy against steepest's GD at the best fixed step
+  2/(λ_min + λ_max) (both problems built untimed); the iteration counts are in the note.
+  steepest's LBFGS joins this group when it exists (issue 17: within 10 % of scipy's
+  iterations, time ≤ scipy's).
 """
 
 from __future__ import annotations

@@ -26,6 +26,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 THREADS = {"n": 1}  # what limit_threads() set; torch() hands it to PyTorch
+CLOCK = {"name": "wall", "now": time.perf_counter}  # use_clock("cpu") for process CPU time
+
+
+def use_clock(name: str) -> None:
+    """Time by the wall clock ("wall", the default) or by this process's CPU time ("cpu"): on
+    a machine shared with more runnable processes than cores, the time spent waiting for a
+    core inflates wall-clock medians at random, while CPU time counts only the work (every way
+    runs one thread, so it is the same work)."""
+    if name not in ("wall", "cpu"):
+        raise ValueError(f"clock must be 'wall' or 'cpu', got {name!r}")
+    CLOCK.update(name=name, now=time.perf_counter if name == "wall" else time.process_time)
 
 
 def limit_threads(n: int = 1) -> Any:
@@ -78,7 +89,7 @@ def jax() -> Any:
 def environment() -> list[str]:
     """What the timings ran on: each thread pool (library, version, kernel, threads), the
     OpenBLAS core type forced by the environment, PyTorch's and XLA's threads."""
-    lines = [f"threads per way: {THREADS['n']}; OPENBLAS_CORETYPE="
+    lines = [f"clock: {CLOCK['name']}; threads per way: {THREADS['n']}; OPENBLAS_CORETYPE="
              f"{os.environ.get('OPENBLAS_CORETYPE', '(unset)')}; "
              f"XLA_FLAGS={os.environ.get('XLA_FLAGS', '(unset)')}"]
     try:
@@ -123,11 +134,12 @@ class Group:
 def _calibrate(fn: Callable[[], Any], budget: float = 0.2) -> int:
     fn()  # warm-up
     n = 1
+    now = CLOCK["now"]
     while True:
-        t0 = time.perf_counter()
+        t0 = now()
         for _ in range(n):
             fn()
-        dt = time.perf_counter() - t0
+        dt = now() - t0
         if dt >= budget / 4 or n >= 1_000_000:
             return max(1, int(n * budget / max(dt, 1e-9)))
         n *= 4
@@ -150,10 +162,10 @@ def run_group(group: Group) -> dict[str, Any]:
             if r >= min(group.repeats, group.way_repeats.get(name, group.repeats)):
                 continue
             n = numbers[name]
-            t0 = time.perf_counter()
+            t0 = CLOCK["now"]()
             for _ in range(n):
                 fn()
-            samples[name].append((time.perf_counter() - t0) / n)
+            samples[name].append((CLOCK["now"]() - t0) / n)
     medians = {name: statistics.median(s) for name, s in samples.items()}
     base = medians.get(group.baseline)
     ratios = {name: (m / base if base else None) for name, m in medians.items()}

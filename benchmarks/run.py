@@ -18,7 +18,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from harness import environment, format_table, limit_threads, run_group, write_json  # noqa: E402
+from harness import (  # noqa: E402
+    environment,
+    format_table,
+    limit_threads,
+    run_group,
+    use_clock,
+    write_json,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,7 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int,
                         default=int(os.environ.get("STEEPEST_BENCH_THREADS", "1")),
                         help="threads for every way (BLAS, OpenMP, PyTorch, XLA); default 1")
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                        help="wall-clock time (default) or this process's CPU time, stabler on "
+                             "a machine with more runnable processes than cores")
     args = parser.parse_args(argv)
+    use_clock(args.clock)
     limiter = limit_threads(args.threads)  # noqa: F841 (kept for the whole run)
     results = []
     for path in sorted(HERE.glob("bench_*.py")):

@@ -288,46 +288,66 @@ class _Node:
 @dataclass
 class _Plan:
     """Value slots: 0 … len(args) − 1 are the arguments' arrays, then the parameters' (read
-    live), the baked constants, then one per op result."""
+    live), the baked constants, then one per op result. ``run`` is generated Python: the
+    forward kernels and the vjps called one after the other on named locals (no loop, no
+    dictionary), the gradient flow fixed when the plan is built."""
 
     n_args: int
+    tensor_args: tuple[bool, ...]    # which arguments are Tensors (their .data is used)
     params: list[Tensor]
     constants: list[Array]
     nodes: list[_Node]
     root: int
     leaves: dict[int, Tensor]        # slot → the leaf whose .grad is filled (an argument's
                                      # slot: that argument of each call)
-    n_slots: int
-    param_specs: list[tuple[tuple[int, ...], np.dtype]] = field(default_factory=list)
+    seed: Array                      # ∂loss/∂loss, ones of the loss's shape
+    param_specs: list[tuple[Tensor, tuple[int, ...], np.dtype]] = field(default_factory=list)
+    run: Callable[[Sequence[Any]], tuple[Array, tuple[Array | None, ...]]] = field(init=False)
+    source: str = field(init=False)
 
-    def run(self, args: Sequence[Any]) -> tuple[Array, dict[int, Array]]:
-        vals: list[Any] = [None] * self.n_slots
-        for i, a in enumerate(args):
-            vals[i] = a.data if isinstance(a, Tensor) else a
-        base = self.n_args
-        for i, p in enumerate(self.params):
-            vals[base + i] = p.data
-        base += len(self.params)
-        vals[base: base + len(self.constants)] = self.constants
-        for node in self.nodes:  # forward: one NumPy call per op
-            vals[node.output] = node.forward(node.buffer, *[vals[i] for i in node.inputs])
-        grads: list[Any] = [None] * self.n_slots
-        grads[self.root] = np.ones_like(vals[self.root])
-        for node in reversed(self.nodes):  # backward: the eager vjps, in backprop's order
-            g = grads[node.output]
-            if g is None or node.vjps is None:
+    def __post_init__(self) -> None:
+        self.param_specs = [(p, p.data.shape, p.data.dtype) for p in self.params]
+        self.source, namespace = self._generate()
+        exec(compile(self.source, "<steepest replay>", "exec"), namespace)  # noqa: S102
+        self.run = namespace["run"]
+
+    def _generate(self) -> tuple[str, dict[str, Any]]:
+        base_p = self.n_args
+        base_c = base_p + len(self.params)
+        ns: dict[str, Any] = {"params": self.params}
+        lines = ["def run(args):"]
+        lines += [f"    v{i} = args[{i}].data" if t else f"    v{i} = args[{i}]"
+                  for i, t in enumerate(self.tensor_args)]
+        lines += [f"    v{base_p + i} = params[{i}].data" for i in range(len(self.params))]
+        for i, c in enumerate(self.constants):
+            ns[f"v{base_c + i}"] = c
+        for n in self.nodes:  # forward
+            ns[f"F{n.output}"], ns[f"B{n.output}"] = n.forward, n.buffer
+            ins = ", ".join(f"v{i}" for i in n.inputs)
+            lines.append(f"    v{n.output} = F{n.output}(B{n.output}, {ins})")
+        self.seed.flags.writeable = False  # vjps may pass it on; nothing may write into it
+        ns["SEED"] = self.seed
+        has = {self.root}
+        lines.append(f"    g{self.root} = SEED")
+        for n in reversed(self.nodes):  # backward: backprop's order and sums
+            if n.output not in has or n.vjps is None:
                 continue
-            grads[node.output] = None
-            out, ins = vals[node.output], [vals[i] for i in node.inputs]
-            for slot, vjp, needed in zip(node.inputs, node.vjps, node.grad_inputs):
-                if needed:
-                    gp = vjp(g, out, *ins)
-                    grads[slot] = gp if grads[slot] is None else grads[slot] + gp
-        return vals[self.root], {s: grads[s] for s in self.leaves if grads[s] is not None}
+            ins = ", ".join(f"v{i}" for i in n.inputs)
+            for j, (slot, vjp, needed) in enumerate(zip(n.inputs, n.vjps, n.grad_inputs)):
+                if not needed:
+                    continue
+                ns[f"J{n.output}_{j}"] = vjp
+                call = f"J{n.output}_{j}(g{n.output}, v{n.output}, {ins})"
+                lines.append(f"    g{slot} = g{slot} + {call}" if slot in has
+                             else f"    g{slot} = {call}")
+                has.add(slot)
+        grads = ", ".join(f"g{s}" if s in has else "None" for s in self.leaves)
+        lines.append(f"    return v{self.root}, ({grads}{',' if self.leaves else ''})")
+        return "\n".join(lines) + "\n", ns
 
     def guards_hold(self) -> bool:
         return all(p.requires_grad and p.data.shape == s and p.data.dtype == d
-                   for p, (s, d) in zip(self.params, self.param_specs))
+                   for p, s, d in self.param_specs)
 
 
 def _build(calls: list[tuple[Kernel, dict[str, Any], Any]], root: Tensor,
@@ -381,10 +401,8 @@ def _build(calls: list[tuple[Kernel, dict[str, Any], Any]], root: Tensor,
     leaves = {base_params + i: p for i, p in enumerate(params)}
     leaves.update({i: a for i, a in enumerate(args)
                    if isinstance(a, Tensor) and a.requires_grad and a.is_leaf})
-    plan = _Plan(len(args), params, constants, nodes, base_nodes + (-root_ref - 1), leaves,
-                 base_nodes + len(nodes))
-    plan.param_specs = [(p.data.shape, p.data.dtype) for p in params]
-    return plan
+    return _Plan(len(args), tuple(isinstance(a, Tensor) for a in args), params, constants,
+                 nodes, base_nodes + (-root_ref - 1), leaves, np.ones_like(root.data))
 
 
 def _constant_parents(kernel: Kernel, call_args: dict[str, Any]) -> tuple[Any, ...]:
@@ -476,6 +494,13 @@ class Replay:
         self.status = "recording" if enabled else "eager: replay disabled (enabled=False)"
         self._plans: dict[tuple[Any, ...], _Plan | str] = {}
 
+    @property
+    def source(self) -> str | None:
+        """The generated code of the most recent recording that replays (None if none does):
+        the forward kernels and the eager vjps, in the order a replay calls them."""
+        plans = [p for p in self._plans.values() if isinstance(p, _Plan)]
+        return plans[-1].source if plans else None
+
     def __repr__(self) -> str:
         name = getattr(self.fn, "__name__", type(self.fn).__name__)
         return (f"<Replay of {name}: {self.status}; {self.recordings} recorded, "
@@ -488,8 +513,9 @@ class Replay:
         plan = self._plans.get(key)
         if isinstance(plan, _Plan) and plan.guards_hold():
             loss, grads = plan.run(args)
-            for slot, g in grads.items():
-                _assign(args[slot] if slot < plan.n_args else plan.leaves[slot], g)
+            for (slot, leaf), g in zip(plan.leaves.items(), grads):
+                if g is not None:
+                    _assign(args[slot] if slot < plan.n_args else leaf, g)
             self.replays += 1
             self.status = "replaying"
             return Tensor._wrap(np.array(loss, copy=True))
@@ -535,13 +561,13 @@ class Replay:
         return out.detach()
 
 
-def _check_same(plan: _Plan, out: Tensor, loss: Array, again: dict[int, Array],
+def _check_same(plan: _Plan, out: Tensor, loss: Array, again: tuple[Array | None, ...],
                 grads: dict[Tensor, Any]) -> None:
     """The replay of the recorded call must give the eager loss and gradients, bit for bit."""
     if not np.array_equal(loss, out.data):
         raise _Refused(f"the replayed loss {loss} differs from the eager {out.data}")
-    for slot, leaf in plan.leaves.items():
-        eager, replayed = grads.get(leaf), again.get(slot)
+    for leaf, replayed in zip(plan.leaves.values(), again):
+        eager = grads.get(leaf)
         if eager is None or replayed is None:
             if eager is None and replayed is None:
                 continue
