@@ -1,11 +1,13 @@
 """A self-contained HTML report: sections of text, numbers, figures, animations and interactive
 3-D surfaces in one file that opens offline and can be shared as is.
 
-Figures are embedded as base64 PNG, animations as matplotlib's JavaScript player (``jshtml``, its
-frames embedded; the CDN icon font it links to is replaced by plain symbols so the controls work
-offline), and 3-D surfaces as plotly plots when the ``plotly`` package is installed (its bundled
-``plotly.min.js`` is embedded once), always with a static PNG beside them for browsers without
-WebGL.
+Figures are embedded as base64 PNG; steepest's animations as their light player (the background
+once, then per frame only what moves: see :mod:`steepest.animate._player`), matplotlib's own as
+its JavaScript player (``jshtml``; the CDN icon font it links to is replaced by inline icons so
+the controls work offline); 3-D surfaces as plotly plots when the ``plotly`` package is
+installed (its bundled ``plotly.min.js`` is embedded once, as text that runs when the first
+surface scrolls near, so the page paints at once), always with a static PNG beside them for
+browsers without WebGL.
 
 >>> import matplotlib.pyplot as plt
 >>> report = Report("Demo")
