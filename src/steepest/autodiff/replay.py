@@ -59,7 +59,7 @@ from typing import Any
 import numpy as np
 
 from . import ops
-from .tensor import Tensor, backprop, is_grad_enabled
+from .tensor import Tensor, _unshared, backprop, is_grad_enabled
 
 __all__ = ["KERNELS", "Replay"]
 
@@ -303,12 +303,16 @@ class _Plan:
     seed: Array                      # ∂loss/∂loss, ones of the loss's shape
     param_specs: list[tuple[Tensor, tuple[int, ...], np.dtype]] = field(default_factory=list)
     run: Callable[[Sequence[Any]], tuple[Array, tuple[Array | None, ...]]] = field(init=False)
+    leaf_tensors: tuple[Tensor, ...] = field(init=False)
+    arg_leaves: bool = field(init=False)     # some leaf is an argument (then: that call's)
     source: str = field(init=False)
 
     def __post_init__(self) -> None:
         self.param_specs = [(p, p.data.shape, p.data.dtype) for p in self.params]
+        self.leaf_tensors = tuple(self.leaves.values())
+        self.arg_leaves = any(s < self.n_args for s in self.leaves)
         self.source, namespace = self._generate()
-        exec(compile(self.source, "<steepest replay>", "exec"), namespace)  # noqa: S102
+        exec(compile(self.source, "<steepest replay>", "exec"), namespace)
         self.run = namespace["run"]
 
     def _generate(self) -> tuple[str, dict[str, Any]]:
@@ -452,26 +456,20 @@ def _needs_grad(ref: tuple[str, int], args: Sequence[Any], params: list[Tensor],
 
 # ---- the step ---------------------------------------------------------------------------------
 def _signature(args: Sequence[Any]) -> tuple[Any, ...]:
-    """What a recording is specific to: each argument's kind, shape and dtype (a Python number
-    by value, as it is baked in)."""
-    sig: list[tuple[Any, ...]] = []
-    for a in args:
-        if isinstance(a, Tensor):
-            sig.append(("T", a.data.shape, a.data.dtype, a.requires_grad))
-        elif isinstance(a, np.ndarray):
-            sig.append(("A", a.shape, a.dtype))
-        else:
-            sig.append(("V", type(a), a))
-    return tuple(sig)
+    """What a recording is specific to: each argument's shape and dtype (and, for a Tensor,
+    whether it requires grad; a Python number by value, as it is baked in)."""
+    return tuple((a.shape, a.dtype) if type(a) is np.ndarray
+                 else (a.data.shape, a.data.dtype, a.requires_grad) if isinstance(a, Tensor)
+                 else (type(a), a) for a in args)
 
 
-def _assign(leaf: Tensor, g: Array) -> None:
-    """Add ``g`` to ``leaf.grad`` as ``Tensor.backward`` does (a fresh array: a replay's
-    buffers are reused by the next step)."""
-    if leaf.grad is None:
-        leaf.grad = Tensor._wrap(np.array(g, copy=True))
-    else:
-        leaf.grad = Tensor._wrap(leaf.grad.data + g)
+def _assign(leaves: Sequence[Tensor], grads: Sequence[Array | None], seed: Array) -> None:
+    """Add each gradient to its leaf's ``.grad`` as ``Tensor.backward`` does: the arrays given
+    out never alias each other, the seed or a replay's buffers (copied where they would).
+    A leaf whose gradient is None (none flows to it) is left alone."""
+    pairs = [(t, g) for t, g in zip(leaves, grads) if g is not None]
+    for (leaf, _), g in zip(pairs, _unshared([g for _, g in pairs], seed)):
+        leaf.grad = Tensor._wrap(g) if leaf.grad is None else Tensor._wrap(leaf.grad.data + g)
 
 
 class Replay:
@@ -513,9 +511,9 @@ class Replay:
         plan = self._plans.get(key)
         if isinstance(plan, _Plan) and plan.guards_hold():
             loss, grads = plan.run(args)
-            for (slot, leaf), g in zip(plan.leaves.items(), grads):
-                if g is not None:
-                    _assign(args[slot] if slot < plan.n_args else leaf, g)
+            leaves = plan.leaf_tensors if not plan.arg_leaves else [
+                args[s] if s < plan.n_args else t for s, t in plan.leaves.items()]
+            _assign(leaves, grads, plan.seed)
             self.replays += 1
             self.status = "replaying"
             return Tensor._wrap(np.array(loss, copy=True))
@@ -535,7 +533,8 @@ class Replay:
         self.recordings += 1
         if not isinstance(out, Tensor) or not out.requires_grad:
             out.backward()  # eager's own error (no grad, or not a Tensor)
-        grads = backprop(out, np.ones_like(out.data)) if out.data.size == 1 else None
+        seed = np.ones_like(out.data)
+        grads = backprop(out, seed) if out.data.size == 1 else None
         if grads is None:
             out.backward()  # eager's own error: a non-scalar output
             raise AssertionError("unreachable")
@@ -555,9 +554,8 @@ class Replay:
         if len(self._plans) >= self.cache:
             self._plans.pop(next(iter(self._plans)))
         self._plans[key] = entry
-        for leaf, g in grads.items():
-            if leaf.requires_grad and leaf.is_leaf:
-                _assign(leaf, g)
+        leaves = [t for t in grads if t.requires_grad and t.is_leaf]
+        _assign(leaves, [grads[t] for t in leaves], seed)
         return out.detach()
 
 
