@@ -8,13 +8,19 @@ directions, float32 as the models are defined.
   both): loss-landscapes' loop is stopped by its metric after ROWS × 51 evaluations
   (target ≥ 2.5×).
 
-Both packages build their random directions inside the timed call. Both run single-threaded
-(torch intra-op threads and OpenBLAS limited to 1): on a shared 2-core machine an OpenMP pool and
-an OpenBLAS pool in one process spin against each other and the timings become noise.
+Also timed: the same grid as one batched evaluation, ``torch.func.vmap`` over
+``functional_call`` and JAX ``vmap`` under ``jit`` (the model written in jax.numpy), both
+checked equal to steepest's grid before timing.
+
+steepest and loss-landscapes build their random directions inside the timed call. Every way runs
+with the run's thread count (``run.py --threads``, default 1, set once for every group: this
+module used to call ``threadpool_limits(1)`` itself, which stayed in force for every group run
+after it).
 """
 
 from __future__ import annotations
 
+import harness
 import numpy as np
 from harness import Group, Skip
 
@@ -23,17 +29,7 @@ ROWS = 10
 
 
 def _torch():
-    try:
-        import torch
-    except ImportError as exc:
-        raise Skip("torch not installed") from exc
-    torch.set_num_threads(1)
-    try:
-        from threadpoolctl import threadpool_limits
-        threadpool_limits(1)
-    except ImportError:
-        pass
-    return torch
+    return harness.torch()  # the run's thread count (run.py sets one for every group)
 
 
 def _models(big: bool):
@@ -108,14 +104,107 @@ def _steepest(big: bool, rows: int):
     return factory
 
 
+# ---- batched peers: every grid point's weights at once, vmap over them -------------------------
+def _plane(big: bool, rows: int):
+    """The model, its data, θ* and the two filter-normalized directions steepest draws (seed 0,
+    as surface_2d does), and the grid coefficients: what the vmap peers are given (their
+    directions are precomputed, untimed — steepest builds its own inside the timed call)."""
+    from steepest.landscape import random_directions
+
+    net, X, y, loss = _models(big)
+    dirs = random_directions(net, 2, seed=0)
+    theta = np.concatenate([p.detach().numpy().ravel() for p in net.parameters()])
+    grid = np.linspace(-1, 1, STEPS)
+    A, B = np.meshgrid(np.linspace(grid[0], grid[rows - 1], rows), grid, indexing="ij")
+    shapes = [tuple(p.shape) for p in net.parameters()]
+    return net, X, y, loss, theta, dirs.vectors, A.ravel(), B.ravel(), shapes
+
+
+def _check_plane(values, big: bool, rows: int) -> None:
+    """The peer's grid equals steepest's (float32 rounding)."""
+    land = _steepest(big, rows)()()
+    np.testing.assert_allclose(np.asarray(values, float).reshape(land.loss.shape), land.loss,
+                               rtol=2e-4, atol=1e-5)
+
+
+def _torch_vmap(big: bool, rows: int):
+    def factory():
+        torch = _torch()
+        from torch.func import functional_call, vmap
+
+        net, X, y, loss, theta, d, A, B, shapes = _plane(big, rows)
+        names = [n for n, _ in net.named_parameters()]
+        sizes = [int(np.prod(sh)) for sh in shapes]
+        th, dt = torch.from_numpy(theta), torch.from_numpy(d.astype(np.float32))
+        At, Bt = torch.from_numpy(A.astype(np.float32)), torch.from_numpy(B.astype(np.float32))
+
+        def point(flat):
+            parts = torch.split(flat, sizes)
+            params = {n: p.reshape(sh) for n, p, sh in zip(names, parts, shapes)}
+            return loss(functional_call(net, params, (X,)), y)
+        batched = vmap(point, chunk_size=STEPS if big else None)
+
+        def run():
+            with torch.no_grad():
+                return batched(th + At[:, None] * dt[0] + Bt[:, None] * dt[1])
+        _check_plane(run().numpy(), big, rows)
+        return run
+    return factory
+
+
+def _jax_vmap(big: bool, rows: int):
+    def factory():
+        jax = harness.jax()
+        jnp = jax.numpy
+        _, X, y, _, theta, d, A, B, shapes = _plane(big, rows)
+        f32 = jnp.float32
+        Xj = jnp.asarray(X.numpy(), f32)
+        yj = jnp.asarray(y.numpy())
+        bounds = np.cumsum([0] + [int(np.prod(sh)) for sh in shapes])
+
+        def point(flat):
+            h = Xj
+            for i in range(0, len(shapes), 2):
+                W = flat[bounds[i]:bounds[i + 1]].reshape(shapes[i])      # (out, in)
+                b = flat[bounds[i + 1]:bounds[i + 2]]
+                h = h @ W.T + b
+                if i + 2 < len(shapes):
+                    h = jnp.maximum(h, 0) if big else jnp.tanh(h)
+            if big:  # cross-entropy
+                z = h - jnp.max(h, axis=1, keepdims=True)
+                lse = jnp.log(jnp.sum(jnp.exp(z), axis=1))
+                return jnp.mean(lse - jnp.take_along_axis(z, yj[:, None], axis=1)[:, 0])
+            return jnp.mean(jnp.maximum(h, 0) - h * yj + jnp.log1p(jnp.exp(-jnp.abs(h))))
+
+        th, dj = jnp.asarray(theta, f32), jnp.asarray(d, f32)
+        coef = jnp.asarray(np.stack([A, B], 1), f32).reshape(rows, STEPS, 2)
+
+        @jax.jit
+        def plane(coef):
+            def row(c):
+                return jax.vmap(lambda ab: point(th + ab[0] * dj[0] + ab[1] * dj[1]))(c)
+            return jax.lax.map(row, coef) if big else jax.vmap(row)(coef)
+
+        def run():
+            return np.asarray(plane(coef))  # waits for the result
+        _check_plane(run(), big, rows)
+        return run
+    return factory
+
+
 def groups() -> list[Group]:
     return [
         Group("landscape 51×51, 3-4-4-1 tanh, 1k pts",
-              {"steepest": _steepest(False, STEPS), "loss-landscapes": _ll(False, STEPS)},
-              unit="51×51 grid", repeats=5, target={"loss-landscapes": 10.0}),
+              {"steepest": _steepest(False, STEPS), "loss-landscapes": _ll(False, STEPS),
+               "torch.func.vmap": _torch_vmap(False, STEPS),
+               "jax vmap+jit": _jax_vmap(False, STEPS)},
+              unit="51×51 grid", repeats=5, target={"loss-landscapes": 10.0},
+              notes="vmap peers: all 2,601 weight vectors in one batch; directions given"),
         Group(f"landscape {ROWS}×51 rows, 784-256-256-10",
-              {"steepest": _steepest(True, ROWS), "loss-landscapes": _ll(True, ROWS)},
+              {"steepest": _steepest(True, ROWS), "loss-landscapes": _ll(True, ROWS),
+               "torch.func.vmap": _torch_vmap(True, ROWS), "jax vmap+jit": _jax_vmap(True, ROWS)},
               unit=f"{ROWS}×{STEPS} points of a 51×51 grid", repeats=3,
               target={"loss-landscapes": 2.5},
-              notes=f"first {ROWS} of {STEPS} rows for both packages"),
+              notes=f"first {ROWS} of {STEPS} rows for every way; vmap peers batch one row "
+                    f"(51 weight vectors) at a time; directions given"),
     ]

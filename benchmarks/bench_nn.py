@@ -12,15 +12,15 @@ also timed in float32, its usual precision). One call = one epoch.
 * ``torch float64`` / ``torch float32`` — ``torch.nn.Sequential`` and ``torch.optim.Adam``.
 * ``sklearn MLPClassifier`` — ``partial_fit`` (one epoch per call), solver "adam", alpha 0.
 
-PyTorch gets as many threads as NumPy's BLAS (``STEEPEST_BENCH_THREADS=N`` limits both).
+Every way gets the run's thread count (``run.py --threads``, one by default).
 """
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Callable
 
+import harness
 import numpy as np
 from harness import Group, Skip
 
@@ -29,12 +29,6 @@ from steepest.optim import Adam
 
 HIDDEN, LR, BATCH = 64, 0.01, 64
 
-if os.environ.get("STEEPEST_BENCH_THREADS"):
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(int(os.environ["STEEPEST_BENCH_THREADS"]))
-
-
 def _digits() -> tuple[np.ndarray, np.ndarray]:
     try:
         from sklearn.datasets import load_digits
@@ -42,15 +36,6 @@ def _digits() -> tuple[np.ndarray, np.ndarray]:
         raise Skip("scikit-learn not installed (it provides the digits)") from None
     X, y = load_digits(return_X_y=True)
     return X / 16.0, y
-
-
-def _blas_threads() -> int:
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return 1
-    blas = [p for p in threadpool_info() if p["user_api"] == "blas"]
-    return blas[0]["num_threads"] if blas else 1
 
 
 def steepest_fit() -> Callable[[], object]:
@@ -84,7 +69,7 @@ def torch_way(dtype_name: str) -> Callable[[], Callable[[], None]]:
             import torch
         except ImportError:
             raise Skip("torch not installed") from None
-        torch.set_num_threads(_blas_threads())
+        torch.set_num_threads(harness.THREADS["n"])
         dtype = getattr(torch, dtype_name)
         X, y = _digits()
         Xt, yt = torch.from_numpy(X).to(dtype), torch.from_numpy(y)

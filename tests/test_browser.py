@@ -26,20 +26,26 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 
 
 @pytest.fixture(scope="module")
-def browser_page(quick_report):
-    """The loaded page, with everything it logged, failed to fetch or threw."""
+def browser():
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
-        log = {"console": [], "errors": [], "failed": [], "requests": []}
-        page.on("console", lambda m: log["console"].append((m.type, m.text)))
-        page.on("pageerror", lambda e: log["errors"].append(str(e)))
-        page.on("requestfailed", lambda r: log["failed"].append(r.url))
-        page.on("request", lambda r: log["requests"].append(r.url))
-        page.goto(quick_report.as_uri(), wait_until="load", timeout=120_000)
-        page.wait_for_timeout(1500)  # the players start on a timeout, plotly draws after load
-        yield page, log
+        yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def browser_page(browser, quick_report):
+    """The loaded page, with everything it logged, failed to fetch or threw."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    log = {"console": [], "errors": [], "failed": [], "requests": []}
+    page.on("console", lambda m: log["console"].append((m.type, m.text)))
+    page.on("pageerror", lambda e: log["errors"].append(str(e)))
+    page.on("requestfailed", lambda r: log["failed"].append(r.url))
+    page.on("request", lambda r: log["requests"].append(r.url))
+    page.goto(quick_report.as_uri(), wait_until="load", timeout=120_000)
+    page.wait_for_timeout(1500)  # the players start on a timeout, plotly draws after load
+    yield page, log
+    page.close()
 
 
 _PLAY_THEN_PAUSE = """async ([play, pause, slider]) => {
@@ -69,6 +75,17 @@ def test_every_image_loads(browser_page):
     assert not broken, f"images that did not load: {broken}"
 
 
+# what a player shows now: its canvas's pixels (steepest's player) or its image (matplotlib's)
+_PICTURE = """p => { const c = p.querySelector('canvas');
+    return c ? c.toDataURL() : p.querySelector('img').src; }"""
+_PAINTED = """p => { const c = p.querySelector('canvas');
+    if (!c) { const im = p.querySelector('img'); return im.complete && im.naturalWidth > 0; }
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let dark = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] < 600) dark++;
+    return dark > 0.01 * c.width * c.height; }"""
+
+
 def test_animations_load_and_their_controls_step_and_play(browser_page):
     page, _ = browser_page
     players = page.locator("figure.anim")
@@ -77,15 +94,14 @@ def test_animations_load_and_their_controls_step_and_play(browser_page):
     for i in range(n):
         player = players.nth(i)
         player.scroll_into_view_if_needed()
-        img = player.locator("img").first
         slider = player.locator("input[type=range]").first
-        assert img.evaluate("im => im.complete && im.naturalWidth > 0"), f"animation {i} blank"
-        first = img.get_attribute("src")
+        assert player.evaluate(_PAINTED), f"animation {i} blank"
+        first = player.evaluate(_PICTURE)
         _button(player, "next", "Next frame").click()
         assert slider.input_value() == "1", f"animation {i}: next did not advance the slider"
-        assert img.get_attribute("src") != first, f"animation {i}: next frame looks the same"
+        assert player.evaluate(_PICTURE) != first, f"animation {i}: next frame looks the same"
         _button(player, "first", "First frame").click()
-        assert slider.input_value() == "0" and img.get_attribute("src") == first
+        assert slider.input_value() == "0" and player.evaluate(_PICTURE) == first
         # play, then pause as soon as the player reaches frame 2 — inside the page, so that a
         # slow machine cannot let a short animation run to its end between the two clicks
         paused = page.evaluate(_PLAY_THEN_PAUSE, [
@@ -95,7 +111,34 @@ def test_animations_load_and_their_controls_step_and_play(browser_page):
         assert paused >= 2, f"animation {i}: play did not advance within 10 s"
         page.wait_for_timeout(400)
         assert slider.input_value() == str(paused), f"animation {i} kept playing after pause"
-        assert img.get_attribute("src") != first
+        assert player.evaluate(_PICTURE) != first
+
+
+_EVERY_FRAME = """p => { const id = p.querySelector('.steepest-player').id, pl = window[id];
+    const data = JSON.parse(document.getElementById(id + '_data').textContent);
+    const label = document.getElementById(id + '_label'), seen = new Set();
+    const out = {n: pl.n, frames: data.frames.length, max: Number(p.querySelector(
+        'input[type=range]').max), drawn: [], labels: []};
+    for (let k = 0; k < pl.n; k++) {
+        pl.go(k); out.drawn.push(pl.drawn); out.labels.push(label.textContent);
+        seen.add(p.querySelector('canvas').toDataURL());
+    }
+    out.distinct = seen.size; pl.go(0); return out; }"""
+
+
+def test_every_frame_of_every_player_is_there_and_drawn(browser_page):
+    """Each player holds every frame the tour rendered (nothing subsampled: the slider's
+    range, the label and the embedded frames agree), draws each one when asked, and its
+    frames differ (the path moves)."""
+    page, _ = browser_page
+    players = page.locator("figure.anim")
+    for i in range(players.count()):
+        got = players.nth(i).evaluate(_EVERY_FRAME)
+        n = got["n"]
+        assert n == got["frames"] == got["max"] + 1 >= 5, got
+        assert got["drawn"] == list(range(n)), f"animation {i}: frames not drawn: {got}"
+        assert got["labels"] == [f"{k + 1}/{n}" for k in range(n)]
+        assert got["distinct"] >= n - 1, f"animation {i}: only {got['distinct']}/{n} differ"
 
 
 _BUTTON_ICONS = """() => Array.from(document.querySelectorAll('figure.anim button')).map(b => {
@@ -130,6 +173,8 @@ def test_every_player_button_shows_an_icon(browser_page):
 
 
 def test_interactive_surfaces_render(browser_page):
+    """Each surface is drawn by plotly once it is scrolled near (plotly's code runs then, not
+    before the first paint), and the static figure stands in until then or without WebGL."""
     page, _ = browser_page
     figures = page.locator("figure.surface3d")
     if figures.count() == 0:
@@ -137,8 +182,9 @@ def test_interactive_surfaces_render(browser_page):
     webgl = page.evaluate("() => !!document.createElement('canvas').getContext('webgl')")
     for i in range(figures.count()):
         fig = figures.nth(i)
+        fig.scroll_into_view_if_needed()
         if webgl:
-            assert fig.locator(".plotly3d canvas").count() >= 1, f"surface {i}: no WebGL canvas"
+            fig.locator(".plotly3d canvas").first.wait_for(timeout=60_000)
             assert fig.locator(".plotly3d .main-svg").count() >= 1
             box = fig.locator(".plotly3d").bounding_box()
             assert box["width"] > 300 and box["height"] > 300
@@ -165,3 +211,68 @@ def test_screenshot(browser_page):
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 50_000
     page.screenshot(path=str(ARTIFACTS / "tour-quick-top.png"))
+
+
+def _canvas_pixels(page, uid):
+    import base64
+    import io
+
+    from PIL import Image
+    url = page.evaluate(f"() => document.getElementById('{uid}_canvas').toDataURL()")
+    png = base64.b64decode(url.split(",", 1)[1])
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+
+
+def test_the_player_draws_each_frame_as_matplotlib_renders_it(browser, tmp_path):
+    """Chromium's canvas, frame by frame, against the frames Agg renders: a 3-D descent, a race
+    of two optimizers on a contour map and the fitted line (paths, markers, text sprites)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import steepest as st
+
+    X, y = st.datasets.lecture_line()
+    problem = st.problems.LeastSquares(X, y)
+    x0 = np.array([-8.0, -3.2])
+    gd = st.minimize(problem, x0, st.optim.GD(lr=0.002), max_steps=300)
+    fast = st.minimize(problem, x0, st.optim.GD(lr=0.0055), max_steps=300)
+    anims = [
+        st.animate.descent_3d(gd, quadratic=(problem.A / 2, -problem.b, problem.c),
+                              zlim=(0, 1400), frames=12, progress=False, figsize=(3.5, 3.5),
+                              dpi=70),
+        st.animate.descent_contour({"η = 0.002": gd, "η = 0.0055": fast}, problem, frames=12,
+                                   progress=False, figsize=(4, 3.2), dpi=70),
+        st.animate.line_fit(X, y, gd, frames=12, progress=False, figsize=(3, 3), dpi=70)]
+    page = browser.new_page()
+    for j, anim in enumerate(anims):
+        path = anim.save(tmp_path / f"a{j}.html")
+        page.goto(path.as_uri(), wait_until="load")
+        uid = page.evaluate("() => document.querySelector('.steepest-player').id")
+        page.wait_for_function(f"() => window['{uid}'].drawn === 0")
+        for k, frame in enumerate(anim.iter_frames(progress=False)):
+            page.evaluate(f"() => window['{uid}'].go({k})")
+            diff = np.abs(_canvas_pixels(page, uid) - frame.astype(int)).max(axis=2)
+            assert diff.mean() < 1.0, f"animation {j} frame {k}: mean difference {diff.mean()}"
+            assert (diff > 64).mean() < 0.002, f"animation {j} frame {k}: pixels differ"
+    page.close()
+
+
+def test_first_paint_comes_before_plotly_runs(browser, quick_report):
+    """No large script runs before the page paints: plotly's 4.8 MB are kept as text at the end
+    and run when a surface nears the screen. First contentful paint is measured (the goal is
+    under 1 s; the bound allows for a loaded machine)."""
+    import re
+
+    page_html = quick_report.read_text(encoding="utf-8")
+    head = page_html.split("</head>")[0]
+    assert max((len(s) for s in re.findall(r"<script>(.*?)</script>", head, re.DOTALL)),
+               default=0) < 50_000
+    paints = []
+    for _ in range(3):
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.goto(quick_report.as_uri(), wait_until="load", timeout=120_000)
+        paints.append(page.evaluate("""() => performance.getEntriesByType('paint')
+            .filter(e => e.name === 'first-contentful-paint')[0].startTime"""))
+        assert page.evaluate("() => !window.Plotly")  # nothing 3-D on the first screen
+        page.close()
+    assert sorted(paints)[1] < 1500, f"first contentful paint {paints} ms"

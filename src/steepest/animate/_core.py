@@ -13,13 +13,15 @@ import io
 import json
 import shutil
 import subprocess
-import uuid
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .._progress import progress_bar
 
 LECTURE_FRAMES = np.array(list(range(10)) + [2 * x for x in range(5, 25)]
                           + [5 * x for x in range(10, 100)])
@@ -47,11 +49,6 @@ def frame_schedule(n_steps: int, frames: int = 120, dense: int = 10) -> np.ndarr
         for i in range(idx.size - 1, 0, -1):
             idx[i] = min(idx[i], n_steps - 1 - (idx.size - 1 - i))
     return idx
-
-
-def _progress(total: int, enabled: bool, desc: str) -> Any:
-    from tqdm.auto import tqdm
-    return tqdm(total=total, disable=not enabled, desc=desc, unit="frame", leave=False)
 
 
 class Animation:
@@ -88,8 +85,10 @@ class Animation:
         return round(w), round(h)
 
     # ------------------------------------------------------------------------- rendering
-    def iter_frames(self, progress: bool | None = None) -> Iterator[np.ndarray]:
-        """Each frame as an RGB uint8 array (height, width, 3)."""
+    @contextmanager
+    def _canvas(self) -> Iterator[Any]:
+        """The figure on an Agg canvas, drawn once without its moving artists: the background
+        (the figure's own canvas is put back afterwards)."""
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         fig = self.figure
         own = not isinstance(fig.canvas, FigureCanvasAgg)
@@ -99,11 +98,20 @@ class Animation:
             a.set_animated(True)
         try:
             canvas.draw()
-            background = canvas.copy_from_bbox(fig.bbox)
+            yield canvas
+        finally:
+            for a in self._animated:
+                a.set_animated(False)
+            if own:
+                fig.set_canvas(previous)
+
+    def iter_frames(self, progress: bool | None = None) -> Iterator[np.ndarray]:
+        """Each frame as an RGB uint8 array (height, width, 3)."""
+        with self._canvas() as canvas:
+            background = canvas.copy_from_bbox(self.figure.bbox)
             renderer = canvas.get_renderer()
-            bar = _progress(len(self.frames), self.progress if progress is None else progress,
-                            "rendering")
-            with bar:
+            enabled = self.progress if progress is None else progress
+            with progress_bar(len(self.frames), "rendering", "frame", enabled=enabled) as bar:
                 for key in self.frames:
                     canvas.restore_region(background)
                     for artist in self._update(key):
@@ -111,11 +119,6 @@ class Animation:
                             artist.draw(renderer)
                     yield np.asarray(canvas.buffer_rgba())[..., :3].copy()
                     bar.update(1)
-        finally:
-            for a in self._animated:
-                a.set_animated(False)
-            if own:
-                fig.set_canvas(previous)
 
     def frame(self, i: int) -> np.ndarray:
         """Frame ``i`` alone (renders frames 0..i)."""
@@ -144,9 +147,7 @@ class Animation:
                             f"\n</body></html>\n", encoding="utf-8")
         elif ext == ".png":
             from PIL import Image
-            last = None
-            for last in self.iter_frames(progress):
-                pass
+            *_, last = self.iter_frames(progress)
             Image.fromarray(last).save(path)
         else:
             raise ValueError(f"unsupported animation format {ext!r} for {str(path)!r}: use "
@@ -174,15 +175,16 @@ class Animation:
                "-s", f"{W}x{H}", "-r", f"{fps:g}", "-i", "-", "-an", "-vcodec", "libx264",
                "-pix_fmt", "yuv420p", "-crf", "20", str(path)]
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        stdin, stderr = proc.stdin, proc.stderr
+        assert stdin is not None and stderr is not None  # both are pipes
         try:
-            for f in self.iter_frames(progress):
-                if (W, H) != (w, h):
-                    f = np.pad(f, ((0, H - h), (0, W - w), (0, 0)), constant_values=255)
-                proc.stdin.write(np.ascontiguousarray(f).tobytes())
+            for frame in self.iter_frames(progress):
+                padded = np.pad(frame, ((0, H - h), (0, W - w), (0, 0)), constant_values=255)
+                stdin.write(padded.tobytes())
         finally:
-            proc.stdin.close()
-            err = proc.stderr.read().decode(errors="replace")
-            proc.stderr.close()
+            stdin.close()
+            err = stderr.read().decode(errors="replace")
+            stderr.close()
             code = proc.wait()
         if code != 0:
             raise RuntimeError(f"ffmpeg failed writing {path} (exit {code}): {err.strip()}")
@@ -199,29 +201,34 @@ class Animation:
 
     def to_jshtml(self, *, fps: float | None = None, embed_limit: float | None = -1,
                   progress: bool | None = None) -> str:
-        """An HTML snippet with every frame embedded (base64 PNG) and a small player (play/pause,
-        step, slider). ``embed_limit`` in MB (default: ``rcParams['animation.embed_limit']``;
-        None = no limit): past it every k-th frame is kept (the last always) and a warning says
-        how many were kept — frames are never dropped silently."""
+        """An HTML snippet that plays every frame (play/pause, step, slider), drawn on a canvas
+        from the background embedded once and each frame's moving artists — paths as vectors,
+        text and images as small PNG sprites (see :mod:`steepest.animate._player`).
+        ``embed_limit`` in MB (default: ``rcParams['animation.embed_limit']``; None = no
+        limit): past it every k-th frame is kept (the last always) and a warning says how many
+        were kept — frames are never dropped silently."""
         import matplotlib as mpl
+
+        from ._player import encode, player_html
         fps = self.fps if fps is None else float(fps)
         if embed_limit == -1:
             embed_limit = float(mpl.rcParams["animation.embed_limit"])
-        frames = [base64.b64encode(b).decode("ascii") for b in self.encoded_frames(
-            progress=progress)]
-        keys = list(range(len(frames)))
-        total = sum(len(f) for f in frames)
+        enabled = self.progress if progress is None else progress
+        keys = list(range(len(self.frames)))
+        data = encode(self, keys, enabled)
+        total = len(json.dumps(data, separators=(",", ":")))
         if embed_limit is not None and total > embed_limit * 1024 ** 2:
             k = int(np.ceil(total / (embed_limit * 1024 ** 2)))
-            keys = list(range(0, len(frames), k))
-            if keys[-1] != len(frames) - 1:
-                keys.append(len(frames) - 1)
+            keys = list(range(0, len(self.frames), k))
+            if keys[-1] != len(self.frames) - 1:
+                keys.append(len(self.frames) - 1)
             warnings.warn(f"animation is {total / 1024 ** 2:.1f} MB, over the embed limit of "
                           f"{embed_limit:g} MB (rcParams['animation.embed_limit']): showing "
-                          f"{len(keys)} of {len(frames)} frames (every {k}th). Raise the limit "
-                          f"or save to .mp4/.gif for all frames.", stacklevel=2)
+                          f"{len(keys)} of {len(self.frames)} frames (every {k}th). Raise the "
+                          f"limit or save to .mp4/.gif for all frames.", stacklevel=2)
             fps = fps / k
-        return _player([frames[i] for i in keys], fps, self.size)
+            data = encode(self, keys, enabled)
+        return player_html(data, fps)
 
     def _repr_html_(self) -> str:
         return self.to_jshtml(progress=False)
@@ -273,38 +280,3 @@ def svg_icon(name: str, size: int = 14) -> str:
     """The player icon ``name`` (a key of :data:`PLAYER_ICONS`) as an inline ``<svg>``."""
     return (f'<svg class="anim-icon" viewBox="0 0 16 16" width="{size}" height="{size}" '
             f'fill="currentColor" aria-hidden="true">{PLAYER_ICONS[name]}</svg>')
-
-
-def _player(frames: list[str], fps: float, size: tuple[int, int]) -> str:
-    uid = "st" + uuid.uuid4().hex[:10]
-    n = len(frames)
-    data = ",".join(f'"{f}"' for f in frames)
-    interval = max(round(1000 / max(fps, 1e-3)), 10)
-    w = size[0]
-    # the play button's two faces as JavaScript strings ("</" escaped inside <script>)
-    play, pause = (json.dumps(svg_icon(k)).replace("</", "<\\/")
-                   for k in ("fa-play", "fa-pause"))
-    return f"""<div id="{uid}" style="display:inline-block;font-family:sans-serif">
-<img id="{uid}_img" style="max-width:100%;width:{w}px" src="data:image/png;base64,{frames[0]}">
-<div style="display:flex;align-items:center;gap:4px;max-width:{w}px">
-<button onclick="{uid}.go(0)" title="first">{svg_icon("fa-fast-backward")}</button>
-<button onclick="{uid}.go({uid}.i-1)" title="previous">{svg_icon("fa-step-backward")}</button>
-<button id="{uid}_play" onclick="{uid}.toggle()" title="play/pause">{svg_icon("fa-play")}</button>
-<button onclick="{uid}.go({uid}.i+1)" title="next">{svg_icon("fa-step-forward")}</button>
-<button onclick="{uid}.go({n - 1})" title="last">{svg_icon("fa-fast-forward")}</button>
-<input id="{uid}_slider" type="range" min="0" max="{n - 1}" value="0" style="flex:1"
- oninput="{uid}.go(parseInt(this.value))">
-<span id="{uid}_label" style="min-width:5em;text-align:right">1/{n}</span></div>
-<script>
-var {uid} = {{frames:[{data}], i:0, timer:null,
- go:function(k){{k=Math.max(0,Math.min(this.frames.length-1,k));this.i=k;
-  document.getElementById("{uid}_img").src="data:image/png;base64,"+this.frames[k];
-  document.getElementById("{uid}_slider").value=k;
-  document.getElementById("{uid}_label").textContent=(k+1)+"/"+this.frames.length;}},
- toggle:function(){{var s=this;if(s.timer){{clearInterval(s.timer);s.timer=null;
-  document.getElementById("{uid}_play").innerHTML={play};return;}}
-  if(s.i>=s.frames.length-1)s.go(0);
-  document.getElementById("{uid}_play").innerHTML={pause};
-  s.timer=setInterval(function(){{if(s.i>=s.frames.length-1){{s.toggle();return;}}
-  s.go(s.i+1);}},{interval});}}}};
-</script></div>"""

@@ -1,11 +1,13 @@
 """A self-contained HTML report: sections of text, numbers, figures, animations and interactive
 3-D surfaces in one file that opens offline and can be shared as is.
 
-Figures are embedded as base64 PNG, animations as matplotlib's JavaScript player (``jshtml``, its
-frames embedded; the CDN icon font it links to is replaced by plain symbols so the controls work
-offline), and 3-D surfaces as plotly plots when the ``plotly`` package is installed (its bundled
-``plotly.min.js`` is embedded once), always with a static PNG beside them for browsers without
-WebGL.
+Figures are embedded as base64 PNG; steepest's animations as their light player (the background
+once, then per frame only what moves: see :mod:`steepest.animate._player`), matplotlib's own as
+its JavaScript player (``jshtml``; the CDN icon font it links to is replaced by inline icons so
+the controls work offline); 3-D surfaces as plotly plots when the ``plotly`` package is
+installed (its bundled ``plotly.min.js`` is embedded once, as text that runs when the first
+surface scrolls near, so the page paints at once), always with a static PNG beside them for
+browsers without WebGL.
 
 >>> import matplotlib.pyplot as plt
 >>> report = Report("Demo")
@@ -100,10 +102,16 @@ def offline_jshtml(markup: str) -> str:
     return re.sub(r'<i class="(fa [^"]+)"></i>', icon, markup)
 
 
-def _json_grid(a: np.ndarray) -> list[Any]:
-    """Nested lists for JSON, non-finite values as null (JSON has no NaN)."""
+def _json_grid(a: np.ndarray, digits: int = 6) -> list[Any]:
+    """Nested lists for JSON, non-finite values as null (JSON has no NaN), rounded to ``digits``
+    significant digits of the largest magnitude (17 digits a number would triple the page's
+    surfaces; a millionth of the range is far below a pixel or a hover label)."""
     a = np.asarray(a, float)
-    return np.where(np.isfinite(a), a, None).tolist()
+    finite = np.isfinite(a)
+    top = float(np.abs(a[finite]).max()) if finite.any() else 0.0
+    if top > 0:
+        a = np.round(a, digits - 1 - int(np.floor(np.log10(top))))
+    return np.where(finite, a, None).tolist()
 
 
 def _figure_of(obj: Any) -> Any:
@@ -342,15 +350,18 @@ class Report:
         plotly = ""
         if self._needs_plotly:
             import plotly.offline
-            plotly = f"<script>{plotly.offline.get_plotlyjs()}</script>"
+            # kept as text, run when the first surface nears the screen (_SURFACE_JS): 4.8 MB
+            # of JavaScript parsed up front would delay the page's first paint by seconds
+            plotly = (f'<script type="text/plain" id="plotly-source">'
+                      f"{plotly.offline.get_plotlyjs()}</script>")
         sub = f'<p class="subtitle">{html.escape(self.subtitle)}</p>' if self.subtitle else ""
         foot = f"<footer>{_paragraphs(self.footer)}</footer>" if self.footer else ""
         return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                 f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-                f"<title>{html.escape(self.title)}</title><style>{_CSS}</style>{plotly}</head>\n"
+                f"<title>{html.escape(self.title)}</title><style>{_CSS}</style></head>\n"
                 f"<body><main><header><h1>{html.escape(self.title)}</h1>{sub}"
                 f'<nav><ol>{toc}</ol></nav></header>\n{body}\n{foot}</main>'
-                f"<script>{_SURFACE_JS}</script></body></html>\n")
+                f"{plotly}<script>{_SURFACE_JS}</script></body></html>\n")
 
     def save(self, path: str | Path) -> Path:
         """Write the page to ``path`` (a file; parent folders are created) and return it."""
@@ -371,20 +382,44 @@ class Report:
         return written
 
 
-# Draw each interactive surface when plotly and WebGL are there; otherwise keep the static image.
+# Draw each interactive surface when plotly and WebGL are there, as it comes near the screen
+# (plotly's code runs once, for the first); otherwise keep the static image.
 _SURFACE_JS = """
 (function () {
   var gl = false;
   try { var c = document.createElement('canvas');
         gl = !!(c.getContext('webgl') || c.getContext('experimental-webgl')); } catch (e) {}
-  document.querySelectorAll('figure.surface3d').forEach(function (fig) {
+  var source = document.getElementById('plotly-source');
+  function plotly() {
+    if (!window.Plotly && source) {
+      var s = document.createElement('script');
+      s.text = source.textContent;
+      document.head.appendChild(s);
+    }
+    return window.Plotly;
+  }
+  function draw(fig) {
     var div = fig.querySelector('.plotly3d');
-    var img = fig.querySelector('.static3d');
-    if (!(gl && window.Plotly)) { div.remove(); return; }
+    if (!div || div.dataset.drawn) return;
+    div.dataset.drawn = '1';
     var spec = JSON.parse(document.getElementById(div.id + '-spec').textContent);
-    img.classList.add('behind');
+    fig.querySelector('.static3d').classList.add('behind');
     Plotly.newPlot(div, spec.data, spec.layout, {responsive: true, displaylogo: false});
-  });
+  }
+  var figures = document.querySelectorAll('figure.surface3d');
+  if (!(gl && source)) {
+    figures.forEach(function (fig) { var d = fig.querySelector('.plotly3d'); if (d) d.remove(); });
+    return;
+  }
+  if (!('IntersectionObserver' in window)) {
+    plotly(); figures.forEach(draw); return;
+  }
+  var seen = new IntersectionObserver(function (entries) {
+    entries.forEach(function (e) {
+      if (e.isIntersecting && plotly()) { seen.unobserve(e.target); draw(e.target); }
+    });
+  }, {rootMargin: '400px 0px'});
+  figures.forEach(function (fig) { seen.observe(fig); });
 })();
 """
 

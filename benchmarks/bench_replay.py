@@ -1,0 +1,157 @@
+"""The replayed training step (steepest.autodiff.replay.Replay) against the eager engine, the
+hand-written NumPy step (the floor), PyTorch eager and JAX jit.
+
+* the lecture's 3→4→4→1 tanh net, 1,000 points, float64, MSE, plain GD: issue 17's targets are
+  ≥ 1.0× JAX jit, ≥ 3× PyTorch eager and within 1.15× of the hand-written NumPy step. Two
+  steepest ways: the engine's Tensor ops in a Replay, and ``nn.MLP`` + ``nn.mse`` +
+  ``optim.GD`` in a Replay (what a user writes).
+* the scaling grid: points 100 … 100,000 × hidden width 4 … 512 (3 → w → w → 1), replay against
+  the NumPy step and eager, to show where the replay's saving matters (small steps) and that it
+  costs nothing where BLAS dominates. The 100,000 × 512 corner (≈ 10 s a step on one thread) is
+  left out.
+
+Every way's first two losses are checked against the NumPy step's before timing.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+import bench_autodiff as base
+import numpy as np
+from harness import Group
+
+import steepest as st
+from steepest.autodiff.replay import Replay
+
+LR = base.LR
+
+
+def _problem(n: int, width: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    y = (X[:, :1] * X[:, 1:2] > 0).astype(np.float64) * 2 - 1
+    sizes = [3, width, width, 1]
+    init = []
+    for nin, nout in itertools.pairwise(sizes):
+        init += [rng.uniform(-1, 1, (nin, nout)) / np.sqrt(nin), np.zeros(nout)]
+    return X, y, init
+
+
+def _engine_loss(params):
+    W1, b1, W2, b2, W3, b3 = params
+
+    def loss(X, y):
+        h = st.linear(X, W1, b1).tanh()
+        h = st.linear(h, W2, b2).tanh()
+        return ((st.linear(h, W3, b3) - y) ** 2).mean()
+    return loss
+
+
+def replay_way(problem: Callable) -> Callable[[], Callable[[], float]]:
+    def factory() -> Callable[[], float]:
+        X, y, init = problem()
+        params = base._steepest_params(init)
+        step_fn = Replay(_engine_loss(params))
+
+        def step() -> float:
+            for p in params:
+                p.grad = None
+            loss = step_fn(X, y)
+            for p in params:
+                p.data -= LR * p.grad.data
+            return loss.item()
+        return step
+    return factory
+
+
+def eager_way(problem: Callable) -> Callable[[], Callable[[], float]]:
+    def factory() -> Callable[[], float]:
+        X, y, init = problem()
+        params = base._steepest_params(init)
+        loss_fn = _engine_loss(params)
+
+        def step() -> float:
+            loss = loss_fn(X, y)
+            for p in params:
+                p.grad = None
+            loss.backward()
+            for p in params:
+                p.data -= LR * p.grad.data
+            return loss.item()
+        return step
+    return factory
+
+
+def nn_replay_way(problem: Callable) -> Callable[[], Callable[[], float]]:
+    def factory() -> Callable[[], float]:
+        X, y, init = problem()
+        net = st.nn.MLP(3, [init[0].shape[1], init[2].shape[1], 1])
+        for layer, W, b in zip(net.layers, init[0::2], init[1::2]):
+            layer.weight.data[...] = W.T
+            layer.bias.data[...] = b
+        opt = st.optim.GD(net.parameters(), lr=LR)
+        step_fn = Replay(lambda X, y: st.nn.mse(net(X), y))
+
+        def step() -> float:
+            opt.zero_grad()
+            loss = step_fn(X, y)
+            opt.step()
+            return loss.item()
+        return step
+    return factory
+
+
+def numpy_way(problem: Callable) -> Callable[[], Callable[[], float]]:
+    def factory() -> Callable[[], float]:
+        X, y, init = problem()
+        W1, b1, W2, b2, W3, b3 = params = [p.copy() for p in init]
+        n = len(X)
+
+        def step() -> float:
+            h1 = np.tanh(X @ W1 + b1)
+            h2 = np.tanh(h1 @ W2 + b2)
+            d = h2 @ W3 + b3 - y
+            g3 = (2.0 / n) * d
+            g2 = (g3 @ W3.T) * (1 - h2 * h2)
+            g1 = (g2 @ W2.T) * (1 - h1 * h1)
+            grads = [X.T @ g1, g1.sum(0), h1.T @ g2, g2.sum(0), h2.T @ g3, g3.sum(0)]
+            for p, g in zip(params, grads):
+                np.subtract(p, LR * g, out=p)
+            return float(np.mean(d * d))
+        return step
+    return factory
+
+
+def _checked(factory: Callable, problem: Callable, rtol: float = 1e-10) -> Callable:
+    return base._checked(factory, numpy_way(problem), rtol)
+
+
+def groups() -> list[Group]:
+    small = base.small_problem
+    out = [Group(
+        "replay: MLP 3-4-4-1 tanh, 1000 pts, f64",
+        {"steepest replay": _checked(replay_way(small), small),
+         "steepest nn.MLP replay": _checked(nn_replay_way(small), small),
+         "steepest eager": _checked(eager_way(small), small),
+         "numpy (hand-written)": numpy_way(small),
+         "pytorch": _checked(base.torch_small, small),
+         "jax jit": _checked(base.jax_small, small)},
+        baseline="steepest replay", unit="training step",
+        target={"jax jit": 1.0, "pytorch": 3.0, "numpy (hand-written)": 1 / 1.15},
+        notes="steepest replay: the engine's ops in a Replay (one recording, then replays)")]
+    for n in (100, 1_000, 10_000, 100_000):
+        for width in (4, 32, 512):
+            if n * width > 10_000_000:
+                continue
+            def problem(n: int = n, w: int = width):
+                return _problem(n, w)
+            out.append(Group(
+                f"replay scaling: {n:,} pts × width {width}",
+                {"steepest replay": _checked(replay_way(problem), problem, 1e-8),
+                 "numpy (hand-written)": numpy_way(problem),
+                 "steepest eager": _checked(eager_way(problem), problem, 1e-8)},
+                baseline="steepest replay", unit="training step", repeats=3,
+                target={"numpy (hand-written)": 1 / 1.15}))
+    return out
