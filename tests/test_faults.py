@@ -303,6 +303,28 @@ def test_ctrl_c_in_any_section_exits_130_with_a_partial_page(tmp_path, monkeypat
     assert _no_temp_files(out) and unraisable == [KeyboardInterrupt] * swallow
 
 
+def test_ctrl_c_while_the_page_is_written_keeps_the_previous_one(tmp_path, monkeypatch, capsys):
+    from steepest.report.builder import Report
+
+    out = tmp_path / "tour"
+    out.mkdir()
+    (out / "index.html").write_text("previous complete report")
+    _fake_sections(monkeypatch, at=0, swallow=False)
+    save = Report.save
+
+    def interrupted_save(self, path):
+        if Path(path).name == "index.html":
+            raise KeyboardInterrupt
+        return save(self, path)
+
+    monkeypatch.setattr(Report, "save", interrupted_save)
+    assert main(["tour", "--quick", "--quiet", "--out", str(out)]) == 130
+    assert (out / "index.html").read_text() == "previous complete report"
+    page = (out / "index.partial.html").read_text(encoding="utf-8")
+    assert "[PARTIAL]" in page and page.count("finished") == 7
+    assert "left as it was" in capsys.readouterr().err
+
+
 def test_a_complete_run_replaces_a_stale_partial_page(tmp_path, monkeypatch, capsys):
     out = tmp_path / "tour"
     out.mkdir()

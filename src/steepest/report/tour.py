@@ -598,13 +598,13 @@ def run_tour(out: str | Path = "steepest-tour", *, quick: bool = False, progress
         try:
             build_tour(cfg, Progress(len(SECTIONS), enabled=progress), report)
             checkpoint()  # a Ctrl-C swallowed by a callback in the last section
+            page = report.save(out / "index.html")  # atomic: all of it, or nothing
         except KeyboardInterrupt:
             page = _save_partial(report, out)
             print(f"interrupted: the finished sections are in {page}"
                   + ("; the complete report there was left as it was"
                      if (out / "index.html").exists() else ""), file=sys.stderr)
             raise
-        page = report.save(out / "index.html")
         (out / PARTIAL).unlink(missing_ok=True)  # superseded by the complete page
         if figures:
             report.save_figures(out / "figures")
