@@ -23,9 +23,14 @@ Stopping rules, checked after every step (the first that holds wins):
 Divergence is what :mod:`steepest.descent.divergence` says it is: a loss, iterate or gradient
 that is no longer finite; a loss that went far above its start and stayed there (10⁴× its
 scale, 3 of 5 steps, zigzags included); or a loss growing geometrically over a window once it is
-10³× above. ``Result.verdict`` holds the rule, the step and the numbers. A run that stays bounded
-without converging — e.g. at the *edge of stability*, where η is above the local limit 2/λ_max at
-the minimum and the iterate hovers near it — ends with status "max_steps";
+10³× above. On a problem with a constant Hessian (``problem.constant_hessian``: quadratics,
+least squares) and a linear rule (GD, momentum, Nesterov at a constant rate) above its limit, one
+more, exact rule (:mod:`steepest.descent.certain`): the error along an unstable eigenvector grew
+by exactly the predicted factor for 12 steps in a row, so divergence is certain — the lecture's
+η = 0.0065 is called at step 12. ``Result.verdict`` holds the rule, the step and the numbers. A
+run that stays bounded without converging — e.g. at the *edge of stability*, where η is above
+the local limit 2/λ_max at the minimum and the iterate hovers near it — ends with status
+"max_steps";
 ``steepest.diagnose(result, fun)`` then says so (kind "edge_of_stability", with the numbers).
 No NumPy overflow warning escapes (evaluations run under ``np.errstate``). The loss and gradient
 norm are checked every step; the iterate too when a callback, plateau schedule, line search or
@@ -55,7 +60,8 @@ import numpy as np
 from ._progress import progress_bar
 from ._validate import check_choice, check_float, check_int
 from .descent.backoff import MAX_BACKOFFS, Backoff
-from .descent.divergence import MEMORY, Detector, Verdict
+from .descent.certain import CertainDivergence
+from .descent.divergence import MEMORY, Detector, Verdict, scale_of
 from .descent.history import History, Recorder
 from .descent.objective import as_float, first_evaluation, objective
 from .descent.stopping import Patience, StepState, StoppingRule, stopping_rules
@@ -210,6 +216,7 @@ class _Descent:
 
     def __init__(self, fun: Any, jac: Any, x: np.ndarray, optimizer: Optimizer,
                  rules: list[StoppingRule], callback: Any, on_divergence: str, max_steps: int):
+        self.fun = fun
         self.vg, value = objective(fun, jac)
         with np.errstate(all="ignore"):
             f, g = first_evaluation(self.vg, x, fun, jac)
@@ -244,6 +251,18 @@ class _Descent:
                               grad_norm0=self.gnorm0, lr=self.lr)
         for rule in rules:
             rule.reset(self.view)
+        self.certain = self._arm()
+        self.watch = self.watch or self.certain is not None
+
+    def _arm(self) -> CertainDivergence | None:
+        """The exact rule for a constant Hessian at the current rate, from the current point
+        (None where it does not apply; see :mod:`steepest.descent.certain`)."""
+        if self.on_divergence == "ignore":
+            return None
+        certain = CertainDivergence.arm(self.fun, self.opt, self.lr, self.x)
+        if certain is not None:
+            certain.start(self.x, self.g)
+        return certain
 
     def _write(self, k: int, x: np.ndarray, f: float, gnorm: float, lr: float) -> None:
         rec = self.rec
@@ -328,7 +347,7 @@ class _Descent:
                     rec.size = size
                     after = self._after_step(x, f, g, gnorm, lr)
                     if after is None:
-                        reason = "stopped"
+                        reason = "stopped" if self.verdict is None else "diverged"
                         break
                     lr = after
         finally:
@@ -389,6 +408,7 @@ class _Descent:
         self.state = self.opt.init(x)
         self.lr = rec.lr[row] = self.backoff.scale * self.opt.lr_at(row)
         self.detector.rebase(self.f)
+        self.certain = self._arm()
         for rule in self.rules:
             if isinstance(rule, Patience):
                 rule.rebase(self.f)
@@ -407,6 +427,11 @@ class _Descent:
         if self.plateau is not None:
             self.plateau.observe(f)
             lr = self.rec.lr[k] = self.backoff.scale * self.opt.lr_at(k)
+        if self.certain is not None and self.certain.update(x, g):
+            best = float(np.min(self.rec.loss[:k + 1]))
+            ratio = (f - best) / float(scale_of(self.detector.start, best))
+            self.verdict = self.certain.verdict(k, f, self.detector.start, ratio)
+            return None
         view = self.view
         view.step, view.x, view.loss_prev, view.loss = k, x, view.loss, f
         view.grad_norm, view.lr = gnorm, lr
