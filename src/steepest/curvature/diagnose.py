@@ -4,10 +4,12 @@ was *tried* before it is suggested.
 
 How each kind is established (see :class:`steepest.descent.diagnosis.Diagnosis` for the fields):
 
-* **diverged** — the divergence detector fired (``result.verdict``). The curvature that governs
-  the optimizer's stability (λ_max of the Hessian for GD and momentum, of P⁻¹H for adaptive rules)
-  is measured at the run's best iterate and at the last iterate before the blow-up, and η is
-  compared with the optimizer's own limit (``optimizer.lr_limit``: 2/λ_max, (2 + 2β)/λ_max, …).
+* **diverged** — the divergence detector fired (``result.verdict``; "certainly" when its exact
+  rule for a constant Hessian did, see :mod:`steepest.descent.certain`). The curvature that
+  governs the optimizer's stability (λ_max of the Hessian for GD and momentum, of P⁻¹H for
+  adaptive rules) is measured at the run's best iterate and at the last iterate before the
+  blow-up, and η is compared with the optimizer's own limit (``optimizer.lr_limit``: 2/λ_max,
+  (2 + 2β)/λ_max, …).
 * **converged** — ‖∇L‖ has fallen to :data:`CONVERGED_FRACTION` of its start, or below the
   run's gtol; **oscillating** in addition only if the iterates really zigzag (the step along the
   sharpest direction changes sign in at least :data:`ZIGZAG_FRACTION` of the early steps).
@@ -39,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from ..descent.certain import STEPS
 from ..descent.diagnosis import Diagnosis, Trial, fmt, safe_mul
 from .hessian import sharpness
 
@@ -193,7 +196,11 @@ def _diverged(d: Diagnosis, result: Any, fun: Any, opt: Any) -> None:
     d.kind = "diverged"
     verdict = getattr(result, "verdict", None)
     head = f"Diverged at step {result.diverged_at}"
-    if verdict is not None:
+    if verdict is not None and verdict.rule == "certain":  # the limit is said below
+        head += (f", certainly (the error along the unstable eigenvector grew by exactly the "
+                 f"predicted factor for {STEPS} steps in a row; loss {fmt(verdict.start)} → "
+                 f"{fmt(verdict.loss)})")
+    elif verdict is not None:
         head += f" ({verdict.reason})"
     name = d.optimizer
     if d.lr_max is None:
@@ -212,7 +219,8 @@ def _diverged(d: Diagnosis, result: Any, fun: Any, opt: Any) -> None:
                       f"|1 − ηλ_max| = {fmt(growth)} > 1 per step (the loss by "
                       f"{fmt(safe_mul(growth, growth))}).")
         else:
-            factor = (f"Along the top eigenvector of {d.sharpness[7:-1]} the error grows by a "
+            of = d.sharpness[d.sharpness.find("(") + 1:-1] if d.sharpness else "the Hessian"
+            factor = (f"Along the top eigenvector of {of} the error grows by a "
                       f"factor {fmt(growth)} > 1 per step.")
         d.message = (f"{head}: the learning rate η = {fmt(d.lr)} exceeds the stability limit "
                      f"{limit} ({d.sharpness} = {fmt(d.lam_max)}{_where(fun)}). {factor}")

@@ -150,11 +150,12 @@ class CertainDivergence:
         j = self.fired_mode(row)
         lam, mu = float(self.lams[j]), float(self.mu1[j])
         top = "the top eigenvector" if lam == self.lam_max else f"the eigenvector of λ = {lam:.4g}"
-        note = (f"η = {self.lr:.4g} exceeds the stability limit {self.formula} = "
-                f"{self.limit:.4g} of the constant Hessian (λ_max = {self.lam_max:.4g}), and "
-                f"along {top} the error was multiplied by exactly {mu:.4g} per step for "
-                f"{STEPS} steps, as predicted")
-        return Verdict("certain", step, loss, start, ratio, abs(mu), note=note)
+        limit = (f"η = {self.lr:.4g} exceeds the stability limit {self.formula} = "
+                 f"{self.limit:.4g} of the constant Hessian (λ_max = {self.lam_max:.4g})")
+        evidence = (f"along {top} the error was multiplied by exactly {mu:.4g} per step for "
+                    f"{STEPS} steps, as predicted")
+        return Verdict("certain", step, loss, start, ratio, abs(mu), evidence=evidence,
+                       limit=limit)
 
 
 __all__ = ["MAX_DIM", "RTOL", "STEPS", "CertainDivergence"]

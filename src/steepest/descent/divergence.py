@@ -125,8 +125,8 @@ class Verdict:
     """Why a run was declared diverged: ``rule`` ("nonfinite", "far", "growth" or "certain"),
     the ``step`` it fired at, the loss there, the start ``L₀`` and its ``ratio`` (L − B)/s, the
     per-step ``growth`` factor (over the window for "growth"; of the unstable mode for
-    "certain", see :mod:`steepest.descent.certain`) and, for "certain", the ``note`` on η and
-    its limit."""
+    "certain", see :mod:`steepest.descent.certain`) and, for "certain", its ``evidence`` and
+    the ``limit`` η exceeds, in words."""
 
     rule: str
     step: int
@@ -135,7 +135,8 @@ class Verdict:
     ratio: float
     growth: float | None = None
     factor: float = FACTOR
-    note: str = ""
+    evidence: str = ""
+    limit: str = ""
 
     @property
     def reason(self) -> str:
@@ -147,8 +148,8 @@ class Verdict:
                     f"stayed more than {self.factor:g}× its start above its best for {SUSTAIN} of "
                     f"the last {SUSTAIN_WINDOW} steps")
         if self.rule == "certain":
-            return (f"{self.note}: divergence is certain (the loss went from {self.start:.4g} "
-                    f"to {self.loss:.4g})")
+            return (f"{self.limit}, and {self.evidence}: divergence is certain (the loss went "
+                    f"from {self.start:.4g} to {self.loss:.4g})")
         return (f"the loss grew geometrically, ×{self.growth:.3g} per step over the last "
                 f"{WINDOW} steps, from {self.start:.4g} at the start to {self.loss:.4g}")
 
