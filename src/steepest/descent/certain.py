@@ -79,6 +79,20 @@ class CertainDivergence:
     ``start(x0, g0)`` records the start; after each step ``update(x, g)`` returns whether the
     evidence is complete (a bool for one run, a mask (N,) for a stack); :meth:`verdict` words it.
     ``keep(mask)`` drops finished runs from a stack.
+
+    >>> import numpy as np, steepest as st
+    >>> P = st.problems.LeastSquares(*st.datasets.lecture_line())   # λ_max = 312.5
+    >>> x = np.array([-8.0, -2.0])
+    >>> CertainDivergence.arm(P, st.optim.GD(lr=0.0063), 0.0063, x) is None  # < 2/λ_max
+    True
+    >>> rule = CertainDivergence.arm(P, st.optim.GD(lr=0.0065), 0.0065, x)
+    >>> rule.start(x, P.grad(x))
+    >>> for k in range(1, 100):                          # GD steps, by hand
+    ...     x = x - 0.0065 * P.grad(x)
+    ...     if rule.update(x, P.grad(x)):
+    ...         break
+    >>> k, round(float(rule.mu1[0]), 4)                # the step, and μ₁ = 1 − ηλ_max
+    (12, -1.031)
     """
 
     def __init__(self, V: np.ndarray, lams: np.ndarray, mu1: np.ndarray, mu2: np.ndarray,

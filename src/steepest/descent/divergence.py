@@ -161,6 +161,19 @@ class Detector:
     ``recent`` is a callable returning the last :data:`MEMORY` losses (oldest first, the current
     one last) — called only when the loss is above the ``growth`` level, so the driver's own
     history serves as the window. A non-finite step is reported with :meth:`nonfinite`.
+
+    >>> def first_verdict(losses):
+    ...     det = Detector(losses[0])
+    ...     for k in range(1, len(losses)):
+    ...         v = det.update(k, losses[k], lambda k=k: losses[max(0, k - MEMORY + 1):k + 1])
+    ...         if v is not None:
+    ...             return v.rule, v.step
+    >>> first_verdict([1.0] + [1.0 + 1.5 ** k for k in range(1, 60)])  # ×1.5 per step
+    ('growth', 19)
+    >>> first_verdict([1.0] + [5e4, 2e4, 6e4, 1e2] * 5)  # a jump that zigzags
+    ('far', 3)
+    >>> first_verdict([1.0] + [0.5 + 0.4 * (-1) ** k for k in range(1, 60)]) is None  # bounded
+    True
     """
 
     __slots__ = ("best", "factor", "floor", "growth_level", "guard", "level", "start")

@@ -165,7 +165,13 @@ class Patience(StoppingRule):
 def stopping_rules(gtol: float | None = None, rtol: float | None = None,
                    ftol: float | None = None, patience: int | None = None,
                    min_delta: float = 0.0) -> list[StoppingRule]:
-    """The rules for ``minimize``'s keyword arguments, in the order they are checked."""
+    """The rules for ``minimize``'s keyword arguments, in the order they are checked.
+
+    >>> [type(r).__name__ for r in stopping_rules(gtol=1e-6, patience=10)]
+    ['GradientTolerance', 'Patience']
+    >>> RelativeGradientTolerance(1e-5).check(StepState(grad_norm=1e-6, grad_norm0=1.0))
+    'gradient norm 1e-06 <= rtol=1e-05 × its start 1'
+    """
     rules: list[StoppingRule] = []
     if gtol is not None:
         rules.append(GradientTolerance(gtol))
