@@ -19,6 +19,9 @@ from typing import Any, NoReturn
 import numpy as np
 
 from . import __version__
+from ._interrupt import interruptible
+from ._io import writable_folder
+from ._npz import NpzReader
 from .optim.optimizers import OPTIMIZERS
 
 #: ``descend``'s default convergence test: stop when ‖∇L‖ ≤ RTOL × ‖∇L(x₀)‖ (the lecture's
@@ -286,6 +289,7 @@ def cmd_descend(args: argparse.Namespace) -> int:
     problem = make_problem(args.problem)
     x0 = _start(args.problem, problem, args.start, args.lr)
     optimizer = make_optimizer(args.optimizer, args.lr)
+    writable_folder(args.out, "--out")  # before the run, not after it
     try:
         result = steepest.minimize(problem, x0, optimizer, max_steps=args.steps,
                                    rtol=args.rtol or None, on_divergence=args.on_divergence)
@@ -360,12 +364,12 @@ def _load_data(path: Path) -> tuple[np.ndarray, np.ndarray]:
     if not path.exists():
         raise UsageError(f"data file {str(path)!r} does not exist")
     if path.suffix == ".npz":
-        with np.load(path) as f:
-            missing = {"X", "y"} - set(f.files)
+        with NpzReader(path, "data file") as f:
+            missing = {"X", "y"} - set(f.members)
             if missing:
                 raise UsageError(f"data file {str(path)!r} must hold arrays 'X' and 'y' "
-                                 f"(has {sorted(f.files)})")
-            return np.asarray(f["X"], float), np.asarray(f["y"], float)
+                                 f"(has {sorted(f.members)})")
+            return np.asarray(f.read("X"), float), np.asarray(f.read("y"), float)
     if path.suffix == ".csv":
         table = np.loadtxt(path, delimiter=",", ndmin=2)
         return table[:, :-1], table[:, -1]
@@ -384,6 +388,7 @@ def cmd_landscape(args: argparse.Namespace) -> int:
         raise UsageError(f"model file {str(args.model)!r} does not exist")
     model = nn.load(args.model)
     X, y = _load_data(args.data)
+    writable_folder(args.out, "--out")
     loss = {"mse": "mse", "bce": "bce_with_logits", "cross-entropy": "cross_entropy"}[args.loss]
     land = landscape.surface_2d(
         model, X, y, loss=loss, seed=args.seed, resolution=args.resolution,
@@ -410,20 +415,39 @@ COMMANDS = {"tour": cmd_tour, "descend": cmd_descend, "landscape": cmd_landscape
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``steepest``; returns the exit code (0 ok, 2 bad arguments)."""
+    """Entry point of ``steepest``; returns the exit code: 0 ok, 2 for anything refused (a bad
+    argument, a bad file, an unwritable output folder, a request too large for memory: one line
+    on stderr), 130 after Ctrl-C. Only a bug in steepest shows a traceback."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 0
-    sub = parser._subparsers._group_actions[0].choices[args.command]  # type: ignore[union-attr]
+    sub: argparse.ArgumentParser = parser._subparsers._group_actions[0].choices[  # type: ignore[union-attr,index]
+        args.command]
     try:
-        return COMMANDS[args.command](args)
-    except (UsageError, ValueError) as exc:
+        with interruptible():
+            return COMMANDS[args.command](args)
+    except UsageError as exc:
         sub.error(str(exc))
+    except (ValueError, OSError, MemoryError) as exc:  # SteepestError is a ValueError
+        sub.exit(2, f"{sub.prog}: error: {_one_line(exc)}\n")
     except KeyboardInterrupt:
         print(f"{sub.prog}: interrupted", file=sys.stderr)
         return 130
+
+
+def _one_line(exc: BaseException) -> str:
+    """The reason for a refusal in one line: the library's message, an OS error's reason and
+    file, or how much memory could not be had."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename!r}" if exc.filename else ""
+        text = f"{exc.strerror}{where}"
+    elif isinstance(exc, MemoryError):
+        text = f"out of memory ({exc})" if str(exc) else "out of memory"
+    else:
+        text = str(exc) or type(exc).__name__
+    return " ".join(text.split())
 
 
 if __name__ == "__main__":

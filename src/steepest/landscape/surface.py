@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 import time
 import uuid
 from collections.abc import Sequence
@@ -15,6 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from .._io import atomic_write
+from .._npz import NpzReader
+from ..errors import FileFormatError, SteepestError
 from .directions import Directions, project, random_directions
 from .params import model_params, vector_hash
 from .result import Landscape
@@ -236,33 +238,22 @@ def _run_key(target: Target, basis: np.ndarray, C: np.ndarray,
 
 
 def _save_checkpoint(path: str, key: str, values: dict[str, np.ndarray], done: np.ndarray) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".landscape-", suffix=".npz.tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, key=np.array(key), done=done,
-                     **{f"value_{k}": v for k, v in values.items()})
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_write(path) as fh:
+        np.savez(fh, key=np.array(key), done=done, **{f"value_{k}": v for k, v in values.items()})
 
 
 def _load_checkpoint(path: str, key: str, values: dict[str, np.ndarray], done: np.ndarray) -> None:
     try:
-        with np.load(path, allow_pickle=False) as f:
-            saved_key, saved_done = str(f["key"]), f["done"]
-            saved = {k: f[f"value_{k}"] for k in values if f"value_{k}" in f.files}
-    except (OSError, ValueError, KeyError) as exc:
-        raise ValueError(f"checkpoint {path!r} is not a landscape checkpoint ({exc}); delete it "
-                         "or choose another path") from exc
+        with NpzReader(path, "landscape checkpoint") as f:
+            saved_key, saved_done = str(f.read("key")), f.read("done")
+            saved = {k: f.read(f"value_{k}") for k in values if f"value_{k}" in f.members}
+    except (FileFormatError, KeyError) as exc:
+        raise FileFormatError(f"checkpoint {path!r} is not a landscape checkpoint ({exc}); "
+                              "delete it or choose another path") from None
     if saved_key != key or saved_done.shape != done.shape or len(saved) != len(values):
-        raise ValueError(f"checkpoint {path!r} belongs to another run (the model, data, "
-                         "directions, grid or chunk size differ); delete it or choose another "
-                         "path")
+        raise SteepestError(f"checkpoint {path!r} belongs to another run (the model, data, "
+                            "directions, grid or chunk size differ); delete it or choose "
+                            "another path")
     done[:] = saved_done
     for k, v in values.items():
         v[:] = saved[k]
