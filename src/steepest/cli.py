@@ -93,10 +93,10 @@ def _hyphenate(name: str) -> str:
 def make_problem(name: str) -> Any:
     """The problem behind a CLI name (see :func:`_problem_names`)."""
     from . import problems
-    from .datasets import lecture_line
+    from .datasets import lecture_problem
 
-    if name == "lecture-line":
-        return problems.LeastSquares(*lecture_line())
+    if name == "lecture-line":  # the step the lecture's code takes, framed on its box
+        return lecture_problem("half")
     if name == "quadratic":
         return problems.Quadratic1D()
     by_cli = {_hyphenate(k): cls for k, cls in problems.TEST_FUNCTIONS.items()}
@@ -324,21 +324,19 @@ def _descend_figures(args: argparse.Namespace, problem: Any, result: Any) -> lis
 
     args.out.mkdir(parents=True, exist_ok=True)
     written = []
-    d = plot.loss_curve(result)
+    run = f"{args.optimizer} η={args.lr:g}"
+    d = plot.loss_curve({run: result}, title=f"{args.problem}: loss per step, {run}")
     d.figure.savefig(args.out / "loss.png", dpi=110, bbox_inches="tight")
     plt.close(d.figure)
     written.append(args.out / "loss.png")
     if problem.dim == 2:
-        labels = ("$\\beta_0$", "$\\beta_1$") if args.problem == "lecture-line" \
-            else ("$x_1$", "$x_2$")
-        d = plot.contour(problem, paths={f"{args.optimizer} η={args.lr:g}": result},
-                         labels=labels)
+        d = plot.contour(problem, paths={run: result}, title=f"{args.problem}: {run}")
         d.figure.savefig(args.out / "path.png", dpi=110, bbox_inches="tight")
         plt.close(d.figure)
         written.append(args.out / "path.png")
         if not args.no_animation:
-            anim = animate.descent_contour(result, problem, frames=60, labels=labels,
-                                           progress=False)
+            anim = animate.descent_contour({run: result}, problem, frames=60, progress=False,
+                                           title=f"{args.problem}: {run}")
             anim.save(args.out / "descent.gif", progress=False)
             written.append(args.out / "descent.gif")
     return written
