@@ -10,6 +10,7 @@ Runs may be ``steepest.minimize`` Results, ``nn.fit`` histories, or plain arrays
   :func:`learning_rate`, :func:`dashboard`
 - models: :func:`fitted_line`, :func:`decision_boundary`, :func:`network_diagram`
 - autodiff: :func:`computation_graph`
+- training diagnostics: :func:`sharpness` (λ_max against 2/η above the loss)
 - notebooks (extra ``jupyter``): :func:`tangent_explorer`, :func:`descent_explorer`
 """
 
@@ -26,6 +27,7 @@ from .models import (
     network_diagram,
     predict_scores,
 )
+from .sharpness import sharpness
 from .surface import contour, quadratic_form, quadratic_mesh, surface, trajectories
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "computation_graph", "contour", "dashboard", "decision_boundary", "descent_explorer",
     "fitted_line", "grad_norm",
     "graph_layout", "layer_weights", "learning_rate", "loss_curve", "network_diagram",
-    "parameter_path", "predict_scores", "quadratic_form", "quadratic_mesh", "slope", "surface",
+    "parameter_path", "predict_scores", "quadratic_form", "quadratic_mesh", "sharpness",
+    "slope", "surface",
     "tangent", "tangent_explorer", "trajectories",
 ]

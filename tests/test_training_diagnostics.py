@@ -1,0 +1,142 @@
+"""Watching a network train (issue 12): sharpness tracked during fit against the dense Hessian,
+per-layer gradients and block sharpness, the spectral density, the learning-rate finder, the
+edge of stability and the trainability map."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+
+import steepest as st
+from steepest import datasets as ds
+from steepest import nn
+from steepest.autodiff import hessian
+from steepest.curvature.tracking import SharpnessTracker, flat_state, layer_slices
+from steepest.optim import GD, Adam, Momentum
+from steepest.optim.schedules import StepDecay
+
+
+@pytest.fixture(scope="module")
+def moons():
+    return ds.moons(64, noise=0.2, seed=0)
+
+
+def dense_hessian(net, X, y, loss, l2=0.0):
+    """The Hessian of fit's loss at the net's current parameters, one exact HVP per column."""
+    f = SharpnessTracker(net, X, y, loss, GD(lr=1.0), 1, l2=l2).loss_of()
+    return hessian(f)(nn.parameters_to_vector(net))
+
+
+# ---- 1. sharpness tracking -------------------------------------------------------------------
+def test_tracked_sharpness_is_the_dense_top_eigenvalue(moons):
+    X, y = moons
+    net = nn.MLP(2, [12, 12, 1], seed=0)                       # 205 parameters
+    start = nn.MLP(2, [12, 12, 1], seed=0)
+    h = nn.fit(net, X, y, loss="bce_with_logits", optimizer=GD(lr=0.5), epochs=30, l2=1e-3,
+               track_sharpness=10, progress=False)
+    assert h.sharpness_steps.tolist() == [0, 10, 20, 30]
+    for model, value in ((start, h.sharpness[0]), (net, h.sharpness[-1])):
+        top = np.linalg.eigvalsh(dense_hessian(model, X, y, "bce_with_logits", l2=1e-3))[-1]
+        assert value == pytest.approx(top, rel=1e-6)
+    assert np.allclose(h.sharpness_threshold, 2 / 0.5)
+    assert h.preconditioned_sharpness is None
+
+
+def test_sharpness_on_a_fixed_evaluation_batch(moons):
+    X, y = moons
+    net = nn.MLP(2, [8, 1], seed=1)
+    h = nn.fit(net, X, y, loss="mse", optimizer=GD(lr=0.1), epochs=5, track_sharpness=5,
+               sharpness_batch=20, progress=False)
+    idx = np.sort(np.random.default_rng(0).choice(len(X), 20, replace=False))  # documented
+    sub = np.linalg.eigvalsh(dense_hessian(net, X[idx], y[idx], "mse"))[-1]
+    full = np.linalg.eigvalsh(dense_hessian(net, X, y, "mse"))[-1]
+    assert h.sharpness[-1] == pytest.approx(sub, rel=1e-6)
+    assert abs(sub - full) > 1e-3 * full                  # it is the batch's, not the data's
+
+
+def test_threshold_follows_the_schedule_and_the_momentum(moons):
+    X, y = moons
+    net = nn.MLP(2, [8, 1], seed=0)
+    h = nn.fit(net, X, y, loss="mse", optimizer=GD(lr=StepDecay(0.2, 10, 0.5)), epochs=30,
+               track_sharpness=5, progress=False)
+    lrs = np.array([StepDecay(0.2, 10, 0.5)(s) for s in h.sharpness_steps])
+    assert np.allclose(h.sharpness_lr, lrs)
+    assert np.allclose(h.sharpness_threshold, 2 / lrs)
+    net = nn.MLP(2, [8, 1], seed=0)
+    h = nn.fit(net, X, y, loss="mse", optimizer=Momentum(lr=0.05, momentum=0.9), epochs=4,
+               track_sharpness=2, progress=False)
+    assert np.allclose(h.sharpness_threshold, (2 + 2 * 0.9) / 0.05)
+
+
+def test_adam_tracks_the_preconditioned_sharpness(moons):
+    X, y = moons
+    net = nn.MLP(2, [6, 1], seed=0)
+    opt = Adam(lr=0.01)
+    h = nn.fit(net, X, y, loss="bce_with_logits", optimizer=opt, epochs=6, track_sharpness=3,
+               progress=False)
+    assert np.isnan(h.preconditioned_sharpness[0])        # no preconditioner before a step
+    P = opt.preconditioner(flat_state(opt, net))
+    H = dense_hessian(net, X, y, "bce_with_logits")
+    r = 1 / np.sqrt(P)
+    expect = np.linalg.eigvalsh(r[:, None] * H * r[None, :])[-1]
+    assert h.preconditioned_sharpness[-1] == pytest.approx(expect, rel=1e-6)
+    assert h.sharpness[-1] == pytest.approx(np.linalg.eigvalsh(H)[-1], rel=1e-6)
+    assert h.sharpness_threshold[-1] == pytest.approx(opt.lr_limit(1.0, flat_state(opt, net))
+                                                      / 0.01)
+
+
+def test_bad_tracking_arguments(moons):
+    X, y = moons
+    with pytest.raises(ValueError, match="track_sharpness"):
+        nn.fit(nn.MLP(2, [4, 1]), X, y, loss="mse", optimizer=GD(lr=0.1), epochs=1,
+               track_sharpness=0, progress=False)
+    with pytest.raises(ValueError, match=r"plot.sharpness.*track_sharpness"):
+        h = nn.fit(nn.MLP(2, [4, 1]), X, y, loss="mse", optimizer=GD(lr=0.1), epochs=1,
+                   progress=False)
+        st.plot.sharpness(h)
+
+
+def test_plot_sharpness_draws_the_threshold_per_run(moons):
+    X, y = moons
+    runs = {}
+    for lr in (0.2, StepDecay(0.4, 10, 0.5)):
+        net = nn.MLP(2, [8, 1], seed=0)
+        runs[str(lr)] = nn.fit(net, X, y, loss="mse", optimizer=GD(lr=lr), epochs=20,
+                               track_sharpness=5, progress=False)
+    d = st.plot.sharpness(runs)
+    assert set(d.threshold) == set(runs)
+    assert np.allclose(d.threshold["0.2"], 10.0)
+    scheduled = list(runs)[1]
+    assert d.threshold[scheduled][-1] == pytest.approx(2 / 0.1)
+    labels = d.ax.get_legend_handles_labels()[1]
+    assert any("η(t)" in t for t in labels) and any("2/η (η = 0.2)" in t for t in labels)
+    assert len(d.loss_ax.lines) == 2
+
+
+# ---- 2. per-layer gradients and sharpness ----------------------------------------------------
+def test_layer_gradient_norms_are_each_layers_gradient(moons):
+    X, y = moons
+    net = nn.MLP(2, [5, 4, 1], seed=3)
+    twin = nn.MLP(2, [5, 4, 1], seed=3)
+    h = nn.fit(net, X, y, loss="mse", optimizer=GD(lr=0.1), epochs=3, progress=False)
+    assert h.layer_names == ["layers.0", "layers.1", "layers.2"]
+    assert h.layer_grad_norms.shape == (3, 3)
+    nn.mse(twin(X), y).backward()
+    expect = [np.sqrt(np.sum(layer.weight.grad.data ** 2) + np.sum(layer.bias.grad.data ** 2))
+              for layer in twin.layers]
+    assert np.allclose(h.layer_grad_norms[0], expect, rtol=1e-12)
+
+
+def test_layer_sharpness_is_the_top_eigenvalue_of_each_diagonal_block(moons):
+    X, y = moons
+    net = nn.MLP(2, [10, 10, 1], seed=0)
+    h = nn.fit(net, X, y, loss="bce_with_logits", optimizer=GD(lr=0.5), epochs=10,
+               track_sharpness=5, layer_sharpness=True, progress=False)
+    H = dense_hessian(net, X, y, "bce_with_logits")
+    _, slices = layer_slices(net)
+    blocks = [np.linalg.eigvalsh(H[s, s])[-1] for s in slices]
+    assert h.layer_sharpness.shape == (3, 3)
+    assert np.allclose(h.layer_sharpness[-1], blocks, rtol=1e-6)
+    assert h.sharpness[-1] >= max(blocks) - 1e-9          # a block's λ_max never exceeds H's
