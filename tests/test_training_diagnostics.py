@@ -140,3 +140,17 @@ def test_layer_sharpness_is_the_top_eigenvalue_of_each_diagonal_block(moons):
     assert h.layer_sharpness.shape == (3, 3)
     assert np.allclose(h.layer_sharpness[-1], blocks, rtol=1e-6)
     assert h.sharpness[-1] >= max(blocks) - 1e-9          # a block's λ_max never exceeds H's
+
+
+def test_plot_layer_gradients(moons):
+    X, y = moons
+    net = nn.MLP(2, [6, 6, 1], seed=0)
+    h = nn.fit(net, X, y, loss="mse", optimizer=GD(lr=0.1), epochs=8, track_sharpness=4,
+               layer_sharpness=True, progress=False)
+    d = st.plot.layer_gradients(h)
+    assert [ln.get_label() for ln in d.ax.lines] == h.layer_names
+    assert np.allclose(d.ax.lines[0].get_ydata(), h.layer_grad_norms[:, 0])
+    assert len(d.sharpness_ax.lines) == 1 + 3 + 1         # network, 3 blocks, threshold
+    plain = nn.fit(nn.MLP(2, [6, 1], seed=0), X, y, loss="mse", optimizer=GD(lr=0.1), epochs=2,
+                   progress=False)
+    assert st.plot.layer_gradients(plain).sharpness_ax is None
