@@ -154,3 +154,61 @@ def test_plot_layer_gradients(moons):
     plain = nn.fit(nn.MLP(2, [6, 1], seed=0), X, y, loss="mse", optimizer=GD(lr=0.1), epochs=2,
                    progress=False)
     assert st.plot.layer_gradients(plain).sharpness_ax is None
+
+
+# ---- 3. spectral density ---------------------------------------------------------------------
+def wasserstein_to(sd, eigenvalues):
+    """W₁ = ∫ |F_density − F_eigenvalues| between the smoothed density and the dense spectrum."""
+    t = np.sort(np.r_[sd.grid, eigenvalues])
+    empirical = np.searchsorted(np.sort(eigenvalues), t, side="right") / eigenvalues.size
+    return np.trapezoid(np.abs(sd.cdf(t) - empirical), t)
+
+
+@pytest.fixture(scope="module")
+def trained_net(moons):
+    X, y = moons
+    net = nn.MLP(2, [8, 8, 1], seed=0)                         # 105 parameters
+    nn.fit(net, X, y, loss="bce_with_logits", optimizer=Adam(lr=0.02), epochs=100,
+           progress=False)
+    f = nn.loss_of_parameters(net, X, y, "bce_with_logits")
+    return net, np.linalg.eigvalsh(hessian(f)(nn.parameters_to_vector(net)))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_spectral_density_matches_the_dense_spectrum(moons, trained_net, seed):
+    X, y = moons
+    net, w = trained_net
+    sd = st.curvature.spectral_density(net, X, y, loss="bce_with_logits", n_vectors=10,
+                                       n_lanczos=25, trace_samples=20, seed=seed)
+    assert np.trapezoid(sd.density, sd.grid) == pytest.approx(1.0, abs=1e-9)
+    assert sd.weights.sum() == pytest.approx(1.0)
+    assert sd.moment(1) == pytest.approx(w.mean(), rel=0.03)            # tr H / n
+    assert sd.moment(2) == pytest.approx(np.mean(w ** 2), rel=0.03)     # tr H² / n
+    assert sd.lam_max == pytest.approx(w[-1], rel=1e-8)
+    assert wasserstein_to(sd, w) < 0.02 * (w[-1] - w[0])
+    assert sd.trace.trace == pytest.approx(w.sum(), abs=4 * sd.trace.stderr)
+
+
+def test_spectral_density_of_a_function_with_a_known_spectrum():
+    lam = np.r_[np.linspace(0.0, 1.0, 50), 10.0, 25.0]       # a bulk and two outliers
+    Q = np.linalg.qr(np.random.default_rng(0).standard_normal((52, 52)))[0]
+    A = st.tensor((Q * lam) @ Q.T)
+    sd = st.curvature.spectral_density(lambda x: 0.5 * (x @ (A @ x)), np.zeros(52),
+                                       n_vectors=8, n_lanczos=20, sigma=0.05)
+    assert sd.lam_max == pytest.approx(25.0) and sd.n_exact >= 2
+    assert sd.moment(1) == pytest.approx(lam.mean(), rel=0.03)
+    mass_near_outliers = sd.cdf(26.0) - sd.cdf(9.0)
+    assert mass_near_outliers == pytest.approx(2 / 52, abs=1e-6)
+    assert wasserstein_to(sd, lam) < 0.05
+
+
+def test_spectral_density_plot_and_errors(moons, trained_net):
+    X, y = moons
+    net, _ = trained_net
+    sd = st.curvature.spectral_density(net, X, y, loss="bce_with_logits", n_vectors=2,
+                                       n_lanczos=10, trace_samples=4)
+    d = sd.plot()
+    assert d.ax.get_yscale() == "log"
+    assert any("Hutchinson" in t for t in d.ax.get_legend_handles_labels()[1])
+    with pytest.raises(ValueError, match="needs data and a loss"):
+        st.curvature.spectral_density(net, X)
