@@ -212,3 +212,45 @@ def test_spectral_density_plot_and_errors(moons, trained_net):
     assert any("Hutchinson" in t for t in d.ax.get_legend_handles_labels()[1])
     with pytest.raises(ValueError, match="needs data and a loss"):
         st.curvature.spectral_density(net, X)
+
+
+# ---- 4. learning-rate finder -----------------------------------------------------------------
+def test_lr_find_leaves_the_model_alone_and_its_suggestion_trains_on_moons():
+    X, y = ds.moons(300, noise=0.2, seed=0)
+    net = nn.MLP(2, [16, 16, 1], seed=0)
+    before = nn.parameters_to_vector(net)
+    opt = GD(lr=0.1)
+    r = nn.lr_find(net, X, y, loss="bce_with_logits", optimizer=opt)
+    assert np.array_equal(nn.parameters_to_vector(net), before)
+    assert opt.state == {} and opt.param_groups == [] and opt.lr == 0.1
+    assert np.allclose(np.diff(np.log(r.lrs)), np.log(1e7) / 199)    # geometric sweep
+    assert r.lrs[0] == pytest.approx(1e-6)
+    assert r.blowup_lr is not None and r.suggested_lr < r.min_lr < r.blowup_lr
+    assert r.smoothed[-1] > 4 * np.min(r.smoothed[:-1])                # stopped at the blow-up
+    f = nn.loss_of_parameters(net, X, y, "bce_with_logits")
+    lam = np.linalg.eigvalsh(hessian(f)(before))[-1]
+    assert r.lr_limit == pytest.approx(2 / lam, rel=1e-4)
+    h = nn.fit(net, X, y, loss="bce_with_logits", optimizer=GD(lr=r.suggested_lr), epochs=10,
+               batch_size=64, seed=0, progress=False)
+    assert h.status == "completed" and h.loss[-1] < 0.7 * h.loss[0]
+    assert "blows up" in " ".join(r.plot().ax.get_legend_handles_labels()[1])
+
+
+def test_lr_find_suggestion_trains_on_digits():
+    datasets = pytest.importorskip("sklearn.datasets")
+    digits = datasets.load_digits()
+    X, y = digits.data[:600] / 16.0, digits.target[:600]
+    net = nn.MLP(64, [16, 10], seed=0)
+    r = nn.lr_find(net, X, y, loss="cross_entropy", optimizer=Adam(lr=1e-3), num_steps=120,
+                   measure_limit=False)
+    assert r.lr_limit is None and r.optimizer == "Adam"
+    h = nn.fit(net, X, y, loss="cross_entropy", optimizer=Adam(lr=r.suggested_lr), epochs=5,
+               batch_size=64, seed=0, progress=False)
+    assert h.status == "completed" and h.loss[-1] < 0.5 * h.loss[0] and h.metric[-1] > 0.85
+
+
+def test_lr_find_marks_a_loss_that_overflows_as_the_blow_up():
+    X, y = ds.moons(100, noise=0.2, seed=0)
+    r = nn.lr_find(nn.MLP(2, [8, 1], seed=0), X, y, loss="mse", start_lr=1e-3, end_lr=1e6,
+                   num_steps=100, diverge=1e30, measure_limit=False)
+    assert r.blowup_lr is not None and not np.isfinite(r.smoothed[-1])
