@@ -254,3 +254,21 @@ def test_lr_find_marks_a_loss_that_overflows_as_the_blow_up():
     r = nn.lr_find(nn.MLP(2, [8, 1], seed=0), X, y, loss="mse", start_lr=1e-3, end_lr=1e6,
                    num_steps=100, diverge=1e30, measure_limit=False)
     assert r.blowup_lr is not None and not np.isfinite(r.smoothed[-1])
+
+
+# ---- 5. the edge of stability ----------------------------------------------------------------
+@pytest.mark.parametrize("lr", [0.1, 0.15])
+def test_full_batch_gd_sharpens_to_two_over_eta_and_hovers(lr):
+    """Cohen et al. (2021) on a laptop: a tanh MLP, full-batch GD on MSE, two-spirals data."""
+    X, y = ds.spirals(100, n_arms=2, noise=0.05, seed=0)
+    X = (X - X.mean(0)) / X.std(0)
+    net = nn.MLP(2, [16, 16, 1], seed=0)
+    h = nn.fit(net, X, y.astype(float), loss="mse", optimizer=GD(lr=lr), epochs=1200,
+               track_sharpness=25, progress=False)
+    ratio = h.sharpness / (2 / lr)
+    last = ratio[h.sharpness_steps >= 800]                   # the last third of training
+    assert h.status == "completed"
+    assert ratio[0] < 0.7                                    # it starts well inside
+    assert np.all((last > 0.8) & (last < 1.2))               # ... and ends at 2/η (± 20 %)
+    assert h.step_loss[-1] < 0.5 * h.step_loss[0]            # while the loss still falls
+    assert np.sum(np.diff(h.step_loss[800:]) > 0) > 10       # non-monotonically
