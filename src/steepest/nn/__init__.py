@@ -39,6 +39,7 @@ from .losses import (
     mae,
     mse,
 )
+from .lr_find import LRFinder, lr_find
 from .module import Module, ModuleList, Parameter, Sequential
 from .serialization import UnsafeFileError, load, save
 from .training import Diagnosis, EarlyStopping, TrainingHistory, fit, r2_score
@@ -56,6 +57,7 @@ __all__ = [
     "Dropout",
     "EarlyStopping",
     "Identity",
+    "LRFinder",
     "LeakyReLU",
     "Linear",
     "Module",
@@ -85,6 +87,7 @@ __all__ = [
     "leaky_relu",
     "load",
     "loss_of_parameters",
+    "lr_find",
     "mae",
     "mse",
     "parameters_to_vector",

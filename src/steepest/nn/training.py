@@ -135,6 +135,18 @@ class TrainingHistory:
     metric_name: str | None = None
     n_steps: int = 0
     elapsed_s: float = 0.0
+    #: per-layer gradient norms ‖∂L/∂θ_l‖ after every step, (steps, layers), and the layers
+    layer_names: list[str] = field(default_factory=list)
+    layer_grad_norms: np.ndarray | None = None
+    #: ``track_sharpness=k``: λ_max(H) measured after these numbers of steps (0 = the start),
+    #: the learning rate of the next step, the threshold λ_max must stay below for stability
+    #: (2/η for GD), λ_max(P⁻¹H) for adaptive rules and each layer's block λ_max on request
+    sharpness_steps: np.ndarray | None = None
+    sharpness: np.ndarray | None = None
+    sharpness_lr: np.ndarray | None = None
+    sharpness_threshold: np.ndarray | None = None
+    preconditioned_sharpness: np.ndarray | None = None
+    layer_sharpness: np.ndarray | None = None
 
     @property
     def success(self) -> bool:
@@ -337,7 +349,8 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Callable[..., Tensor], opt
         observers: Sequence[Callable[[StepState], Any]] = (),
         snapshot_every: int | None = None, seed: int | np.random.Generator | None = None,
         progress: bool = True, metric: Any = "auto", l2: float = 0.0,
-        shuffle: bool = True) -> TrainingHistory:
+        shuffle: bool = True, track_sharpness: int | None = None,
+        sharpness_batch: int | None = None, layer_sharpness: bool = False) -> TrainingHistory:
     """Train ``model`` on ``(X, y)`` for ``epochs`` passes; returns a :class:`TrainingHistory`.
 
     ``loss``: a name ("mse", "mae", "huber", "bce", "bce_with_logits", "cross_entropy",
@@ -353,12 +366,35 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Callable[..., Tensor], opt
     classification losses, R² for regression ones), "accuracy", "r2", None or a function
     (outputs, targets) → float. ``l2``: adds ``l2 · Σ p²`` over all parameters to the minibatch
     loss.
+
+    The history always records each layer's gradient norm after every step
+    (``layer_grad_norms``). ``track_sharpness`` k: every k steps (and at the start) measure the
+    sharpness λ_max of the training loss's Hessian by warm-started Lanczos on exact HVPs — on all
+    of ``X`` or on a fixed random subset of ``sharpness_batch`` samples — into
+    ``history.sharpness`` (see :mod:`steepest.curvature.tracking`); ``layer_sharpness`` also
+    measures each layer's diagonal Hessian block.
     """
+    from .._validate import check_int
+    from ..curvature.tracking import LayerGradients, SharpnessTracker
     plan = _plan(model, X, y, loss, optimizer, epochs, batch_size, validation_data,
                  early_stopping, seed, metric, l2, snapshot_every)
+    grads = LayerGradients(plan.model)
+    trackers: list[Any] = [grads]
+    if track_sharpness is not None:
+        every = check_int(track_sharpness, "fit: track_sharpness", low=1)
+        batch = None if sharpness_batch is None else check_int(
+            sharpness_batch, "fit: sharpness_batch", low=1)
+        tracker = SharpnessTracker(plan.model, plan.X, plan.y, plan.loss_fn, plan.optimizer,
+                                   every, batch=batch, l2=plan.l2, layers=layer_sharpness)
+        tracker.measure(plan.optimizer.step_count)
+        trackers.append(tracker)
     plan.callbacks, plan.observers, plan.progress, plan.shuffle = (
-        tuple(callbacks), tuple(observers), progress, shuffle)
-    return _Training(plan).run()
+        tuple(callbacks), tuple(observers) + tuple(trackers), progress, shuffle)
+    hist = _Training(plan).run()
+    hist.layer_names, hist.layer_grad_norms = grads.names, grads.norms()
+    if track_sharpness is not None:
+        tracker.fill(hist)
+    return hist
 
 
 class _Training:
