@@ -72,7 +72,8 @@ def test_two_loop_recursion_and_secant_equation():
     for _ in range(4):
         s = rng.normal(size=6)
         pairs.append((s, A @ s))
-        state = _add_pair(state, s, A @ s, float(s @ A @ s), m=3)
+        y = A @ s
+        state = _add_pair(state, s, y, float(s @ y), float(y @ y), m=3)
     v = rng.normal(size=6)
     q, alphas = v.copy(), []
     for s, y in reversed(pairs[-3:]):

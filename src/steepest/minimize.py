@@ -257,9 +257,10 @@ class _Descent:
     def _update(self, g: np.ndarray, state: dict[str, Any], x: np.ndarray, lr: float
                 ) -> tuple[np.ndarray, dict[str, Any]]:
         """The step through ``Optimizer.update`` (a line search needs the loss at x)."""
-        extra = {} if self.oracle is None else {"oracle": self.oracle}
-        x_new, new = self.opt.update(g, state, x, lr, loss=self.f, loss_fn=self.loss_fn,
-                                     **extra)
+        if self.oracle is None:
+            x_new, new = self.opt.update(g, state, x, lr, loss=self.f, loss_fn=self.loss_fn)
+        else:
+            x_new, new = self.opt.update(g, state, x, lr, loss=self.f, oracle=self.oracle)
         if self.search:
             self.nfev += new.get("evaluations", 0)
             self.rec.lr[self.rec.size - 1] = new["step_size"]  # the rate actually used

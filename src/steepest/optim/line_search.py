@@ -12,6 +12,7 @@ safeguarded cubic interpolation), which guarantees sᵀy > 0 for a quasi-Newton 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -114,15 +115,16 @@ class _Wolfe:
         self.x_t = x
 
     def at(self, t: float) -> tuple[float, np.ndarray, float]:
-        """φ(t), ∇f(x + t·d) and φ'(t) (a non-finite loss reads as +∞)."""
-        with np.errstate(all="ignore"):
-            self.x_t = self.x + t * self.d
-            f, g = self.vg(self.x_t)
-            f = float(f)
-            slope = float(g @ self.d)
+        """φ(t), ∇f(x + t·d) and φ'(t) (a non-finite loss reads as +∞). The caller decides
+        on NumPy's overflow warnings (``minimize`` silences them: a rejected trial may
+        overflow)."""
+        self.x_t = self.x + self.d if t == 1.0 else self.x + t * self.d
+        f, g = self.vg(self.x_t)
+        f = float(f)
+        slope = float(g @ self.d)
         self.evals += 1
-        if not (np.isfinite(f) and np.isfinite(slope)):
-            return np.inf, g, np.inf
+        if not (math.isfinite(f) and math.isfinite(slope)):
+            return math.inf, g, math.inf
         return f, g, slope
 
     def zoom(self, lo: tuple[float, float, float], hi: tuple[float, float, float],
@@ -136,7 +138,7 @@ class _Wolfe:
             width = b - a
             if width <= 1e-16 * max(b, 1.0):
                 break
-            guess = hi if np.isfinite(hi[1]) and np.isfinite(hi[2]) else None
+            guess = hi if math.isfinite(hi[1]) and math.isfinite(hi[2]) else None
             t = (_cubic_min(lo, guess, a + 0.1 * width, b - 0.1 * width) if guess
                  else 0.5 * (a + b))
             f, g, slope = self.at(t)
@@ -169,7 +171,8 @@ def _cubic_min(p: tuple[float, float, float], q: tuple[float, float, float] | No
     e2 = np.copysign(np.sqrt(disc), t2 - t1)
     denom = d2 - d1 + 2 * e2
     t = t2 - (t2 - t1) * (d2 + e2 - e1) / denom if denom != 0 else 0.5 * (low + high)
-    return float(min(max(t, low), high)) if np.isfinite(t) else 0.5 * (low + high)
+    t = float(t)
+    return min(max(t, low), high) if math.isfinite(t) else 0.5 * (low + high)
 
 
 __all__ = ["Armijo", "StrongWolfe"]

@@ -183,8 +183,10 @@ class _SecondOrder(Optimizer):
         x = np.concatenate([np.asarray(p.data, dtype=float).ravel() for p in params])
         f, g = vg(x)
         state = self.state.get(params[0]) or self.init(x)
-        x_new, new = self.update(g, state, x, lr_at(self.param_groups[0]["lr"], self.step_count),
-                                 loss=f, oracle=plain_oracle(vg))
+        with np.errstate(all="ignore"):  # a trial point may overflow; the search rejects it
+            x_new, new = self.update(g, state, x,
+                                     lr_at(self.param_groups[0]["lr"], self.step_count),
+                                     loss=f, oracle=plain_oracle(vg))
         vg(x_new)  # leave the parameters, and their .grad, at the new point
         self.state[params[0]] = new
         self.step_count += 1
@@ -235,36 +237,38 @@ class LBFGS(_SecondOrder):
         if t == 0.0:  # no decrease along d: forget the history, next step is −g
             return x, {**_no_history(x), "step_size": 0.0, "evaluations": evals}
         s, y = x_new - x, g_new - g
-        sy = float(s @ y)
-        new = (_add_pair(state, s, y, sy, self.defaults["history_size"])
-               if sy > 1e-10 * float(y @ y) else dict(state))
+        sy, yy = float(s @ y), float(y @ y)
+        new = (_add_pair(state, s, y, sy, yy, self.defaults["history_size"])
+               if sy > 1e-10 * yy else dict(state))
         new["step_size"], new["evaluations"] = t, evals
         return x_new, new
 
 
 def _no_history(x: np.ndarray) -> State:
     empty = np.empty((0, x.size))
-    return {"s": empty, "y": empty, "rinv": np.empty((0, 0)), "sy": np.empty(0), "gamma": 1.0}
+    return {"s": empty, "y": empty, "rinv": np.empty((0, 0)), "gamma": 1.0}
 
 
-def _add_pair(state: State, s: np.ndarray, y: np.ndarray, sy: float, m: int) -> State:
+def _add_pair(state: State, s: np.ndarray, y: np.ndarray, sy: float, yy: float, m: int
+              ) -> State:
     """The history with the pair (s, y) appended (the oldest dropped beyond m pairs), and R⁻¹
     extended: with R = [[R₀, u], [0, sᵀy]], u = S₀y, R⁻¹ = [[R₀⁻¹, −R₀⁻¹u/sᵀy], [0, 1/sᵀy]] —
     and dropping the oldest pair keeps the trailing block of R⁻¹ (R is upper triangular)."""
-    keep = max(len(state["s"]) + 1 - m, 0)
-    S, Y, R0 = state["s"][keep:], state["y"][keep:], state["rinv"][keep:, keep:]
+    S, Y, R0 = state["s"], state["y"], state["rinv"]
+    if len(S) >= m:
+        S, Y, R0 = S[1:], Y[1:], R0[1:, 1:]
     k = len(S)
     rinv = np.zeros((k + 1, k + 1))
     rinv[:k, :k] = R0
-    rinv[:k, k] = (R0 @ (S @ y)) / -sy
+    rinv[:k, k] = R0 @ (S @ y) * (-1.0 / sy)
     rinv[k, k] = 1.0 / sy
     return {"s": np.concatenate((S, s[None])), "y": np.concatenate((Y, y[None])),
-            "rinv": rinv, "sy": np.append(state["sy"][keep:], sy), "gamma": sy / float(y @ y)}
+            "rinv": rinv, "gamma": sy / yy}
 
 
 def inverse_hessian_times(v: np.ndarray, state: State) -> np.ndarray:
     """H̃·v for the L-BFGS inverse-Hessian approximation of the pairs sᵢ, yᵢ in ``state``
-    (rows of S and Y, oldest first; ρᵢ = 1/sᵢᵀyᵢ; γ = sᵀy/yᵀy of the newest pair).
+    (rows of S and Y, oldest first; ρᵢ = 1/sᵢᵀyᵢ; γ = sᵀy/yᵀy of the newest pair; R⁻¹).
 
     This is the two-loop recursion (Nocedal & Wright, Algorithm 7.4) —
     q ← v; newest to oldest αᵢ = ρᵢsᵢᵀq, q ← q − αᵢyᵢ; r ← γq;
@@ -276,7 +280,7 @@ def inverse_hessian_times(v: np.ndarray, state: State) -> np.ndarray:
     S, Y, rinv, gamma = state["s"], state["y"], state["rinv"], state["gamma"]
     alpha = rinv @ (S @ v)
     q = v - alpha @ Y
-    c = (state["sy"] * alpha - gamma * (Y @ q)) @ rinv
+    c = (alpha / rinv.diagonal() - gamma * (Y @ q)) @ rinv  # diag(R) = 1/diag(R⁻¹)
     return gamma * q + c @ S
 
 
