@@ -411,12 +411,12 @@ def test_adam_threshold_is_cohen_et_al():
 
 def test_optimizer_registry_is_one_map():
     assert set(optim.OPTIMIZERS) == {"gd", "sgd", "momentum", "nesterov", "adagrad", "rmsprop",
-                                     "adam", "adamw"}
+                                     "adam", "adamw", "newton", "lbfgs"}
     assert optim.OPTIMIZERS["sgd"] is optim.GD
     for name in optim.OPTIMIZERS:
         assert isinstance(optim.get_optimizer(name.upper(), lr=0.1), optim.Optimizer)
     with pytest.raises(st.SteepestError, match="name must be one of"):
-        optim.get_optimizer("lbfgs")
+        optim.get_optimizer("bfgs")
 
 
 def test_bad_inputs_are_refused():

@@ -67,6 +67,7 @@ from .descent.objective import as_float, first_evaluation, objective
 from .descent.stopping import Patience, StepState, StoppingRule, stopping_rules
 from .errors import SteepestError, SteepestTypeError
 from .optim import GD, Optimizer
+from .optim.second_order import Oracle
 
 #: without a callback, line search or backoff, iterates are checked for NaN/inf in blocks of
 #: this many rows (a row-by-row check would dominate a cheap step)
@@ -218,6 +219,10 @@ class _Descent:
                  rules: list[StoppingRule], callback: Any, on_divergence: str, max_steps: int):
         self.fun = fun
         self.vg, value = objective(fun, jac)
+        self.oracle = Oracle(fun, jac, self.vg) if getattr(optimizer, "second_order", False) \
+            else None  # Newton, LBFGS: trial points, Hessians; the accepted point is free
+        if self.oracle is not None:
+            self.vg = self.oracle.value_and_grad
         with np.errstate(all="ignore"):
             f, g = first_evaluation(self.vg, x, fun, jac)
         self.opt, self.rules, self.on_divergence = optimizer, rules, on_divergence
@@ -271,7 +276,10 @@ class _Descent:
     def _update(self, g: np.ndarray, state: dict[str, Any], x: np.ndarray, lr: float
                 ) -> tuple[np.ndarray, dict[str, Any]]:
         """The step through ``Optimizer.update`` (a line search needs the loss at x)."""
-        x_new, new = self.opt.update(g, state, x, lr, loss=self.f, loss_fn=self.loss_fn)
+        if self.oracle is None:
+            x_new, new = self.opt.update(g, state, x, lr, loss=self.f, loss_fn=self.loss_fn)
+        else:
+            x_new, new = self.opt.update(g, state, x, lr, loss=self.f, oracle=self.oracle)
         if self.search:
             self.nfev += new.get("evaluations", 0)
             self.rec.lr[self.rec.size - 1] = new["step_size"]  # the rate actually used

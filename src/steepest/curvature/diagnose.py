@@ -103,6 +103,8 @@ def diagnose(result: Any, fun: Any = None, *,
         _diverged(d, result, fun, opt)
     else:
         _finished(d, result, fun, jac, opt)
+    if _second_order(opt) and d.lr_max is None:
+        d.message += f" {d.optimizer}: {opt.limit_formula()}."
     if verify and fun is not None and d.details.get("candidate") is not None:
         _verify(d, result, fun, jac, opt)
     return d
@@ -140,6 +142,9 @@ def _measure(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any, diverged: 
         d.kappa = s.lam_max / s.lam_min
     if s.lam_max > 0:
         d.lr_max = opt.lr_limit(s.lam_max, state)
+        if not math.isfinite(d.lr_max):  # LBFGS: a line search picks each step, no limit
+            d.lr_max, d.details["limit_text"] = None, None
+            return
         mult = opt.multiplier(d.lr, s.lam_max, state)
         d.multiplier = float(mult.real) if abs(mult.imag) < 1e-12 else float(abs(mult))
         d.details["complex_multiplier"] = abs(mult.imag) >= 1e-12
@@ -147,9 +152,15 @@ def _measure(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any, diverged: 
             kappa = s.lam_max / s.lam_min
             d.rate = max(abs(opt.multiplier(d.lr, s.lam_min, state)), abs(mult))
             d.steps_needed = _steps(d.rate)
-            if not opt.adaptive and not opt.defaults.get("momentum"):
+            if not (opt.adaptive or opt.defaults.get("momentum") or _second_order(opt)):
                 d.steps_needed_best = _steps((kappa - 1) / (kappa + 1))
                 d.details["best_lr"] = 2 / (s.lam_min + s.lam_max)
+
+
+def _second_order(opt: Any) -> bool:
+    """Newton, LBFGS: the step is not η times a rescaled gradient, GD's best step is not
+    theirs and they have no η·λ_max limit to hover at."""
+    return bool(getattr(opt, "second_order", False))
 
 
 def _where(fun: Any) -> str:
@@ -430,7 +441,7 @@ def _edge_of_stability(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any,
                        status: str) -> bool:
     """Bounded, not converging, zigzagging at the end where ηλ_max ≈ the limit."""
     h = result.history
-    if fun is None or len(h.x) < 12 or opt.adaptive:
+    if fun is None or len(h.x) < 12 or opt.adaptive or _second_order(opt):
         return False
     tail = h.x[-10:]
     if _zigzag(tail, None) < ZIGZAG_FRACTION:
