@@ -19,9 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import ArrayLike, Tensor, _as_array, as_tensor, make
-
-Axis = int | tuple[int, ...] | None
+from .tensor import ArrayLike, Axis, Tensor, _as_array, as_tensor, make
 
 
 # ---- helpers that work on NumPy arrays and Tensors alike ------------------------------------
@@ -128,7 +126,8 @@ def _pair(a: ArrayLike, b: ArrayLike) -> tuple[Tensor, Tensor]:
 
 def _const_like(x: Any, like: Tensor) -> Tensor:
     """A constant operand (number, list, NumPy array) in the tensor's floating dtype, so that
-    ``2 * x32`` and ``x32 + float64_array`` stay float32: a Tensor's dtype wins over a constant's."""
+    ``2 * x32`` and ``x32 + float64_array`` stay float32: a Tensor's dtype wins over a
+    constant's."""
     arr = x if isinstance(x, np.ndarray) and x.dtype.kind == "f" else _as_array(x)
     dtype = like.data.dtype
     return Tensor._wrap(arr.astype(dtype) if dtype.kind == "f" and arr.dtype != dtype else arr)
@@ -363,7 +362,8 @@ def minimum(a: ArrayLike, b: ArrayLike) -> Tensor:
         lambda g, out, a, b: _sum_to(g * (1 - w), b.shape)))
 
 
-def clip(x: ArrayLike, min: float | None = None, max: float | None = None) -> Tensor:
+def clip(x: ArrayLike, min: float | None = None, max: float | None = None  # noqa: A002
+         ) -> Tensor:
     """x limited to [min, max];  d/dx = 1 inside (bounds included), 0 outside."""
     x = as_tensor(x)
     lo = -np.inf if min is None else min
@@ -459,17 +459,17 @@ def softmax(x: ArrayLike, axis: int = -1) -> Tensor:
 def reshape(x: ArrayLike, *shape: Any) -> Tensor:
     """Same elements, new shape;  the gradient is reshaped back."""
     x = as_tensor(x)
-    shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-    return make(x.data.reshape(shape), "reshape", (x,), (lambda g, out, x: g.reshape(x.shape),))
+    new = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+    return make(x.data.reshape(new), "reshape", (x,), (lambda g, out, x: g.reshape(x.shape),))
 
 
 def transpose(x: ArrayLike, *axes: Any) -> Tensor:
     """Permute axes (reverse them by default);  the gradient is permuted back."""
     x = as_tensor(x)
-    axes = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
-    axes = tuple(axes) if axes else tuple(reversed(range(x.ndim)))
-    inverse = tuple(np.argsort(axes))
-    return make(x.data.transpose(axes), "transpose", (x,),
+    given = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
+    order = tuple(given) if given else tuple(reversed(range(x.ndim)))
+    inverse = tuple(np.argsort(order))
+    return make(x.data.transpose(order), "transpose", (x,),
                 (lambda g, out, x: g.transpose(inverse),))
 
 
@@ -536,7 +536,8 @@ def getitem(x: ArrayLike, index: Any) -> Tensor:
 
 
 def scatter_add(g: ArrayLike, index: Any, shape: Sequence[int]) -> Tensor:
-    """zeros(shape) with g added at ``index`` (the adjoint of indexing);  ∂/∂g = (∂L/∂out)[index]."""
+    """zeros(shape) with g added at ``index`` (the adjoint of indexing);
+    ∂/∂g = (∂L/∂out)[index]."""
     g = as_tensor(g)
     return make(_np_scatter(g.data, index, tuple(shape)), "scatter_add", (g,),
                 (lambda gg, out, g: gg[index],))
