@@ -231,3 +231,83 @@ def test_export_writes_the_view_through_the_report_module():
     assert page.startswith("<!DOCTYPE html>") and run.diagnosis.split(":")[0] in page
     assert "?view=lab&amp;lr=0.0055" in page or "?view=lab&lr=0.0055" in page
     assert page.count("data:image/png;base64,") >= 2
+
+
+# ---- network playground --------------------------------------------------------------------
+from steepest.explore import playground as pg  # noqa: E402
+
+
+def test_playground_trains_the_sessions_model_with_fit():
+    s = {**pg.DEFAULTS, "points": 200, "optimizer": "adam", "lr": 0.03}
+    t = pg.new_trainer(s)
+    assert t.epoch == 0 and len(t.rows["loss"]) == 1
+    theta0 = st.nn.parameters_to_vector(t.model).copy()
+    for _ in range(3):
+        pg.train(t)
+    # the same run by hand: fit with the same seeds on a fresh copy, epoch by epoch
+    ref = st.nn.MLP(2, [8, 8, 1], activation="tanh", seed=0)
+    np.testing.assert_array_equal(st.nn.parameters_to_vector(ref), theta0)
+    opt = st.optim.Adam(lr=0.03)
+    for e in range(3):
+        st.nn.fit(ref, t.X, t.y, loss="bce_with_logits", optimizer=opt, epochs=1,
+                  batch_size=32, seed=e, progress=False)
+    np.testing.assert_allclose(st.nn.parameters_to_vector(t.model),
+                               st.nn.parameters_to_vector(ref), rtol=0, atol=1e-12)
+    _, acc = pg.evaluate(t, t.X, t.y)
+    out = ref(t.X).data.ravel()
+    assert acc == np.mean((out > 0) == (t.y > 0.5)) == t.rows["accuracy"][-1]
+    assert f"train accuracy {acc:.1%}" in pg.summary(t)
+    assert t.rows["epoch"] == [0, 1, 2, 3] and t.rows["loss"][-1] < t.rows["loss"][0]
+    assert len(t.grad_norms[-1]) == 3 and all(g > 0 for g in t.grad_norms[-1])
+
+
+def test_playground_sharpness_against_the_limit_for_gd():
+    s = {**pg.DEFAULTS, "points": 120, "optimizer": "gd", "lr": 0.5, "batch": 1000}
+    t = pg.new_trainer(s)
+    for _ in range(pg.SHARPNESS_EVERY):
+        pg.train(t)
+    assert [e for e, _ in t.sharp] == [pg.SHARPNESS_EVERY]
+    f = st.nn.loss_of_parameters(t.model, t.X, t.y, "bce_with_logits")
+    lam = st.curvature.hessian_eigs(f, st.nn.parameters_to_vector(t.model)).values[0]
+    assert t.sharp[0][1] == pytest.approx(lam, rel=1e-8)
+    fig = pg.sharpness_figure(t)
+    assert fig["data"][1]["y"] == [2 / 0.5, 2 / 0.5]  # GD's limit: λ_max < 2/η
+    assert pg.sharpness_figure(pg.new_trainer({**s, "optimizer": "adam"}))["data"] == []
+
+
+@pytest.mark.parametrize("name", [d for d in pg.DATASETS if d != "csv"])
+def test_playground_datasets_and_figures(name):
+    t = pg.new_trainer({**pg.DEFAULTS, "dataset": name, "points": 100})
+    assert set(np.unique(t.y)) == {0.0, 1.0} and t.X.shape[1] == 2
+    b = pg.boundary_figure(t)
+    p = np.asarray(b["data"][0]["z"], float)
+    assert p.shape == (pg.BOUNDARY_GRID, pg.BOUNDARY_GRID) and (p >= 0).all() and (p <= 1).all()
+    net = pg.network_figure(t)
+    widths = sum(len(tr["x"]) // 3 for tr in net["data"][:-1])
+    assert widths == 2 * 8 + 8 * 8 + 8 * 1  # one segment per weight
+
+
+def test_playground_uploaded_csv_and_bad_settings():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(60, 2)) * [10, 0.1] + [100, 5]
+    y = np.where(X[:, 0] > 100, 3.0, -1.0)
+    t = pg.new_trainer({**pg.DEFAULTS, "dataset": "csv"}, (X, y))
+    np.testing.assert_allclose(np.vstack([t.X, t.Xt]).mean(axis=0), 0, atol=1e-12)
+    assert set(np.unique(t.y)) == {0.0, 1.0}
+    with pytest.raises(ValueError, match="2 feature columns"):
+        pg.new_trainer({**pg.DEFAULTS, "dataset": "csv"}, (X[:, :1], y))
+    with pytest.raises(ValueError, match="upload a CSV"):
+        pg.new_trainer({**pg.DEFAULTS, "dataset": "csv"})
+    with pytest.raises(ValueError, match="layers"):
+        pg.hidden_layers("8,x")
+    assert pg.hidden_layers("") == [] and pg.hidden_layers(" 4, 2") == [4, 2]
+
+
+def test_playground_stops_when_training_diverges():
+    t = pg.new_trainer({**pg.DEFAULTS, "optimizer": "gd", "lr": 1e6, "points": 100})
+    for _ in range(5):
+        pg.train(t)
+    assert t.status == "diverged" and "diverged" in pg.summary(t)
+    epoch = t.epoch
+    pg.train(t)
+    assert t.epoch == epoch  # a diverged network is not trained further
