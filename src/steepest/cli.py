@@ -3,7 +3,8 @@
 ``steepest tour`` runs the lecture end to end and writes a self-contained HTML report;
 ``steepest descend`` runs one descent and writes a results table and figures;
 ``steepest landscape`` maps the loss landscape of a saved model on a data file;
-``steepest diagnose`` explains what a learning rate does on a problem (2/λ_max and all).
+``steepest diagnose`` explains what a learning rate does on a problem (2/λ_max and all);
+``steepest explore`` serves the live explorer (descent lab, network playground, landscapes).
 
 Every subcommand has ``--help``. A bad argument prints one line on stderr and exits with 2.
 """
@@ -141,6 +142,7 @@ _EXAMPLES = """examples:
   steepest descend --problem rosenbrock --optimizer adam --lr 0.05 --steps 2000
   steepest diagnose --lr 0.0055          why this rate zigzags
   steepest landscape model.npz data.npz  the loss around a model saved with model.save()
+  steepest explore                       the live explorer in your browser (needs [explore])
 """
 
 
@@ -240,6 +242,18 @@ def build_parser() -> argparse.ArgumentParser:
                       help="starting point, one number per parameter (default as for descend)")
     diag.add_argument("--rtol", type=_nonnegative_float, default=RTOL,
                       help=f"converged once ‖∇L‖ ≤ RTOL × its start (default: {RTOL:g})")
+
+    exp = sub.add_parser(
+        "explore", help="the live explorer in the browser (descent lab, playground, landscape)",
+        description="Serve steepest's live explorer on this machine and open it in the browser: "
+                    "the descent lab, the network playground and the landscape of a saved "
+                    "model. Everything is computed by steepest; nothing is fetched from the "
+                    "network. Needs the explore extra: pip install 'steepest[explore]'.")
+    exp.add_argument("--port", type=_positive_int, default=8050,
+                     help="port to serve on (default: 8050)")
+    exp.add_argument("--host", default="127.0.0.1",
+                     help="address to bind (default: 127.0.0.1, this machine only)")
+    exp.add_argument("--no-browser", action="store_true", help="do not open a browser")
     return parser
 
 
@@ -408,8 +422,20 @@ def cmd_landscape(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_explore(args: argparse.Namespace) -> int:
+    try:
+        from .explore._dash import require_dash
+        require_dash()
+    except ImportError as exc:
+        print(f"steepest explore: {exc}", file=sys.stderr)
+        return 1
+    from .explore import explore
+    explore(args.port, host=args.host, open_browser=not args.no_browser, jupyter=False)
+    return 0
+
+
 COMMANDS = {"tour": cmd_tour, "descend": cmd_descend, "landscape": cmd_landscape,
-            "diagnose": cmd_diagnose}
+            "diagnose": cmd_diagnose, "explore": cmd_explore}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
