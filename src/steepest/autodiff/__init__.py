@@ -26,7 +26,7 @@ gradients of intermediate results with ``retain_grads=True`` (otherwise only lea
 ``parents`` gives the positions of its inputs in the same list (for drawing the graph).
 
 A new op is its forward value plus one vector-Jacobian product per input, handed to
-:func:`make`; write the vjp with operators so that it works on arrays and, under
+``make``; write the vjp with operators so that it works on arrays and, under
 ``create_graph=True``, on Tensors::
 
     >>> from steepest.autodiff import make
@@ -39,6 +39,8 @@ A new op is its forward value plus one vector-Jacobian product per input, handed
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
@@ -138,9 +140,19 @@ def _bind() -> None:
                  "logsumexp", "softmax", "log_softmax", "matmul", "pow"):
         setattr(T, name, getattr(ops, name))
     T.T = property(lambda self: transpose(self), doc="Axes reversed (a transpose).")
-    T.expand = lambda self, *shape: broadcast_to(
+    T.expand = _expand
+    T.flatten = _flatten
+
+
+def _expand(self: Tensor, *shape: Any) -> Tensor:
+    """``broadcast_to(self, shape)``, as PyTorch spells it: ``x.expand(3, 4)`` or ``(3, 4)``."""
+    return broadcast_to(
         self, shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape)
-    T.flatten = lambda self: reshape(self, -1)
+
+
+def _flatten(self: Tensor) -> Tensor:
+    """``reshape(self, -1)``: the elements as one axis; the gradient is reshaped back."""
+    return reshape(self, -1)
 
 
 _bind()
