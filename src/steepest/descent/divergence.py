@@ -75,6 +75,7 @@ FIT_FACTOR = FIT_GROWTH_LEVEL = 1e2
 
 #: rule codes returned by :func:`judge`
 NONE, NONFINITE, FAR, GROWING = 0, 1, 2, 3
+#: the rule names, indexed by those codes (``Verdict.rule``)
 RULES = ("none", "nonfinite", "far", "growth")
 
 _TINY = 1e-300
