@@ -37,6 +37,7 @@ extensions = [
     "sphinx.ext.viewcode",
     "numpydoc",
     "myst_nb",
+    "steepest_api",
 ]
 
 exclude_patterns = ["_build", "gallery", "Thumbs.db", ".DS_Store", "**.ipynb_checkpoints",
@@ -45,15 +46,21 @@ templates_path = ["_templates"]
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
 nitpicky = True
 # type hints name private or third-party classes that have no page here
+# (no intersphinx: the build must work offline), and private bases
 nitpick_ignore_regex = [
-    (r"py:.*", r"(np|numpy|matplotlib|mpl_toolkits|torch|scipy|plotly|dask|sklearn|Path)(\..*)?"),
-    (r"py:.*", r".*\._[a-z].*"),
+    (r"py:.*", r"(np|numpy|ndarray|matplotlib|mpl_toolkits|torch|scipy|plotly|dask|sklearn)"
+     r"(\..*)?"),
+    (r"py:.*", r"(collections|abc|os|pathlib|types|typing|numbers|enum|io)\..*"),
+    (r"py:.*", r"(Path|PathLike|UnionType)"),
+    # autodoc's short form of a dataclass field's generic hint, split at its comma
+    (r"py:class", r"(dict|tuple|list)\[.*"),
+    (r"py:.*", r".*\._[A-Za-z].*"),
 ]
 
 # ---- autodoc / numpydoc -----------------------------------------------------------------------
 autodoc_default_options = {"member-order": "bysource"}
 autodoc_typehints = "signature"
-autodoc_preserve_defaults = True
+autodoc_preserve_defaults = False
 autosummary_generate = False
 numpydoc_show_class_members = False
 numpydoc_xref_param_type = False
