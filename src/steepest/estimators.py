@@ -146,6 +146,8 @@ class MLPClassifier(ClassifierMixin, _MLPBase):
     classes, softmax outputs and cross-entropy for more. Labels may be any hashable values."""
 
     def fit(self, X: Any, y: Any) -> MLPClassifier:
+        """Train on X (n_samples, n_features) and labels y: binary cross-entropy on one logit
+        for two classes, softmax cross-entropy otherwise. Sets ``classes_``; returns self."""
         self._check_params()
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
@@ -183,6 +185,7 @@ class MLPClassifier(ClassifierMixin, _MLPBase):
         return z[:, 0] if z.shape[1] == 1 else z
 
     def predict(self, X: Any) -> np.ndarray:
+        """The most probable class of each row, as one of ``classes_``."""
         z = self._forward(X)
         codes = (z[:, 0] > 0).astype(int) if z.shape[1] == 1 else z.argmax(axis=1)
         return self.classes_[codes]
@@ -200,6 +203,8 @@ class MLPRegressor(RegressorMixin, _MLPBase):
         return tags
 
     def fit(self, X: Any, y: Any) -> MLPRegressor:
+        """Train on X (n_samples, n_features) and targets y of shape (n,) or (n, n_outputs) by
+        minimizing the mean squared error (+ α Σ p²); returns self."""
         self._check_params()
         X, y = validate_data(self, X, y, dtype=np.float64, multi_output=True, y_numeric=True)
         self._y_1d = y.ndim == 1
@@ -209,6 +214,7 @@ class MLPRegressor(RegressorMixin, _MLPBase):
         return self
 
     def predict(self, X: Any) -> np.ndarray:
+        """ŷ for each row, shaped like the y it was fitted on."""
         out = self._forward(X)
         return out[:, 0] if self._y_1d else out
 
@@ -242,6 +248,8 @@ class SGDRegressor(RegressorMixin, _SteepestEstimator):
         self.verbose = verbose
 
     def fit(self, X: Any, y: Any) -> SGDRegressor:
+        """Fit w and b, from w = 0 and b = 0, by minibatch descent on ``loss`` + α Σ p² (w and
+        b); sets ``coef_`` and ``intercept_``; returns self."""
         self._check_params()
         if self.loss not in self._LOSSES:
             raise ValueError(f"loss must be one of {sorted(self._LOSSES)}, got {self.loss!r}")
@@ -255,6 +263,7 @@ class SGDRegressor(RegressorMixin, _SteepestEstimator):
         return self
 
     def predict(self, X: Any) -> np.ndarray:
+        """ŷ = X w + b, shape (n_samples,)."""
         return self._forward(X)[:, 0]
 
 

@@ -109,6 +109,7 @@ class Result:
 
     @property
     def success(self) -> bool:
+        """True when the run stopped for a good reason: "converged" or "early_stopped"."""
         return self.status in ("converged", "early_stopped")
 
     @property

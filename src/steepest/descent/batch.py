@@ -23,6 +23,7 @@ from .objective import BatchValueGrad
 
 #: outcome codes of a batched run
 CONVERGED, BOUNDED, DIVERGED = 0, 1, 2
+#: the outcome names, indexed by those codes
 OUTCOMES = ("converged", "bounded", "diverged")
 
 

@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+#: every ``Diagnosis.kind``, from a good run to a failed one
 KINDS = ("converged", "oscillating", "slow", "stalled", "saddle", "edge_of_stability",
          "diverging", "diverged", "unknown")
 

@@ -76,6 +76,7 @@ FIT_FACTOR = FIT_GROWTH_LEVEL = 1e2
 
 #: rule codes returned by :func:`judge` (and ``CERTAIN`` for :mod:`steepest.descent.certain`)
 NONE, NONFINITE, FAR, GROWING, CERTAIN = 0, 1, 2, 3, 4
+#: the rule names, indexed by those codes (``Verdict.rule``)
 RULES = ("none", "nonfinite", "far", "growth", "certain")
 
 _TINY = 1e-300

@@ -17,7 +17,9 @@ import numpy as np
 from ..autodiff import Tensor, no_grad, tensor, value_and_grad
 from ..errors import SteepestError, SteepestTypeError
 
+#: x ↦ (L(x), ∇L(x)) for one vector
 ValueGrad = Callable[[np.ndarray], tuple[Any, Any]]
+#: X ↦ (L(X), ∇L(X)) for a stack of N vectors, shapes (N, d) → ((N,), (N, d))
 BatchValueGrad = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 

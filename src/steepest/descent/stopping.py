@@ -65,6 +65,8 @@ class StoppingRule:
         one)."""
 
     def check(self, state: StepState) -> str | None:
+        """After a step: why the run ends here, in words ("gradient norm 9.1e-07 <= gtol=1e-06"),
+        or None to go on."""
         raise NotImplementedError
 
 

@@ -100,6 +100,7 @@ class GD(Optimizer):
 
     @property
     def line_search(self) -> Armijo | None:
+        """The :class:`Armijo` backtracking search run at every step, or None (a fixed step)."""
         return self.defaults["line_search"]
 
     @property

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..autodiff import Tensor, as_tensor, hessian, hvp, no_grad, value_and_grad
 
+#: a plotting box: one (low, high) interval per coordinate
 Domain = tuple[tuple[float, float], ...]
 
 
