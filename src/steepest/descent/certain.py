@@ -16,11 +16,12 @@ The run *will* diverge; the rule says so as soon as that is observed: z_k = μ�
 relative :data:`RTOL` (10⁻⁶) for :data:`STEPS` (12) consecutive steps along one unstable
 eigenvector — the component grew monotonically, by the predicted factor, every step. The match
 is the safeguard: a component at the level of rounding noise does not follow the prediction to
-10⁻⁶, nor does a gradient that is not that of the stated Hessian. Twelve steps call the lecture's
-line at η = 0.0065 (×1.031 per step along λ_max = 312.5; the loss rises from step 1) diverged at
-step 12, inside the 18 steps its figure of the "total disaster" shows, where the loss-based rules
-of :mod:`steepest.descent.divergence` need 123 steps (they must wait for a 10³× rise to be safe on
-every loss).
+10⁻⁶ (once it has grown far above the noise it is real, and so is the divergence), nor does a
+gradient that is not that of the stated Hessian. Twelve steps call the lecture's line at
+η = 0.0065 (the error along λ_max = 312.5 multiplied by 1 − ηλ_max = −1.031 per step; the loss
+rises from step 1) diverged at step 12, inside the 18 steps its figure of the "total disaster"
+shows, where the loss-based rules of :mod:`steepest.descent.divergence` need 123 steps (they must
+wait for a 10³× rise to be safe on every loss).
 
 The rule applies only where it is exact: a problem that declares ``constant_hessian = True``
 (``Quadratic``, ``LeastSquares``, ``Quadratic1D``, ``ConvexBowl``, ``Booth``, ``Matyas``) and

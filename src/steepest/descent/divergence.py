@@ -115,7 +115,13 @@ def judge(window: np.ndarray, best: np.ndarray, scale: np.ndarray, factor: float
 
 
 def growth_per_step(window: np.ndarray, best: float) -> float:
-    """The median-based per-step factor of growth of L − B over ``window`` (1-D), as judged."""
+    """The median-based per-step factor of growth of L − B over ``window`` (1-D), as judged:
+    exp((median log(L − B) of the second half − that of the first half) / h), h = half the
+    window.
+
+    >>> round(growth_per_step(1.0 + 1.1 ** np.arange(20), best=1.0), 6)
+    1.1
+    """
     h = len(window) // 2
     logs = np.log(np.maximum(np.asarray(window, dtype=float) - best, _TINY))
     return math.exp((float(np.median(logs[-h:])) - float(np.median(logs[:h]))) / max(h, 1))

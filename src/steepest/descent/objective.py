@@ -25,7 +25,14 @@ BatchValueGrad = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 def objective(fun: Any, jac: Any = None, owner: str = "minimize"
               ) -> tuple[ValueGrad, Callable[[np.ndarray], Any]]:
-    """``(value_and_grad, value)`` on NumPy vectors for the three kinds of ``fun``."""
+    """``(value_and_grad, value)`` on NumPy vectors for the three kinds of ``fun``: a function of
+    steepest ops (autodiff), a NumPy function with ``jac`` (or ``jac=True``: it returns both),
+    or a problem (its closed form).
+
+    >>> vg, value = objective(lambda x: (x * x).sum())           # L = ‖x‖², ∇L = 2x
+    >>> vg(np.array([3.0, 4.0]))
+    (25.0, array([6., 8.]))
+    """
     if jac is True:  # scipy: fun returns (value, gradient)
         return fun, (lambda x: fun(x)[0])
     if jac is not None:
@@ -99,6 +106,12 @@ def batch_objective(fun: Any, jac: Any = None, owner: str = "stability_map"
     the test functions). Any other ``fun`` — a user's steepest-ops function, which may not
     broadcast over a stack, or a NumPy function with ``jac`` — is evaluated point by point: the
     same numbers, at N times the cost of one evaluation per step.
+
+    >>> import steepest as st
+    >>> vg, batched = batch_objective(st.problems.Booth())   # minimum 0 at (1, 3)
+    >>> values, grads = vg(np.array([[1.0, 3.0], [0.0, 0.0]]))
+    >>> values, batched
+    (array([ 0., 74.]), True)
     """
     batched = getattr(fun, "value_and_grad_batch", None)
     if batched is not None and jac is None:

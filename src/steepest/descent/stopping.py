@@ -123,7 +123,13 @@ class Patience(StoppingRule):
     """Early stopping: no improvement of the monitored value on its best by more than
     ``min_delta`` for ``patience`` checks → early_stopped. ``monitor`` names the value (see
     :meth:`StepState.value`); ``mode`` "min" (losses) or "max" (metrics). After each check,
-    ``improved`` says whether this one set a new best."""
+    ``improved`` says whether this one set a new best.
+
+    >>> rule = Patience(2)
+    >>> rule.reset(StepState(loss=1.0))
+    >>> [rule.check(StepState(loss=v)) for v in (0.5, 0.6, 0.7)]
+    [None, None, 'no improvement of the best 0.5 by more than min_delta=0 for 2 steps']
+    """
 
     patience: int
     min_delta: float = 0.0
