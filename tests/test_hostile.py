@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -16,8 +17,10 @@ import numpy as np
 import pytest
 from numpy.lib import format as npy
 
+import steepest as st
 from steepest import nn
-from steepest.errors import FileFormatError
+from steepest.cli import main
+from steepest.errors import FileFormatError, SteepestError
 
 FORMAT = "steepest.nn/1"
 
@@ -243,3 +246,263 @@ def test_a_real_model_loads_within_the_same_cap(tmp_path):
     path = tmp_path / "real.npz"
     nn.MLP(3, [512, 512, 1], seed=0).save(path)  # 2 MiB of weights
     assert _load_capped(path, 48).strip() == "loaded"
+
+
+# ---- the command line never shows a traceback for a bad file ----------------------------------
+@pytest.fixture
+def data_file(tmp_path):
+    X, y = st.datasets.moons(n=30, noise=0.1, seed=0)
+    np.savez(tmp_path / "data.npz", X=X, y=y)
+    return tmp_path / "data.npz"
+
+
+def _cli_refuses(argv, capsys) -> str:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+@pytest.mark.parametrize("case", list(BAD_MODEL_FILES))
+def test_the_cli_answers_every_bad_model_file_in_one_line(tmp_path, good, data_file, capsys,
+                                                         case):
+    make, message = BAD_MODEL_FILES[case]
+    path = tmp_path / "model.npz"
+    make(path, good)
+    err = _cli_refuses(["landscape", str(path), str(data_file), "--out", str(tmp_path / "o")],
+                       capsys)
+    assert re.search(message, err) and str(path) in err
+
+
+BAD_DATA_FILES = {
+    "random bytes": (lambda p: p.write_bytes(b"\x00garbage" * 50), "not an .npz"),
+    "no X": (lambda p: np.savez(p, y=np.ones(3)), "must hold arrays 'X' and 'y'"),
+    "NaN in X": (lambda p: np.savez(p, X=np.where(np.eye(30, 2) > 0, np.nan, 1.0),
+                                    y=np.ones(30)), "X contains NaN at row 0, column 0"),
+    "pickled y": (lambda p: np.savez(p, X=np.ones((3, 2)), y=np.array([None] * 3)),
+                  "pickled object array"),
+    "a folder": (lambda p: p.mkdir(), "is a folder"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_DATA_FILES))
+def test_the_cli_answers_every_bad_data_file_in_one_line(tmp_path, good, capsys, case):
+    make, message = BAD_DATA_FILES[case]
+    path = tmp_path / "data.npz"
+    make(path)
+    err = _cli_refuses(["landscape", str(good), str(path), "--out", str(tmp_path / "o")],
+                       capsys)
+    assert message in err
+
+
+def test_the_cli_answers_a_nan_weight_and_a_huge_grid_in_one_line(tmp_path, data_file, capsys):
+    net = nn.MLP(2, [3, 1], seed=0)
+    net.layers[1].weight.data[0, 2] = np.nan
+    net.save(tmp_path / "nan.npz")
+    err = _cli_refuses(["landscape", str(tmp_path / "nan.npz"), str(data_file), "--out",
+                        str(tmp_path / "o")], capsys)
+    assert "the weights contain NaN at layers.1.weight[0, 2]" in err
+    nn.MLP(2, [3, 1], seed=0).save(tmp_path / "ok.npz")
+    err = _cli_refuses(["landscape", str(tmp_path / "ok.npz"), str(data_file), "--resolution",
+                        str(10**6), "--out", str(tmp_path / "o")], capsys)
+    assert "a 1000000 × 1000000 grid would need" in err and "TiB" in err
+
+
+# ---- arguments -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("make", [
+    lambda: nn.MLP(2, [3, 1], dtype=np.int64), lambda: nn.Linear(2, 3, dtype=np.int32),
+    lambda: nn.Neuron(2, dtype=bool), lambda: nn.MLP(2, [3], dtype="float16x"),
+])
+def test_integer_parameters_are_refused(make):
+    with pytest.raises(SteepestError, match="dtype must be a"):
+        make()
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: nn.Linear(3, 10**12), r"Linear\(3, 1000000000000\): the 1000000000000 × 3 weight "
+                                   r"would need [\d.]+ TiB"),
+    (lambda: nn.MLP(3, [10**9, 1]), r"Linear\(3, 1000000000\): .* would need [\d.]+ GiB"),
+    (lambda: nn.Neuron(10**13), r"Neuron\(10000000000000\): the weights would need"),
+    (lambda: st.datasets.moons(n=10**12), r"moons: 1000000000000 samples would need"),
+    (lambda: st.datasets.regression(n=10**6, n_features=10**6), "regression: 1000000 samples"),
+])
+def test_sizes_are_checked_before_allocating(make, message, monkeypatch):
+    monkeypatch.setenv("STEEPEST_MAX_BYTES", str(2**30))
+    with pytest.raises(SteepestError, match=message):
+        make()
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: nn.Linear(0, 2), "Linear: nin must be a positive integer, got 0"),
+    (lambda: nn.Linear(2.5, 2), r"Linear: nin must be an integer, got 2.5 \(float\)"),
+    (lambda: nn.MLP(2, [3, "4"]), r"MLP: nouts\[1\] must be an integer, got '4'"),
+    (lambda: nn.MLP(2, [3], dropout=1.0), r"MLP: dropout must be a number in \[0, 1\)"),
+    (lambda: nn.Dropout("a"), "Dropout: p must be a number, got 'a'"),
+    (lambda: st.datasets.moons(n="a"), "moons: n must be an integer, got 'a'"),
+    (lambda: st.datasets.moons(noise=np.nan), "moons: noise must be a finite number"),
+    (lambda: st.datasets.circles(factor=2), r"circles: factor must be a number in \(0, 1\)"),
+    (lambda: st.datasets.spirals(turns=-1), "spirals: turns must be a positive number"),
+    (lambda: st.datasets.blobs(centers=[[np.nan, 1.0]]), "blobs: centers contains NaN"),
+    (lambda: st.datasets.blobs(center_box="ab"), r"blobs: center_box must be a pair"),
+    (lambda: st.minimize(lambda x: (x * x).sum(), x0=[]), "minimize: x0 is empty"),
+])
+def test_bad_arguments_name_the_function_and_the_argument(make, message):
+    with pytest.raises(SteepestError, match=message):
+        make()
+
+
+@pytest.fixture(scope="module")
+def moons_net():
+    X, y = st.datasets.moons(n=40, noise=0.1, seed=0)
+    return nn.MLP(2, [4, 1], seed=0), X, y
+
+
+def _surface(moons_net, **kwargs):
+    net, X, y = moons_net
+    args = dict(loss="bce_with_logits", resolution=3, progress=False)
+    return st.landscape.surface_2d(net, kwargs.pop("X", X), kwargs.pop("y", y),
+                                   **{**args, **kwargs})
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"resolution": "a"}, r"surface_2d: resolution must be an integer, got 'a' \(str\)"),
+    ({"resolution": None}, r"surface_2d: resolution must be an integer, got None"),
+    ({"resolution": float("nan")}, r"surface_2d: resolution must be an integer, got nan"),
+    ({"resolution": 1}, "surface_2d: resolution must be an integer ≥ 2, got 1"),
+    ({"resolution": (3,)}, "surface_2d: resolution must be one integer or 2"),
+    ({"resolution": 10**6}, r"surface_2d: a 1000000 × 1000000 grid would need [\d.]+ TiB"),
+    ({"range": "abc"}, r"surface_2d: range must be a pair \(low, high\) of numbers"),
+    ({"range": (1, -1)}, r"surface_2d: range must have low < high, got \(1, -1\)"),
+    ({"range": (np.nan, 1)}, r"surface_2d: range\[0\] must be a finite number"),
+    ({"range": ((0, 1), (0, "x"))}, r"surface_2d: range\[1\]\[1\] must be a number"),
+    ({"chunk_size": 0}, "chunk_size must be a positive integer, got 0"),
+    ({"chunk_size": 2.5}, "chunk_size must be an integer"),
+])
+def test_surface_arguments_are_checked(moons_net, kwargs, message):
+    with pytest.raises(SteepestError, match=message):
+        _surface(moons_net, **kwargs)
+
+
+def test_line_and_interpolation_arguments_are_checked(moons_net):
+    net, X, y = moons_net
+    with pytest.raises(SteepestError, match="line_1d: resolution must be an integer"):
+        st.landscape.line_1d(net, X, y, resolution="a", progress=False)
+    with pytest.raises(SteepestError, match="chunk_size must be a positive integer"):
+        st.landscape.line_1d(net, X, y, chunk_size=0, progress=False)
+    with pytest.raises(SteepestError, match=r"interpolate: range must have low < high"):
+        st.landscape.interpolate(net, net, X, y, range=(1, 0), progress=False)
+
+
+def test_nan_data_or_weights_are_refused_with_their_location(moons_net):
+    _, X, y = moons_net
+    Xn = X.copy()
+    Xn[3, 1] = np.nan
+    with pytest.raises(SteepestError, match="X contains NaN at row 3, column 1"):
+        _surface(moons_net, X=Xn)
+    yn = y.astype(float)
+    yn[[5, 7]] = np.inf
+    with pytest.raises(SteepestError, match=r"y contains inf at index 5 \(2 non-finite"):
+        _surface(moons_net, y=yn)
+    bad = nn.MLP(2, [4, 1], seed=0)
+    bad.layers[0].weight.data[1, 0] = np.nan
+    with pytest.raises(SteepestError, match=r"the weights contain NaN at layers.0.weight\[1, 0\]"
+                                            r" \(θ\[2\]\)"):
+        st.landscape.surface_2d(bad, X, y, loss="bce_with_logits", resolution=3, progress=False)
+
+
+def test_parallel_directions_are_refused(moons_net):
+    net = moons_net[0]
+    d = np.random.default_rng(0).normal(size=net.num_parameters())
+    for pair in (np.stack([d, d]), np.stack([d, -3 * d]), np.stack([d, d + 1e-12 * d[::-1]])):
+        with pytest.raises(SteepestError, match="the two directions are parallel"):
+            _surface(moons_net, directions=pair)
+    with pytest.raises(SteepestError, match="parallel"):  # one parameter: no plane exists
+        st.landscape.surface_2d(lambda t: float(t[0] ** 2), theta=[1.0], resolution=3,
+                                progress=False)
+    e = d.copy()
+    e[0] += 1.0  # independent, if barely
+    assert _surface(moons_net, directions=np.stack([d, e])).loss.shape == (3, 3)
+
+
+@pytest.mark.parametrize("lr", [1e200, 1e300, 1.7e308])
+def test_diagnose_is_overflow_safe_for_huge_learning_rates(lr):
+    P = st.problems.LeastSquares(*st.datasets.lecture_line())
+    with np.errstate(all="raise"):  # no overflow anywhere, not only no OverflowError
+        d = st.diagnose(st.minimize(P, [-8.0, -2.0], st.optim.GD(lr=lr), max_steps=20), P)
+    lam = np.linalg.eigvalsh(P.A)[-1]
+    assert d.kind == "diverged" and d.lr == lr and d.lr_max == pytest.approx(2 / lam)
+    for name in ("lam_max", "lam_min", "kappa", "lr_max", "suggested_lr"):
+        value = getattr(d, name)
+        assert value is None or np.isfinite(value), name
+    assert "nan" not in d.message.lower() and "exceeds the stability limit" in d.message
+
+
+LOSS_CASES = {
+    "mse": lambda r: (r.normal(size=6), r.normal(size=6)),
+    "mae": lambda r: (r.normal(size=6), r.normal(size=6)),
+    "huber": lambda r: (3 * r.normal(size=6), r.normal(size=6)),
+    "binary_cross_entropy": lambda r: (np.r_[0.0, 1.0, r.uniform(0.01, 0.99, 4)],
+                                       np.r_[1.0, 0.0, r.integers(0, 2, 4)]),
+    "binary_cross_entropy_with_logits": lambda r: (r.normal(size=6), r.integers(0, 2, 6)),
+    "cross_entropy": lambda r: (r.normal(size=(6, 3)), r.integers(0, 3, 6)),
+    "hinge": lambda r: (r.normal(size=6), r.integers(0, 2, 6)),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("name", list(LOSS_CASES))
+def test_every_loss_keeps_the_dtype_of_its_input(name, reduction, dtype):
+    pred, target = LOSS_CASES[name](np.random.default_rng(0))
+    p = st.tensor(pred.astype(dtype), requires_grad=True)
+    t = target.astype(dtype) if target.dtype.kind == "f" else target
+    loss = getattr(nn, name)(p, t, reduction=reduction)
+    (loss.sum() if reduction == "none" else loss).backward()
+    assert loss.dtype == dtype and p.grad.dtype == dtype
+    assert np.all(np.isfinite(loss.data)) and np.all(np.isfinite(p.grad.data))
+
+
+def test_binary_cross_entropy_in_float32_matches_float64_and_clamps_at_100():
+    p64 = np.array([0.0, 1e-30, 0.3, 0.9375, 1.0])
+    y = np.array([1.0, 1.0, 0.0, 1.0, 0.0])
+    l32 = nn.binary_cross_entropy(p64.astype(np.float32), y.astype(np.float32), "none")
+    l64 = nn.binary_cross_entropy(p64, y, "none")
+    assert l32.dtype == np.float32
+    np.testing.assert_allclose(l32.data, l64.data, rtol=1e-6)
+    assert l64.data[0] == 100.0 and l64.data[-1] == 100.0
+
+
+def test_a_float32_network_trains_in_float32_end_to_end():
+    X, y = st.datasets.moons(n=40, noise=0.1, seed=0)
+    net = nn.MLP(2, [4, 1], output_activation="sigmoid", seed=0, dtype=np.float32)
+    h = nn.fit(net, X.astype(np.float32), y.astype(np.float32), loss="bce",
+               optimizer=st.optim.Adam(lr=0.05), epochs=5, progress=False)
+    assert h.status == "completed" and all(p.dtype == np.float32 for p in net.parameters())
+    assert net(X.astype(np.float32)).dtype == np.float32
+
+
+def test_fit_calls_a_loss_that_rises_far_above_its_start_divergence():
+    """Issue 13: Adam at lr = 1e3 on a small regression net (loss up 10⁴×) used to succeed."""
+    X, y = st.datasets.regression(50, kind="linear", seed=0)
+    net = nn.MLP(1, [8, 1], activation="tanh", seed=0)
+    h = nn.fit(net, X, y, loss="mse", optimizer=st.optim.Adam(net.parameters(), lr=1e3),
+               epochs=100, progress=False)
+    assert h.status == "diverged" and not h.success and h.diagnosis.rule == "far"
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"max_iter": 0}, "MLPClassifier: max_iter must be a positive integer, got 0"),
+    ({"learning_rate_init": "a"}, "MLPClassifier: learning_rate_init must be a number"),
+    ({"alpha": -1.0}, "MLPClassifier: alpha must be a number ≥ 0"),
+    ({"solver": "lbfgs"}, "MLPClassifier: solver must be one of"),
+    ({"hidden_layer_sizes": (4, 0)}, r"hidden_layer_sizes\[1\] must be a positive integer"),
+    ({"batch_size": "big"}, "MLPClassifier: batch_size must be one of 'auto'"),
+])
+def test_estimator_parameters_are_checked(params, message):
+    pytest.importorskip("sklearn")
+    from steepest.estimators import MLPClassifier
+
+    X, y = st.datasets.moons(n=20, seed=0)
+    with pytest.raises(SteepestError, match=message):
+        MLPClassifier(**{"max_iter": 2, **params}).fit(X, y)
