@@ -122,3 +122,25 @@ def test_descent_3d_takes_the_surface_from_the_problem():
     P, z = a.paths["GD η=0.002"]
     np.testing.assert_allclose(z, lecture.value(P.T), rtol=1e-12)  # ‖y − Xβ‖², not its half
     assert a.ax.get_zlim()[1] >= z.max() and a.ax.get_xlim() == (-12, 12)
+
+
+# ---- names and labels ---------------------------------------------------------------------
+def test_no_public_plot_or_animate_name_is_a_module():
+    import types
+    for pkg in (st.plot, st.animate):
+        for name in pkg.__all__:
+            assert not isinstance(getattr(pkg, name), types.ModuleType), name
+        public_modules = [n for n, v in vars(pkg).items()
+                          if isinstance(v, types.ModuleType) and not n.startswith("_")
+                          and n in ("history",)]
+        assert public_modules == []
+    d = st.plot.loss_curve({"GD η=0.002": lecture_run(0.002, steps=20)})
+    assert d.ax.get_title() == "Loss per iteration: GD η=0.002"
+
+
+def test_loss_curve_reevaluates_on_the_lecture_scale():
+    run = lecture_run(0.002)
+    d = plot.loss_curve({"GD η=0.002": run}, fun=lecture_problem())
+    y = d.data["GD η=0.002"]
+    assert np.log(y[0]) == pytest.approx(7.844130, abs=1e-6)
+    np.testing.assert_allclose(y, 2 * run.history.loss, rtol=1e-9)
