@@ -266,8 +266,8 @@ print(st.diagnose(bad, problem).message)""")
         curves = {f"GD η={eta:g}": r for eta, r in runs.items()}
         fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
         st.plot.loss_curve(curves, ax=axes[0], fun=self.lecture, title="All 1000 steps")
-        st.plot.loss_curve(curves, ax=axes[1], fun=self.lecture, title="The first 40 steps")
-        axes[1].set_xlim(-1, 40)
+        st.plot.loss_curve({k: r.history.x[:41] for k, r in curves.items()}, ax=axes[1],
+                           fun=self.lecture, title="The first 40 steps")
         axes[1].get_legend().remove()
         fig.tight_layout()
         too_big, osc_eta = LECTURE_ETAS["diverges"], LECTURE_ETAS["oscillates"]
