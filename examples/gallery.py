@@ -40,6 +40,12 @@ def main(argv: list[str] | None = None) -> int:
 
     def save_anim(anim, name: str, exts=(".gif",)) -> None:
         for ext in exts:
+            if ext == ".mp4":
+                try:
+                    animate.ffmpeg_executable()
+                except RuntimeError as exc:  # no video extra: the .gif still shows it
+                    print(f"skipped {name}.mp4: {exc}")
+                    continue
             written.append(anim.save(out / f"{name}{ext}", progress=False))
 
     # ---- derivatives ---------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """Figures that show what they claim (issue 14): the whole path and the minimum in the frame,
 the lecture's loss scale and starts, readable text and labels that name each run."""
 
+import re
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -122,3 +124,159 @@ def test_descent_3d_takes_the_surface_from_the_problem():
     P, z = a.paths["GD η=0.002"]
     np.testing.assert_allclose(z, lecture.value(P.T), rtol=1e-12)  # ‖y − Xβ‖², not its half
     assert a.ax.get_zlim()[1] >= z.max() and a.ax.get_xlim() == (-12, 12)
+
+
+# ---- names and labels ---------------------------------------------------------------------
+def test_no_public_plot_or_animate_name_is_a_module():
+    import types
+    for pkg in (st.plot, st.animate):
+        for name in pkg.__all__:
+            assert not isinstance(getattr(pkg, name), types.ModuleType), name
+        public_modules = [n for n, v in vars(pkg).items()
+                          if isinstance(v, types.ModuleType) and not n.startswith("_")
+                          and n in ("history",)]
+        assert public_modules == []
+    d = st.plot.loss_curve({"GD η=0.002": lecture_run(0.002, steps=20)})
+    assert d.ax.get_title() == "Loss per iteration: GD η=0.002"
+
+
+def test_loss_curve_reevaluates_on_the_lecture_scale():
+    run = lecture_run(0.002)
+    d = plot.loss_curve({"GD η=0.002": run}, fun=lecture_problem())
+    y = d.data["GD η=0.002"]
+    assert np.log(y[0]) == pytest.approx(7.844130, abs=1e-6)
+    np.testing.assert_allclose(y, 2 * run.history.loss, rtol=1e-9)
+
+
+# ---- the acceptance check: every figure the tour, the CLI and the gallery write --------------
+PAGE_WIDTH = 1000  # px: the page's content column (main max-width 1040 px less its padding)
+ROW_CELL = 492     # px: one of two figures side by side (a 16 px gap)
+_OPTIMIZER = re.compile(r"\b(GD|gd|Momentum|Nesterov|RMSprop|Adam|adam|momentum)\b")
+
+
+def _texts(fig):
+    """The texts drawn: visible, non-empty, not tick labels of axes turned off."""
+    from matplotlib.text import Text
+    off = {id(t) for ax in fig.axes if not ax.axison or not ax.get_visible()
+           for a in (ax.xaxis, ax.yaxis) for t in a.get_ticklabels(which="both")}
+    return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()
+            and id(t) not in off]
+
+
+def _overlap(a, b, pad=0.5):
+    return (a.x0 + pad < b.x1 and b.x0 + pad < a.x1 and a.y0 + pad < b.y1 and b.y0 + pad < a.y1)
+
+
+def figure_problems(fig, display_width, dpi=100):
+    """What is wrong with ``fig`` shown ``display_width`` px wide: text under 10 px, points of
+    a path or a minimum outside its axes, colliding tick labels, a legend over data, a run
+    named without its optimizer's η or by a generic label."""
+    fig.set_dpi(dpi)
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    width = fig.get_tightbbox(r).width * dpi
+    scale = min(1.0, display_width / width)
+    out = [f"{t.get_text()[:30]!r}: {t.get_fontsize() * dpi / 72 * scale:.1f} px"
+           for t in _texts(fig) if t.get_fontsize() * dpi / 72 * scale < 10 - 1e-6]
+    for ax in fig.axes:
+        out += _axes_problems(ax, r)
+    return out
+
+
+def _axes_problems(ax, r):
+    out = []
+    axes = [ax.xaxis, ax.yaxis] + ([ax.zaxis] if ax.name == "3d" else [])
+    boxes = [[(t.get_text(), t.get_window_extent(r)) for t in _shown_ticks(a)] for a in axes]
+    # 2-D: labels along one axis; 3-D: any two (they share the projected corners)
+    groups = [[b for group in boxes for b in group]] if ax.name == "3d" else boxes
+    x0, x1 = sorted(ax.get_xlim())
+    y0, y1 = sorted(ax.get_ylim())
+    for group in groups if ax.axison else []:
+        for i, (ta, a) in enumerate(group):
+            for tb, b in group[i + 1:]:
+                if _overlap(a, b):
+                    out.append(f"tick labels {ta!r} and {tb!r} collide")
+    if ax.name != "3d" and ax.get_gid() != "zoom":  # a zoom shows part of a path by design
+        out += _lines_outside(ax, x0, x1, y0, y1)
+        leg = ax.get_legend()
+        if leg is not None and leg.get_visible():
+            lb = leg.get_window_extent(r)
+            for ln in ax.lines:
+                if ln.get_transform() != ax.transData or not ln.get_visible():
+                    continue
+                xy = ln.get_xydata()
+                xy = xy[np.all(np.isfinite(xy), axis=1)]
+                if not len(xy):
+                    continue
+                px = ax.transData.transform(xy)
+                hit = ((px[:, 0] > lb.x0) & (px[:, 0] < lb.x1) & (px[:, 1] > lb.y0)
+                       & (px[:, 1] < lb.y1))
+                if hit.any():
+                    out.append(f"legend covers {int(hit.sum())} points of {ln.get_label()!r}")
+    out += _label_problems(ax)
+    return out
+
+
+def _shown_ticks(axis):
+    """The tick labels matplotlib draws: non-empty, at a location inside the view."""
+    lo, hi = sorted(axis.get_view_interval())
+    return [t for loc, t in zip(axis.get_majorticklocs(), axis.get_majorticklabels())
+            if lo <= loc <= hi and t.get_visible() and t.get_text().strip()]
+
+
+def _lines_outside(ax, x0, x1, y0, y1):
+    out = []
+    tol_x, tol_y = 1e-9 * max(1, x1 - x0), 1e-9 * max(1, y1 - y0)
+    for ln in ax.lines:
+        if ln.get_transform() != ax.transData:
+            continue
+        xy = np.asarray(ln.get_xydata(), float).reshape(-1, 2)
+        xy = xy[np.all(np.isfinite(xy), axis=1)]
+        bad = ((xy[:, 0] < x0 - tol_x) | (xy[:, 0] > x1 + tol_x) | (xy[:, 1] < y0 - tol_y)
+               | (xy[:, 1] > y1 + tol_y))
+        if bad.any():
+            out.append(f"{int(bad.sum())} points of {ln.get_label()!r} outside the axes")
+    return out
+
+
+def _label_problems(ax):
+    names = [ax.get_title()]
+    leg = ax.get_legend()
+    if leg is not None:
+        names += [t.get_text() for t in leg.get_texts()]
+    out = []
+    for n in names:
+        if "Improvement in Loss Per Iteration" in n or re.fullmatch(r"(loss|path|run) \d+", n):
+            out.append(f"generic label {n!r}")
+        elif _OPTIMIZER.search(n) and "η" not in n and "eta" not in n:
+            out.append(f"{n!r} names an optimizer without its η")
+    return out
+
+
+@pytest.fixture(scope="module")
+def tour_figures():
+    """Every figure of the quick tour with the width it is shown at on the page, checked as
+    the page embeds it."""
+    from steepest.report import builder
+    from steepest.report.tour import TourConfig, build_tour
+    found = {}
+    original = builder.Section.figure
+
+    def checked(self, fig, caption="", **kw):
+        figure = builder._figure_of(fig)
+        width = ROW_CELL if self._row is not None else PAGE_WIDTH
+        found[f"{self.number:02d} {kw.get('name') or caption[:40]}"] = \
+            figure_problems(figure, width)
+        return original(self, fig, caption, **kw)
+    builder.Section.figure = checked
+    try:
+        build_tour(TourConfig.make(True, interactive=False))
+    finally:
+        builder.Section.figure = original
+    return found
+
+
+def test_every_tour_figure_is_readable_framed_and_labelled(tour_figures):
+    assert len(tour_figures) >= 20
+    bad = {k: v for k, v in tour_figures.items() if v}
+    assert not bad, "\n".join(f"{k}: {v}" for k, v in bad.items())

@@ -164,7 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     tour.add_argument("--out", metavar="DIR", type=Path, default=Path("steepest-tour"),
                       help="folder for index.html (default: ./steepest-tour)")
     tour.add_argument("--quick", action="store_true",
-                      help="fewer steps, frames and grid points: a few seconds (the tests use it)")
+                      help="fewer steps, frames and grid points: about 20 s of CPU time instead of "
+                           "minutes (the tests use it)")
     tour.add_argument("--figures", action="store_true",
                       help="also write every static figure as a PNG into DIR/figures")
     tour.add_argument("--no-interactive", action="store_true",

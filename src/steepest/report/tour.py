@@ -242,8 +242,8 @@ st.animate.descent_3d(result, lecture)""")
         diverged, osc = runs[too_big], runs[osc_eta]
         diag = st.diagnose(diverged, self.problem)
         osc_diag = st.diagnose(osc, self.problem)
-        sec.code(f"""bad = st.minimize(problem, {_lst(_start(too_big))}, st.optim.GD(lr={too_big:g}),
-                  max_steps=1000)
+        start = _lst(_start(too_big))
+        sec.code(f"""bad = st.minimize(problem, {start}, st.optim.GD(lr={too_big:g}), max_steps=1000)
 print(st.diagnose(bad, problem).message)""")
         sec.note(diag.message)
         self._three_rates(sec, runs, diag, osc_diag)
@@ -269,8 +269,8 @@ print(st.diagnose(bad, problem).message)""")
         curves = {f"GD η={eta:g}": r for eta, r in runs.items()}
         fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
         st.plot.loss_curve(curves, ax=axes[0], fun=self.lecture, title="All 1000 steps")
-        st.plot.loss_curve(curves, ax=axes[1], fun=self.lecture, title="The first 40 steps")
-        axes[1].set_xlim(-1, 40)
+        st.plot.loss_curve({k: r.history.x[:41] for k, r in curves.items()}, ax=axes[1],
+                           fun=self.lecture, title="The first 40 steps")
         axes[1].get_legend().remove()
         fig.tight_layout()
         too_big, osc_eta = LECTURE_ETAS["diverges"], LECTURE_ETAS["oscillates"]
@@ -434,7 +434,9 @@ m.plot("map", lr={self.MAP_ETA:g}); m.plot("fractions")""")
         x0 = np.asarray(problem.x0, float)
         sec = self.report.section(
             "Optimizers on a non-convex function",
-            f"A surface with {len(minima)} minima, only the first of them global. Plain gradient "
+            f"A surface with {len(minima)} minima: the global one at {_pt(np.round(minima[0], 2))} "
+            f"and a shallower local one at {_pt(np.round(minima[1], 2))}, between it and the "
+            "start. Plain gradient "
             "descent follows the steepest slope into the nearest valley; momentum remembers its "
             "velocity and can coast over a ridge; RMSprop and Adam rescale each coordinate by a "
             f"running average of squared gradients. Same start x₀ = ({x0[0]:g}, {x0[1]:g}), "
@@ -454,7 +456,8 @@ m.plot("map", lr={self.MAP_ETA:g}); m.plot("fractions")""")
                        "overlap, the earlier run is the wider band beneath.",
                        name="optimizer paths")
             sec.figure(st.plot.loss_curve(runs, log=False, style="-", title="Loss per step"),
-                       "Loss per step: the runs that escape the first valley end lower.",
+                       "Loss per step: the runs that escape the local valley near the start "
+                       "reach the global minimum and end lower.",
                        name="optimizer losses")
         rows = []
         for name, r in runs.items():
@@ -550,9 +553,13 @@ m.plot("map", lr={self.MAP_ETA:g}); m.plot("fractions")""")
         net, X, y, hist = self.classifier
         sec = self.report.section(
             "The loss landscape of the trained network",
-            "A network has too many parameters to draw its loss surface, but we can slice it: "
-            "the loss on a plane through the trained parameters θ*, ℒ(θ* + αδ + βη), spanned by "
-            "two random directions that are filter-normalized (Li et al., 2018: each direction "
+            f"Here the network is the 2 → 8 → 8 → 1 classifier of the moons data trained above "
+            f"({sum(p.data.size for p in net.parameters())} parameters; its decision boundary is "
+            "the animation of the previous section). It has too many parameters to draw its loss "
+            "surface, but we can slice it: the loss on a plane through the trained parameters "
+            "θ*, ℒ(θ* + αδ + βν), spanned by two random directions δ and ν (α and β here are "
+            "the plane's coordinates, not a learning rate or regression weights) that are "
+            "filter-normalized (Li et al., 2018: each direction "
             "rescaled, neuron by neuron, to the norm of the weights it perturbs, so the picture "
             "does not depend on the scale of the weights).")
         res = self.cfg.landscape_resolution
