@@ -162,7 +162,7 @@ class _Grid:
                  (A2 * r[None]).sum(axis=1),
                  r.sum(axis=0)]
         for param, g, lr in zip(self.p, grads, self.lr):
-            param -= lr * g
+            np.subtract(param, lr * g, out=param)
         return loss
 
 
