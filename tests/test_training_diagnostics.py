@@ -272,3 +272,48 @@ def test_full_batch_gd_sharpens_to_two_over_eta_and_hovers(lr):
     assert np.all((last > 0.8) & (last < 1.2))               # ... and ends at 2/η (± 20 %)
     assert h.step_loss[-1] < 0.5 * h.step_loss[0]            # while the loss still falls
     assert np.sum(np.diff(h.step_loss[800:]) > 0) > 10       # non-monotonically
+
+
+# ---- 6. trainability map ---------------------------------------------------------------------
+def fit_losses(X, y, lr1, lr2, steps, scale=1.0):
+    """The same network trained by nn.fit, per-layer rates as parameter groups."""
+    net = nn.MLP(2, [4, 4, 1], activation="tanh", seed=0)
+    for name, p in net.named_parameters():
+        if name.endswith("weight"):
+            p.data = p.data * scale
+    ps = net.parameters()
+    opt = GD([{"params": ps[:2], "lr": lr1}, {"params": ps[2:], "lr": lr2}], lr=lr1)
+    return nn.fit(net, X, y, loss="mse", optimizer=opt, epochs=steps, progress=False).step_loss
+
+
+@pytest.mark.parametrize("axes", [("lr1", "lr2"), ("lr", "init_scale")])
+def test_every_grid_point_is_the_network_fit_would_train(axes):
+    X, y = ds.moons(24, noise=0.1, seed=0)
+    y = y.astype(float)
+    m = st.curvature.trainability_map(X, y, axes=axes, xlim=(0.05, 0.3), ylim=(0.1, 0.3),
+                                      resolution=2, steps=40, dtype=np.float64, progress=False)
+    assert m.outcome.shape == (2, 2) and np.all(m.trainable)
+    for i, yv in enumerate(m.y):
+        for j, xv in enumerate(m.x):
+            lr1, lr2, scale = (xv, yv, 1.0) if axes == ("lr1", "lr2") else (xv, xv, yv)
+            losses = fit_losses(X, y, lr1, lr2, 40, scale)
+            assert m.final_loss[i, j] == pytest.approx(losses[-1] / losses[0], rel=1e-9)
+            assert m.mean_loss[i, j] == pytest.approx(np.mean(losses) / losses[0], rel=1e-9)
+
+
+def test_trainability_map_small_rates_train_large_ones_diverge_and_zoom():
+    X, y = ds.moons(24, noise=0.1, seed=0)
+    m = st.curvature.trainability_map(X, y, xlim=(1e-3, 1e3), ylim=(1e-3, 1e3), resolution=24,
+                                      steps=100, progress=False)
+    assert m.outcome.shape == (24, 24)
+    assert np.all(m.trainable[:4, :4])                       # tiny rates everywhere train
+    assert not np.any(m.trainable[-4:, -4:])                 # huge ones diverge ...
+    assert np.all(m.diverged_at[-4:, -4:] < 5)               # ... at once
+    assert np.all(m.diverged_at[m.trainable] == -1)
+    z = m.zoom((1.0, 1.0), factor=10)
+    assert z.outcome.shape == (24, 24)
+    assert z.x[0] == pytest.approx(10 ** -0.3) and z.y[-1] == pytest.approx(10 ** 0.3)
+    d = m.plot()
+    assert d.image.shape == (24, 24, 3) and "train" in d.ax.get_title()
+    with pytest.raises(ValueError, match="axes"):
+        st.curvature.trainability_map(X, y, axes=("lr1", "init_scale"))

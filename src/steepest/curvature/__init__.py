@@ -4,7 +4,7 @@ per-layer gradients tracked during training (:mod:`~steepest.curvature.tracking`
 Hessian's eigenvalue density (``spectral_density``),
 ``diagnose`` — why a run diverged, oscillated, crawled, stalled or hovers at the edge of
 stability — and ``stability_map``: which starts converge, stay bounded or diverge at each
-learning rate."""
+learning rate — and ``trainability_map``: which per-layer rates train a network."""
 
 from __future__ import annotations
 
@@ -26,9 +26,10 @@ from .hessian import (
 from .spectrum import SpectralDensity, spectral_density
 from .stability import StabilityMap, stability_map
 from .tracking import LayerGradients, SharpnessTracker
+from .trainability import TrainabilityMap, trainability_map
 
 __all__ = ["CriticalLR", "Diagnosis", "HessianEigs", "LayerGradients", "SharpnessTracker",
-           "SpectralDensity", "StabilityMap", "TraceEstimate", "contraction",
+           "SpectralDensity", "StabilityMap", "TraceEstimate", "TrainabilityMap", "contraction",
            "critical_lr", "diagnose", "hessian_eigs", "hutchinson_trace", "hvp_function",
            "operator_eigs", "sharpness", "spectral_density", "stability_constant",
-           "stability_map", "top_eig"]
+           "stability_map", "top_eig", "trainability_map"]
