@@ -469,7 +469,7 @@ class _Training:
         """The minibatch loss (with the L2 term) and the model's outputs."""
         p = self.p
         out = p.model(Xb)
-        L = p.loss_fn(out, yb)
+        L: Any = p.loss_fn(out, yb)
         if p.l2:
             L = L + l2_penalty(p.model, p.l2)
         return L, out
