@@ -283,6 +283,8 @@ class _Node:
     buffer: Array | None             # None for views
     vjps: tuple[Any, ...] | None     # the eager op's vjps (None: no gradient flows through it)
     grad_inputs: tuple[bool, ...]    # which operands need a gradient
+    inline: tuple[str | None, ...] = ()   # a vjp written out (see _inline_vjps), else None
+    names: dict[str, Any] = field(default_factory=dict)  # the constants those expressions use
 
 
 @dataclass
@@ -339,11 +341,18 @@ class _Plan:
             if n.output not in has or n.vjps is None:
                 continue
             ins = ", ".join(f"v{i}" for i in n.inputs)
+            names = {"g": f"g{n.output}", "out": f"v{n.output}", "k": n.output,
+                     **{f"a{i}": f"v{slot}" for i, slot in enumerate(n.inputs)}}
+            ns.update({f"{k}{n.output}": v for k, v in n.names.items()})
             for j, (slot, vjp, needed) in enumerate(zip(n.inputs, n.vjps, n.grad_inputs)):
                 if not needed:
                     continue
-                ns[f"J{n.output}_{j}"] = vjp
-                call = f"J{n.output}_{j}(g{n.output}, v{n.output}, {ins})"
+                inline = n.inline[j] if j < len(n.inline) else None
+                if inline is not None:
+                    call = inline.format(**names)
+                else:
+                    ns[f"J{n.output}_{j}"] = vjp
+                    call = f"J{n.output}_{j}(g{n.output}, v{n.output}, {ins})"
                 lines.append(f"    g{slot} = g{slot} + {call}" if slot in has
                              else f"    g{slot} = {call}")
                 has.add(slot)
@@ -400,7 +409,9 @@ def _build(calls: list[tuple[Kernel, dict[str, Any], Any]], root: Tensor,
         grad_in = tuple(_needs_grad(r, args, params, needs, base_nodes) for r in operands)
         vjps = result._vjps if result.requires_grad else None
         buffer = None if getattr(forward, "view", False) else np.empty(result.shape, result.dtype)
-        nodes.append(_Node(forward, inputs, base_nodes + k, buffer, vjps, grad_in))
+        inline, names = _inline_vjps(result, calls[k][1]) if vjps is not None else ((), {})
+        nodes.append(_Node(forward, inputs, base_nodes + k, buffer, vjps, grad_in, inline,
+                           names))
         needs[base_nodes + k] = result.requires_grad
     root_ref = slot_of.get(id(root))
     if root_ref is None:
@@ -417,6 +428,54 @@ def _build(calls: list[tuple[Kernel, dict[str, Any], Any]], root: Tensor,
     return _Plan(len(args), tuple(isinstance(a, Tensor) for a in args), params, constants,
                  nodes, base_nodes + (-root_ref - 1), leaves, np.ones_like(root.data),
                  aux_slot)
+
+
+def _inline_vjps(result: Tensor, call_args: dict[str, Any]
+                 ) -> tuple[tuple[str | None, ...], dict[str, Any]]:
+    """The vjps of the commonest ops written out as the NumPy expressions the eager vjps
+    evaluate for these shapes (so the generated backward calls no closure and checks no shape):
+    {g} is the result's gradient, {out} its value, {a0}, {a1}, … the operands' values, {k} the
+    node. Each is the eager vjp's arithmetic, operation for operation — and the recording's
+    bit-for-bit check of the replay against the eager step would refuse the plan otherwise.
+    An op not listed here, or other shapes, keeps the eager vjp (None)."""
+    op, shape = result.op, result.shape
+    shapes = [getattr(q, "shape", None) for q in result.parents]
+    same = bool(shapes) and all(q == shape for q in shapes)
+    if op in ("tanh", "sigmoid", "relu"):
+        return ({"tanh": "{g} * (1 - {out} * {out})", "sigmoid": "{g} * {out} * (1 - {out})",
+                 "relu": "{g} * ({a0} > 0)"}[op],), {}
+    if op in ("add", "sub", "mul") and same:
+        return {"add": ("{g}", "{g}"), "sub": ("{g}", "-{g}"),
+                "mul": ("{g} * {a1}", "{g} * {a0}")}[op], {}
+    if op == "pow" and call_args.get("b") == 2 and not isinstance(call_args.get("b"), bool):
+        return (f"{{g}} * ({call_args['b']!r} * {{a0}})",), {}
+    if op in ("mean", "sum") and call_args.get("axis") is None and len(shapes) == 1:
+        return _inline_reduction(op == "mean", tuple(shapes[0] or ()))
+    if op == "linear" and len(shape) == 2 and len(shapes[0] or ()) == 2:
+        return _inline_linear(result)
+    return (), {}
+
+
+def _inline_reduction(mean: bool, x_shape: tuple[int, ...]
+                      ) -> tuple[tuple[str | None, ...], dict[str, Any]]:
+    """sum/mean over all axes: the gradient broadcast back (÷ n for the mean)."""
+    names: dict[str, Any] = {"BCAST": ops._broadcast_to, "KEPT": (1,) * len(x_shape),
+                             "SHAPE": x_shape}
+    if mean:
+        names["N"] = ops._count(x_shape, None)
+        return ("BCAST{k}({g}.reshape(KEPT{k}) / N{k}, SHAPE{k})",), names
+    return ("BCAST{k}({g}.reshape(KEPT{k}), SHAPE{k})",), names
+
+
+def _inline_linear(result: Tensor) -> tuple[tuple[str | None, ...], dict[str, Any]]:
+    """x @ Wᵀ + b on a matrix x: gW, gᵀx and the bias's row sum as ones @ g (eager's BLAS
+    sum)."""
+    vjps: tuple[str | None, ...] = ("{g} @ {a1}", "{g}.T @ {a0}")
+    if len(result.parents) < 3:
+        return vjps, {}
+    if result.parents[2].dtype != result.dtype:
+        return (), {}
+    return (*vjps, "ONES{k} @ {g}"), {"ONES": ops._ones(result.shape[0], result.dtype)}
 
 
 def _constant_parents(kernel: Kernel, call_args: dict[str, Any]) -> tuple[Any, ...]:
