@@ -217,9 +217,10 @@ class _Descent:
     """
 
     def __init__(self, fun: Any, jac: Any, x: np.ndarray, optimizer: Optimizer,
-                 rules: list[StoppingRule], callback: Any, on_divergence: str, max_steps: int):
+                 rules: list[StoppingRule], callback: Any, on_divergence: str, max_steps: int,
+                 replay: bool = True):
         self.fun = fun
-        self.vg, value = objective(fun, jac)
+        self.vg, value = objective(fun, jac, replay=replay)
         self.oracle = Oracle(fun, jac, self.vg) if getattr(optimizer, "second_order", False) \
             else None  # Newton, LBFGS: trial points, Hessians; the accepted point is free
         if self.oracle is not None:
@@ -280,7 +281,8 @@ class _Descent:
         if self.oracle is None:
             x_new, new = self.opt.update(g, state, x, lr, loss=self.f, loss_fn=self.loss_fn)
         else:
-            x_new, new = self.opt.update(g, state, x, lr, loss=self.f, oracle=self.oracle)
+            second: Any = self.opt  # a second-order rule (optim.second_order) takes the oracle
+            x_new, new = second.update(g, state, x, lr, loss=self.f, oracle=self.oracle)
         if self.search:
             self.nfev += new.get("evaluations", 0)
             self.rec.lr[self.rec.size - 1] = new["step_size"]  # the rate actually used
@@ -517,7 +519,7 @@ def minimize(fun: Any, x0: Any = None, optimizer: Optimizer | None = None, *,
              max_steps: int = 1000, gtol: float | None = None, rtol: float | None = None,
              ftol: float | None = None, patience: int | None = None, min_delta: float = 0.0,
              callback: Callable[..., Any] | None = None, on_divergence: str = "stop",
-             progress: bool = False) -> Result:
+             progress: bool = False, replay: bool = True) -> Result:
     """Minimize ``fun`` from ``x0`` with ``optimizer`` (default ``GD(lr=1e-3)``).
 
     ``fun`` is one of: a function written with steepest ops (``x`` arrives as a Tensor; the
@@ -526,7 +528,10 @@ def minimize(fun: Any, x0: Any = None, optimizer: Optimizer | None = None, *,
     closed-form gradient is used when it has one (``x0`` defaults to ``problem.x0``).
 
     See the module docstring for the stopping rules, statuses and ``on_divergence``.
-    ``progress=True`` shows a progress bar. Returns a :class:`Result`.
+    ``progress=True`` shows a progress bar. ``replay`` (default True): a steepest-ops ``fun``'s
+    gradient step is recorded once and replayed (:mod:`steepest.autodiff.replay`: the same NumPy
+    calls, bit-equal to eager; a function it cannot replay runs eagerly by itself);
+    ``replay=False`` evaluates every step eagerly. Returns a :class:`Result`.
 
     >>> import steepest as st
     >>> r = st.minimize(lambda x: (x * x).sum(), [3.0, -4.0], st.optim.GD(lr=0.1), rtol=1e-8)
@@ -544,7 +549,8 @@ def minimize(fun: Any, x0: Any = None, optimizer: Optimizer | None = None, *,
         x0 = fun.x0
     x = _start(x0, getattr(fun, "dim", None) if hasattr(fun, "value_and_grad") else None)
     rules = _rules(max_steps, gtol, rtol, ftol, patience, min_delta, on_divergence)
-    run = _Descent(fun, jac, x, optimizer, rules, callback, on_divergence, max_steps)
+    run = _Descent(fun, jac, x, optimizer, rules, callback, on_divergence, max_steps,
+                   bool(replay))
     bar = progress_bar(max_steps, "minimize", "step") if progress else None
     try:
         with np.errstate(all="ignore"):  # overflow in a diverging run is detected, not warned

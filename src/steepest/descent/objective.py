@@ -23,11 +23,12 @@ ValueGrad = Callable[[np.ndarray], tuple[Any, Any]]
 BatchValueGrad = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
-def objective(fun: Any, jac: Any = None, owner: str = "minimize"
+def objective(fun: Any, jac: Any = None, owner: str = "minimize", replay: bool = False
               ) -> tuple[ValueGrad, Callable[[np.ndarray], Any]]:
     """``(value_and_grad, value)`` on NumPy vectors for the three kinds of ``fun``: a function of
     steepest ops (autodiff), a NumPy function with ``jac`` (or ``jac=True``: it returns both),
-    or a problem (its closed form).
+    or a problem (its closed form). With ``replay``, a steepest-ops function's gradient step is
+    replayed (:func:`steepest.autodiff.replay.replayed_value_and_grad`, bit-equal to eager).
 
     >>> vg, value = objective(lambda x: (x * x).sum())           # L = ‖x‖², ∇L = 2x
     >>> vg(np.array([3.0, 4.0]))
@@ -45,7 +46,11 @@ def objective(fun: Any, jac: Any = None, owner: str = "minimize"
     if not callable(fun):
         raise SteepestTypeError(f"{owner}: fun must be callable or a problem object, got "
                                 f"{type(fun).__name__}")
-    vg = value_and_grad(fun)
+    if replay:
+        from ..autodiff.replay import replayed_value_and_grad
+        vg = replayed_value_and_grad(fun)
+    else:
+        vg = value_and_grad(fun)
 
     def value(x: np.ndarray) -> Any:
         with no_grad():
@@ -116,7 +121,7 @@ def batch_objective(fun: Any, jac: Any = None, owner: str = "stability_map"
     batched = getattr(fun, "value_and_grad_batch", None)
     if batched is not None and jac is None:
         return batched, True
-    vg, _ = objective(fun, jac, owner)
+    vg, _ = objective(fun, jac, owner, replay=True)  # the same step at every point
 
     def looped(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         values = np.empty(len(X))
