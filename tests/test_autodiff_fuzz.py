@@ -75,11 +75,8 @@ BINARY = {
 }
 REDUCE = {name: (lambda x, axis, keepdims, n=name: getattr(st, n)(x, axis, keepdims),
                  _t_reduce(name)) for name in ("sum", "mean", "var", "max", "min", "logsumexp")}
-SOFTMAX = {
-    "softmax": (lambda x, axis: st.softmax(x, axis), lambda x, axis: torch.softmax(x, axis)),
-    "log_softmax": (lambda x, axis: st.log_softmax(x, axis),
-                    lambda x, axis: torch.log_softmax(x, axis)),
-}
+SOFTMAX = {"softmax": (st.softmax, torch.softmax),
+           "log_softmax": (st.log_softmax, torch.log_softmax)}
 
 
 # ---- drawing a program while steepest runs it ------------------------------------------------

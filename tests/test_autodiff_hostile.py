@@ -16,7 +16,7 @@ from steepest.errors import SteepestError, SteepestTypeError
                          ids=["tensor", "array", "list", "float", "numpy float", "in a tuple"])
 def test_float_indices_are_refused_not_truncated(index):
     x = st.tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
-    with pytest.raises(SteepestTypeError, match="getitem: .*(integer|index)"):
+    with pytest.raises(SteepestTypeError, match=r"getitem: .*(integer|index)"):
         x[index]
 
 
@@ -124,7 +124,7 @@ def test_softmax_family_keeps_its_values_at_extreme_logits():
     np.testing.assert_array_equal(x.grad.data, [[1.0, 0.0, 0.0]])
 
 
-# ---- float32 through every op, to second order ----------------------------------------------------
+# ---- float32 through every op, to second order --------------------------------------------------
 def _x32(shape=(2, 3)):
     return np.random.default_rng(0).uniform(0.3, 1.5, shape).astype(np.float32)
 
