@@ -34,6 +34,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without scikit-l
 from . import nn
 from . import optim as _optim
 from .autodiff import as_tensor, log_softmax, no_grad, sigmoid, softmax
+from .nn.metrics import predicted_classes
 
 SOLVERS = {"sgd": _optim.GD, "momentum": _optim.Momentum, "nesterov": _optim.Nesterov,
            "adagrad": _optim.Adagrad, "rmsprop": _optim.RMSprop, "adam": _optim.Adam,
@@ -184,8 +185,7 @@ class MLPClassifier(ClassifierMixin, _MLPBase):
 
     def predict(self, X: Any) -> np.ndarray:
         z = self._forward(X)
-        codes = (z[:, 0] > 0).astype(int) if z.shape[1] == 1 else z.argmax(axis=1)
-        return self.classes_[codes]
+        return self.classes_[predicted_classes(z)]  # logits: class 1 where z > 0, else argmax
 
 
 class MLPRegressor(RegressorMixin, _MLPBase):
