@@ -101,3 +101,32 @@ def test_fit_measures_accuracy_with_the_registry_rule():
     scores, labels = rng.normal(size=(50, 3)), rng.integers(0, 3, 50)
     assert accuracy_from(nn.cross_entropy)(scores, labels) == np.mean(scores.argmax(1) == labels)
     assert accuracy_from(nn.mse) is None
+
+
+@pytest.mark.parametrize("name", sorted({i.name for i in nn.LOSS_INFO.values() if i.grid}))
+def test_each_batched_landscape_form_is_its_tensor_loss(name):
+    """The landscapes' batched NumPy form of each loss equals the Tensor loss of the same name."""
+    rng = np.random.default_rng(2)
+    info = nn.LOSS_INFO[name]
+    k = 3 if name == "cross_entropy" else 1
+    Z = rng.normal(size=(4, k, 9))  # 4 points, k outputs, 9 samples
+    if name == "cross_entropy":
+        y = rng.integers(0, k, 9)
+    else:
+        y = (rng.random(9) > 0.5).astype(float) if info.classifier else rng.normal(size=9)
+    if not info.logits and info.classifier:
+        Z = 1 / (1 + np.exp(-Z))  # probabilities
+    got = info.grid(y, k, np.float64)(Z, np.empty((4, 9)))
+    want = [info.fn(st.tensor(z.T), y if name == "cross_entropy" else y[:, None]).item()
+            for z in Z]
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_a_landscape_refuses_probabilities_from_a_net_without_a_sigmoid():
+    from steepest.landscape import MLPTarget
+
+    X, y = st.datasets.moons(n=20, noise=0.1, seed=0)
+    w, b = np.ones((1, 2)), np.zeros(1)
+    with pytest.raises(st.SteepestError, match=r"takes probabilities .* 'bce_with_logits'"):
+        MLPTarget.from_arrays([w], [b], X, y, loss="bce")
+    MLPTarget.from_arrays([w], [b], X, y, loss="bce", output_activation="sigmoid")
