@@ -212,9 +212,15 @@ def build_parser() -> argparse.ArgumentParser:
     land.add_argument("model", type=Path, help="model file written by model.save(path) (.npz)")
     land.add_argument("data", type=Path,
                       help="data: .npz with arrays X and y, or .csv with the target last")
-    land.add_argument("--loss", choices=("mse", "bce", "cross-entropy"), default="bce",
-                      help="loss on the model's outputs: mse, bce (binary cross-entropy on "
-                           "logits) or cross-entropy (default: bce)")
+    from .nn.losses import LOSS_INFO
+
+    land.add_argument("--loss", choices=sorted(LOSS_INFO), default="bce_with_logits",
+                      metavar="NAME",
+                      help="loss on the model's outputs, each name as in steepest.nn and "
+                           "PyTorch: bce_with_logits (binary cross-entropy on raw scores; the "
+                           "default), bce (on probabilities: the model must end in a sigmoid), "
+                           "cross_entropy (class scores against integer labels), mse, mae, "
+                           "huber, hinge")
     land.add_argument("--normalization", choices=("filter", "layer", "none"), default="filter",
                       help="how the random directions are scaled to the weights: per neuron "
                            "(filter, Li et al. 2018), per layer, or not at all (default: filter)")
@@ -402,11 +408,11 @@ def cmd_landscape(args: argparse.Namespace) -> int:
     model = nn.load(args.model)
     X, y = _load_data(args.data)
     writable_folder(args.out, "--out")
-    loss = {"mse": "mse", "bce": "bce_with_logits", "cross-entropy": "cross_entropy"}[args.loss]
+    info = nn.LOSS_INFO[args.loss]
     land = landscape.surface_2d(
-        model, X, y, loss=loss, seed=args.seed, resolution=args.resolution,
+        model, X, y, loss=info.name, seed=args.seed, resolution=args.resolution,
         normalization=None if args.normalization == "none" else args.normalization,
-        range=(-args.span, args.span), accuracy=args.loss != "mse", progress=True)
+        range=(-args.span, args.span), accuracy=info.classifier, progress=True)
     args.out.mkdir(parents=True, exist_ok=True)
     land.save(args.out / "landscape.npz")
     disp = land.plot("filled")

@@ -35,6 +35,7 @@ from . import nn
 from . import optim as _optim
 from ._validate import check_choice, check_float, check_int
 from .autodiff import as_tensor, log_softmax, no_grad, sigmoid, softmax
+from .nn.metrics import predicted_classes
 
 SOLVERS = {"sgd": _optim.GD, "momentum": _optim.Momentum, "nesterov": _optim.Nesterov,
            "adagrad": _optim.Adagrad, "rmsprop": _optim.RMSprop, "adam": _optim.Adam,
@@ -183,8 +184,7 @@ class MLPClassifier(ClassifierMixin, _MLPBase):
     def predict(self, X: Any) -> np.ndarray:
         """The most probable class of each row, as one of ``classes_``."""
         z = self._forward(X)
-        codes = (z[:, 0] > 0).astype(int) if z.shape[1] == 1 else z.argmax(axis=1)
-        return self.classes_[codes]
+        return self.classes_[predicted_classes(z)]  # logits: class 1 where z > 0, else argmax
 
 
 class MLPRegressor(RegressorMixin, _MLPBase):

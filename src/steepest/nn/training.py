@@ -44,11 +44,10 @@ from .losses import (
     cross_entropy,
     get_loss,
     hinge,
-    huber,
     l2_penalty,
-    mae,
-    mse,
+    loss_info,
 )
+from .metrics import accuracy, r2_score
 from .module import Module
 from .vector import parameters_to_vector, vector_to_parameters
 
@@ -57,28 +56,13 @@ Metric = Callable[[np.ndarray, np.ndarray], float]
 
 # ---- metrics ---------------------------------------------------------------------------------
 def accuracy_from(loss_fn: Callable[..., Tensor]) -> Metric | None:
-    """The accuracy that matches a classification loss's output convention (None otherwise)."""
-    def binary(threshold: float) -> Metric:
-        def acc(out: np.ndarray, y: np.ndarray) -> float:
-            positive = y.reshape(-1) > (0.0 if y.min() < 0 else 0.5)  # labels ±1 or 0/1
-            return float(np.mean((out.reshape(-1) > threshold) == positive))
-        return acc
-
-    if loss_fn is cross_entropy:
-        return lambda out, y: float(np.mean(out.argmax(axis=1) == y.reshape(-1)))
-    if loss_fn is binary_cross_entropy_with_logits or loss_fn is hinge:
-        return binary(0.0)
-    if loss_fn is binary_cross_entropy:
-        return binary(0.5)
-    return None
-
-
-def r2_score(out: np.ndarray, y: np.ndarray) -> float:
-    """Coefficient of determination 1 − Σ(y − ŷ)² / Σ(y − ȳ)² (NaN for constant y)."""
-    y, out = y.reshape(len(y), -1), out.reshape(len(y), -1)
-    ss_res = np.sum((y - out) ** 2)
-    ss_tot = np.sum((y - y.mean(axis=0)) ** 2)
-    return float(1 - ss_res / ss_tot) if ss_tot > 0 else math.nan
+    """:func:`steepest.nn.metrics.accuracy` at the threshold of a classification loss's outputs
+    (0 for logits and scores, 0.5 for probabilities); None for other losses."""
+    info = loss_info(loss_fn)
+    if info is None or not info.classifier:
+        return None
+    threshold = info.threshold
+    return lambda out, y: float(accuracy(out, y, threshold))
 
 
 def _resolve_metric(metric: Any, loss_fn: Callable[..., Tensor]) -> tuple[str | None,
@@ -91,7 +75,8 @@ def _resolve_metric(metric: Any, loss_fn: Callable[..., Tensor]) -> tuple[str | 
         acc = accuracy_from(loss_fn)
         if acc is not None:
             return "accuracy", acc
-        return ("r2", r2_score) if loss_fn in _REGRESSION else (None, None)
+        info = loss_info(loss_fn)
+        return ("r2", r2_score) if info is not None and not info.classifier else (None, None)
     if metric == "accuracy":
         acc = accuracy_from(loss_fn)
         if acc is None:
@@ -103,8 +88,6 @@ def _resolve_metric(metric: Any, loss_fn: Callable[..., Tensor]) -> tuple[str | 
     raise ValueError(f"fit: metric must be 'auto', 'accuracy', 'r2', None or a function "
                      f"(outputs, y) -> float, got {metric!r}")
 
-
-_REGRESSION = {mse, mae, huber}
 
 
 # ---- history ---------------------------------------------------------------------------------
