@@ -269,10 +269,12 @@ def problem_key(problem: Any) -> str:
 
 
 def path_traces(lab: LabRun) -> dict[str, Any]:
-    """The run's path on both maps: ``{"x", "y", "z", "start"}`` lists (z: the loss, clipped to
-    the surface's range)."""
+    """The run's path: ``x``, ``y`` as run (the contour map's axes stay put, plotly clips),
+    ``sx``, ``sy``, ``z`` for the 3-D surface (clipped to a margin around its box, so a diverging
+    run does not rescale the scene) and the ``start``."""
     P = _clip(lab.path, lab.problem)
-    return {"x": _list(P[:, 0]), "y": _list(P[:, 1]), "z": _list(_surface_z(lab)),
+    return {"x": _list(lab.path[:, 0]), "y": _list(lab.path[:, 1]), "sx": _list(P[:, 0]),
+            "sy": _list(P[:, 1]), "z": _list(_surface_z(lab)),
             "start": _list(lab.path[0]) if len(lab.path) else []}
 
 

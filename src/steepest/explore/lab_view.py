@@ -186,7 +186,7 @@ def _register_run(app: Any) -> None:
         tr = lab.path_traces(run)
         contour["data"][2]["x"], contour["data"][2]["y"] = tr["x"], tr["y"]
         contour["data"][3]["x"], contour["data"][3]["y"] = [tr["start"][0]], [tr["start"][1]]
-        surface["data"][1].update({"x": tr["x"], "y": tr["y"], "z": tr["z"]})
+        surface["data"][1].update({"x": tr["sx"], "y": tr["sy"], "z": tr["z"]})
         overlay_text = _overlay(contour, run, s)
         _marker(contour, surface, None, None, tr, len(tr["x"]) - 1)
         fit = lab.fit_figure(run)
@@ -201,7 +201,7 @@ def _register_run(app: Any) -> None:
                 {**fit_style, "display": "block" if fit else "none"}, run.diagnosis,
                 status_text(run), overlay_text, lab.lr_marks(run.limit, lo, hi),
                 lr_text(s["lr"], run.limit), last, last,
-                {"x": tr["x"], "y": tr["y"], "z": tr["z"], "loss": lab._list(run.loss),
+                {**tr, "loss": lab._list(run.loss),
                  "beta": lab._list(run.path), "fit": fit is not None, "fit_x": fit_x}, s)
 
 
@@ -235,11 +235,11 @@ def _marker(contour: Any, surface: Any, loss: Any, params: Any, tr: dict[str, An
             k: int) -> None:
     """Put the scrubber's marker at step k in each figure given (Patches or dicts)."""
     k = max(0, min(k, len(tr["x"]) - 1))
-    x, y, z = tr["x"][k], tr["y"][k], tr["z"][k]
+    x, y = tr["x"][k], tr["y"][k]
     if contour is not None:
         contour["data"][4]["x"], contour["data"][4]["y"] = [x], [y]
     if surface is not None:
-        surface["data"][2].update({"x": [x], "y": [y], "z": [z]})
+        surface["data"][2].update({"x": [tr["sx"][k]], "y": [tr["sy"][k]], "z": [tr["z"][k]]})
     if loss is not None:
         loss["data"][1].update({"x": [k], "y": [loss["data"][0]["y"][k]]})
     if params is not None:
@@ -265,8 +265,7 @@ def _register_scrub(app: Any) -> None:
             return (no_update,) * 6
         k = max(0, min(int(k), len(path["x"]) - 1))
         figs: list[Any] = [Patch() for _ in range(5)]
-        tr = {"x": path["x"], "y": path["y"], "z": path["z"]}
-        _marker(figs[0], figs[1], None, figs[3], tr, k)
+        _marker(figs[0], figs[1], None, figs[3], path, k)
         loss = path["loss"][k]
         figs[2]["data"][1].update({"x": [k], "y": [_shown_loss(path["loss"], k)]})
         if path["fit"]:
