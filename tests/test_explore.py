@@ -62,8 +62,9 @@ def test_every_problem_of_the_lab_runs_and_draws():
         s = _lab(problem=name, lr=1e-3, steps=50)
         run = lab.run(s)
         fig = lab.contour_figure(run.problem)
-        assert len(fig["data"]) == 6 and len(fig["data"][1]["z"]) == lab.GRID
-        assert np.isfinite(np.asarray(fig["data"][1]["z"], dtype=float)).mean() > 0.95, name
+        assert len(fig["data"]) == 7 and len(fig["data"][lab.MAP]["z"]) == lab.GRID
+        assert np.isfinite(np.asarray(fig["data"][lab.MAP]["z"], dtype=float)).mean() > 0.95
+        assert fig["data"][lab.LINES]["x"].count(None) >= 5, name  # level curves
         tr = lab.path_traces(run)
         assert len(tr["x"]) == len(run.path) == len(tr["z"])
 

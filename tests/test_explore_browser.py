@@ -98,7 +98,7 @@ def _lab_checks(view: Logged, data=None):
     """The page's path end, start and diagnosis against lab.run with the URL's settings."""
     s = view.settings(lab.DEFAULTS)
     ref = lab.run(s, data)
-    path = view.trace("lab-contour", 2)
+    path = view.trace("lab-contour", lab.PATH)
     assert len(path["x"]) == len(ref.path)
     np.testing.assert_allclose([path["x"][-1], path["y"][-1]], ref.result.x, rtol=1e-9)
     assert view.text("#lab-diagnosis") == ref.diagnosis
@@ -116,7 +116,8 @@ def test_descent_lab(server, browser):
     diag = view.wait_change("#lab-diagnosis", "")
     s, ref = _lab_checks(view)
     assert s["lr"] == 0.0055 and ref.result.status == "converged" and "oscillat" in diag
-    np.testing.assert_allclose(view.trace("lab-contour", 3)["x"], [-8.0])  # the lecture's start
+    # the lecture's start for this rate
+    np.testing.assert_allclose(view.trace("lab-contour", lab.START)["x"], [-8.0])
     # the η slider: one step right on the keyboard is 10^0.01 × η
     view.page.locator("#lab-lr [role=slider]").focus()
     for _ in range(10):
@@ -142,7 +143,7 @@ def test_descent_lab(server, browser):
     view.page.wait_for_function("() => document.querySelector('#lab-scrub-text').innerText"
                                 ".startsWith('step 0:')", timeout=TIMEOUT)
     time.sleep(0.5)
-    marker = view.trace("lab-contour", 4)
+    marker = view.trace("lab-contour", lab.MARKER)
     np.testing.assert_allclose([marker["x"][0], marker["y"][0]], s["start"])
     assert view.trace("lab-loss", 1)["x"] == [0] and view.trace("lab-params", 2)["x"] == [0]
     _shot(view, "lab")
