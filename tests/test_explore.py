@@ -353,3 +353,16 @@ def test_landscape_view_hessian_plane_and_bad_settings():
         lv.compute(net, X, y, {**lv.DEFAULTS, "resolution": 500})
     with pytest.raises(ValueError, match="takes 2 inputs"):
         lv.check_data(net, np.ones((4, 3)), "d.csv")
+
+
+def test_explore_runs_inline_in_jupyter_and_binds_localhost(monkeypatch):
+    dash = pytest.importorskip("dash")
+    calls = []
+    monkeypatch.setattr(dash.Dash, "run", lambda self, **kw: calls.append(kw))
+    app = st.explore(jupyter=True, port=8123)
+    assert isinstance(app, dash.Dash)
+    assert calls[-1]["jupyter_mode"] == "inline" and calls[-1]["host"] == "127.0.0.1"
+    st.explore(jupyter=False, open_browser=False, port=8124)
+    assert calls[-1] == {"host": "127.0.0.1", "port": 8124, "debug": False}
+    import steepest.explore as module
+    assert callable(module)  # steepest.explore() works however it was reached
