@@ -62,8 +62,9 @@ def test_every_problem_of_the_lab_runs_and_draws():
         s = _lab(problem=name, lr=1e-3, steps=50)
         run = lab.run(s)
         fig = lab.contour_figure(run.problem)
-        assert len(fig["data"]) == 6 and len(fig["data"][1]["z"]) == lab.GRID
-        assert np.isfinite(np.asarray(fig["data"][1]["z"], dtype=float)).mean() > 0.95, name
+        assert len(fig["data"]) == 7 and len(fig["data"][lab.MAP]["z"]) == lab.GRID
+        assert np.isfinite(np.asarray(fig["data"][lab.MAP]["z"], dtype=float)).mean() > 0.95
+        assert fig["data"][lab.LINES]["x"].count(None) >= 5, name  # level curves
         tr = lab.path_traces(run)
         assert len(tr["x"]) == len(run.path) == len(tr["z"])
 
@@ -311,3 +312,57 @@ def test_playground_stops_when_training_diverges():
     epoch = t.epoch
     pg.train(t)
     assert t.epoch == epoch  # a diverged network is not trained further
+
+
+# ---- landscape view ------------------------------------------------------------------------
+from steepest.explore import landscape_view as lv  # noqa: E402
+
+
+def _trained():
+    X, y = st.datasets.moons(80, seed=0)
+    net = st.nn.MLP(2, [4, 1], seed=0)
+    st.nn.fit(net, X, y, loss="bce_with_logits", optimizer=st.optim.Adam(lr=0.05), epochs=10,
+              progress=False, seed=0)
+    return net, X, y
+
+
+def test_landscape_view_is_surface_2d_through_the_model():
+    net, X, y = _trained()
+    s = {**lv.DEFAULTS, "resolution": 5, "span": 0.5}
+    land = lv.compute(net, X, y, s)
+    ref = st.landscape.surface_2d(net, X, y, loss="bce_with_logits", resolution=5,
+                                  range=(-0.5, 0.5), seed=0, accuracy=True, progress=False)
+    np.testing.assert_array_equal(land.loss, ref.loss)
+    loss = float(st.nn.binary_cross_entropy_with_logits(net(X), y).data)
+    assert land.loss[2, 2] == pytest.approx(loss, rel=1e-12)
+    surface, contour, slices = lv.figures(land)
+    assert np.asarray(surface["data"][0]["z"], float).shape == (5, 5)
+    assert contour["data"][1]["x"] == [0] and contour["data"][1]["y"] == [0]  # the model
+    np.testing.assert_allclose(slices["data"][0]["y"], land.loss[:, 2])
+    assert f"loss at the model {loss:.6g}" in lv.summary(land, net, len(y))
+
+
+def test_landscape_view_hessian_plane_and_bad_settings():
+    net, X, y = _trained()
+    land = lv.compute(net, X, y, {**lv.DEFAULTS, "directions": "hessian", "resolution": 3})
+    f = st.nn.loss_of_parameters(net, X, y, "bce_with_logits")
+    top = st.curvature.hessian_eigs(f, st.nn.parameters_to_vector(net), k=2).values
+    np.testing.assert_allclose(land.directions.eigenvalues, top, rtol=1e-6)
+    assert "Hessian eigenvalues" in lv.summary(land, net, len(y))
+    with pytest.raises(ValueError, match="resolution"):
+        lv.compute(net, X, y, {**lv.DEFAULTS, "resolution": 500})
+    with pytest.raises(ValueError, match="takes 2 inputs"):
+        lv.check_data(net, np.ones((4, 3)), "d.csv")
+
+
+def test_explore_runs_inline_in_jupyter_and_binds_localhost(monkeypatch):
+    dash = pytest.importorskip("dash")
+    calls = []
+    monkeypatch.setattr(dash.Dash, "run", lambda self, **kw: calls.append(kw))
+    app = st.explore(jupyter=True, port=8123)
+    assert isinstance(app, dash.Dash)
+    assert calls[-1]["jupyter_mode"] == "inline" and calls[-1]["host"] == "127.0.0.1"
+    st.explore(jupyter=False, open_browser=False, port=8124)
+    assert calls[-1] == {"host": "127.0.0.1", "port": 8124, "debug": False}
+    import steepest.explore as module
+    assert callable(module)  # steepest.explore() works however it was reached

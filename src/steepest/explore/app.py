@@ -51,7 +51,7 @@ _INDEX = """<!DOCTYPE html>
 def create_app(*, sessions: Sessions | None = None) -> Any:
     """A new explorer app (``dash.Dash``), its assets served by itself (nothing from a CDN)."""
     dash = require_dash()
-    from . import lab_view, play_view
+    from . import lab_view, landscape_view, play_view
 
     app = dash.Dash(__name__, title="steepest explore", serve_locally=True,
                     suppress_callback_exceptions=True, update_title=None,
@@ -62,6 +62,7 @@ def create_app(*, sessions: Sessions | None = None) -> Any:
     _register_page(app)
     lab_view.register(app)
     play_view.register(app)
+    landscape_view.register(app)
     return app
 
 
@@ -87,7 +88,7 @@ def _register_page(app: Any) -> None:
     own, written as the controls move)."""
     from dash import Input, Output, State, dcc, no_update
 
-    from . import lab_view, play_view, state
+    from . import lab_view, landscape_view, play_view, state
 
     @app.callback(Output("page", "children"), Input("url", "search"),
                   State("page", "children"))
@@ -97,18 +98,23 @@ def _register_page(app: Any) -> None:
         view, lab_settings = state.decode(search, lab_view.DEFAULTS)
         play_settings = state.decode(search, play_view.DEFAULTS)[1] if view == "play" \
             else dict(play_view.DEFAULTS)
+        land_settings = state.decode(search, landscape_view.DEFAULTS)[1] if view == "land" \
+            else dict(landscape_view.DEFAULTS)
         if view != "lab":
             lab_settings = dict(lab_view.DEFAULTS)
         tabs = [dcc.Tab(label="Descent lab", value="lab",
                         children=lab_view.layout(lab_settings)),
                 dcc.Tab(label="Network playground", value="play",
-                        children=play_view.layout(play_settings))]
+                        children=play_view.layout(play_settings)),
+                dcc.Tab(label="Landscape of your model", value="land",
+                        children=landscape_view.layout(land_settings))]
         return dcc.Tabs(id="view", value=view, children=tabs)
 
     @app.callback(Output("url", "search"), Input("view", "value"),
                   Input("lab-settings", "data"), Input("play-settings", "data"),
-                  prevent_initial_call=True)
+                  Input("land-settings", "data"), prevent_initial_call=True)
     def write_url(view: str, lab_settings: dict[str, Any] | None,
-                  play_settings: dict[str, Any] | None) -> str:
-        settings = {"lab": lab_settings, "play": play_settings}.get(view)
+                  play_settings: dict[str, Any] | None,
+                  land_settings: dict[str, Any] | None) -> str:
+        settings = {"lab": lab_settings, "play": play_settings, "land": land_settings}.get(view)
         return state.encode(view, settings or {})

@@ -19,6 +19,8 @@ from ..errors import SteepestError
 
 #: grid points per axis of the contour map and the 3-D surface
 GRID = 70
+#: grid points per axis of the 3-D surface (software WebGL draws it on the CPU)
+SURFACE_GRID = 30
 #: starts per axis of the stability-map overlay
 STABILITY_GRID = 21
 #: the optimizers the momentum slider applies to, and the argument it sets
@@ -202,28 +204,55 @@ def labels_of(problem: Any) -> tuple[str, str]:
 
 
 def _clip(P: np.ndarray, problem: Any) -> np.ndarray:
-    """Iterates clipped to a margin around the domain (a diverging path leaves the map)."""
+    """Iterates clipped to the map's box (a diverging path leaves it)."""
     (a, b), (c, d) = domain(problem)
-    mx, my = b - a, d - c
-    return np.column_stack([np.clip(P[:, 0], a - mx, b + mx), np.clip(P[:, 1], c - my, d + my)])
+    return np.column_stack([np.clip(P[:, 0], a, b), np.clip(P[:, 1], c, d)])
+
+
+#: the contour map's traces, by index (Patches address them so)
+MAP, OVERLAY, LINES, PATH, START, MARKER, MINIMA = range(7)
+
+
+def isolines(xs: np.ndarray, ys: np.ndarray, Z: np.ndarray, n: int = 18,
+             log: bool = False) -> tuple[list[Any], list[Any]]:
+    """The level curves of Z at ``plot``'s contour levels, as one polyline (x, y lists with
+    None between pieces): drawn by the browser as a single line trace, no contouring there."""
+    import contourpy
+
+    from ..plot._base import contour_levels
+    gen = contourpy.contour_generator(xs, ys, np.where(np.isfinite(Z), Z, np.nan))
+    px: list[Any] = []
+    py: list[Any] = []
+    for level in contour_levels(Z, n + 2, log)[1:-1]:
+        for piece in gen.lines(float(level)):
+            seg = np.asarray(piece, dtype=float)
+            seg = seg[:: max(1, len(seg) // 150)] if len(seg) > 300 else seg
+            px += [*_list(seg[:, 0]), None]
+            py += [*_list(seg[:, 1]), None]
+    return px, py
 
 
 def contour_figure(problem: Any, g: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
                    ) -> dict[str, Any]:
-    """The contour map with empty traces for the overlay (0), path (2), start (3), marker (4)
-    and the known minima (5); trace 1 is the map itself."""
+    """The map: the loss as a heatmap (clickable) with its level curves, and traces for the
+    stability overlay, the path, the start, the scrubber's marker and the known minima (indices
+    :data:`MAP` … :data:`MINIMA`). A heatmap and one polyline redraw in a few milliseconds; a
+    plotly contour trace is re-contoured in the browser on every update."""
     xs, ys, Z = grid(problem) if g is None else g
-    C, title = _levels(Z, bool(getattr(problem, "log_levels", False)))
+    log = bool(getattr(problem, "log_levels", False))
+    C, title = _levels(Z, log)
     lx, ly = labels_of(problem)
+    lines = isolines(xs, ys, Z, log=log)
     minima = np.asarray(getattr(problem, "minima", np.empty((0, 2))), float).reshape(-1, 2)
     data = [
+        {"type": "heatmap", "x": _list(xs), "y": _list(ys), "z": _list(C), "zsmooth": False,
+         "colorscale": "Viridis", "showscale": False, "opacity": 0.75, "name": title,
+         "hovertemplate": f"{lx}=%{{x:.3g}}<br>{ly}=%{{y:.3g}}<extra>click: start here</extra>"},
         {"type": "heatmap", "x": [], "y": [], "z": [], "showscale": False, "hoverinfo": "skip",
-         "opacity": 0.35, "zmin": 0, "zmax": 2, "name": "stability map",
+         "opacity": 0.45, "zmin": 0, "zmax": 2, "name": "stability map",
          "colorscale": [[0, "#2e86c1"], [0.5, "#f4d03f"], [1, "#c0392b"]]},
-        {"type": "contour", "x": _list(xs), "y": _list(ys), "z": _list(C), "ncontours": 25,
-         "colorscale": "Viridis", "contours": {"coloring": "lines"}, "line": {"width": 1.2},
-         "showscale": False, "name": title, "hovertemplate": f"{lx}=%{{x:.3g}}<br>"
-                                                              f"{ly}=%{{y:.3g}}<extra></extra>"},
+        {"type": "scatter", "x": lines[0], "y": lines[1], "mode": "lines", "hoverinfo": "skip",
+         "showlegend": False, "line": {"color": "rgba(255,255,255,0.55)", "width": 1}},
         {"type": "scatter", "x": [], "y": [], "mode": "lines+markers", "name": "path",
          "line": {"color": "#c0392b", "width": 2}, "marker": {"size": 4}},
         {"type": "scatter", "x": [], "y": [], "mode": "markers", "name": "start",
@@ -247,7 +276,7 @@ def contour_figure(problem: Any, g: tuple[np.ndarray, np.ndarray, np.ndarray] | 
 def surface_figure(problem: Any, g: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
                    ) -> dict[str, Any]:
     """The 3-D surface with empty traces for the path (1) and the marker (2)."""
-    xs, ys, Z = grid(problem, 45) if g is None else g
+    xs, ys, Z = grid(problem, SURFACE_GRID) if g is None else g
     lx, ly = labels_of(problem)
     data = [
         {"type": "surface", "x": _list(xs), "y": _list(ys), "z": _list(Z),
@@ -269,11 +298,19 @@ def problem_key(problem: Any) -> str:
 
 
 def path_traces(lab: LabRun) -> dict[str, Any]:
-    """The run's path on both maps: ``{"x", "y", "z", "start"}`` lists (z: the loss, clipped to
-    the surface's range)."""
+    """The run's path: ``x``, ``y`` as run (the contour map's axes stay put, plotly clips),
+    ``sx``, ``sy``, ``z`` for the 3-D surface (clipped to the surface's box, so a diverging
+    run does not rescale the scene) and the ``start``."""
     P = _clip(lab.path, lab.problem)
-    return {"x": _list(P[:, 0]), "y": _list(P[:, 1]), "z": _list(_surface_z(lab)),
+    return {"x": _list(lab.path[:, 0]), "y": _list(lab.path[:, 1]), "sx": _list(P[:, 0]),
+            "sy": _list(P[:, 1]), "z": _list(_surface_z(lab)),
             "start": _list(lab.path[0]) if len(lab.path) else []}
+
+
+def path_mode(n: int) -> str:
+    """Markers on the iterates of a short path; a line alone for a long one (hundreds of SVG
+    markers are what makes a redraw slow)."""
+    return "lines+markers" if n <= 80 else "lines"
 
 
 def _surface_z(lab: LabRun) -> np.ndarray:

@@ -78,6 +78,7 @@ def layout(s: dict[str, Any]) -> Any:
     return html.Div([
         dcc.Store(id="lab-settings"), dcc.Store(id="lab-start", data=s["start"]),
         dcc.Store(id="lab-data"), dcc.Store(id="lab-problem-key"), dcc.Store(id="lab-path"),
+        dcc.Store(id="lab-marker"),
         controls, rate,
         html.Div(id="lab-status", className="status"),
         html.Div(id="lab-diagnosis", className="diagnosis"),
@@ -165,7 +166,7 @@ def _register_run(app: Any) -> None:
         Output("lab-overlay-text", "children"), Output("lab-lr", "marks"),
         Output("lab-lr-text", "children"), Output("lab-scrub", "max"),
         Output("lab-scrub", "value"), Output("lab-path", "data"),
-        Output("lab-settings", "data"),
+        Output("lab-settings", "data"), Output("lab-marker", "data"),
         Input("lab-problem-key", "data"), Input("lab-optimizer", "value"),
         Input("lab-lr", "value"), Input("lab-momentum", "value"), Input("lab-steps", "value"),
         Input("lab-start", "data"), Input("lab-overlay", "value"),
@@ -178,15 +179,17 @@ def _register_run(app: Any) -> None:
               stored: Any, lo: int, hi: int, fit_style: dict[str, Any]) -> Any:
         from dash import no_update
         if key is None:
-            return (no_update,) * 15
+            return (no_update,) * 16
         s = settings_of(name, eig1, eig2, angle, optimizer, lr_log, momentum, steps, start,
                         overlay)
         run = lab.run(s, _data(stored))
         contour, surface = Patch(), Patch()
         tr = lab.path_traces(run)
-        contour["data"][2]["x"], contour["data"][2]["y"] = tr["x"], tr["y"]
-        contour["data"][3]["x"], contour["data"][3]["y"] = [tr["start"][0]], [tr["start"][1]]
-        surface["data"][1].update({"x": tr["x"], "y": tr["y"], "z": tr["z"]})
+        contour["data"][lab.PATH].update({"x": tr["x"], "y": tr["y"],
+                                          "mode": lab.path_mode(len(tr["x"]))})
+        contour["data"][lab.START]["x"] = [tr["start"][0]]
+        contour["data"][lab.START]["y"] = [tr["start"][1]]
+        surface["data"][1].update({"x": tr["sx"], "y": tr["sy"], "z": tr["z"]})
         overlay_text = _overlay(contour, run, s)
         _marker(contour, surface, None, None, tr, len(tr["x"]) - 1)
         fit = lab.fit_figure(run)
@@ -201,16 +204,16 @@ def _register_run(app: Any) -> None:
                 {**fit_style, "display": "block" if fit else "none"}, run.diagnosis,
                 status_text(run), overlay_text, lab.lr_marks(run.limit, lo, hi),
                 lr_text(s["lr"], run.limit), last, last,
-                {"x": tr["x"], "y": tr["y"], "z": tr["z"], "loss": lab._list(run.loss),
-                 "beta": lab._list(run.path), "fit": fit is not None, "fit_x": fit_x}, s)
+                {**tr, "loss": lab._list(run.loss),
+                 "beta": lab._list(run.path), "fit": fit is not None, "fit_x": fit_x}, s, last)
 
 
 def _overlay(contour: Any, run: Any, s: dict[str, Any]) -> str:
     if not s["overlay"]:
-        contour["data"][0].update({"x": [], "y": [], "z": []})
+        contour["data"][lab.OVERLAY].update({"x": [], "y": [], "z": []})
         return ""
     o = lab.stability_overlay(run.problem, s)
-    contour["data"][0].update({"x": o["x"], "y": o["y"], "z": o["z"]})
+    contour["data"][lab.OVERLAY].update({"x": o["x"], "y": o["y"], "z": o["z"]})
     sh = o["shares"]
     return (f"stability map ({lab.STABILITY_GRID}² starts, {s['steps']} steps at η = "
             f"{s['lr']:g}): {sh['converged']:.0%} converge (blue), {sh['bounded']:.0%} stay "
@@ -235,11 +238,11 @@ def _marker(contour: Any, surface: Any, loss: Any, params: Any, tr: dict[str, An
             k: int) -> None:
     """Put the scrubber's marker at step k in each figure given (Patches or dicts)."""
     k = max(0, min(k, len(tr["x"]) - 1))
-    x, y, z = tr["x"][k], tr["y"][k], tr["z"][k]
+    x, y = tr["x"][k], tr["y"][k]
     if contour is not None:
-        contour["data"][4]["x"], contour["data"][4]["y"] = [x], [y]
+        contour["data"][lab.MARKER]["x"], contour["data"][lab.MARKER]["y"] = [x], [y]
     if surface is not None:
-        surface["data"][2].update({"x": [x], "y": [y], "z": [z]})
+        surface["data"][2].update({"x": [tr["sx"][k]], "y": [tr["sy"][k]], "z": [tr["z"][k]]})
     if loss is not None:
         loss["data"][1].update({"x": [k], "y": [loss["data"][0]["y"][k]]})
     if params is not None:
@@ -257,27 +260,32 @@ def _register_scrub(app: Any) -> None:
         Output("lab-params", "figure", allow_duplicate=True),
         Output("lab-fit", "figure", allow_duplicate=True),
         Output("lab-scrub-text", "children"),
+        Output("lab-marker", "data", allow_duplicate=True),
         Input("lab-scrub", "value"), State("lab-path", "data"), State("lab-problem", "value"),
-        prevent_initial_call=True)
-    def scrub(k: int, path: dict[str, Any] | None, name: str) -> Any:
+        State("lab-marker", "data"), prevent_initial_call=True)
+    def scrub(k: int, path: dict[str, Any] | None, name: str, marker: int | None) -> Any:
         from dash import no_update
         if not path or k is None:
-            return (no_update,) * 6
+            return (no_update,) * 7
         k = max(0, min(int(k), len(path["x"]) - 1))
+        text = _scrub_text(path, k)
+        if k == marker:  # a new run put the markers there already
+            return (*(no_update,) * 5, text, no_update)
         figs: list[Any] = [Patch() for _ in range(5)]
-        tr = {"x": path["x"], "y": path["y"], "z": path["z"]}
-        _marker(figs[0], figs[1], None, figs[3], tr, k)
-        loss = path["loss"][k]
+        _marker(figs[0], figs[1], None, figs[3], path, k)
         figs[2]["data"][1].update({"x": [k], "y": [_shown_loss(path["loss"], k)]})
         if path["fit"]:
             figs[4]["data"][1]["x"] = path["fit_x"]
             figs[4]["data"][1]["y"] = _fit_values(path, k, name)
         else:
             figs[4] = no_update
-        beta = path["beta"][k]
-        text = (f"step {k}: x = ({beta[0]:.6g}, {beta[1]:.6g}), loss = "
-                f"{loss if loss is None else f'{loss:.6g}'}")
-        return (*figs, text)
+        return (*figs, text, k)
+
+
+def _scrub_text(path: dict[str, Any], k: int) -> str:
+    beta, loss = path["beta"][k], path["loss"][k]
+    return (f"step {k}: x = ({beta[0]:.6g}, {beta[1]:.6g}), loss = "
+            f"{loss if loss is None else f'{loss:.6g}'}")
 
 
 def _shown_loss(losses: list[Any], k: int) -> Any:

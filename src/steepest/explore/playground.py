@@ -226,10 +226,13 @@ def boundary_figure(t: Trainer) -> dict[str, Any]:
     with no_grad(), np.errstate(all="ignore"):
         z = t.model(G).data.reshape(BOUNDARY_GRID, BOUNDARY_GRID)
     p = 1 / (1 + np.exp(-np.clip(z, -50, 50)))
-    colors = [[0, "#e67e22"], [0.5, "#f8f9f9"], [1, "#2e86c1"]]
+    # the background lighter than the points (TensorFlow Playground's convention): orange is
+    # class 0, blue class 1
+    back = [[0, "#f5b87a"], [0.5, "#fbfcfc"], [1, "#8fc1e3"]]
+    colors = [[0, "#ca6f1e"], [1, "#1f618d"]]
     data: list[dict[str, Any]] = [
         {"type": "heatmap", "x": _r(xs), "y": _r(ys), "z": _r(p), "zmin": 0, "zmax": 1,
-         "colorscale": colors, "showscale": False, "hoverinfo": "skip"}]
+         "colorscale": back, "showscale": False, "hoverinfo": "skip"}]
     for X, y, sym, name in ((t.X, t.y, "circle", "train"), (t.Xt, t.yt, "x", "test")):
         data.append({"type": "scattergl", "x": _r(X[:, 0]), "y": _r(X[:, 1]), "mode": "markers",
                      "name": name, "marker": {"symbol": sym, "size": 7, "color": _r(y),
@@ -260,16 +263,22 @@ def sharpness_figure(t: Trainer) -> dict[str, Any]:
     """λ_max over training against the optimizer's limit c/η (2/η for GD)."""
     c = t.limit_constant
     if c is None:
-        return {"data": [], "layout": _layout(
-            f"sharpness: {type(t.optimizer).__name__}'s limit moves with its state (choose "
-            f"gd, momentum or nesterov to see λ_max against c/η)", "epoch", "λ_max")}
+        note = (f"{type(t.optimizer).__name__} rescales each coordinate by its gradient "
+                f"history, so its limit is no fixed c/η: choose gd, momentum or nesterov to see "
+                f"λ_max against it")
+        layout = _layout("sharpness against the limit", "", "",
+                         {"xaxis": {"visible": False}, "yaxis": {"visible": False},
+                          "annotations": [{"text": note, "showarrow": False, "x": 0.5,
+                                           "y": 0.5, "xref": "paper", "yref": "paper"}]})
+        return {"data": [], "layout": layout}
     eta = float(t.settings["lr"])
     e = [k for k, _ in t.sharp]
     data = [{"type": "scatter", "x": e, "y": _r([v for _, v in t.sharp]),
              "mode": "lines+markers", "name": "λ_max"},
             {"type": "scatter", "x": [0, max(t.epoch, 1)], "y": [c / eta, c / eta],
              "mode": "lines", "name": f"{c:g}/η", "line": {"dash": "dash", "color": "#c0392b"}}]
-    return {"data": data, "layout": _layout("sharpness against the limit", "epoch", "λ_max")}
+    return {"data": data, "layout": _layout(f"sharpness (every {SHARPNESS_EVERY} epochs) against "
+                                            f"the limit", "epoch", "λ_max")}
 
 
 def network_figure(t: Trainer) -> dict[str, Any]:

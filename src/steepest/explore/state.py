@@ -102,3 +102,8 @@ class Sessions:
 
     def __len__(self) -> int:
         return len(self._items)
+
+    def items(self) -> list[tuple[str, dict[str, Any]]]:
+        """(id, session) pairs, least recently used first."""
+        with self._guard:
+            return list(self._items.items())

@@ -88,6 +88,9 @@ def _numeric(cell: str) -> bool:
 
 
 def _npz_table(data: bytes, filename: str) -> tuple[np.ndarray, np.ndarray]:
+    if not data.startswith(b"PK"):
+        raise FileFormatError(f"{filename}: not an .npz file (an .npz is a zip archive of "
+                              f"arrays, as np.savez writes)")
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as f:
             missing = {"X", "y"} - set(f.files)
