@@ -37,6 +37,7 @@ extensions = [
     "sphinx.ext.viewcode",
     "numpydoc",
     "myst_nb",
+    "sphinx_gallery.gen_gallery",
     "steepest_api",
 ]
 
