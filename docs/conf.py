@@ -37,6 +37,7 @@ extensions = [
     "sphinx.ext.viewcode",
     "numpydoc",
     "myst_nb",
+    "sphinx_gallery.gen_gallery",
     "steepest_api",
 ]
 
@@ -105,3 +106,19 @@ html_theme_options = {
     "secondary_sidebar_items": ["page-toc"],
 }
 html_context = {"default_mode": "light"}
+
+
+def copy_notebooks(app: object) -> None:
+    """The notebooks live in examples/ (where users open them); Sphinx reads them from here."""
+    import shutil
+
+    out = DOCS / "notebooks"
+    out.mkdir(exist_ok=True)
+    for nb in sorted((ROOT / "examples").glob("*.ipynb")):
+        target = out / nb.name
+        if not target.exists() or target.read_bytes() != nb.read_bytes():
+            shutil.copyfile(nb, target)
+
+
+def setup(app: object) -> None:
+    app.connect("builder-inited", copy_notebooks)  # type: ignore[attr-defined]
