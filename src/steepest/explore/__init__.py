@@ -22,6 +22,7 @@ from typing import Any
 
 from .uploads import MAX_UPLOAD_BYTES
 
+#: the port `steepest explore` serves on unless told otherwise (--port)
 DEFAULT_PORT = 8050
 
 
