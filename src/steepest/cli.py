@@ -3,7 +3,8 @@
 ``steepest tour`` runs the lecture end to end and writes a self-contained HTML report;
 ``steepest descend`` runs one descent and writes a results table and figures;
 ``steepest landscape`` maps the loss landscape of a saved model on a data file;
-``steepest diagnose`` explains what a learning rate does on a problem (2/λ_max and all).
+``steepest diagnose`` explains what a learning rate does on a problem (2/λ_max and all);
+``steepest explore`` serves the live explorer (descent lab, network playground, landscapes).
 
 Every subcommand has ``--help``. A bad argument prints one line on stderr and exits with 2.
 """
@@ -93,10 +94,10 @@ def _hyphenate(name: str) -> str:
 def make_problem(name: str) -> Any:
     """The problem behind a CLI name (see :func:`_problem_names`)."""
     from . import problems
-    from .datasets import lecture_line
+    from .datasets import lecture_problem
 
-    if name == "lecture-line":
-        return problems.LeastSquares(*lecture_line())
+    if name == "lecture-line":  # the step the lecture's code takes, framed on its box
+        return lecture_problem("half")
     if name == "quadratic":
         return problems.Quadratic1D()
     by_cli = {_hyphenate(k): cls for k, cls in problems.TEST_FUNCTIONS.items()}
@@ -141,6 +142,7 @@ _EXAMPLES = """examples:
   steepest descend --problem rosenbrock --optimizer adam --lr 0.05 --steps 2000
   steepest diagnose --lr 0.0055          why this rate zigzags
   steepest landscape model.npz data.npz  the loss around a model saved with model.save()
+  steepest explore                       the live explorer in your browser (needs [explore])
 """
 
 
@@ -162,7 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     tour.add_argument("--out", metavar="DIR", type=Path, default=Path("steepest-tour"),
                       help="folder for index.html (default: ./steepest-tour)")
     tour.add_argument("--quick", action="store_true",
-                      help="fewer steps, frames and grid points: a few seconds (the tests use it)")
+                      help="fewer steps, frames and grid points: about 20 s of CPU time instead of "
+                           "minutes (the tests use it)")
     tour.add_argument("--figures", action="store_true",
                       help="also write every static figure as a PNG into DIR/figures")
     tour.add_argument("--no-interactive", action="store_true",
@@ -209,9 +212,15 @@ def build_parser() -> argparse.ArgumentParser:
     land.add_argument("model", type=Path, help="model file written by model.save(path) (.npz)")
     land.add_argument("data", type=Path,
                       help="data: .npz with arrays X and y, or .csv with the target last")
-    land.add_argument("--loss", choices=("mse", "bce", "cross-entropy"), default="bce",
-                      help="loss on the model's outputs: mse, bce (binary cross-entropy on "
-                           "logits) or cross-entropy (default: bce)")
+    from .nn.losses import LOSS_INFO
+
+    land.add_argument("--loss", choices=sorted(LOSS_INFO), default="bce_with_logits",
+                      metavar="NAME",
+                      help="loss on the model's outputs, each name as in steepest.nn and "
+                           "PyTorch: bce_with_logits (binary cross-entropy on raw scores; the "
+                           "default), bce (on probabilities: the model must end in a sigmoid), "
+                           "cross_entropy (class scores against integer labels), mse, mae, "
+                           "huber, hinge")
     land.add_argument("--normalization", choices=("filter", "layer", "none"), default="filter",
                       help="how the random directions are scaled to the weights: per neuron "
                            "(filter, Li et al. 2018), per layer, or not at all (default: filter)")
@@ -240,6 +249,18 @@ def build_parser() -> argparse.ArgumentParser:
                       help="starting point, one number per parameter (default as for descend)")
     diag.add_argument("--rtol", type=_nonnegative_float, default=RTOL,
                       help=f"converged once ‖∇L‖ ≤ RTOL × its start (default: {RTOL:g})")
+
+    exp = sub.add_parser(
+        "explore", help="the live explorer in the browser (descent lab, playground, landscape)",
+        description="Serve steepest's live explorer on this machine and open it in the browser: "
+                    "the descent lab, the network playground and the landscape of a saved "
+                    "model. Everything is computed by steepest; nothing is fetched from the "
+                    "network. Needs the explore extra: pip install 'steepest[explore]'.")
+    exp.add_argument("--port", type=_positive_int, default=8050,
+                     help="port to serve on (default: 8050)")
+    exp.add_argument("--host", default="127.0.0.1",
+                     help="address to bind (default: 127.0.0.1, this machine only)")
+    exp.add_argument("--no-browser", action="store_true", help="do not open a browser")
     return parser
 
 
@@ -324,21 +345,19 @@ def _descend_figures(args: argparse.Namespace, problem: Any, result: Any) -> lis
 
     args.out.mkdir(parents=True, exist_ok=True)
     written = []
-    d = plot.loss_curve(result)
+    run = f"{args.optimizer} η={args.lr:g}"
+    d = plot.loss_curve({run: result}, title=f"{args.problem}: loss per step, {run}")
     d.figure.savefig(args.out / "loss.png", dpi=110, bbox_inches="tight")
     plt.close(d.figure)
     written.append(args.out / "loss.png")
     if problem.dim == 2:
-        labels = ("$\\beta_0$", "$\\beta_1$") if args.problem == "lecture-line" \
-            else ("$x_1$", "$x_2$")
-        d = plot.contour(problem, paths={f"{args.optimizer} η={args.lr:g}": result},
-                         labels=labels)
+        d = plot.contour(problem, paths={run: result}, title=f"{args.problem}: {run}")
         d.figure.savefig(args.out / "path.png", dpi=110, bbox_inches="tight")
         plt.close(d.figure)
         written.append(args.out / "path.png")
         if not args.no_animation:
-            anim = animate.descent_contour(result, problem, frames=60, labels=labels,
-                                           progress=False)
+            anim = animate.descent_contour({run: result}, problem, frames=60, progress=False,
+                                           title=f"{args.problem}: {run}")
             anim.save(args.out / "descent.gif", progress=False)
             written.append(args.out / "descent.gif")
     return written
@@ -389,11 +408,11 @@ def cmd_landscape(args: argparse.Namespace) -> int:
     model = nn.load(args.model)
     X, y = _load_data(args.data)
     writable_folder(args.out, "--out")
-    loss = {"mse": "mse", "bce": "bce_with_logits", "cross-entropy": "cross_entropy"}[args.loss]
+    info = nn.LOSS_INFO[args.loss]
     land = landscape.surface_2d(
-        model, X, y, loss=loss, seed=args.seed, resolution=args.resolution,
+        model, X, y, loss=info.name, seed=args.seed, resolution=args.resolution,
         normalization=None if args.normalization == "none" else args.normalization,
-        range=(-args.span, args.span), accuracy=args.loss != "mse", progress=True)
+        range=(-args.span, args.span), accuracy=info.classifier, progress=True)
     args.out.mkdir(parents=True, exist_ok=True)
     land.save(args.out / "landscape.npz")
     disp = land.plot("filled")
@@ -410,8 +429,20 @@ def cmd_landscape(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_explore(args: argparse.Namespace) -> int:
+    try:
+        from .explore._dash import require_dash
+        require_dash()
+    except ImportError as exc:
+        print(f"steepest explore: {exc}", file=sys.stderr)
+        return 1
+    from .explore import explore
+    explore(args.port, host=args.host, open_browser=not args.no_browser, jupyter=False)
+    return 0
+
+
 COMMANDS = {"tour": cmd_tour, "descend": cmd_descend, "landscape": cmd_landscape,
-            "diagnose": cmd_diagnose}
+            "diagnose": cmd_diagnose, "explore": cmd_explore}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -35,6 +35,7 @@ from . import nn
 from . import optim as _optim
 from ._validate import check_choice, check_float, check_int
 from .autodiff import as_tensor, log_softmax, no_grad, sigmoid, softmax
+from .nn.metrics import predicted_classes
 
 SOLVERS = {"sgd": _optim.GD, "momentum": _optim.Momentum, "nesterov": _optim.Nesterov,
            "adagrad": _optim.Adagrad, "rmsprop": _optim.RMSprop, "adam": _optim.Adam,
@@ -142,6 +143,8 @@ class MLPClassifier(ClassifierMixin, _MLPBase):
     classes, softmax outputs and cross-entropy for more. Labels may be any hashable values."""
 
     def fit(self, X: Any, y: Any) -> MLPClassifier:
+        """Train on X (n_samples, n_features) and labels y: binary cross-entropy on one logit
+        for two classes, softmax cross-entropy otherwise. Sets ``classes_``; returns self."""
         self._check_params()
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
@@ -179,9 +182,9 @@ class MLPClassifier(ClassifierMixin, _MLPBase):
         return z[:, 0] if z.shape[1] == 1 else z
 
     def predict(self, X: Any) -> np.ndarray:
+        """The most probable class of each row, as one of ``classes_``."""
         z = self._forward(X)
-        codes = (z[:, 0] > 0).astype(int) if z.shape[1] == 1 else z.argmax(axis=1)
-        return self.classes_[codes]
+        return self.classes_[predicted_classes(z)]  # logits: class 1 where z > 0, else argmax
 
 
 class MLPRegressor(RegressorMixin, _MLPBase):
@@ -196,6 +199,8 @@ class MLPRegressor(RegressorMixin, _MLPBase):
         return tags
 
     def fit(self, X: Any, y: Any) -> MLPRegressor:
+        """Train on X (n_samples, n_features) and targets y of shape (n,) or (n, n_outputs) by
+        minimizing the mean squared error (+ α Σ p²); returns self."""
         self._check_params()
         X, y = validate_data(self, X, y, dtype=np.float64, multi_output=True, y_numeric=True)
         self._y_1d = y.ndim == 1
@@ -205,6 +210,7 @@ class MLPRegressor(RegressorMixin, _MLPBase):
         return self
 
     def predict(self, X: Any) -> np.ndarray:
+        """ŷ for each row, shaped like the y it was fitted on."""
         out = self._forward(X)
         return out[:, 0] if self._y_1d else out
 
@@ -239,6 +245,8 @@ class SGDRegressor(RegressorMixin, _SteepestEstimator):
         self.verbose = verbose
 
     def fit(self, X: Any, y: Any) -> SGDRegressor:
+        """Fit w and b, from w = 0 and b = 0, by minibatch descent on ``loss`` + α Σ p² (w and
+        b); sets ``coef_`` and ``intercept_``; returns self."""
         self._check_params()
         check_choice(self.loss, "SGDRegressor: loss", sorted(self._LOSSES))
         self._loss = self._LOSSES[self.loss]
@@ -251,6 +259,7 @@ class SGDRegressor(RegressorMixin, _SteepestEstimator):
         return self
 
     def predict(self, X: Any) -> np.ndarray:
+        """ŷ = X w + b, shape (n_samples,)."""
         return self._forward(X)[:, 0]
 
 

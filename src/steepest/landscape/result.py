@@ -35,22 +35,27 @@ class Landscape:
 
     @property
     def ndim(self) -> int:
+        """1 for a line, 2 for a plane."""
         return len(self.coords)
 
     @property
     def loss(self) -> np.ndarray:
+        """``values["loss"]``: L(θ* + α_i δ [+ β_j η]) on the grid."""
         return self.values["loss"]
 
     @property
     def accuracy(self) -> np.ndarray | None:
+        """``values["accuracy"]`` on the grid, or None when the target does not classify."""
         return self.values.get("accuracy")
 
     @property
     def alphas(self) -> np.ndarray:
+        """The coordinates α along the first direction δ."""
         return self.coords[0]
 
     @property
     def betas(self) -> np.ndarray | None:
+        """The coordinates β along the second direction η (None on a line)."""
         return self.coords[1] if self.ndim > 1 else None
 
     def __repr__(self) -> str:

@@ -57,6 +57,7 @@ class Neuron(Module):
         self.b = Parameter(b)
 
     def forward(self, x: Any) -> Tensor:
+        """φ(x · w + b) for one input of shape (nin,) or a batch of shape (n, nin)."""
         x = _input(x, self.w.dtype, self.nin, "Neuron")
         return get_activation(self.activation)(x @ self.w + self.b)
 
@@ -94,6 +95,7 @@ class Linear(Module):
         self.bias = Parameter(b)
 
     def forward(self, x: Any) -> Tensor:
+        """φ(x Wᵀ + b) as one fused node; φ is the activation (none: the affine map)."""
         x = _input(x, self.weight.dtype, self.nin, "Linear")
         z = linear(x, self.weight, self.bias)  # x Wᵀ + b, one fused node
         return z if self.activation is None else get_activation(self.activation)(z)
@@ -141,6 +143,8 @@ class Dropout(Module):
         self.rng = as_generator(seed)
 
     def forward(self, x: Any) -> Tensor:
+        """Training: each element zeroed with probability p, the rest scaled by 1/(1 − p);
+        evaluation (``eval()``): x unchanged."""
         x = as_tensor(x)
         if not self.training or self.p == 0.0:
             return x
@@ -192,6 +196,8 @@ class MLP(Module):
             self.drop = Dropout(self.dropout, seed=gen)
 
     def forward(self, x: Any) -> Tensor:
+        """The layers in order (with dropout after each hidden one when set): raw output scores
+        unless ``output_activation`` is set."""
         last = len(self.layers) - 1
         for i, layer in enumerate(self.layers):
             x = layer(x)

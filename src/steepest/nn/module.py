@@ -84,6 +84,7 @@ class Module:
 
     # ---- the forward pass -------------------------------------------------------------------
     def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The module's output for its inputs; a subclass defines it, and ``module(x)`` calls it."""
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -219,6 +220,7 @@ class ModuleList(Module):
             self.append(m)
 
     def append(self, module: Module) -> ModuleList:
+        """Add ``module`` at the end (registered, so ``parameters()`` finds it); returns self."""
         if not isinstance(module, Module):
             raise TypeError(f"ModuleList: items must be Modules, got {type(module).__name__}")
         self._modules[str(len(self._modules))] = module
@@ -235,6 +237,7 @@ class ModuleList(Module):
         return iter(list(self._modules.values()))
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """Not defined: a ModuleList only holds modules (iterate over it); raises TypeError."""
         raise TypeError("ModuleList holds modules but has no forward; iterate over it")
 
     def get_config(self) -> dict[str, Any]:
@@ -242,6 +245,7 @@ class ModuleList(Module):
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> ModuleList:
+        """The list rebuilt from :meth:`get_config`'s dict, each module from its own config."""
         return cls([build_module(c) for c in _module_specs(config, cls.__name__)])
 
 
@@ -256,6 +260,7 @@ class Sequential(Module):
             self._modules[str(i)] = m
 
     def forward(self, x: Any) -> Tensor:
+        """The modules applied in order: x ↦ mₖ(… m₂(m₁(x)))."""
         for m in self._modules.values():
             x = m(x)
         return x
@@ -288,6 +293,7 @@ class Sequential(Module):
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Sequential:
+        """The chain rebuilt from :meth:`get_config`'s dict, each module from its own config."""
         return cls(*[build_module(c) for c in _module_specs(config, cls.__name__)])
 
 

@@ -318,6 +318,7 @@ class Section:
         return f"<figcaption>{html.escape(caption.strip())}</figcaption>" if caption.strip() else ""
 
     def to_html(self) -> str:
+        """The section as one ``<section>`` element: numbered heading, then its blocks."""
         return (f'<section id="{self.id}"><h2><span class="num">{self.number}</span> '
                 f"{html.escape(self.title)}</h2>\n" + "\n".join(self._blocks) + "</section>")
 
