@@ -118,16 +118,21 @@ def test_descent_lab(server, browser):
     assert s["lr"] == 0.0055 and ref.result.status == "converged" and "oscillat" in diag
     # the lecture's start for this rate
     np.testing.assert_allclose(view.trace("lab-contour", lab.START)["x"], [-8.0])
-    # the η slider: one step right on the keyboard is 10^0.01 × η
-    view.page.locator("#lab-lr [role=slider]").focus()
-    for _ in range(10):
-        view.page.keyboard.press("ArrowRight")
-    diag = view.wait_change("#lab-diagnosis", diag)
+    # the η slider: one notch right (10^0.01 × η, snapped to the slider's grid), then its end
+    slider = view.page.locator("#lab-lr [role=slider]")
+    slider.focus()
+    view.page.keyboard.press("ArrowRight")
     view.page.wait_for_function("() => !location.search.includes('lr=0.0055&')", timeout=TIMEOUT)
+    diag = view.wait_change("#lab-diagnosis", diag)
     time.sleep(0.5)
     s, ref = _lab_checks(view)
-    assert s["lr"] == pytest.approx(0.0055 * 10 ** 0.1, rel=2e-3)
-    assert ref.result.status == "diverged" and diag.startswith("Diverged")
+    assert 0.0055 < s["lr"] < 0.0055 * 10 ** 0.02
+    view.page.keyboard.press("End")  # the slider's top: 10⁻² for the lecture's line
+    view.page.wait_for_function("() => location.search.includes('lr=0.01&')", timeout=TIMEOUT)
+    diag = view.wait_change("#lab-diagnosis", diag)
+    time.sleep(0.5)
+    s, ref = _lab_checks(view)
+    assert s["lr"] == 0.01 and ref.result.status == "diverged" and diag.startswith("Diverged")
     # click a start on the contour map
     box = view.page.locator("#lab-contour .nsewdrag").first.bounding_box()
     view.page.mouse.click(box["x"] + 0.7 * box["width"], box["y"] + 0.3 * box["height"])

@@ -209,6 +209,8 @@ def _register_run(app: Any) -> None:
 
 
 def _overlay(contour: Any, run: Any, s: dict[str, Any]) -> str:
+    # under the overlay's blue/yellow/red the map turns grey, so the outcomes read clearly
+    contour["data"][lab.MAP]["colorscale"] = "Greys" if s["overlay"] else "Viridis"
     if not s["overlay"]:
         contour["data"][lab.OVERLAY].update({"x": [], "y": [], "z": []})
         return ""
