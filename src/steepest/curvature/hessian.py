@@ -259,7 +259,7 @@ def sharpness(fun: Any, x: Any, optimizer: Any = None, state: Any = None, *,
 
     For GD and momentum: the Hessian (plus L2 weight decay). For Adagrad, RMSprop and Adam the
     preconditioned Hessian P⁻¹H with the diagonal P of ``state`` (default: the state after one
-    step from ``x``, see :func:`first_state`), computed as the symmetric P^{-1/2} H P^{-1/2} from
+    step from ``x``, see ``first_state``), computed as the symmetric P^{-1/2} H P^{-1/2} from
     Hessian-vector products (Cohen et al. 2022); ``preconditioned=False`` asks for the plain
     Hessian's (plus L2 decay) under any rule.
 

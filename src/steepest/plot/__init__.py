@@ -18,7 +18,7 @@ Runs may be ``steepest.minimize`` Results, ``nn.fit`` histories, or plain arrays
 from ._base import Display
 from .calculus import ACTIVATIONS, activations, slope, tangent
 from .graph import computation_graph, graph_layout
-from .history import CURVE_COLORS, dashboard, grad_norm, learning_rate, loss_curve, parameter_path
+from ._history import CURVE_COLORS, dashboard, grad_norm, learning_rate, loss_curve, parameter_path
 from .interactive import descent_explorer, tangent_explorer
 from .layer_gradients import layer_gradients
 from .models import (

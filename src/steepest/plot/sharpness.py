@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ._base import Display, named
-from .history import CURVE_COLORS
+from ._history import CURVE_COLORS
 
 
 class SharpnessDisplay(Display):
