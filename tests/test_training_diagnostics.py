@@ -317,3 +317,43 @@ def test_trainability_map_small_rates_train_large_ones_diverge_and_zoom():
     assert d.image.shape == (24, 24, 3) and "train" in d.ax.get_title()
     with pytest.raises(ValueError, match="axes"):
         st.curvature.trainability_map(X, y, axes=("lr1", "init_scale"))
+
+
+# ---- 8. PyTorch models -----------------------------------------------------------------------
+def test_torch_model_sharpness_and_spectrum_against_autograd_hessian():
+    torch = pytest.importorskip("torch")
+    X, y = ds.moons(64, noise=0.2, seed=0)
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(2, 6), torch.nn.Tanh(), torch.nn.Linear(6, 6),
+                                torch.nn.Tanh(), torch.nn.Linear(6, 1)).double()
+    Xt, yt = torch.tensor(X), torch.tensor(y, dtype=torch.float64)[:, None]
+    loss = torch.nn.BCEWithLogitsLoss()
+    f = st.curvature.TorchLoss(model, Xt, yt, loss)
+    params = [p.detach().clone() for p in model.parameters()]
+    flat = torch.cat([p.reshape(-1) for p in params])
+
+    def of_flat(theta):
+        out, offset = Xt, 0
+        chunks = []
+        for p in params:
+            chunks.append(theta[offset:offset + p.numel()].reshape(p.shape))
+            offset += p.numel()
+        for k in range(0, 6, 2):
+            out = out @ chunks[k].T + chunks[k + 1]
+            out = torch.tanh(out) if k < 4 else out
+        return loss(out, yt)
+    H = torch.autograd.functional.hessian(of_flat, flat).numpy()
+    w = np.linalg.eigvalsh(H)
+    assert f(f.theta) == pytest.approx(float(of_flat(flat)))
+    v = np.random.default_rng(0).standard_normal(flat.numel())
+    assert np.allclose(f.hvp(f.theta, v), H @ v, rtol=1e-10, atol=1e-12)
+    top = st.curvature.sharpness(f, f.theta, v0=v, tol=1e-8)
+    assert top.lam_max == pytest.approx(w[-1], rel=1e-6)
+    # n Lanczos steps span the whole space: every eigenvalue is found exactly and deflated
+    sd = st.curvature.spectral_density(model, Xt, yt, loss=loss, n_lanczos=200,
+                                       trace_samples=4)
+    assert sd.n_exact == w.size
+    assert np.allclose(np.sort(sd.nodes), w, atol=1e-9 * w[-1])
+    assert sd.moment(2) == pytest.approx(np.mean(w ** 2), rel=1e-9)
+    assert wasserstein_to(sd, w) < 0.01 * (w[-1] - w[0])
+    assert all(torch.equal(a, b) for a, b in zip(params, model.parameters()))

@@ -25,11 +25,13 @@ from .hessian import (
 )
 from .spectrum import SpectralDensity, spectral_density
 from .stability import StabilityMap, stability_map
+from .torch_loss import TorchLoss
 from .tracking import LayerGradients, SharpnessTracker
 from .trainability import TrainabilityMap, trainability_map
 
 __all__ = ["CriticalLR", "Diagnosis", "HessianEigs", "LayerGradients", "SharpnessTracker",
-           "SpectralDensity", "StabilityMap", "TraceEstimate", "TrainabilityMap", "contraction",
+           "SpectralDensity", "StabilityMap", "TorchLoss", "TraceEstimate", "TrainabilityMap",
+           "contraction",
            "critical_lr", "diagnose", "hessian_eigs", "hutchinson_trace", "hvp_function",
            "operator_eigs", "sharpness", "spectral_density", "stability_constant",
            "stability_map", "top_eig", "trainability_map"]

@@ -101,7 +101,9 @@ def spectral_density(fun: Any, x: Any = None, y: Any = None, *, loss: Any = None
 
     ``fun`` and ``x``: a steepest-ops function (or a problem) and the point, as for
     :func:`~steepest.curvature.hessian_eigs`; or ``fun`` a steepest ``Module`` with data
-    ``x``, ``y`` and ``loss`` (the Hessian of the loss in the model's parameters). ``n_vectors``
+    ``x``, ``y`` and ``loss`` (the Hessian of the loss in the model's parameters), or a
+    PyTorch ``nn.Module`` with a loss function (HVPs by ``torch.func``, on the model's device;
+    see :class:`~steepest.curvature.torch_loss.TorchLoss`). ``n_vectors``
     Rademacher start vectors, ``n_lanczos`` steps each (capped at the dimension); ``sigma``: the
     Gaussian width (default 1 % of the spectrum's span); the grid runs ``grid_size`` points
     from 5σ below the smallest node to 5σ above the largest.
@@ -167,8 +169,15 @@ def _smoothed(grid: np.ndarray, nodes: np.ndarray, weights: np.ndarray,
 
 
 def _loss_and_point(fun: Any, x: Any, y: Any, loss: Any) -> tuple[Any, np.ndarray]:
-    """(θ ↦ loss, θ) for a steepest Module and data; (fun, x) otherwise."""
+    """(θ ↦ loss, θ) for a steepest or PyTorch Module and data; (fun, x) otherwise."""
     from ..nn.module import Module
+    from .torch_loss import TorchLoss, is_torch_module
+    if is_torch_module(fun):
+        if x is None or y is None or not callable(loss):
+            raise ValueError("spectral_density: a PyTorch model needs data and a loss "
+                             "function: spectral_density(model, X, y, loss=torch.nn.MSELoss())")
+        f = TorchLoss(fun, x, y, loss)
+        return f, f.theta
     if isinstance(fun, Module):
         if x is None or y is None or loss is None:
             raise ValueError("spectral_density: a model needs data and a loss: "

@@ -210,7 +210,7 @@ def _init(d: int, hidden: tuple[int, int], seed: int | None) -> list[np.ndarray]
 def trainability_map(X: Any, y: Any, *, axes: tuple[str, str] = ("lr1", "lr2"),
                      xlim: tuple[float, float] = (1e-2, 1e2),
                      ylim: tuple[float, float] = (1e-2, 1e2), resolution: int = 256,
-                     steps: int = 500, hidden: tuple[int, int] = (4, 4), lr: float = 0.1,
+                     steps: int = 500, hidden: tuple[int, int] = (4, 4),
                      seed: int | None = 0, tol: float = 1e-2, dtype: Any = np.float32,
                      chunk: int = 4096, n_jobs: int = 2, progress: bool = True
                      ) -> TrainabilityMap:
@@ -220,8 +220,8 @@ def trainability_map(X: Any, y: Any, *, axes: tuple[str, str] = ("lr1", "lr2"),
 
     ``axes``: ("lr1", "lr2") — x the learning rate of the first layer, y that of the second and
     the output layer — or ("lr", "init_scale"), x one learning rate for all layers, y the factor
-    multiplying the initial weights (then ``lr`` is unused; with "lr1"/"lr2" the weights are
-    unscaled). ``xlim``/``ylim``: the ranges, sampled geometrically. A run diverges by the
+    multiplying the initial weights (with "lr1"/"lr2" the weights are unscaled).
+    ``xlim``/``ylim``: the ranges, sampled geometrically. A run diverges by the
     shared detector's rules; a run that does not is "converged" when its final loss is below
     ``tol`` × its first, else "bounded". ``chunk`` networks are stepped together (the arrays
     stay in cache), ``n_jobs`` chunks in parallel threads (NumPy releases the GIL).
@@ -260,7 +260,7 @@ def trainability_map(X: Any, y: Any, *, axes: tuple[str, str] = ("lr1", "lr2"),
     outcome, mean, final, div_at = (np.concatenate(parts).reshape(resolution, resolution)
                                     for parts in zip(*results))
     settings = dict(X=X, y=yv, axes=axes, xlim=tuple(xlim), ylim=tuple(ylim),
-                    resolution=resolution, steps=steps, hidden=tuple(hidden), lr=lr, seed=seed,
+                    resolution=resolution, steps=steps, hidden=tuple(hidden), seed=seed,
                     tol=tol, dtype=dtype, chunk=chunk, n_jobs=n_jobs, progress=progress)
     return TrainabilityMap(xs, ys, outcome, mean, final, div_at, axes, steps,
                            time.perf_counter() - t0, settings)
