@@ -30,7 +30,7 @@ def module_config(module: Module) -> dict[str, Any]:
 def build_module(spec: dict[str, Any]) -> Module:
     """A fresh module from :func:`module_config`'s description (weights are initialized anew)."""
     name = spec.get("class")
-    cls = _REGISTRY.get(name)
+    cls = _REGISTRY.get(name) if isinstance(name, str) else None
     if cls is None:
         raise ValueError(f"load: unknown module class {name!r}; import the module that defines "
                          f"it before loading")
@@ -53,7 +53,7 @@ def save(model: Module, path: str | os.PathLike) -> None:
     if _ARCH_KEY in arrays:
         raise ValueError(f"save: a parameter may not be called {_ARCH_KEY!r}")
     with open(path, "wb") as fh:  # exact path: np.savez would append ".npz" to other names
-        np.savez(fh, **{_ARCH_KEY: np.array(arch)}, **arrays)
+        np.savez(fh, **{_ARCH_KEY: np.array(arch)}, **arrays)  # type: ignore[arg-type]
 
 
 def load(path: str | os.PathLike) -> Module:
