@@ -155,7 +155,8 @@ def random_directions(model: Any, k: int = 2, *, seed: int | None = 0,
                                      out=np.zeros_like(pp), where=pp > 0)
                     d -= coef * p
                 # groups too small to hold k orthogonal vectors: keep the random draw
-                lost = np.linalg.norm(d, axis=1) <= 1e-12 * np.linalg.norm(b.reshape(groups), axis=1)
+                scale = np.linalg.norm(b.reshape(groups), axis=1)
+                lost = np.linalg.norm(d, axis=1) <= 1e-12 * scale
                 d[lost] = b.reshape(groups)[lost]
             if normalization is not None:
                 n = np.linalg.norm(d, axis=1, keepdims=True)

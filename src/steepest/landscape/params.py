@@ -37,17 +37,17 @@ class ParamSpec:
     @property
     def sizes(self) -> tuple[int, ...]:
         """Number of elements of each array, in order."""
-        return self._sizes  # type: ignore[attr-defined,no-any-return]
+        return self._sizes  # type: ignore[attr-defined]
 
     @property
     def size(self) -> int:
         """Total number of parameters n."""
-        return self._offsets[-1]  # type: ignore[attr-defined,no-any-return]
+        return self._offsets[-1]  # type: ignore[attr-defined]
 
     @property
     def offsets(self) -> tuple[int, ...]:
         """Start of each array in the flat vector, and n at the end."""
-        return self._offsets  # type: ignore[attr-defined,no-any-return]
+        return self._offsets  # type: ignore[attr-defined]
 
     def split(self, vec: np.ndarray) -> list[np.ndarray]:
         """Views of a flat vector (n,) — or of the last axis of (..., n) — as the named arrays."""
@@ -62,8 +62,8 @@ class ParamSpec:
         if len(arrays) != len(self.shapes):
             raise ValueError(f"expected {len(self.shapes)} arrays, got {len(arrays)}")
         out = []
-        for name, shape, a in zip(self.names, self.shapes, arrays, strict=True):
-            a = np.asarray(a)
+        for name, shape, given in zip(self.names, self.shapes, arrays, strict=True):
+            a = np.asarray(given)
             if a.shape != shape:
                 raise ValueError(f"parameter {name!r}: expected shape {shape}, got {a.shape}")
             out.append(a.reshape(-1))
@@ -123,7 +123,7 @@ def _data(p: Any) -> Any:
 
 
 def _is_torch_module(obj: Any) -> bool:
-    return _is_torch_module_type(type(obj))
+    return _is_torch_module_type(type(obj))  # type: ignore[arg-type]
 
 
 @functools.lru_cache(maxsize=256)

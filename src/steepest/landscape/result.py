@@ -117,7 +117,8 @@ class Landscape:
             return splot.Display(ax, landscape=self, line=line)
         fun = _GridFunction(self.coords[0], self.coords[1], self.values[metric])
         n = max(len(self.coords[0]), len(self.coords[1]))
-        xlim, ylim = (self.coords[0][0], self.coords[0][-1]), (self.coords[1][0], self.coords[1][-1])
+        xlim = (self.coords[0][0], self.coords[0][-1])
+        ylim = (self.coords[1][0], self.coords[1][-1])
         labels = self.directions.labels[:2]
         disp: Any
         paths = None
@@ -219,7 +220,7 @@ def _ticks(lo: float, hi: float) -> np.ndarray:
     """At most five round tick positions within [lo, hi], ends included when round."""
     from matplotlib.ticker import MaxNLocator
 
-    t = MaxNLocator(4).tick_values(lo, hi)
+    t = np.asarray(MaxNLocator(4).tick_values(lo, hi))
     return t[(t >= lo - 1e-9 * (hi - lo)) & (t <= hi + 1e-9 * (hi - lo))]
 
 

@@ -31,7 +31,7 @@ def surface_2d(model: Any, X: Any = None, y: Any = None, *, loss: Any = None, th
                shapes: Sequence[tuple[int, ...]] | None = None,
                directions: Directions | np.ndarray | None = None, seed: int | None = 0,
                normalization: str | None = "filter", include_1d: bool | None = None,
-               range: Range | tuple[Range, Range] = (-1.0, 1.0),
+               range: Range | tuple[Range, Range] = (-1.0, 1.0),  # noqa: A002 (public name)
                resolution: int | tuple[int, int] = 51, accuracy: bool = False,
                trajectory: Any = None, chunk_size: int | None = None,
                checkpoint: str | os.PathLike[str] | None = None, progress: bool = True,
@@ -81,7 +81,8 @@ def line_1d(model: Any, X: Any = None, y: Any = None, *, loss: Any = None, theta
             shapes: Sequence[tuple[int, ...]] | None = None,
             direction: Directions | np.ndarray | None = None, seed: int | None = 0,
             normalization: str | None = "filter", include_1d: bool | None = None,
-            range: Range = (-1.0, 1.0), resolution: int = 51, accuracy: bool = False,
+            range: Range = (-1.0, 1.0),  # noqa: A002 (public name)
+            resolution: int = 51, accuracy: bool = False,
             chunk_size: int | None = None, checkpoint: str | os.PathLike[str] | None = None,
             progress: bool = True, backend: str = "numpy", scheduler: Any = None,
             fast: bool = True) -> Landscape:
@@ -99,7 +100,8 @@ def line_1d(model: Any, X: Any = None, y: Any = None, *, loss: Any = None, theta
 
 
 def interpolate(model_a: Any, model_b: Any, X: Any = None, y: Any = None, *, loss: Any = None,
-                theta: Any = None, range: Range = (0.0, 1.0), resolution: int = 51,
+                theta: Any = None, range: Range = (0.0, 1.0),  # noqa: A002 (public name)
+                resolution: int = 51,
                 accuracy: bool = False, chunk_size: int | None = None,
                 checkpoint: str | os.PathLike[str] | None = None, progress: bool = True,
                 backend: str = "numpy", scheduler: Any = None, fast: bool = True) -> Landscape:
@@ -109,8 +111,8 @@ def interpolate(model_a: Any, model_b: Any, X: Any = None, y: Any = None, *, los
     ends."""
     target = _checked(as_target(model_a, X, y, loss=loss, theta=theta, accuracy=accuracy,
                                 fast=fast), "interpolate")
-    if isinstance(model_b, np.ndarray) or isinstance(model_b, (list, tuple)) and \
-            np.ndim(model_b[0]) == 0:
+    if isinstance(model_b, np.ndarray) or (isinstance(model_b, (list, tuple)) and
+                                           np.ndim(model_b[0]) == 0):
         other = np.asarray(model_b, dtype=np.float64).reshape(-1)
     else:
         other, _ = model_params(model_b)
@@ -155,12 +157,9 @@ def run_points(target: Target, basis: np.ndarray, C: np.ndarray, *, chunk_size: 
     bounds = [(s, min(s + chunk_size, len(C))) for s in range(0, len(C), chunk_size)]
     values = {k: np.full(len(C), np.nan) for k in target.metrics}
     done = np.zeros(len(bounds), dtype=bool)
-    key = ""
     if checkpoint is not None:
-        key = _run_key(target, basis, C, bounds)
         checkpoint = os.fspath(checkpoint)
-        if os.path.exists(checkpoint):
-            _load_checkpoint(checkpoint, key, values, done)
+    key = _resume(target, basis, C, bounds, checkpoint, values, done)
     pending = [int(i) for i in np.flatnonzero(~done)]
     bar = _progress(progress, len(C), int(sum(b - a for (a, b), d in zip(bounds, done) if d)),
                     desc)
@@ -176,18 +175,29 @@ def run_points(target: Target, basis: np.ndarray, C: np.ndarray, *, chunk_size: 
             bar.update(b - a)
 
     try:
-        if backend == "numpy":
-            if pending:
-                prepared = target.prepare(basis)
-                for i in pending:
-                    a, b = bounds[i]
-                    store(i, prepared(C[a:b]))
-        else:
+        if backend == "numpy" and pending:
+            prepared = target.prepare(basis)
+            for i in pending:
+                a, b = bounds[i]
+                store(i, prepared(C[a:b]))
+        elif backend == "dask":
             _run_dask(target, basis, C, bounds, pending, store, scheduler)
     finally:
         if bar is not None:
             bar.close()
     return values
+
+
+def _resume(target: Target, basis: np.ndarray, C: np.ndarray, bounds: list[tuple[int, int]],
+            checkpoint: str | None, values: dict[str, np.ndarray], done: np.ndarray) -> str:
+    """The run's checkpoint key ("" without a checkpoint); the chunks a matching checkpoint holds
+    are loaded into ``values`` and marked in ``done``."""
+    if checkpoint is None:
+        return ""
+    key = _run_key(target, basis, C, bounds)
+    if os.path.exists(checkpoint):
+        _load_checkpoint(checkpoint, key, values, done)
+    return key
 
 
 def _run_dask(target: Target, basis: np.ndarray, C: np.ndarray, bounds: list[tuple[int, int]],
@@ -247,7 +257,8 @@ def _run_key(target: Target, basis: np.ndarray, C: np.ndarray,
 
 def _save_checkpoint(path: str, key: str, values: dict[str, np.ndarray], done: np.ndarray) -> None:
     with atomic_write(path) as fh:
-        np.savez(fh, key=np.array(key), done=done, **{f"value_{k}": v for k, v in values.items()})
+        np.savez(fh, key=np.array(key), done=done,
+                 **{f"value_{k}": v for k, v in values.items()})  # type: ignore[arg-type]
 
 
 def _load_checkpoint(path: str, key: str, values: dict[str, np.ndarray], done: np.ndarray) -> None:
@@ -275,7 +286,7 @@ def _progress(progress: bool, total: int, initial: int, desc: str) -> Any:
     return tqdm(total=total, initial=initial, desc=desc, unit="pt", smoothing=0.1)
 
 
-# ---- argument handling ----------------------------------------------------------------------------
+# ---- argument handling --------------------------------------------------------------------------
 
 def _directions(target: Target, directions: Any, k: int, seed: int | None,
                 normalization: str | None, include_1d: bool | None) -> Directions:

@@ -56,6 +56,9 @@ class Module:
         super().__init_subclass__(**kwargs)
         register(cls)
 
+    _parameters: OrderedDict[str, Parameter]  # set in __init__ (past __setattr__)
+    _modules: OrderedDict[str, Module]
+
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
