@@ -280,3 +280,41 @@ def test_every_tour_figure_is_readable_framed_and_labelled(tour_figures):
     assert len(tour_figures) >= 20
     bad = {k: v for k, v in tour_figures.items() if v}
     assert not bad, "\n".join(f"{k}: {v}" for k, v in bad.items())
+
+
+def _checking_savefig(monkeypatch, found):
+    """Check each figure as it is saved (shown at its natural size, as a viewer opens it)."""
+    from matplotlib.figure import Figure
+    original = Figure.savefig
+
+    def savefig(self, fname, *args, **kw):
+        dpi = kw.get("dpi") or 100
+        if str(fname).endswith(".png"):
+            found[str(fname)] = figure_problems(self, display_width=1e9, dpi=dpi)
+        return original(self, fname, *args, **kw)
+    monkeypatch.setattr(Figure, "savefig", savefig)
+
+
+@pytest.mark.parametrize("lr", ["0.0065", "0.002"])
+def test_every_descend_figure_is_readable_framed_and_labelled(tmp_path, monkeypatch, lr):
+    from steepest.cli import main
+    found = {}
+    _checking_savefig(monkeypatch, found)
+    assert main(["descend", "--lr", lr, "--no-animation", "--out", str(tmp_path)]) == 0
+    assert sorted(p.rsplit("/", 1)[1] for p in found) == ["loss.png", "path.png"]
+    assert not any(found.values()), found
+
+
+def test_every_gallery_figure_is_readable_framed_and_labelled(tmp_path, monkeypatch):
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).parents[1] / "examples" / "gallery.py"
+    spec = importlib.util.spec_from_file_location("gallery", path)
+    gallery = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gallery)
+    found = {}
+    _checking_savefig(monkeypatch, found)
+    assert gallery.main([str(tmp_path), "--no-animations"]) == 0
+    assert len(found) >= 20
+    bad = {k.rsplit("/", 1)[1]: v for k, v in found.items() if v}
+    assert not bad, "\n".join(f"{k}: {v}" for k, v in bad.items())
