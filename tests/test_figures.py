@@ -318,3 +318,35 @@ def test_every_gallery_figure_is_readable_framed_and_labelled(tmp_path, monkeypa
     assert len(found) >= 20
     bad = {k.rsplit("/", 1)[1]: v for k, v in found.items() if v}
     assert not bad, "\n".join(f"{k}: {v}" for k, v in bad.items())
+
+
+# ---- the series' next lecture: the 4-sample set and its loop, against PyTorch --------------
+def test_the_next_lectures_loop_matches_the_same_loop_in_pytorch():
+    torch = pytest.importorskip("torch")
+    X, y = st.datasets.lecture_network()
+    assert X.shape == (4, 3) and list(y) == [1, -1, -1, 1]
+    assert st.nn.Layer is st.nn.Linear  # the lecture's name for a layer of neurons
+    net = st.nn.MLP(3, [4, 4, 1], activation="relu", seed=2)  # seed 3: every ReLU dies
+    assert net.num_parameters() == 41
+    layers = [m for m in net.layers if isinstance(m, st.nn.Layer)]
+    ref = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 4),
+                              torch.nn.ReLU(), torch.nn.Linear(4, 1)).double()
+    with torch.no_grad():
+        for mine, theirs in zip(layers, [ref[0], ref[2], ref[4]]):
+            theirs.weight.copy_(torch.from_numpy(np.array(mine.weight.data)))
+            theirs.bias.copy_(torch.from_numpy(np.array(mine.bias.data)))
+    losses = st.datasets.lecture_network_training(net, X, y, lr=0.01, steps=100)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    expect = []
+    for _ in range(100):  # the same loop, in PyTorch
+        loss = ((ref(Xt).reshape(-1) - yt) ** 2).sum()
+        ref.zero_grad()
+        loss.backward()
+        with torch.no_grad():
+            for p in ref.parameters():
+                p.sub_(0.01 * p.grad)
+        expect.append(loss.item())
+    np.testing.assert_allclose(losses, expect, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(layers[0].weight.data, ref[0].weight.detach().numpy(),
+                               rtol=1e-10, atol=1e-12)
+    assert losses[-1] < 0.1 * losses[0]  # it learns the four targets

@@ -27,7 +27,7 @@ from .activations import (
     softplus,
     tanh,
 )
-from .layers import MLP, Dropout, Linear, Neuron
+from .layers import MLP, Dropout, Layer, Linear, Neuron
 from .losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -56,6 +56,7 @@ __all__ = [
     "Dropout",
     "EarlyStopping",
     "Identity",
+    "Layer",
     "LeakyReLU",
     "Linear",
     "Module",
