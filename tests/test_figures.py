@@ -350,3 +350,15 @@ def test_the_next_lectures_loop_matches_the_same_loop_in_pytorch():
     np.testing.assert_allclose(layers[0].weight.data, ref[0].weight.detach().numpy(),
                                rtol=1e-10, atol=1e-12)
     assert losses[-1] < 0.1 * losses[0]  # it learns the four targets
+
+
+def test_landscape_contour_maps_use_log_spaced_levels_by_default():
+    X, y = st.datasets.moons(n=40, noise=0.1, seed=0)
+    net = st.nn.MLP(2, [4, 1], seed=0)
+    land = st.landscape.surface_2d(net, X, y, loss="bce_with_logits", resolution=9, seed=0,
+                                   progress=False)
+    lv = land.plot("contour").levels
+    steps = np.diff(lv)
+    assert np.all(steps > 0) and steps[-1] > 50 * steps[0]  # geometric, not linear
+    lin = land.plot("contour", log=False).levels
+    np.testing.assert_allclose(np.diff(lin), np.diff(lin)[0])
