@@ -362,3 +362,17 @@ def test_landscape_contour_maps_use_log_spaced_levels_by_default():
     assert np.all(steps > 0) and steps[-1] > 50 * steps[0]  # geometric, not linear
     lin = land.plot("contour", log=False).levels
     np.testing.assert_allclose(np.diff(lin), np.diff(lin)[0])
+
+
+def test_the_foggy_mountain_finds_the_steepest_way_down():
+    lecture = lecture_problem()
+    x = np.array([-8.0, -2.0])
+    d = plot.directional_derivative(lecture, x)
+    g = lecture.grad(x)
+    np.testing.assert_allclose(d.grad, g)
+    np.testing.assert_allclose(d.steepest, -g / np.linalg.norm(g))
+    k = int(np.argmin(d.slopes))  # the lowest slope over all directions, to the 1° grid
+    u = np.array([np.cos(d.angles[k]), np.sin(d.angles[k])])
+    assert u @ d.steepest > np.cos(np.radians(1))
+    assert d.slopes[k] == pytest.approx(-np.linalg.norm(g), rel=2e-4)
+    assert inside(d.ax, x) and not figure_problems(d.figure, PAGE_WIDTH)
