@@ -104,10 +104,11 @@ def main(argv: list[str] | None = None) -> int:
     save(plot.fitted_line(X, y, good, step=20, truth=data.beta_true), "15_fitted_line_step20")
 
     # ---- surfaces of test functions ----------------------------------------------------------
-    races = {"GD": st.minimize(rosen, rosen.x0, st.optim.GD(lr=1e-3), max_steps=2000),
-             "Momentum": st.minimize(rosen, rosen.x0, st.optim.Momentum(lr=2e-4),
-                                     max_steps=2000),
-             "Adam": st.minimize(rosen, rosen.x0, st.optim.Adam(lr=0.02), max_steps=2000)}
+    races = {"GD η=0.001": st.minimize(rosen, rosen.x0, st.optim.GD(lr=1e-3), max_steps=2000),
+             "Momentum η=0.0002": st.minimize(rosen, rosen.x0, st.optim.Momentum(lr=2e-4),
+                                              max_steps=2000),
+             "Adam η=0.02": st.minimize(rosen, rosen.x0, st.optim.Adam(lr=0.02),
+                                        max_steps=2000)}
     save(plot.contour(rosen, paths=races), "16_rosenbrock_contour_optimizers")
     save(plot.surface(rosen, paths=races, view=(-60, 35)), "17_rosenbrock_surface")
     himmel = st.problems.Himmelblau()

@@ -280,3 +280,99 @@ def test_every_tour_figure_is_readable_framed_and_labelled(tour_figures):
     assert len(tour_figures) >= 20
     bad = {k: v for k, v in tour_figures.items() if v}
     assert not bad, "\n".join(f"{k}: {v}" for k, v in bad.items())
+
+
+def _checking_savefig(monkeypatch, found):
+    """Check each figure as it is saved (shown at its natural size, as a viewer opens it)."""
+    from matplotlib.figure import Figure
+    original = Figure.savefig
+
+    def savefig(self, fname, *args, **kw):
+        dpi = kw.get("dpi") or 100
+        if str(fname).endswith(".png"):
+            found[str(fname)] = figure_problems(self, display_width=1e9, dpi=dpi)
+        return original(self, fname, *args, **kw)
+    monkeypatch.setattr(Figure, "savefig", savefig)
+
+
+@pytest.mark.parametrize("lr", ["0.0065", "0.002"])
+def test_every_descend_figure_is_readable_framed_and_labelled(tmp_path, monkeypatch, lr):
+    from steepest.cli import main
+    found = {}
+    _checking_savefig(monkeypatch, found)
+    assert main(["descend", "--lr", lr, "--no-animation", "--out", str(tmp_path)]) == 0
+    assert sorted(p.rsplit("/", 1)[1] for p in found) == ["loss.png", "path.png"]
+    assert not any(found.values()), found
+
+
+def test_every_gallery_figure_is_readable_framed_and_labelled(tmp_path, monkeypatch):
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).parents[1] / "examples" / "gallery.py"
+    spec = importlib.util.spec_from_file_location("gallery", path)
+    gallery = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gallery)
+    found = {}
+    _checking_savefig(monkeypatch, found)
+    assert gallery.main([str(tmp_path), "--no-animations"]) == 0
+    assert len(found) >= 20
+    bad = {k.rsplit("/", 1)[1]: v for k, v in found.items() if v}
+    assert not bad, "\n".join(f"{k}: {v}" for k, v in bad.items())
+
+
+# ---- the series' next lecture: the 4-sample set and its loop, against PyTorch --------------
+def test_the_next_lectures_loop_matches_the_same_loop_in_pytorch():
+    torch = pytest.importorskip("torch")
+    X, y = st.datasets.lecture_network()
+    assert X.shape == (4, 3) and list(y) == [1, -1, -1, 1]
+    assert st.nn.Layer is st.nn.Linear  # the lecture's name for a layer of neurons
+    net = st.nn.MLP(3, [4, 4, 1], activation="relu", seed=2)  # seed 3: every ReLU dies
+    assert net.num_parameters() == 41
+    layers = [m for m in net.layers if isinstance(m, st.nn.Layer)]
+    ref = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 4),
+                              torch.nn.ReLU(), torch.nn.Linear(4, 1)).double()
+    with torch.no_grad():
+        for mine, theirs in zip(layers, [ref[0], ref[2], ref[4]]):
+            theirs.weight.copy_(torch.from_numpy(np.array(mine.weight.data)))
+            theirs.bias.copy_(torch.from_numpy(np.array(mine.bias.data)))
+    losses = st.datasets.lecture_network_training(net, X, y, lr=0.01, steps=100)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    expect = []
+    for _ in range(100):  # the same loop, in PyTorch
+        loss = ((ref(Xt).reshape(-1) - yt) ** 2).sum()
+        ref.zero_grad()
+        loss.backward()
+        with torch.no_grad():
+            for p in ref.parameters():
+                p.sub_(0.01 * p.grad)
+        expect.append(loss.item())
+    np.testing.assert_allclose(losses, expect, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(layers[0].weight.data, ref[0].weight.detach().numpy(),
+                               rtol=1e-10, atol=1e-12)
+    assert losses[-1] < 0.1 * losses[0]  # it learns the four targets
+
+
+def test_landscape_contour_maps_use_log_spaced_levels_by_default():
+    X, y = st.datasets.moons(n=40, noise=0.1, seed=0)
+    net = st.nn.MLP(2, [4, 1], seed=0)
+    land = st.landscape.surface_2d(net, X, y, loss="bce_with_logits", resolution=9, seed=0,
+                                   progress=False)
+    lv = land.plot("contour").levels
+    steps = np.diff(lv)
+    assert np.all(steps > 0) and steps[-1] > 50 * steps[0]  # geometric, not linear
+    lin = land.plot("contour", log=False).levels
+    np.testing.assert_allclose(np.diff(lin), np.diff(lin)[0])
+
+
+def test_the_foggy_mountain_finds_the_steepest_way_down():
+    lecture = lecture_problem()
+    x = np.array([-8.0, -2.0])
+    d = plot.directional_derivative(lecture, x)
+    g = lecture.grad(x)
+    np.testing.assert_allclose(d.grad, g)
+    np.testing.assert_allclose(d.steepest, -g / np.linalg.norm(g))
+    k = int(np.argmin(d.slopes))  # the lowest slope over all directions, to the 1° grid
+    u = np.array([np.cos(d.angles[k]), np.sin(d.angles[k])])
+    assert u @ d.steepest > np.cos(np.radians(1))
+    assert d.slopes[k] == pytest.approx(-np.linalg.norm(g), rel=2e-4)
+    assert inside(d.ax, x) and not figure_problems(d.figure, PAGE_WIDTH)

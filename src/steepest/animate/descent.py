@@ -47,7 +47,8 @@ def _on_top(ax: Any) -> list[Any]:
 
 
 def _caption(fig: Any, text: str) -> Any:
-    return fig.text(0.02, 0.97, text, fontsize=11, va="top", ha="left", family="monospace",
+    """The step counter, at the bottom left (clear of the title and the legend)."""
+    return fig.text(0.02, 0.02, text, fontsize=11, va="bottom", ha="left", family="monospace",
                     animated=True)
 
 

@@ -4,8 +4,11 @@ from .lecture import (
     LECTURE_BOX,
     LECTURE_STARTS,
     LectureLine,
+    NetworkData,
     lecture_gradient_descent,
     lecture_line,
+    lecture_network,
+    lecture_network_training,
     lecture_problem,
     lecture_start,
 )
@@ -21,7 +24,8 @@ from .toy import (
 )
 
 __all__ = [
-    "LECTURE_BOX", "LECTURE_STARTS", "LectureLine", "blobs", "circles", "lecture_classifier",
-    "lecture_gradient_descent", "lecture_line", "lecture_problem", "lecture_start", "moons",
-    "regression", "spirals", "train_test_split", "xor",
+    "LECTURE_BOX", "LECTURE_STARTS", "LectureLine", "NetworkData", "blobs", "circles",
+    "lecture_classifier", "lecture_gradient_descent", "lecture_line", "lecture_network",
+    "lecture_network_training", "lecture_problem", "lecture_start", "moons", "regression",
+    "spirals", "train_test_split", "xor",
 ]

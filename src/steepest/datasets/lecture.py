@@ -80,3 +80,37 @@ def lecture_start(lr: float) -> tuple[float, float]:
     anything at or below it (η ≤ 0.002), (−8, −2) — where it shows oscillation and divergence —
     above."""
     return LECTURE_STARTS[0.002] if lr <= 0.002 else LECTURE_STARTS[0.0065]
+
+
+class NetworkData(NamedTuple):
+    """The follow-up lecture's 4 samples of 3 features and their targets ±1 for its
+    3 → 4 → 4 → 1 network. Unpacks as ``X, y = lecture_network()``."""
+
+    X: np.ndarray
+    y: np.ndarray
+
+
+def lecture_network() -> NetworkData:
+    """The 4-sample data set the series' next lecture trains its 3 → 4 → 4 → 1 net on (the one
+    micrograd's demo uses): four inputs in ℝ³ with targets 1, −1, −1, 1."""
+    X = np.array([[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]])
+    return NetworkData(X, np.array([1.0, -1.0, -1.0, 1.0]))
+
+
+def lecture_network_training(net: Any, X: np.ndarray, y: np.ndarray, *, lr: float = 0.01,
+                             steps: int = 100) -> np.ndarray:
+    """The lecture's training loop, written as it writes it: forward all samples, the
+    sum-of-squares loss Σᵢ (ŷᵢ − yᵢ)², zero the gradients, backpropagate, step every parameter
+    by −lr·grad; ``steps`` times. Returns the loss before each step (``steps`` values). ``net``
+    is a steepest Module (e.g. ``nn.MLP(3, [4, 4, 1], activation="relu")``: ReLU hidden
+    layers, a linear output)."""
+    losses = []
+    for _ in range(steps):
+        pred = net(X).reshape(-1)
+        loss = ((pred - y) ** 2).sum()
+        net.zero_grad()
+        loss.backward()
+        for p in net.parameters():
+            p.data -= lr * p.grad.data
+        losses.append(float(loss.data))
+    return np.array(losses)

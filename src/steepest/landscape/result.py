@@ -85,17 +85,20 @@ class Landscape:
         return mean - dev, mean + dev
 
     # ---- figures ----
-    def plot(self, kind: str = "contour", *, metric: str = "loss", log: bool = False,
+    def plot(self, kind: str = "contour", *, metric: str = "loss", log: bool | None = None,
              levels: int = 30, ax: Any = None, trajectory: bool = True, cmap: str = "viridis",
              title: str | None = None) -> Any:
         """Draw the landscape: ``kind`` "contour", "filled" (filled contour) or "surface" (3-D)
         for 2-D grids — :func:`steepest.plot.contour` / :func:`steepest.plot.surface` drawn from
         the computed grid (nothing is re-evaluated; θ* is starred) — or a curve for 1-D lines.
         ``log=True`` spaces contour levels geometrically above the minimum (log₁₀(L − min + ε)
-        in 3-D), resolving a sharp minimum. The projected trajectory, if any, is overlaid; on the
+        in 3-D), resolving a sharp minimum; by default contour maps use it (a basin is not one
+        blank area) and surfaces and curves do not. The projected trajectory, if any, is overlaid; on the
         3-D surface it is drawn at the loss *on the plane* (see ``trajectory.loss`` for the real
         one). Returns the Display object of the figure."""
         from .. import plot as splot
+        if log is None:
+            log = kind in ("contour", "filled")
 
         if metric not in self.values:
             raise ValueError(f"metric {metric!r} was not computed; have {list(self.values)}")

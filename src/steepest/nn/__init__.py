@@ -27,7 +27,7 @@ from .activations import (
     softplus,
     tanh,
 )
-from .layers import MLP, Dropout, Linear, Neuron
+from .layers import MLP, Dropout, Layer, Linear, Neuron
 from .losses import (
     LOSS_INFO,
     LOSSES,
@@ -65,6 +65,7 @@ __all__ = [
     "EarlyStopping",
     "Identity",
     "LRFinder",
+    "Layer",
     "LeakyReLU",
     "Linear",
     "LossInfo",

@@ -133,6 +133,10 @@ class Linear(Module):
                 "init": self.init, "dtype": np.dtype(self.weight.dtype).name}
 
 
+#: the lecture's name for a layer of neurons: ``Layer(nin, nout, activation)`` is ``Linear``
+Layer = Linear
+
+
 class Dropout(Module):
     """During training, zero each input with probability ``p`` and scale the rest by 1/(1 − p)
     (inverted dropout, so evaluation needs no rescaling); the identity in ``eval()`` mode."""

@@ -4,7 +4,8 @@ Every function takes ``ax=None`` (``fig=None`` for multi-panel ones), draws, and
 Display object with ``.ax``, ``.figure`` and the data it drew; nothing calls ``plt.show()``.
 Runs may be ``steepest.minimize`` Results, ``nn.fit`` histories, or plain arrays.
 
-- calculus: :func:`tangent` (tangent and secants), :func:`activations`
+- calculus: :func:`tangent` (tangent and secants), :func:`directional_derivative` (the
+  slope in every direction: the foggy mountain), :func:`activations`
 - surfaces: :func:`surface`, :func:`contour`, :func:`quadratic_form`, :func:`trajectories`
 - curves: :func:`loss_curve`, :func:`parameter_path`, :func:`grad_norm`,
   :func:`learning_rate`, :func:`dashboard`
@@ -16,7 +17,7 @@ Runs may be ``steepest.minimize`` Results, ``nn.fit`` histories, or plain arrays
 """
 
 from ._base import Display
-from .calculus import ACTIVATIONS, activations, slope, tangent
+from .calculus import ACTIVATIONS, activations, directional_derivative, slope, tangent
 from .graph import computation_graph, graph_layout
 from ._history import CURVE_COLORS, dashboard, grad_norm, learning_rate, loss_curve, parameter_path
 from .interactive import descent_explorer, tangent_explorer
@@ -35,6 +36,7 @@ from .surface import contour, quadratic_form, quadratic_mesh, surface, trajector
 __all__ = [
     "ACTIVATIONS", "CURVE_COLORS", "Display", "activations", "center_axes",
     "computation_graph", "contour", "dashboard", "decision_boundary", "descent_explorer",
+    "directional_derivative",
     "fitted_line", "grad_norm",
     "graph_layout", "layer_gradients", "layer_weights", "learning_rate", "loss_curve",
     "network_diagram",

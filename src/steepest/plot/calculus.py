@@ -165,3 +165,71 @@ def activations(names: Sequence[str | tuple[str, Callable[[Any], Any]]] = ACTIVA
                              derivatives=derivs, z=z)
     disp.figure = fig
     return disp
+
+
+class FogDisplay(Display):
+    """The foggy-mountain figure: ``.figure``, ``.ax`` (the contour map), ``.polar_ax`` (the
+    slope in every direction), ``.point``, ``.grad`` ∇ℒ there, ``.angles`` θ and ``.slopes``
+    ∇ℒ·u(θ) drawn, ``.steepest`` the unit direction of steepest descent −∇ℒ/‖∇ℒ‖."""
+
+
+def directional_derivative(fun: Callable[[Any], Any], point: Any, *, fig: Any = None,
+                           xlim: Sequence[float] | None = None,
+                           ylim: Sequence[float] | None = None, n_arrows: int = 15,
+                           title: str | None = None) -> FogDisplay:
+    """"Lost in the fog, look around 360° and step the steepest way down": at ``point`` the
+    slope of ``fun`` along each unit direction u = (cos θ, sin θ) is the directional derivative
+    ∇ℒ·u = ‖∇ℒ‖ cos(angle between them), lowest (−‖∇ℒ‖) at u = −∇ℒ/‖∇ℒ‖. Right: that slope
+    against θ, its minimum marked; left: the contour map with the field of descent directions
+    −∇ℒ (arrows, normalized) and the steepest direction at the point. ``fun`` is a 2-parameter
+    problem or function (its gradient by autodiff unless the problem has a closed form)."""
+    from ..autodiff import grad as autodiff_grad
+    from .surface import contour
+    x = np.asarray(point, dtype=float).ravel()
+    gradient = getattr(fun, "grad", None) or autodiff_grad(fun)
+    g = np.asarray(gradient(x), dtype=float)
+    norm = float(np.linalg.norm(g))
+    if norm == 0:
+        raise ValueError(f"the gradient vanishes at {tuple(x)}: every direction is flat")
+    theta = np.linspace(0.0, 2 * np.pi, 361)
+    slopes = g[0] * np.cos(theta) + g[1] * np.sin(theta)
+    down = -g / norm
+    if fig is None:
+        import matplotlib.pyplot as plt
+        fig = plt.figure(figsize=(11, 4.8))
+    ax = fig.add_subplot(1, 2, 1)
+    c = contour(fun, xlim, ylim, ax=ax, colorbar=False, title=title or "the descent directions")
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    gx, gy = np.meshgrid(np.linspace(x0, x1, n_arrows + 2)[1:-1],
+                         np.linspace(y0, y1, n_arrows + 2)[1:-1])
+    field = np.array([gradient(p) for p in np.column_stack([gx.ravel(), gy.ravel()])])
+    field = -field / np.maximum(np.linalg.norm(field, axis=1, keepdims=True), 1e-300)
+    ax.quiver(gx.ravel(), gy.ravel(), field[:, 0], field[:, 1], color="white", alpha=0.8,
+              width=0.004, scale=n_arrows * 1.4, zorder=4)
+    span = 0.18 * min(x1 - x0, y1 - y0)
+    ax.annotate("", xy=x + span * down, xytext=x, zorder=8,
+                arrowprops={"arrowstyle": "-|>", "color": "tab:red", "lw": 3,
+                            "mutation_scale": 22})
+    ax.plot(*x, "o", ms=10, mfc="white", mec="tab:red", mew=2.5, zorder=9,
+            label=f"you, at ({x[0]:.3g}, {x[1]:.3g})")
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=11)
+    pax = fig.add_subplot(1, 2, 2)
+    pax.plot(np.degrees(theta), slopes, lw=2, color="tab:blue", label=r"slope $\nabla L\cdot u$")
+    k = int(np.argmin(slopes))
+    pax.plot(np.degrees(theta[k]), slopes[k], "v", ms=12, color="tab:red", mec="k", zorder=5,
+             label=f"steepest descent: θ = {np.degrees(np.arctan2(down[1], down[0])) % 360:.0f}°,"
+                   f" slope −‖∇L‖ = {-norm:.3g}")
+    pax.axhline(0, color="0.4", lw=1)
+    pax.set_xlim(0, 360)
+    pax.set_xticks(range(0, 361, 90))
+    pax.set_xlabel("direction θ of the step (degrees), u = (cos θ, sin θ)", fontsize=12)
+    pax.set_ylabel("slope along u", fontsize=12)
+    pax.set_title("the slope in every direction", fontsize=13)
+    pax.grid(True, alpha=0.3)
+    pax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=11)
+    fig.tight_layout()
+    disp = FogDisplay(ax, polar_ax=pax, point=x, grad=g, angles=theta, slopes=slopes,
+                      steepest=down, contour=c)
+    return disp

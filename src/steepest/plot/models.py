@@ -62,8 +62,9 @@ def fitted_line(x: Any, y: Any, beta: Any, *, step: int = -1, ax: Any = None,
         ax.plot(xs, t[0] + t[1] * xs, "--", color="0.5", lw=1.2, label="true line")
     (line,) = ax.plot(xs, b[0] + b[1] * xs, "b-", lw=2,
                       label=rf"$y = {b[0]:.2f} {'+' if b[1] >= 0 else '-'} {abs(b[1]):.2f}x$")
-    lo = min(y.min(), (b[0] + b[1] * xs).min())
-    hi = max(y.max(), (b[0] + b[1] * xs).max())
+    ends = [b[0] + b[1] * xs] + ([t[0] + t[1] * xs] if truth is not None else [])
+    lo = min(y.min(), *(e.min() for e in ends))  # every line drawn stays in the frame
+    hi = max(y.max(), *(e.max() for e in ends))
     span = hi - lo
     ax.set_ylim(min(lo - 0.1 * span, -0.05 * span), max(hi + 0.1 * span, 0.05 * span))
     if centered:

@@ -196,6 +196,14 @@ lecture = st.datasets.lecture_problem()        # its ‖y − Xβ‖², on its b
 result = st.minimize(problem, {_lst(x0)}, st.optim.GD(lr={eta:g}), max_steps=1000)
 st.plot.loss_curve({{"GD η={eta:g}": result}}, fun=lecture)
 st.animate.descent_3d(result, lecture)""")
+        fog = st.plot.directional_derivative(self.lecture, x0,
+                                             title="ℒ = ‖y − Xβ‖²: the way down at each β")
+        sec.figure(fog, f"Lost in the fog on the mountain, look around 360°: at β = {_pt(x0)} "
+                        f"the slope along a unit direction u is ∇ℒ·u (right), lowest "
+                        f"(−‖∇ℒ‖ = {-np.linalg.norm(fog.grad):.4g}) along −∇ℒ/‖∇ℒ‖ = "
+                        f"{_pt(np.round(fog.steepest, 4))}, the red arrow; the white arrows "
+                        "are that steepest way down at every β (left).",
+                   name="foggy mountain")
         run = st.minimize(self.problem, x0, st.optim.GD(lr=eta), max_steps=1000)
         beta_hat = self.problem.solve()
         label = f"GD η={eta:g}"
@@ -242,8 +250,8 @@ st.animate.descent_3d(result, lecture)""")
         diverged, osc = runs[too_big], runs[osc_eta]
         diag = st.diagnose(diverged, self.problem)
         osc_diag = st.diagnose(osc, self.problem)
-        start = _lst(_start(too_big))
-        sec.code(f"""bad = st.minimize(problem, {start}, st.optim.GD(lr={too_big:g}), max_steps=1000)
+        start, gd = _lst(_start(too_big)), f"st.optim.GD(lr={too_big:g})"
+        sec.code(f"""bad = st.minimize(problem, {start}, {gd}, max_steps=1000)
 print(st.diagnose(bad, problem).message)""")
         sec.note(diag.message)
         self._three_rates(sec, runs, diag, osc_diag)
