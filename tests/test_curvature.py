@@ -121,9 +121,12 @@ def test_critical_lr_errors():
 
 @settings(max_examples=25, deadline=None)
 @given(angle=st_h.floats(0, np.pi), kappa=st_h.floats(1.0, 10.0),
-       frac=st_h.one_of(st_h.floats(0.2, 1.9), st_h.floats(2.1, 3.0)))
+       frac=st_h.one_of(st_h.floats(0.2, 0.95), st_h.floats(1.05, 1.9), st_h.floats(2.1, 3.0)))
 def test_gd_diverges_exactly_above_critical_lr(angle, kappa, frac):
-    """On any 2-D quadratic, minimize with η = frac · 2/λ_max diverges iff frac > 1."""
+    """On any 2-D quadratic, minimize with η = frac · 2/λ_max diverges iff frac > 1. Just below
+    the limit the top mode shrinks by |1 − 2·frac| ≈ 1 per step, so 600 steps cannot bring the
+    loss to 10⁻³ of its start: rates within 5 % of the limit are left out here (1.01× and 0.99×
+    are tested in test_trust.py)."""
     c, s = np.cos(angle), np.sin(angle)
     Q = np.array([[c, -s], [s, c]])
     problem = Quadratic((Q * [1.0, kappa]) @ Q.T)
