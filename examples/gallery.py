@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
                                              on_divergence="ignore")
             for eta, steps in ((0.002, 60), (0.0055, 60), (0.0065, 12))}
     stopped = st.minimize(problem, np.array([-8.0, -2.0]), st.optim.GD(lr=0.0065),
-                          max_steps=200)  # on_divergence="stop": diverged_at (123) is marked
+                          max_steps=200)  # on_divergence="stop": diverged_at (12) is marked
     save(plot.loss_curve({k: v for k, v in runs.items() if "0.0065" not in k}
                          | {r"$\eta = 0.0065$": stopped},
                          title="Three learning rates"), "11_three_learning_rates_loss")

@@ -107,6 +107,7 @@ def _values(f: Callable[[Any], Any], xs: np.ndarray) -> np.ndarray:
     return evaluate(lambda p: f(p[0]), np.asarray(xs, dtype=float).reshape(-1, 1))
 
 
+#: the activations :func:`activations` draws by default, by name
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "softplus", "gelu")
 
 

@@ -61,6 +61,7 @@ class Quadratic(Problem):
     """
 
     name = "quadratic"
+    constant_hessian = True
 
     def __init__(self, A: Any, b: Any = None, c: float = 0.0, *, x0: Any = None,
                  domain: Domain | None = None):
