@@ -266,7 +266,7 @@ def tour_figures():
         figure = builder._figure_of(fig)
         width = ROW_CELL if self._row is not None else PAGE_WIDTH
         found[f"{self.number:02d} {kw.get('name') or caption[:40]}"] = \
-            figure_problems(figure, width)
+            figure_problems(figure, width, dpi=kw.get("dpi") or 100)
         return original(self, fig, caption, **kw)
     builder.Section.figure = checked
     try:
@@ -376,3 +376,25 @@ def test_the_foggy_mountain_finds_the_steepest_way_down():
     assert u @ d.steepest > np.cos(np.radians(1))
     assert d.slopes[k] == pytest.approx(-np.linalg.norm(g), rel=2e-4)
     assert inside(d.ax, x) and not figure_problems(d.figure, PAGE_WIDTH)
+
+
+def test_kmeans_and_gaussian_mixture_losses_have_their_minimum_twice():
+    x = st.problems.clustering.two_clusters()
+    km, gm = st.problems.KMeans(x), st.problems.GaussianMixture(x)
+    for p in (km, gm):
+        a, b = p.minima
+        np.testing.assert_allclose(a, b[::-1])  # the labels swap
+        assert p.value(a) == pytest.approx(p.value(b), rel=1e-12)
+        np.testing.assert_allclose(st.grad(p)(a), 0, atol=1e-8)
+        mid = np.full(2, a.mean())  # on the ridge c₁ = c₂ between them: higher
+        assert p.value(mid) > p.value(a) + 1
+        run = st.minimize(p, p.x0, st.optim.GD(lr=0.005), max_steps=4000)
+        assert np.min(np.linalg.norm(p.minima - run.x, axis=1)) < 1e-3
+    # k-means' minimum: the two means of the best split of the sorted points
+    xs = np.sort(x)
+    wcss = [((xs[:k] - xs[:k].mean()) ** 2).sum() + ((xs[k:] - xs[k:].mean()) ** 2).sum()
+            for k in range(1, len(xs))]
+    assert km.value(km.minima[0]) == pytest.approx(min(wcss), rel=1e-12)
+    r = x[:, None] - gm.minima[0]  # the mixture's NLL, written out
+    dens = 0.5 * np.exp(-0.5 * r ** 2) / np.sqrt(2 * np.pi)
+    assert gm.value(gm.minima[0]) == pytest.approx(-np.log(dens.sum(axis=1)).sum(), rel=1e-12)

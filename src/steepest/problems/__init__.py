@@ -9,6 +9,7 @@ step from its precomputed Gram matrix).
 from __future__ import annotations
 
 from .base import Domain, Problem
+from .clustering import GaussianMixture, KMeans
 from .functions import (
     Ackley,
     Beale,
@@ -38,8 +39,10 @@ __all__ = [
     "Booth",
     "ConvexBowl",
     "Domain",
+    "GaussianMixture",
     "GoldsteinPrice",
     "Himmelblau",
+    "KMeans",
     "LeastSquares",
     "LogisticRegression",
     "Matyas",

@@ -177,6 +177,29 @@ class _Tour:
                         f"{len(nonconvex.local_minima)} minima, only one of them global; "
                         "where descent ends depends on where it starts.",
                    name="convex vs non-convex")
+        self._clustering_losses(sec)
+
+    def _clustering_losses(self, sec: Any) -> None:
+        """The lecture's bowl beside two non-convex losses it names: k-means' WCSS and a
+        Gaussian mixture's NLL over two cluster centres, each minimum found twice."""
+        st, plt, n = self.st, _plt(), self.cfg.surface_grid
+        km, gm = st.problems.KMeans(), st.problems.GaussianMixture()
+        fig = plt.figure(figsize=(13, 4.4))
+        st.plot.quadratic_form(self.lecture, zlim=(0, 2000), ax=fig.add_subplot(1, 3, 1,
+                               projection="3d"), title="least squares ‖y − Xβ‖²: one minimum",
+                               resolution=(4 * n, n))
+        for i, p in enumerate((km, gm)):
+            st.plot.surface(p, ax=fig.add_subplot(1, 3, i + 2, projection="3d"), n=n,
+                            alpha=0.8, labels=("$c_1$", "$c_2$") if p is km else
+                            (r"$\mu_1$", r"$\mu_2$"), title=f"{p.name}: two minima")
+        fig.tight_layout()
+        sec.figure(fig, f"The convex least-squares bowl beside two losses the lecture names "
+                        f"that are not convex, over the two centres of {len(km.x)} points on a "
+                        f"line: k-means' within-cluster sum of squares Σ min((x − c₁)², "
+                        f"(x − c₂)²) and a two-Gaussian mixture's negative log-likelihood "
+                        f"(σ = 1). Each has its minimum twice (★: centres "
+                        f"{_pt(np.round(km.minima[0], 2))} and swapped), with a ridge along "
+                        "c₁ = c₂ between them.", name="non-convex clustering losses", dpi=80)
 
     # ---- 3. gradient descent on the line ------------------------------------------------------
     def descent(self) -> None:
