@@ -33,6 +33,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without scikit-l
 
 from . import nn
 from . import optim as _optim
+from ._validate import check_choice, check_float, check_int
 from .autodiff import as_tensor, log_softmax, no_grad, sigmoid, softmax
 from .nn.metrics import predicted_classes
 
@@ -47,23 +48,19 @@ class _SteepestEstimator(BaseEstimator):
     _loss: str
 
     def _check_params(self) -> None:
-        if self.solver not in SOLVERS:
-            raise ValueError(f"solver must be one of {sorted(SOLVERS)}, got {self.solver!r}")
-        if not (isinstance(self.max_iter, (int, np.integer)) and self.max_iter >= 1):
-            raise ValueError(f"max_iter must be a positive integer, got {self.max_iter!r}")
-        if not self.learning_rate_init > 0:
-            raise ValueError(f"learning_rate_init must be positive, got "
-                             f"{self.learning_rate_init!r}")
-        if self.alpha < 0:
-            raise ValueError(f"alpha must be ≥ 0, got {self.alpha!r}")
+        who = type(self).__name__
+        check_choice(self.solver, f"{who}: solver", sorted(SOLVERS))
+        check_int(self.max_iter, f"{who}: max_iter")
+        check_float(self.learning_rate_init, f"{who}: learning_rate_init", low=0.0,
+                    low_open=True)
+        check_float(self.alpha, f"{who}: alpha", low=0.0)
 
     def _batch_size(self, n: int) -> int:
-        if self.batch_size == "auto":
+        if isinstance(self.batch_size, str) and self.batch_size == "auto":
             return min(200, n)
-        if not (isinstance(self.batch_size, (int, np.integer)) and self.batch_size >= 1):
-            raise ValueError(f"batch_size must be 'auto' or a positive integer, got "
-                             f"{self.batch_size!r}")
-        return min(int(self.batch_size), n)
+        if isinstance(self.batch_size, str):
+            check_choice(self.batch_size, f"{type(self).__name__}: batch_size", ["auto"])
+        return min(check_int(self.batch_size, f"{type(self).__name__}: batch_size"), n)
 
     def _train(self, model: nn.Module, X: np.ndarray, y: np.ndarray) -> None:
         rng = np.random.default_rng(self.random_state)
@@ -134,9 +131,8 @@ class _MLPBase(_SteepestEstimator):
     def _network(self, n_in: int, n_out: int, output_activation: str | None = None) -> nn.MLP:
         hidden = self.hidden_layer_sizes
         hidden = [hidden] if isinstance(hidden, (int, np.integer)) else list(hidden)
-        if any(not isinstance(h, (int, np.integer)) or h < 1 for h in hidden):
-            raise ValueError(f"hidden_layer_sizes must be positive integers, got "
-                             f"{self.hidden_layer_sizes!r}")
+        hidden = [check_int(h, f"{type(self).__name__}: hidden_layer_sizes[{i}]")
+                  for i, h in enumerate(hidden)]
         seed = np.random.default_rng(self.random_state).integers(2**63)
         return nn.MLP(n_in, [*hidden, n_out], activation=self.activation,
                       output_activation=output_activation, init=self.init, seed=int(seed))
@@ -147,6 +143,8 @@ class MLPClassifier(ClassifierMixin, _MLPBase):
     classes, softmax outputs and cross-entropy for more. Labels may be any hashable values."""
 
     def fit(self, X: Any, y: Any) -> MLPClassifier:
+        """Train on X (n_samples, n_features) and labels y: binary cross-entropy on one logit
+        for two classes, softmax cross-entropy otherwise. Sets ``classes_``; returns self."""
         self._check_params()
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
@@ -184,6 +182,7 @@ class MLPClassifier(ClassifierMixin, _MLPBase):
         return z[:, 0] if z.shape[1] == 1 else z
 
     def predict(self, X: Any) -> np.ndarray:
+        """The most probable class of each row, as one of ``classes_``."""
         z = self._forward(X)
         return self.classes_[predicted_classes(z)]  # logits: class 1 where z > 0, else argmax
 
@@ -200,6 +199,8 @@ class MLPRegressor(RegressorMixin, _MLPBase):
         return tags
 
     def fit(self, X: Any, y: Any) -> MLPRegressor:
+        """Train on X (n_samples, n_features) and targets y of shape (n,) or (n, n_outputs) by
+        minimizing the mean squared error (+ α Σ p²); returns self."""
         self._check_params()
         X, y = validate_data(self, X, y, dtype=np.float64, multi_output=True, y_numeric=True)
         self._y_1d = y.ndim == 1
@@ -209,6 +210,7 @@ class MLPRegressor(RegressorMixin, _MLPBase):
         return self
 
     def predict(self, X: Any) -> np.ndarray:
+        """ŷ for each row, shaped like the y it was fitted on."""
         out = self._forward(X)
         return out[:, 0] if self._y_1d else out
 
@@ -220,7 +222,8 @@ class SGDRegressor(RegressorMixin, _SteepestEstimator):
     Standardize the features first (a Pipeline with StandardScaler): plain gradient descent's
     stable step size shrinks with the features' scale."""
 
-    _LOSSES: ClassVar[dict[str, str]] = {"squared_error": "mse", "huber": "huber", "absolute_error": "mae"}
+    _LOSSES: ClassVar[dict[str, str]] = {"squared_error": "mse", "huber": "huber",
+                                         "absolute_error": "mae"}
 
     def __init__(self, loss: str = "squared_error", *, alpha: float = 1e-4,
                  solver: str = "sgd", learning_rate_init: float = 0.01,
@@ -242,9 +245,10 @@ class SGDRegressor(RegressorMixin, _SteepestEstimator):
         self.verbose = verbose
 
     def fit(self, X: Any, y: Any) -> SGDRegressor:
+        """Fit w and b, from w = 0 and b = 0, by minibatch descent on ``loss`` + α Σ p² (w and
+        b); sets ``coef_`` and ``intercept_``; returns self."""
         self._check_params()
-        if self.loss not in self._LOSSES:
-            raise ValueError(f"loss must be one of {sorted(self._LOSSES)}, got {self.loss!r}")
+        check_choice(self.loss, "SGDRegressor: loss", sorted(self._LOSSES))
         self._loss = self._LOSSES[self.loss]
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
         model = nn.Linear(X.shape[1], 1, seed=0)
@@ -255,6 +259,7 @@ class SGDRegressor(RegressorMixin, _SteepestEstimator):
         return self
 
     def predict(self, X: Any) -> np.ndarray:
+        """ŷ = X w + b, shape (n_samples,)."""
         return self._forward(X)[:, 0]
 
 

@@ -26,7 +26,7 @@ gradients of intermediate results with ``retain_grads=True`` (otherwise only lea
 ``parents`` gives the positions of its inputs in the same list (for drawing the graph).
 
 A new op is its forward value plus one vector-Jacobian product per input, handed to
-:func:`make`; write the vjp with operators so that it works on arrays and, under
+``make``; write the vjp with operators so that it works on arrays and, under
 ``create_graph=True``, on Tensors::
 
     >>> from steepest.autodiff import make

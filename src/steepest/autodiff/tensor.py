@@ -251,94 +251,124 @@ class Tensor:
         return Tensor._wrap(np.not_equal(self.data, _data_of(other)))
 
     def add(self, other: ArrayLike) -> Tensor:
+        """:func:`~steepest.autodiff.add` of this tensor: a + b;  ∂/∂a = 1, ∂/∂b = 1."""
         return ops.add(self, other)
 
     def sub(self, other: ArrayLike) -> Tensor:
+        """:func:`~steepest.autodiff.sub` of this tensor: a − b;  ∂/∂a = 1, ∂/∂b = −1."""
         return ops.sub(self, other)
 
     def mul(self, other: ArrayLike) -> Tensor:
+        """:func:`~steepest.autodiff.mul` of this tensor: a · b;  ∂/∂a = b, ∂/∂b = a."""
         return ops.mul(self, other)
 
     def div(self, other: ArrayLike) -> Tensor:
+        """:func:`~steepest.autodiff.div` of this tensor (derivative there)."""
         return ops.div(self, other)
 
     def pow(self, exponent: ArrayLike) -> Tensor:
+        """:func:`~steepest.autodiff.pow` of this tensor (derivative there)."""
         return ops.pow(self, exponent)
 
     def matmul(self, other: ArrayLike) -> Tensor:
+        """:func:`~steepest.autodiff.matmul` of this tensor (derivative there)."""
         return ops.matmul(self, other)
 
     def maximum(self, other: ArrayLike) -> Tensor:
+        """:func:`~steepest.autodiff.maximum` of this tensor (derivative there)."""
         return ops.maximum(self, other)
 
     def minimum(self, other: ArrayLike) -> Tensor:
+        """:func:`~steepest.autodiff.minimum` of this tensor (derivative there)."""
         return ops.minimum(self, other)
 
     def neg(self) -> Tensor:
+        """:func:`~steepest.autodiff.neg` of this tensor: −a;  ∂/∂a = −1."""
         return ops.neg(self)
 
     def abs(self) -> Tensor:
+        """:func:`~steepest.autodiff.abs` of this tensor: |x|;  d/dx = sign(x) (0 at 0)."""
         return ops.abs(self)
 
     def exp(self) -> Tensor:
+        """:func:`~steepest.autodiff.exp` of this tensor: eˣ;  d/dx = eˣ = out."""
         return ops.exp(self)
 
     def log(self) -> Tensor:
+        """:func:`~steepest.autodiff.log` of this tensor: ln x;  d/dx = 1/x."""
         return ops.log(self)
 
     def sqrt(self) -> Tensor:
+        """:func:`~steepest.autodiff.sqrt` of this tensor: √x;  d/dx = 1/(2√x) = 1/(2·out)."""
         return ops.sqrt(self)
 
     def sin(self) -> Tensor:
+        """:func:`~steepest.autodiff.sin` of this tensor: sin x;  d/dx = cos x."""
         return ops.sin(self)
 
     def cos(self) -> Tensor:
+        """:func:`~steepest.autodiff.cos` of this tensor: cos x;  d/dx = −sin x."""
         return ops.cos(self)
 
     def tanh(self) -> Tensor:
+        """:func:`~steepest.autodiff.tanh` of this tensor: tanh x;  d/dx = 1 − tanh²x = 1 − out²."""
         return ops.tanh(self)
 
     def sigmoid(self) -> Tensor:
+        """:func:`~steepest.autodiff.sigmoid` of this tensor (derivative there)."""
         return ops.sigmoid(self)
 
     def relu(self) -> Tensor:
+        """:func:`~steepest.autodiff.relu` of this tensor: max(x, 0);  d/dx = 1 if x > 0 else 0."""
         return ops.relu(self)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
+        """:func:`~steepest.autodiff.leaky_relu` of this tensor (derivative there)."""
         return ops.leaky_relu(self, negative_slope)
 
     def softplus(self) -> Tensor:
+        """:func:`~steepest.autodiff.softplus` of this tensor (derivative there)."""
         return ops.softplus(self)
 
     def erf(self) -> Tensor:
+        """:func:`~steepest.autodiff.erf` of this tensor: erf x;  d/dx = 2/√π · e^(−x²)."""
         return ops.erf(self)
 
     def clip(self, min: float | None = None, max: float | None = None  # noqa: A002 (torch's names)
              ) -> Tensor:
+        """:func:`~steepest.autodiff.clip` of this tensor (derivative there)."""
         return ops.clip(self, min, max)
 
     def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """:func:`~steepest.autodiff.sum` of this tensor (derivative there)."""
         return ops.sum(self, axis, keepdims)
 
     def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """:func:`~steepest.autodiff.mean` of this tensor (derivative there)."""
         return ops.mean(self, axis, keepdims)
 
     def var(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+        """:func:`~steepest.autodiff.var` of this tensor (derivative there)."""
         return ops.var(self, axis, keepdims, ddof)
 
     def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """:func:`~steepest.autodiff.max` of this tensor (derivative there)."""
         return ops.max(self, axis, keepdims)
 
     def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """:func:`~steepest.autodiff.min` of this tensor (derivative there)."""
         return ops.min(self, axis, keepdims)
 
     def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """:func:`~steepest.autodiff.logsumexp` of this tensor (derivative there)."""
         return ops.logsumexp(self, axis, keepdims)
 
     def softmax(self, axis: int = -1) -> Tensor:
+        """:func:`~steepest.autodiff.softmax` of this tensor (derivative there)."""
         return ops.softmax(self, axis)
 
     def log_softmax(self, axis: int = -1) -> Tensor:
+        """:func:`~steepest.autodiff.log_softmax` of this tensor (derivative there)."""
         return ops.log_softmax(self, axis)
 
     def reshape(self, *shape: Any) -> Tensor:
@@ -346,6 +376,7 @@ class Tensor:
         return ops.reshape(self, *shape)
 
     def flatten(self) -> Tensor:
+        """:func:`~steepest.autodiff.reshape` of this tensor (derivative there)."""
         return ops.reshape(self, -1)
 
     def transpose(self, *axes: Any) -> Tensor:
@@ -358,9 +389,11 @@ class Tensor:
         return ops.transpose(self)
 
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        """:func:`~steepest.autodiff.swapaxes` of this tensor: Exchange two axes (a transpose)."""
         return ops.swapaxes(self, axis1, axis2)
 
     def broadcast_to(self, shape: Sequence[int]) -> Tensor:
+        """:func:`~steepest.autodiff.broadcast_to` of this tensor (derivative there)."""
         return ops.broadcast_to(self, shape)
 
     def expand(self, *shape: Any) -> Tensor:
@@ -369,6 +402,7 @@ class Tensor:
         return ops.broadcast_to(self, shape[0] if one else shape)
 
     def sum_to(self, shape: Sequence[int]) -> Tensor:
+        """:func:`~steepest.autodiff.sum_to` of this tensor (derivative there)."""
         return ops.sum_to(self, shape)
 
     # ---- backpropagation --------------------------------------------------------------------

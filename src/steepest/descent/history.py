@@ -64,6 +64,7 @@ class History:
 
     @classmethod
     def from_recorder(cls, rec: Recorder, backoffs: list[int]) -> History:
+        """The arrays a :class:`Recorder` collected, trimmed to the rows written."""
         return cls(rec.take("x"), rec.take("loss"), rec.take("grad_norm"), rec.take("lr"),
                    list(backoffs))
 

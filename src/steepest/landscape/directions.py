@@ -87,6 +87,8 @@ class Trajectory:
     loss_on_plane: np.ndarray | None = None
 
     def summary(self) -> str:
+        """One line: how far the path lies off the plane (worst and median relative residual),
+        and how far the real loss is from the loss on the plane."""
         rr = self.relative_residual[np.isfinite(self.relative_residual)]
         text = (f"path of {len(self.coords)} points: distance to the plane is "
                 f"{np.max(rr, initial=0):.1%} of the distance to the centre at worst "

@@ -36,6 +36,7 @@ class ParamSpec:
 
     @property
     def sizes(self) -> tuple[int, ...]:
+        """Number of elements of each array, in order."""
         return self._sizes  # type: ignore[attr-defined]
 
     @property
@@ -69,12 +70,15 @@ class ParamSpec:
         return np.concatenate(out)
 
     def check(self, vec: np.ndarray, what: str) -> None:
+        """Raise ValueError, naming ``what`` and every array, unless ``vec``'s last axis is
+        :attr:`size` long."""
         if vec.ndim == 0 or vec.shape[-1] != self.size:
             raise ValueError(f"{what} has shape {vec.shape}; the model has {self.size} parameters "
                              f"({', '.join(f'{n}{s}' for n, s in zip(self.names, self.shapes))})")
 
     @classmethod
     def of(cls, arrays: Sequence[Any], names: Iterable[str] | None = None) -> ParamSpec:
+        """The spec of these arrays (names default to p0, p1, …)."""
         arrays = [np.asarray(a) for a in arrays]
         names = tuple(names) if names is not None else tuple(f"p{i}" for i in range(len(arrays)))
         return cls(names, tuple(a.shape for a in arrays))

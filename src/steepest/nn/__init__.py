@@ -43,6 +43,7 @@ from .losses import (
     mae,
     mse,
 )
+from .lr_find import LRFinder, lr_find
 from .metrics import accuracy, r2_score
 from .module import Module, ModuleList, Parameter, Sequential
 from .serialization import UnsafeFileError, load, save
@@ -63,6 +64,7 @@ __all__ = [
     "Dropout",
     "EarlyStopping",
     "Identity",
+    "LRFinder",
     "LeakyReLU",
     "Linear",
     "LossInfo",
@@ -95,6 +97,7 @@ __all__ = [
     "load",
     "loss_info",
     "loss_of_parameters",
+    "lr_find",
     "mae",
     "metrics",
     "mse",

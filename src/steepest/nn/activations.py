@@ -79,6 +79,7 @@ class _Activation(Module):
     fn: Callable[..., Tensor] = staticmethod(identity)
 
     def forward(self, x: Any) -> Tensor:
+        """The activation applied elementwise (the class docstring gives its formula)."""
         return type(self).fn(x)
 
     def get_config(self) -> dict[str, Any]:

@@ -41,9 +41,18 @@ def _reduce(per_sample: Tensor, reduction: str, who: str) -> Tensor:
     raise SteepestError(f"{who}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
+def _as_prediction(pred: Any) -> Tensor:
+    """A prediction as a Tensor: a floating array keeps its dtype (float32 stays float32),
+    anything else becomes float64."""
+    if isinstance(pred, Tensor):
+        return pred
+    a = np.asarray(pred)
+    return as_tensor(a if a.dtype.kind == "f" else a.astype(np.float64))
+
+
 def _pred_target(pred: Any, target: Any, who: str) -> tuple[Tensor, Tensor]:
     """Prediction as a Tensor; target as a constant of the prediction's shape and dtype."""
-    pred = as_tensor(pred)  # float32 stays float32; integers and lists become float64
+    pred = _as_prediction(pred)
     t = target if isinstance(target, Tensor) else as_tensor(np.asarray(target, pred.dtype))
     if t.shape != pred.shape:
         if t.size != pred.size:
@@ -86,10 +95,16 @@ def binary_cross_entropy(prob: Any, target: Any, reduction: str = "mean") -> Ten
     if np.any((p.data < 0) | (p.data > 1)):
         raise SteepestError("binary_cross_entropy: predictions must be probabilities in [0, 1]; "
                          "for raw scores use binary_cross_entropy_with_logits")
-    tiny = float(np.exp(_TINY_LOG))  # a Python float: a float32 p stays float32
-    log_p = ad.log(ad.clip(p, tiny, None))
-    log_q = ad.log(ad.clip(1 - p, tiny, None))
+    log_p, log_q = _clamped_log(p), _clamped_log(1 - p)
     return _reduce(-(t * log_p + (1 - t) * log_q), reduction, "binary_cross_entropy")
+
+
+def _clamped_log(p: Tensor) -> Tensor:
+    """ln p clamped below at −100 as in PyTorch (p = 0 gives −100, not −inf), computed in p's
+    dtype: below the floor (e⁻¹⁰⁰, or the smallest normal float32, whose reciprocal — the
+    derivative — is still finite) the value is −100 and the derivative 0."""
+    floor = p.dtype.type(max(np.exp(_TINY_LOG), float(np.finfo(p.dtype).tiny)))
+    return ad.where(p.data >= floor, ad.log(ad.clip(p, floor, None)), p.dtype.type(_TINY_LOG))
 
 
 def binary_cross_entropy_with_logits(logits: Any, target: Any, reduction: str = "mean",
@@ -109,7 +124,7 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Tensor:
     """Softmax cross-entropy from raw scores (N, C) and integer labels (N,) in [0, C):
     −ln softmax(z)_y = logsumexp(z) − z_y, stable for any logits. A float target of shape (N, C)
     is read as class probabilities: −Σ_c y_c ln softmax(z)_c."""
-    z = as_tensor(logits)
+    z = _as_prediction(logits)
     if z.ndim != 2:
         raise SteepestError(f"cross_entropy: logits must have shape (N, C), got {z.shape}")
     n, c = z.shape

@@ -14,7 +14,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+#: a learning rate as a function of the step: k ↦ η_k
 Schedule = Callable[[int], float]
+#: what every ``lr=`` accepts: a constant η or a schedule k ↦ η_k
 LearningRate = float | Schedule
 
 

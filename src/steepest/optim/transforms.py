@@ -8,15 +8,15 @@ from the dict ``hp`` (so PyTorch's parameter groups can override them)::
     state = T.init(x, hp)
     d, state = T.update(d, state, x, hp)
 
-========================  ============================================================  =========
-transformation            d ←                                                           state
-========================  ============================================================  =========
-:class:`AddDecayedWeights`  d + λx (L2; ``weight_decay``)                                 —
-:class:`Trace`            b ← μb + d; then b, or d + μb (Nesterov) (``momentum``)        buf
-:class:`ScaleByRss`       s ← s + d²;  d/(√s + ε) (Adagrad)                              sum
-:class:`ScaleByRms`       v ← αv + (1 − α)d²;  d/(√v + ε), centred: √(v − m²)            square_avg
-:class:`ScaleByAdam`      m, v EMAs (β₁, β₂);  m̂/(√v̂ + ε), bias-corrected               t, m, v
-========================  ============================================================  =========
+==========================  ========================================================  ==========
+transformation              d ←                                                       state
+==========================  ========================================================  ==========
+:class:`AddDecayedWeights`  d + λx (L2; ``weight_decay``)                             —
+:class:`Trace`              b ← μb + d; then b, or d + μb (Nesterov) (``momentum``)    buf
+:class:`ScaleByRss`         s ← s + d²;  d/(√s + ε) (Adagrad)                          sum
+:class:`ScaleByRms`         v ← αv + (1 − α)d²;  d/(√v + ε), centred: √(v − m²)        square_avg
+:class:`ScaleByAdam`        m, v EMAs (β₁, β₂);  m̂/(√v̂ + ε), bias-corrected           t, m, v
+==========================  ========================================================  ==========
 
 The scaling transformations also say which diagonal preconditioner P their current state applies
 (d = P⁻¹·…), which is what their stability depends on (see :mod:`steepest.optim.optimizers`).
@@ -28,7 +28,9 @@ from typing import Any
 
 import numpy as np
 
+#: a transformation's state: named arrays (and counters) carried from step to step
 State = dict[str, Any]
+#: the hyperparameters a transformation reads (``momentum``, ``betas``, ``eps`` …), by name
 Hyper = dict[str, Any]
 
 
@@ -36,6 +38,7 @@ class Transform:
     """One step of an update rule, d ↦ T(d); pure (inputs are never modified)."""
 
     def init(self, x: np.ndarray, hp: Hyper) -> State:
+        """The state before the first step, shaped like ``x`` (empty for a stateless one)."""
         return {}
 
     def update(self, d: np.ndarray, state: State, x: np.ndarray, hp: Hyper

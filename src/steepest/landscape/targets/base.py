@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from ..._validate import first_nonfinite
+from ...errors import SteepestError
 from ..params import ParamSpec, vector_hash
 
 Prepared = Callable[[np.ndarray], dict[str, np.ndarray]]
@@ -48,6 +50,10 @@ def _check_data(X: Any, y: Any, matrix: bool = True) -> tuple[np.ndarray, np.nda
         raise ValueError("the data set is empty (X has 0 samples): a loss needs at least one")
     if len(y) != len(X):
         raise ValueError(f"X has {len(X)} samples but y has {len(y)}")
+    for name, a in (("X", X), ("y", y)):
+        where = first_nonfinite(a) if a.dtype.kind == "f" else None
+        if where is not None:  # one NaN makes the loss NaN at every point of the grid
+            raise SteepestError(f"{name} contains {where}; impute or drop them first")
     return X, y
 
 
