@@ -257,7 +257,8 @@ def _run_key(target: Target, basis: np.ndarray, C: np.ndarray,
 
 def _save_checkpoint(path: str, key: str, values: dict[str, np.ndarray], done: np.ndarray) -> None:
     with atomic_write(path) as fh:
-        np.savez(fh, key=np.array(key), done=done, **{f"value_{k}": v for k, v in values.items()})
+        np.savez(fh, key=np.array(key), done=done,
+                 **{f"value_{k}": v for k, v in values.items()})  # type: ignore[arg-type]
 
 
 def _load_checkpoint(path: str, key: str, values: dict[str, np.ndarray], done: np.ndarray) -> None:

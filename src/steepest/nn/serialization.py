@@ -41,7 +41,7 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
     if _ARCH_KEY in arrays:
         raise SteepestError(f"save: a parameter may not be called {_ARCH_KEY!r}")
     with atomic_write(path) as fh:
-        np.savez(fh, **{_ARCH_KEY: np.array(arch)}, **arrays)
+        np.savez(fh, **{_ARCH_KEY: np.array(arch)}, **arrays)  # type: ignore[arg-type]
 
 
 def load(path: str | os.PathLike[str]) -> Module:
