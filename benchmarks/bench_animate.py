@@ -44,11 +44,12 @@ def _ffmpeg() -> str:
 def _steepest():
     _ffmpeg()
     from steepest import animate
+    from steepest.datasets import lecture_problem
     X, y, betas, _ = _lecture_run()
     tmp = tempfile.mkdtemp()
 
     def run():
-        anim = animate.descent_3d(betas, quadratic=(X.T @ X, -2 * X.T @ y, y @ y),
+        anim = animate.descent_3d(betas, lecture_problem(),
                                   xlim=(-12, 12), ylim=(-4, 4), zlim=(-1, 2000),
                                   view=(60, 22), frames=animate.LECTURE_FRAMES, fps=10,
                                   figsize=(5, 5), progress=False)

@@ -40,6 +40,12 @@ def main(argv: list[str] | None = None) -> int:
 
     def save_anim(anim, name: str, exts=(".gif",)) -> None:
         for ext in exts:
+            if ext == ".mp4":
+                try:
+                    animate.ffmpeg_executable()
+                except RuntimeError as exc:  # no video extra: the .gif still shows it
+                    print(f"skipped {name}.mp4: {exc}")
+                    continue
             written.append(anim.save(out / f"{name}{ext}", progress=False))
 
     # ---- derivatives ---------------------------------------------------------------------
@@ -51,15 +57,16 @@ def main(argv: list[str] | None = None) -> int:
     # ---- the lecture's least-squares line --------------------------------------------------
     data = st.datasets.lecture_line()
     X, y = data
-    Q, b, c = X.T @ X, -2 * X.T @ y, float(y @ y)
-    problem = st.problems.LeastSquares(X, y)
+    # runs take the lecture code's step η(XᵀXβ − Xᵀy) (½‖y − Xβ‖²); surfaces show its ‖y − Xβ‖²
+    problem = st.datasets.lecture_problem("half")
+    lecture = st.datasets.lecture_problem()
     beta_hat = problem.solve()
     save(plot.fitted_line(data.x, y, data.beta_true, truth=None), "03_lecture_data_and_line")
-    save(plot.quadratic_form(Q, b, c, (-12, 12), (-4, 4), (-1, 2000),
+    save(plot.quadratic_form(lecture, zlim=(-1, 2000),
                              title=r"$\Vert \mathbf{y}-X\mathbf{\beta}\Vert^2$"),
          "04_lecture_loss_surface")
     good = st.minimize(problem, np.array([-8.0, -3.2]), st.optim.GD(lr=0.002), max_steps=1000)
-    save(plot.quadratic_form(Q, b, c, (-12, 12), (-4, 4), (-1, 2000), path=good,
+    save(plot.quadratic_form(lecture, path={"GD η=0.002": good},
                              title=r"GD, $\eta = 0.002$"), "05_lecture_surface_eta0.002_path")
     save(plot.loss_curve(good), "06_lecture_log_loss")
     save(plot.parameter_path(good, solution=beta_hat), "07_lecture_beta_path")
@@ -67,15 +74,16 @@ def main(argv: list[str] | None = None) -> int:
                       on_divergence="ignore")
     save(plot.loss_curve({r"$\eta = 0.0065$": bad}), "08_lecture_log_loss_eta0.0065")
     save(plot.parameter_path(bad), "09_lecture_beta_path_eta0.0065")
-    save(plot.quadratic_form(Q, b, c, (-12, 2), (-4, 4), (-1, 2000), view=(142, 58),
-                             path=bad.history.x[:18], title=r"$\eta = 0.0065$ overshoots"),
+    save(plot.quadratic_form(lecture, xlim=(-12, 2), zlim=(-1, 2000), view=(142, 58),
+                             path={"GD η=0.0065": bad.history.x[:18]},
+                             title=r"$\eta = 0.0065$ overshoots"),
          "10_lecture_overshooting_surface")
     runs = {rf"$\eta = {eta}$": st.minimize(problem, np.array([-8.0, -2.0]),
                                              st.optim.GD(lr=eta), max_steps=steps,
                                              on_divergence="ignore")
             for eta, steps in ((0.002, 60), (0.0055, 60), (0.0065, 12))}
     stopped = st.minimize(problem, np.array([-8.0, -2.0]), st.optim.GD(lr=0.0065),
-                          max_steps=200)  # on_divergence="stop": diverged_at (123) is marked
+                          max_steps=200)  # on_divergence="stop": diverged_at (12) is marked
     save(plot.loss_curve({k: v for k, v in runs.items() if "0.0065" not in k}
                          | {r"$\eta = 0.0065$": stopped},
                          title="Three learning rates"), "11_three_learning_rates_loss")
@@ -161,11 +169,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_animations:
         save_anim(animate.secant(st.problems.Quadratic1D(), -2.0, name="f(x) = 3x^2 - 4x + 5",
                                  progress=False), "a0_secant_to_tangent")
-        save_anim(animate.descent_3d(good, quadratic=(Q, b, c), frames=animate.LECTURE_FRAMES,
+        save_anim(animate.descent_3d(good, lecture, frames=animate.LECTURE_FRAMES,
                                      progress=False), "a1_lecture_descent_3d", (".gif", ".mp4"))
         save_anim(animate.line_fit(X, y, good, frames=animate.LECTURE_FRAMES, progress=False),
                   "a2_lecture_line_fit", (".gif", ".html"))
-        save_anim(animate.descent_3d(bad.history.x[:18], quadratic=(Q, b, c), xlim=(-12, 2),
+        save_anim(animate.descent_3d(bad.history.x[:18], lecture, xlim=(-12, 2),
                                      view=(142, 58), progress=False), "a3_overshooting")
         save_anim(animate.race(rosen, races, frames=80, progress=False),
                   "a4_rosenbrock_race")

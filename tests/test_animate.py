@@ -24,8 +24,8 @@ def lecture_gd(beta0, eta, n):
 
 
 def lecture_quadratic():
-    X, y = st.datasets.lecture_line()
-    return X.T @ X, -2 * X.T @ y, float(y @ y)
+    """The lecture's ‖y − Xβ‖² as a problem on its box (the surface is taken from it)."""
+    return st.datasets.lecture_problem()
 
 
 def embedded_frames(html):
@@ -58,7 +58,7 @@ def test_frame_schedule_dense_early_sparse_late():
 
 def test_descent_3d_updates_one_line_per_run():
     betas = lecture_gd([-8, -3.2], 0.002, 60)
-    a = animate.descent_3d(betas, quadratic=lecture_quadratic(), frames=[0, 5, 60],
+    a = animate.descent_3d(betas, lecture_quadratic(), frames=[0, 5, 60],
                            progress=False, figsize=(3, 3), dpi=60)
     n_lines = len(a.ax.lines)
     frames = list(a.iter_frames(progress=False))
@@ -96,7 +96,7 @@ def test_blitted_frames_match_full_redraws():
 
 def test_save_gif_mp4_html_decode(tmp_path):
     betas = lecture_gd([-8, -3.2], 0.002, 30)
-    a = animate.descent_3d(betas, quadratic=lecture_quadratic(), frames=6, progress=False,
+    a = animate.descent_3d(betas, lecture_quadratic(), frames=6, progress=False,
                            figsize=(3, 2.5), dpi=50)
     assert len(a) == 6 and a.size == (150, 125)
     gif = a.save(tmp_path / "d.gif")
@@ -170,8 +170,8 @@ def test_descent_3d_on_a_general_function():
                            progress=False, figsize=(3, 3), dpi=50)
     list(a.iter_frames(progress=False))
     assert len(a.lines) == 2 and a.ax.get_legend() is not None
-    with pytest.raises(ValueError, match="quadratic"):
-        animate.descent_3d(path)
+    with pytest.raises(TypeError, match="pass the problem"):  # no hand-made (Q, b, c)
+        animate.descent_3d(path, (np.eye(2), np.zeros(2), 0.0))
 
 
 def test_decision_boundary_animation_over_snapshots():

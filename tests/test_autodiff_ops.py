@@ -147,7 +147,7 @@ def test_matmul_1d_2d_batched(shapes, seed):
 @given(batch=array_shapes(min_dims=0, max_dims=2, max_side=3), nin=hst.integers(1, 4),
        nout=hst.integers(1, 4), bias=hst.booleans(), seed=SEEDS)
 def test_linear_is_the_fused_affine_map(batch, nin, nout, bias, seed):
-    x, w, b = values(seed, batch + (nin,)), values(seed + 1, (nout, nin)), values(seed + 2, (nout,))
+    x, w, b = values(seed, (*batch, nin)), values(seed + 1, (nout, nin)), values(seed + 2, (nout,))
     args = (x, w, b) if bias else (x, w)
     out = st.linear(*[st.tensor(a) for a in args])
     np.testing.assert_allclose(out.data, x @ w.T + (b if bias else 0))
@@ -170,7 +170,7 @@ def test_reshape_transpose_broadcast(shape, seed, data):
     check(lambda t: t.reshape(tuple(reversed(shape))), x, seed=seed)
     check(lambda t: t.transpose(perm), x, seed=seed)
     check(lambda t: t.T, x, seed=seed)
-    check(lambda t: t.broadcast_to((2,) + shape), x, seed=seed)
+    check(lambda t: t.broadcast_to((2, *shape)), x, seed=seed)
     check(lambda t: t.expand(3, *shape), x, seed=seed)
 
 

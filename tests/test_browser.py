@@ -237,7 +237,7 @@ def test_the_player_draws_each_frame_as_matplotlib_renders_it(browser, tmp_path)
     gd = st.minimize(problem, x0, st.optim.GD(lr=0.002), max_steps=300)
     fast = st.minimize(problem, x0, st.optim.GD(lr=0.0055), max_steps=300)
     anims = [
-        st.animate.descent_3d(gd, quadratic=(problem.A / 2, -problem.b, problem.c),
+        st.animate.descent_3d(gd, problem,
                               zlim=(0, 1400), frames=12, progress=False, figsize=(3.5, 3.5),
                               dpi=70),
         st.animate.descent_contour({"η = 0.002": gd, "η = 0.0055": fast}, problem, frames=12,

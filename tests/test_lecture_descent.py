@@ -33,18 +33,29 @@ def test_eta_0002_reproduces_the_lecture(data):
 
 
 def test_eta_0065_diverges(data):
-    """1 − ηλ_max = −1.031: the loss grows ×1.063 per step; the detector calls it at the first
-    step the loss is 10³× its start above its best, growing geometrically (step 123)."""
+    """1 − ηλ_max = −1.031. The problem knows its Hessian is constant, so the error along the
+    top eigenvector is multiplied by exactly −1.031 every step: after 12 such steps divergence is
+    certain (step 12; the lecture's figure of the disaster shows 18). The same loss written as a
+    plain function is judged by its losses alone: at the first step it is 10³× its start above
+    its best, growing geometrically ×1.063 per step (step 123)."""
     X, y = data
-    result = st.minimize(LeastSquares(X, y), [-8, -2], GD(lr=0.0065), max_steps=1000)
+    problem = LeastSquares(X, y)
+    w, V = np.linalg.eigh(X.T @ X)
+    result = st.minimize(problem, [-8, -2], GD(lr=0.0065), max_steps=1000)
     assert result.status == "diverged" and not result.success
-    assert result.nit == result.diverged_at and result.verdict.rule == "growth"
-    L = result.history.loss
+    assert result.nit == result.diverged_at == 12 and result.verdict.rule == "certain"
+    # the evidence, recomputed: the gradient's component along the top eigenvector
+    p = (result.history.x @ (X.T @ X) - X.T @ y) @ V[:, -1]
+    np.testing.assert_allclose(p[1:] / p[:-1], 1 - 0.0065 * w[-1], rtol=1e-9)
+    assert result.verdict.growth == pytest.approx(abs(1 - 0.0065 * w[-1]), rel=1e-12)
+    assert "diverged at step 12" in result.message and "2/λ_max = 0.006401" in result.message
+
+    plain = st.minimize(problem.f, [-8, -2], GD(lr=0.0065), max_steps=1000)  # a function
+    assert plain.nit == plain.diverged_at and plain.verdict.rule == "growth"
+    L = plain.history.loss
     excess = (L - L.min()) / max(L[0] - L.min(), L[0])
-    assert result.diverged_at == int(np.argmax(excess > 1e3))
-    assert result.verdict.growth == pytest.approx((1 - 0.0065 * np.linalg.eigvalsh(X.T @ X)[-1])
-                                                  ** 2, rel=0.01)
-    assert "diverged at step 123" in result.message
+    assert plain.diverged_at == int(np.argmax(excess > 1e3)) == 123
+    assert plain.verdict.growth == pytest.approx((1 - 0.0065 * w[-1]) ** 2, rel=0.01)
 
 
 def test_eta_0065_without_divergence_handling_gives_the_lectures_growing_losses(data):

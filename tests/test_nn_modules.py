@@ -155,7 +155,7 @@ def test_dropout_scales_in_training_and_is_identity_in_eval():
     np.testing.assert_allclose(out[kept], 1 / 0.75)
     d.eval()
     np.testing.assert_array_equal(d(x).data, x)
-    with pytest.raises(ValueError, match="p must be in"):
+    with pytest.raises(ValueError, match=r"p must be a number in \[0, 1\)"):
         nn.Dropout(1.0)
 
 

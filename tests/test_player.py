@@ -121,10 +121,8 @@ def _assert_frames_match(anim):
 
 
 def test_descent_3d_frames_are_recomposed_from_a_background_and_a_growing_path():
-    X, y = st.datasets.lecture_line()
     betas = lecture_gd([-8, -3.2], 0.002, 200)
-    Q, b, c = X.T @ X, -2 * X.T @ y, float(y @ y)
-    a = animate.descent_3d(betas, quadratic=(Q, b, c), frames=12, progress=False,
+    a = animate.descent_3d(betas, st.datasets.lecture_problem(), frames=12, progress=False,
                            figsize=(3, 3), dpi=60)
     data = _assert_frames_match(a)
     # the path is one pool that grows: while every step is a frame, frame k draws the first
@@ -192,7 +190,7 @@ def test_tracks_store_a_growing_path_once_and_a_changed_one_afresh():
 def test_the_page_weighs_a_fraction_of_its_png_frames():
     X, y = st.datasets.lecture_line()
     betas = lecture_gd([-8, -3.2], 0.002, 1000)
-    a = animate.descent_3d(betas, quadratic=(X.T @ X, -2 * X.T @ y, float(y @ y)), frames=40,
+    a = animate.descent_3d(betas, st.datasets.lecture_problem(), frames=40,
                            progress=False, figsize=(4, 4), dpi=60)
     html = a.to_jshtml()
     pngs = 0

@@ -18,6 +18,7 @@ def test_readme_python_blocks_run(tmp_path, monkeypatch):
     for block in blocks:
         exec(compile(block, str(README), "exec"), namespace)
     assert namespace["bad"].status == "diverged"
+    assert namespace["bad"].diverged_at == 12  # the step the quickstart's comment states
     assert namespace["rescued"].success
     assert (tmp_path / "descent.gif").stat().st_size > 0
     import matplotlib.pyplot as plt

@@ -307,3 +307,103 @@ def test_the_returned_loss_and_gradients_are_not_overwritten_by_the_next_step():
         keep.append((loss, w.grad))
     assert [lo.item() for lo, _ in keep] == [12.0 * k * k for k in range(4)]
     assert [g.data[0, 0] for _, g in keep] == [12.0 * k * k for k in range(4)]
+
+
+# ---- wired into the drivers ------------------------------------------------------------------
+def test_has_aux_returns_the_outputs_copied():
+    params = _params(3, [(2, 3), (2,)])
+    W, b = params
+
+    def step(X):
+        out = st.linear(X, W, b).tanh()
+        return (out ** 2).mean(), out
+    rep = Replay(step, has_aux=True)
+    X = np.random.default_rng(0).normal(size=(5, 3))
+    outs = []
+    for _ in range(3):
+        loss, out = rep(X)
+        ref = np.tanh(X @ W.data.T + b.data)
+        np.testing.assert_array_equal(out.data, ref)
+        assert loss.item() == (ref ** 2).mean()
+        outs.append(out)
+        _sgd(params)
+    assert rep.status == "replaying" and not np.array_equal(outs[0].data, outs[2].data)
+    with pytest.raises(TypeError, match="has_aux"):
+        Replay(lambda X: (W * X).sum(), has_aux=True)(np.ones(3))
+
+
+def _rosenbrock(x):
+    return (1 - x[0]) ** 2 + 100 * (x[1] - x[0] ** 2) ** 2
+
+
+def _flip(x):
+    """A branch on the value of x: the graph changes whenever x[0] changes sign."""
+    if x[0].item() > 0:
+        return (x * x).sum()
+    return (3 * x * x).sum() + x[1]
+
+
+@pytest.mark.parametrize("fun", [_rosenbrock, _flip])
+@pytest.mark.parametrize("make", [lambda: st.optim.GD(lr=1e-3), lambda: st.optim.Adam(lr=0.05),
+                                  st.optim.LBFGS])
+def test_minimize_replays_to_the_bit_and_never_replays_a_stale_branch(fun, make):
+    runs = [st.minimize(fun, [-1.2, 1.0], make(), max_steps=300, replay=r) for r in (True, False)]
+    for key in ("x", "loss", "grad_norm", "lr"):
+        np.testing.assert_array_equal(getattr(runs[0].history, key),
+                                      getattr(runs[1].history, key))
+    assert runs[0].nfev == runs[1].nfev and runs[0].status == runs[1].status
+
+
+def test_minimize_replays_a_tensor_function():
+    from steepest.autodiff.replay import replayed_value_and_grad
+    vg = replayed_value_and_grad(_flip)
+    for z in ([1.0, 2.0], [1.5, 2.0], [-1.0, 2.0], [2.0, 0.0]):
+        value, g = vg(np.array(z))
+        ref = st.autodiff.value_and_grad(_flip)(np.array(z))
+        assert value == ref[0]
+        np.testing.assert_array_equal(g, ref[1])
+    assert vg.replay.status.startswith("eager: the step reads a Tensor's values")
+    vg = replayed_value_and_grad(_rosenbrock)
+    for _ in range(3):
+        vg(np.array([0.5, 0.5]))
+    assert vg.replay.status == "replaying" and vg.replay.replays == 1
+
+
+@pytest.mark.parametrize("options", [
+    {"loss": "mse", "batch_size": 48},                 # 3 × 48 + 24: two batch shapes
+    {"loss": "bce_with_logits", "l2": 1e-3},
+    {"loss": "mse", "dropout": 0.25, "batch_size": 50},   # dropout: runs eagerly by itself
+    {"loss": "hinge"},                                 # reads values: runs eagerly by itself
+])
+def test_fit_replays_to_the_bit(options, monkeypatch):
+    import steepest.nn.training as training
+    made = []
+
+    class Spy(Replay):
+        def __init__(self, *a, **kw):
+            super().__init__(*a, **kw)
+            made.append(self)
+    monkeypatch.setattr(training, "Replay", Spy)
+    options = dict(options)
+    dropout = options.pop("dropout", 0.0)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(168, 3))
+    y = (X[:, 0] * X[:, 1] > 0).astype(float)
+    runs = []
+    for replay in (True, False):
+        model = st.nn.MLP(3, [4, 4, 1], dropout=dropout, seed=1)
+        h = st.nn.fit(model, X, y, optimizer=st.optim.Adam(lr=0.01), epochs=5, seed=2,
+                      progress=False, replay=replay, **options)
+        runs.append((h, st.nn.parameters_to_vector(model)))
+    (h1, w1), (h0, w0) = runs
+    np.testing.assert_array_equal(w1, w0)
+    np.testing.assert_array_equal(h1.loss, h0.loss)
+    np.testing.assert_array_equal(h1.step_loss, h0.step_loss)
+    np.testing.assert_array_equal(h1.metric, h0.metric)
+    (replay,) = made
+    if options.get("batch_size") == 48:  # 4 steps an epoch: 2 recordings, then replays
+        assert (replay.recordings, replay.replays, replay.status) == (2, 18, "replaying")
+    elif dropout or options["loss"] == "hinge":
+        assert replay.status.startswith("eager:") and replay.replays == 0
+    else:
+        assert replay.replays == 4

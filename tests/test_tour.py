@@ -117,12 +117,13 @@ def test_the_starting_gradient_matches_the_closed_form(html):
 
 def test_the_page_is_light(html):
     """The animations embed their background once and only what moves per frame, surfaces
-    their grids to six digits: the quick page, plotly's own code aside, stays under 3 MB
-    (it was 4.9 MB with a PNG per frame) and no player holds more than 400 kB."""
+    their grids to six digits: the quick page, plotly's own code aside, stays under 3.6 MB
+    (it was 4.9 MB with a PNG per frame, before the lecture's "total disaster" figures were
+    added) and no player holds more than 400 kB."""
     plotly = re.search(r'<script type="text/plain" id="plotly-source">.*?</script>', html,
                        re.DOTALL)
     rest = len(html) - (len(plotly.group(0)) if plotly else 0)
-    assert rest < 3_000_000, f"{rest / 1e6:.2f} MB besides plotly.js"
+    assert rest < 3_600_000, f"{rest / 1e6:.2f} MB besides plotly.js"
     players = re.findall(r'<script type="application/json" id="st\w+_data">(.*?)</script>',
                          html, re.DOTALL)
     assert len(players) >= 3 and max(len(p) for p in players) < 400_000

@@ -201,8 +201,9 @@ def test_an_interrupted_tour_keeps_the_finished_sections(tmp_path, monkeypatch):
         self, "report", report))
     with pytest.raises(KeyboardInterrupt):
         tour.run_tour(tmp_path, quick=True, progress=False)
-    page = (tmp_path / "index.html").read_text(encoding="utf-8")
-    assert "done 1" in page and "Interrupted" in page
+    page = (tmp_path / "index.partial.html").read_text(encoding="utf-8")
+    assert "done 1" in page and "Interrupted" in page and "[PARTIAL]" in page
+    assert not (tmp_path / "index.html").exists()
 
 
 @pytest.mark.parametrize("interactive", [False, True])

@@ -14,6 +14,7 @@ import pytest
 
 import steepest as st
 from steepest import nn, optim
+from steepest.descent import certain
 from steepest.descent import divergence as dv
 from steepest.descent.batch import BOUNDED, CONVERGED, DIVERGED
 from steepest.problems import (
@@ -79,6 +80,71 @@ def test_quadratics_diverge_exactly_above_their_limit(dim, kappa, name):
             _rerun_suggestion(d, P, starts[0], opt, 1500)
         else:
             assert d.kind not in FAILURES, d.message
+
+
+# ---- certain divergence on a constant Hessian, just above and just below the limit -----------
+def _top_growth(P, res, wd=0.0):
+    """The gradient's component along the top eigenvector of H + λ_wd·I, step by step, from the
+    run's history: the known answer the rule's evidence is checked against."""
+    w, V = np.linalg.eigh(P.A + wd * np.eye(P.dim))
+    xs = res.history.x
+    return ((xs @ P.A - P.b) + wd * xs) @ V[:, -1], w
+
+
+@pytest.mark.parametrize("dim, kappa", [(2, 10), (10, 100)])
+@pytest.mark.parametrize("name", [*OPTIMIZERS, "GD+wd"])
+def test_certain_divergence_at_1_01_and_never_at_0_99_the_limit(dim, kappa, name):
+    P, _ = spectrum_quadratic(dim, kappa)
+    wd = 0.5 if name == "GD+wd" else 0.0
+    make = (lambda lr: optim.GD(lr=lr, weight_decay=wd)) if wd else OPTIMIZERS[name]
+    w = np.linalg.eigvalsh(P.A + wd * np.eye(dim))
+    limit = make(1.0).lr_limit(w[-1])
+    x0 = P.solve() + rng.normal(size=dim)
+    above = st.minimize(P, x0, make(1.01 * limit), max_steps=3000, rtol=1e-8)
+    assert above.status == "diverged" and above.verdict.rule == "certain", above.message
+    # the evidence, recomputed: the error recursion along the top eigenvector is
+    # e_{k+1} = tr·e_k − det·e_{k−1}, whose roots μ₁ (|μ₁| > 1, negative) and μ₂ are known
+    h, b = 1.01 * limit * w[-1], 0.9
+    tr, det = {"GD": (1 - h, 0.0), "GD+wd": (1 - h, 0.0), "Momentum": (1 + b - h, b),
+               "Nesterov": ((1 + b) * (1 - h), b * (1 - h))}[name]
+    mu = (tr - np.sqrt(tr * tr - 4 * det)) / 2
+    p, _ = _top_growth(P, above, wd)
+    # the modal coordinate z_k = p_k − μ₂p_{k−1} (z₀ = p₀ for GD) obeys z_{k+1} = μ₁ z_k
+    z = np.r_[p[0] if det == 0 else np.nan, p[1:] - (det / mu) * p[:-1]]
+    k, n = above.diverged_at, certain.STEPS
+    np.testing.assert_allclose(z[k - n + 1:k + 1] / z[k - n:k], mu, rtol=1e-6)
+    assert mu < -1 and above.verdict.growth == pytest.approx(abs(mu), rel=1e-9)
+    assert f"exactly {mu:.4g} per step" in above.message
+    below = st.minimize(P, x0, make(0.99 * limit), max_steps=3000, rtol=1e-8)
+    if wd:  # ‖∇L‖ does not vanish at the ridge solution (H + λ_wd·I)⁻¹b, where it ends
+        assert below.status == "max_steps"
+        ridge = np.linalg.solve(P.A + wd * np.eye(dim), P.b)
+        np.testing.assert_allclose(below.x, ridge, atol=1e-8 * np.abs(ridge).max())
+    else:
+        assert below.status == "converged", below.message
+        assert st.diagnose(below, P, verify=False).kind in ("converged", "oscillating")
+    # the batched runs judge by the same rule, at the same step
+    m = st.stability_map(P, make(1.0), [0.99 * limit, 1.01 * limit], x0[None], max_steps=3000,
+                         rtol=1e-8)
+    assert list(m.outcome[:, 0]) == [BOUNDED if wd else CONVERGED, DIVERGED]
+    assert m.steps[1, 0] == above.diverged_at and m.rule[1, 0] == dv.CERTAIN
+
+
+def test_certain_divergence_applies_only_where_it_is_exact():
+    """Not armed for an adaptive rule, a schedule, a line search, an indefinite Hessian, a
+    problem that does not declare a constant Hessian, or under on_divergence="ignore"."""
+    P = LeastSquares(*st.datasets.lecture_line())
+    x = np.array([-8.0, -2.0])
+    arm = certain.CertainDivergence.arm
+    assert arm(P, optim.GD(lr=0.0065), 0.0065, x) is not None
+    assert arm(P, optim.GD(lr=0.0063), 0.0063, x) is None  # below 2/λ_max = 0.006401
+    assert arm(P, optim.Adam(lr=0.0065), 0.0065, x) is None
+    assert arm(P, optim.GD(lr=optim.schedules.StepDecay(0.0065, 10)), 0.0065, x) is None
+    assert arm(P, optim.GD(lr=0.0065, line_search=True), 0.0065, x) is None
+    assert arm(Quadratic(np.diag([-1.0, 300.0])), optim.GD(lr=0.01), 0.01, x) is None
+    assert arm(Rosenbrock(), optim.GD(lr=0.0022), 0.0022, x) is None
+    ignored = st.minimize(P, x, optim.GD(lr=0.0065), max_steps=100, on_divergence="ignore")
+    assert ignored.status == "max_steps"
 
 
 # ---- the lecture's line, from (−8, −2) ---------------------------------------------------------
@@ -345,12 +411,12 @@ def test_adam_threshold_is_cohen_et_al():
 
 def test_optimizer_registry_is_one_map():
     assert set(optim.OPTIMIZERS) == {"gd", "sgd", "momentum", "nesterov", "adagrad", "rmsprop",
-                                     "adam", "adamw"}
+                                     "adam", "adamw", "newton", "lbfgs"}
     assert optim.OPTIMIZERS["sgd"] is optim.GD
     for name in optim.OPTIMIZERS:
         assert isinstance(optim.get_optimizer(name.upper(), lr=0.1), optim.Optimizer)
     with pytest.raises(st.SteepestError, match="name must be one of"):
-        optim.get_optimizer("lbfgs")
+        optim.get_optimizer("bfgs")
 
 
 def test_bad_inputs_are_refused():

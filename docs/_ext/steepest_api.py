@@ -41,7 +41,7 @@ PUBLIC_MODULES = (
     "steepest", "steepest.autodiff", "steepest.nn", "steepest.optim", "steepest.minimize",
     "steepest.descent", "steepest.curvature", "steepest.problems", "steepest.datasets",
     "steepest.landscape", "steepest.plot", "steepest.animate", "steepest.estimators",
-    "steepest.report",
+    "steepest.report", "steepest.explore",
 )
 #: modules of the package that are not API: the command line has its own page
 NOT_API = {"steepest.cli"}

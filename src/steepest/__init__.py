@@ -22,7 +22,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "autodiff", "nn", "optim", "problems", "curvature", "landscape", "plot", "animate",
-    "datasets", "estimators", "cli", "report",
+    "datasets", "estimators", "cli", "report", "explore",
 }
 _LAZY = {  # public name → module that defines it
     "diagnose": "steepest.curvature",

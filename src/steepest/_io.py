@@ -20,7 +20,12 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import IO, Any
+
+from .errors import SteepestError
+
+_PROBE_BYTES = 1 << 16  # written (and removed) to find a full or read-only folder up front
 
 
 @contextlib.contextmanager
@@ -77,4 +82,41 @@ def _fsync_dir(folder: str) -> None:
         os.close(fd)
 
 
-__all__ = ["atomic_write"]
+def writable_folder(path: str | os.PathLike[str], what: str) -> Path:
+    """``path`` as a folder that files can be written into, checked *before* any work: an
+    existing file, a missing parent, a read-only or full location raise
+    :class:`~steepest.errors.SteepestError` (``what`` names the argument, e.g. ``"--out"``). The
+    folder is created if its parent exists; 64 KiB are written into it and removed."""
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise SteepestError(f"{what}: {str(folder)!r} is a file, not a folder")
+    if not folder.exists():
+        parent = folder.absolute().parent
+        if not parent.is_dir():
+            raise SteepestError(f"{what}: cannot create {str(folder)!r}: the folder "
+                                f"{str(parent)!r} does not exist")
+        try:
+            folder.mkdir()
+        except OSError as exc:
+            raise SteepestError(f"{what}: cannot create {str(folder)!r}: "
+                                f"{exc.strerror or exc}") from None
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".steepest-probe-", dir=folder)
+    except OSError as exc:
+        raise SteepestError(f"{what}: cannot write into {str(folder)!r}: "
+                            f"{exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(bytes(_PROBE_BYTES))
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError as exc:
+        raise SteepestError(f"{what}: cannot write into {str(folder)!r}: "
+                            f"{exc.strerror or exc}") from None
+    finally:
+        with contextlib.suppress(OSError):
+            os.remove(probe)
+    return folder
+
+
+__all__ = ["atomic_write", "writable_folder"]

@@ -3,7 +3,8 @@
 ``steepest tour`` runs the lecture end to end and writes a self-contained HTML report;
 ``steepest descend`` runs one descent and writes a results table and figures;
 ``steepest landscape`` maps the loss landscape of a saved model on a data file;
-``steepest diagnose`` explains what a learning rate does on a problem (2/λ_max and all).
+``steepest diagnose`` explains what a learning rate does on a problem (2/λ_max and all);
+``steepest explore`` serves the live explorer (descent lab, network playground, landscapes).
 
 Every subcommand has ``--help``. A bad argument prints one line on stderr and exits with 2.
 """
@@ -19,6 +20,9 @@ from typing import Any, NoReturn
 import numpy as np
 
 from . import __version__
+from ._interrupt import interruptible
+from ._io import writable_folder
+from ._npz import NpzReader
 from .optim.optimizers import OPTIMIZERS
 
 #: ``descend``'s default convergence test: stop when ‖∇L‖ ≤ RTOL × ‖∇L(x₀)‖ (the lecture's
@@ -90,10 +94,10 @@ def _hyphenate(name: str) -> str:
 def make_problem(name: str) -> Any:
     """The problem behind a CLI name (see :func:`_problem_names`)."""
     from . import problems
-    from .datasets import lecture_line
+    from .datasets import lecture_problem
 
-    if name == "lecture-line":
-        return problems.LeastSquares(*lecture_line())
+    if name == "lecture-line":  # the step the lecture's code takes, framed on its box
+        return lecture_problem("half")
     if name == "quadratic":
         return problems.Quadratic1D()
     by_cli = {_hyphenate(k): cls for k, cls in problems.TEST_FUNCTIONS.items()}
@@ -138,6 +142,7 @@ _EXAMPLES = """examples:
   steepest descend --problem rosenbrock --optimizer adam --lr 0.05 --steps 2000
   steepest diagnose --lr 0.0055          why this rate zigzags
   steepest landscape model.npz data.npz  the loss around a model saved with model.save()
+  steepest explore                       the live explorer in your browser (needs [explore])
 """
 
 
@@ -159,7 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     tour.add_argument("--out", metavar="DIR", type=Path, default=Path("steepest-tour"),
                       help="folder for index.html (default: ./steepest-tour)")
     tour.add_argument("--quick", action="store_true",
-                      help="fewer steps, frames and grid points: a few seconds (the tests use it)")
+                      help="fewer steps, frames and grid points: about 20 s of CPU time instead of "
+                           "minutes (the tests use it)")
     tour.add_argument("--figures", action="store_true",
                       help="also write every static figure as a PNG into DIR/figures")
     tour.add_argument("--no-interactive", action="store_true",
@@ -206,9 +212,15 @@ def build_parser() -> argparse.ArgumentParser:
     land.add_argument("model", type=Path, help="model file written by model.save(path) (.npz)")
     land.add_argument("data", type=Path,
                       help="data: .npz with arrays X and y, or .csv with the target last")
-    land.add_argument("--loss", choices=("mse", "bce", "cross-entropy"), default="bce",
-                      help="loss on the model's outputs: mse, bce (binary cross-entropy on "
-                           "logits) or cross-entropy (default: bce)")
+    from .nn.losses import LOSS_INFO
+
+    land.add_argument("--loss", choices=sorted(LOSS_INFO), default="bce_with_logits",
+                      metavar="NAME",
+                      help="loss on the model's outputs, each name as in steepest.nn and "
+                           "PyTorch: bce_with_logits (binary cross-entropy on raw scores; the "
+                           "default), bce (on probabilities: the model must end in a sigmoid), "
+                           "cross_entropy (class scores against integer labels), mse, mae, "
+                           "huber, hinge")
     land.add_argument("--normalization", choices=("filter", "layer", "none"), default="filter",
                       help="how the random directions are scaled to the weights: per neuron "
                            "(filter, Li et al. 2018), per layer, or not at all (default: filter)")
@@ -237,6 +249,18 @@ def build_parser() -> argparse.ArgumentParser:
                       help="starting point, one number per parameter (default as for descend)")
     diag.add_argument("--rtol", type=_nonnegative_float, default=RTOL,
                       help=f"converged once ‖∇L‖ ≤ RTOL × its start (default: {RTOL:g})")
+
+    exp = sub.add_parser(
+        "explore", help="the live explorer in the browser (descent lab, playground, landscape)",
+        description="Serve steepest's live explorer on this machine and open it in the browser: "
+                    "the descent lab, the network playground and the landscape of a saved "
+                    "model. Everything is computed by steepest; nothing is fetched from the "
+                    "network. Needs the explore extra: pip install 'steepest[explore]'.")
+    exp.add_argument("--port", type=_positive_int, default=8050,
+                     help="port to serve on (default: 8050)")
+    exp.add_argument("--host", default="127.0.0.1",
+                     help="address to bind (default: 127.0.0.1, this machine only)")
+    exp.add_argument("--no-browser", action="store_true", help="do not open a browser")
     return parser
 
 
@@ -286,6 +310,7 @@ def cmd_descend(args: argparse.Namespace) -> int:
     problem = make_problem(args.problem)
     x0 = _start(args.problem, problem, args.start, args.lr)
     optimizer = make_optimizer(args.optimizer, args.lr)
+    writable_folder(args.out, "--out")  # before the run, not after it
     try:
         result = steepest.minimize(problem, x0, optimizer, max_steps=args.steps,
                                    rtol=args.rtol or None, on_divergence=args.on_divergence)
@@ -320,21 +345,19 @@ def _descend_figures(args: argparse.Namespace, problem: Any, result: Any) -> lis
 
     args.out.mkdir(parents=True, exist_ok=True)
     written = []
-    d = plot.loss_curve(result)
+    run = f"{args.optimizer} η={args.lr:g}"
+    d = plot.loss_curve({run: result}, title=f"{args.problem}: loss per step, {run}")
     d.figure.savefig(args.out / "loss.png", dpi=110, bbox_inches="tight")
     plt.close(d.figure)
     written.append(args.out / "loss.png")
     if problem.dim == 2:
-        labels = ("$\\beta_0$", "$\\beta_1$") if args.problem == "lecture-line" \
-            else ("$x_1$", "$x_2$")
-        d = plot.contour(problem, paths={f"{args.optimizer} η={args.lr:g}": result},
-                         labels=labels)
+        d = plot.contour(problem, paths={run: result}, title=f"{args.problem}: {run}")
         d.figure.savefig(args.out / "path.png", dpi=110, bbox_inches="tight")
         plt.close(d.figure)
         written.append(args.out / "path.png")
         if not args.no_animation:
-            anim = animate.descent_contour(result, problem, frames=60, labels=labels,
-                                           progress=False)
+            anim = animate.descent_contour({run: result}, problem, frames=60, progress=False,
+                                           title=f"{args.problem}: {run}")
             anim.save(args.out / "descent.gif", progress=False)
             written.append(args.out / "descent.gif")
     return written
@@ -360,12 +383,12 @@ def _load_data(path: Path) -> tuple[np.ndarray, np.ndarray]:
     if not path.exists():
         raise UsageError(f"data file {str(path)!r} does not exist")
     if path.suffix == ".npz":
-        with np.load(path) as f:
-            missing = {"X", "y"} - set(f.files)
+        with NpzReader(path, "data file") as f:
+            missing = {"X", "y"} - set(f.members)
             if missing:
                 raise UsageError(f"data file {str(path)!r} must hold arrays 'X' and 'y' "
-                                 f"(has {sorted(f.files)})")
-            return np.asarray(f["X"], float), np.asarray(f["y"], float)
+                                 f"(has {sorted(f.members)})")
+            return np.asarray(f.read("X"), float), np.asarray(f.read("y"), float)
     if path.suffix == ".csv":
         table = np.loadtxt(path, delimiter=",", ndmin=2)
         return table[:, :-1], table[:, -1]
@@ -384,11 +407,12 @@ def cmd_landscape(args: argparse.Namespace) -> int:
         raise UsageError(f"model file {str(args.model)!r} does not exist")
     model = nn.load(args.model)
     X, y = _load_data(args.data)
-    loss = {"mse": "mse", "bce": "bce_with_logits", "cross-entropy": "cross_entropy"}[args.loss]
+    writable_folder(args.out, "--out")
+    info = nn.LOSS_INFO[args.loss]
     land = landscape.surface_2d(
-        model, X, y, loss=loss, seed=args.seed, resolution=args.resolution,
+        model, X, y, loss=info.name, seed=args.seed, resolution=args.resolution,
         normalization=None if args.normalization == "none" else args.normalization,
-        range=(-args.span, args.span), accuracy=args.loss != "mse", progress=True)
+        range=(-args.span, args.span), accuracy=info.classifier, progress=True)
     args.out.mkdir(parents=True, exist_ok=True)
     land.save(args.out / "landscape.npz")
     disp = land.plot("filled")
@@ -405,25 +429,56 @@ def cmd_landscape(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_explore(args: argparse.Namespace) -> int:
+    try:
+        from .explore._dash import require_dash
+        require_dash()
+    except ImportError as exc:
+        print(f"steepest explore: {exc}", file=sys.stderr)
+        return 1
+    from .explore import explore
+    explore(args.port, host=args.host, open_browser=not args.no_browser, jupyter=False)
+    return 0
+
+
 COMMANDS = {"tour": cmd_tour, "descend": cmd_descend, "landscape": cmd_landscape,
-            "diagnose": cmd_diagnose}
+            "diagnose": cmd_diagnose, "explore": cmd_explore}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``steepest``; returns the exit code (0 ok, 2 bad arguments)."""
+    """Entry point of ``steepest``; returns the exit code: 0 ok, 2 for anything refused (a bad
+    argument, a bad file, an unwritable output folder, a request too large for memory: one line
+    on stderr), 130 after Ctrl-C. Only a bug in steepest shows a traceback."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 0
-    sub = parser._subparsers._group_actions[0].choices[args.command]  # type: ignore[union-attr]
+    sub: argparse.ArgumentParser = parser._subparsers._group_actions[0].choices[  # type: ignore[union-attr,index]
+        args.command]
     try:
-        return COMMANDS[args.command](args)
-    except (UsageError, ValueError) as exc:
+        with interruptible():
+            return COMMANDS[args.command](args)
+    except UsageError as exc:
         sub.error(str(exc))
+    except (ValueError, OSError, MemoryError) as exc:  # SteepestError is a ValueError
+        sub.exit(2, f"{sub.prog}: error: {_one_line(exc)}\n")
     except KeyboardInterrupt:
         print(f"{sub.prog}: interrupted", file=sys.stderr)
         return 130
+
+
+def _one_line(exc: BaseException) -> str:
+    """The reason for a refusal in one line: the library's message, an OS error's reason and
+    file, or how much memory could not be had."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename!r}" if exc.filename else ""
+        text = f"{exc.strerror}{where}"
+    elif isinstance(exc, MemoryError):
+        text = f"out of memory ({exc})" if str(exc) else "out of memory"
+    else:
+        text = str(exc) or type(exc).__name__
+    return " ".join(text.split())
 
 
 if __name__ == "__main__":

@@ -33,7 +33,9 @@ except ImportError as exc:  # pragma: no cover - exercised only without scikit-l
 
 from . import nn
 from . import optim as _optim
+from ._validate import check_choice, check_float, check_int
 from .autodiff import as_tensor, log_softmax, no_grad, sigmoid, softmax
+from .nn.metrics import predicted_classes
 
 SOLVERS = {"sgd": _optim.GD, "momentum": _optim.Momentum, "nesterov": _optim.Nesterov,
            "adagrad": _optim.Adagrad, "rmsprop": _optim.RMSprop, "adam": _optim.Adam,
@@ -46,23 +48,19 @@ class _SteepestEstimator(BaseEstimator):
     _loss: str
 
     def _check_params(self) -> None:
-        if self.solver not in SOLVERS:
-            raise ValueError(f"solver must be one of {sorted(SOLVERS)}, got {self.solver!r}")
-        if not (isinstance(self.max_iter, (int, np.integer)) and self.max_iter >= 1):
-            raise ValueError(f"max_iter must be a positive integer, got {self.max_iter!r}")
-        if not self.learning_rate_init > 0:
-            raise ValueError(f"learning_rate_init must be positive, got "
-                             f"{self.learning_rate_init!r}")
-        if self.alpha < 0:
-            raise ValueError(f"alpha must be ≥ 0, got {self.alpha!r}")
+        who = type(self).__name__
+        check_choice(self.solver, f"{who}: solver", sorted(SOLVERS))
+        check_int(self.max_iter, f"{who}: max_iter")
+        check_float(self.learning_rate_init, f"{who}: learning_rate_init", low=0.0,
+                    low_open=True)
+        check_float(self.alpha, f"{who}: alpha", low=0.0)
 
     def _batch_size(self, n: int) -> int:
-        if self.batch_size == "auto":
+        if isinstance(self.batch_size, str) and self.batch_size == "auto":
             return min(200, n)
-        if not (isinstance(self.batch_size, (int, np.integer)) and self.batch_size >= 1):
-            raise ValueError(f"batch_size must be 'auto' or a positive integer, got "
-                             f"{self.batch_size!r}")
-        return min(int(self.batch_size), n)
+        if isinstance(self.batch_size, str):
+            check_choice(self.batch_size, f"{type(self).__name__}: batch_size", ["auto"])
+        return min(check_int(self.batch_size, f"{type(self).__name__}: batch_size"), n)
 
     def _train(self, model: nn.Module, X: np.ndarray, y: np.ndarray) -> None:
         rng = np.random.default_rng(self.random_state)
@@ -133,9 +131,8 @@ class _MLPBase(_SteepestEstimator):
     def _network(self, n_in: int, n_out: int, output_activation: str | None = None) -> nn.MLP:
         hidden = self.hidden_layer_sizes
         hidden = [hidden] if isinstance(hidden, (int, np.integer)) else list(hidden)
-        if any(not isinstance(h, (int, np.integer)) or h < 1 for h in hidden):
-            raise ValueError(f"hidden_layer_sizes must be positive integers, got "
-                             f"{self.hidden_layer_sizes!r}")
+        hidden = [check_int(h, f"{type(self).__name__}: hidden_layer_sizes[{i}]")
+                  for i, h in enumerate(hidden)]
         seed = np.random.default_rng(self.random_state).integers(2**63)
         return nn.MLP(n_in, [*hidden, n_out], activation=self.activation,
                       output_activation=output_activation, init=self.init, seed=int(seed))
@@ -187,8 +184,7 @@ class MLPClassifier(ClassifierMixin, _MLPBase):
     def predict(self, X: Any) -> np.ndarray:
         """The most probable class of each row, as one of ``classes_``."""
         z = self._forward(X)
-        codes = (z[:, 0] > 0).astype(int) if z.shape[1] == 1 else z.argmax(axis=1)
-        return self.classes_[codes]
+        return self.classes_[predicted_classes(z)]  # logits: class 1 where z > 0, else argmax
 
 
 class MLPRegressor(RegressorMixin, _MLPBase):
@@ -226,7 +222,8 @@ class SGDRegressor(RegressorMixin, _SteepestEstimator):
     Standardize the features first (a Pipeline with StandardScaler): plain gradient descent's
     stable step size shrinks with the features' scale."""
 
-    _LOSSES: ClassVar[dict[str, str]] = {"squared_error": "mse", "huber": "huber", "absolute_error": "mae"}
+    _LOSSES: ClassVar[dict[str, str]] = {"squared_error": "mse", "huber": "huber",
+                                         "absolute_error": "mae"}
 
     def __init__(self, loss: str = "squared_error", *, alpha: float = 1e-4,
                  solver: str = "sgd", learning_rate_init: float = 0.01,
@@ -251,8 +248,7 @@ class SGDRegressor(RegressorMixin, _SteepestEstimator):
         """Fit w and b, from w = 0 and b = 0, by minibatch descent on ``loss`` + α Σ p² (w and
         b); sets ``coef_`` and ``intercept_``; returns self."""
         self._check_params()
-        if self.loss not in self._LOSSES:
-            raise ValueError(f"loss must be one of {sorted(self._LOSSES)}, got {self.loss!r}")
+        check_choice(self.loss, "SGDRegressor: loss", sorted(self._LOSSES))
         self._loss = self._LOSSES[self.loss]
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
         model = nn.Linear(X.shape[1], 1, seed=0)

@@ -23,9 +23,14 @@ Stopping rules, checked after every step (the first that holds wins):
 Divergence is what :mod:`steepest.descent.divergence` says it is: a loss, iterate or gradient
 that is no longer finite; a loss that went far above its start and stayed there (10⁴× its
 scale, 3 of 5 steps, zigzags included); or a loss growing geometrically over a window once it is
-10³× above. ``Result.verdict`` holds the rule, the step and the numbers. A run that stays bounded
-without converging — e.g. at the *edge of stability*, where η is above the local limit 2/λ_max at
-the minimum and the iterate hovers near it — ends with status "max_steps";
+10³× above. On a problem with a constant Hessian (``problem.constant_hessian``: quadratics,
+least squares) and a linear rule (GD, momentum, Nesterov at a constant rate) above its limit, one
+more, exact rule (:mod:`steepest.descent.certain`): the error along an unstable eigenvector grew
+by exactly the predicted factor for 12 steps in a row, so divergence is certain — the lecture's
+η = 0.0065 is called at step 12. ``Result.verdict`` holds the rule, the step and the numbers. A
+run that stays bounded without converging — e.g. at the *edge of stability*, where η is above
+the local limit 2/λ_max at the minimum and the iterate hovers near it — ends with status
+"max_steps";
 ``steepest.diagnose(result, fun)`` then says so (kind "edge_of_stability", with the numbers).
 No NumPy overflow warning escapes (evaluations run under ``np.errstate``). The loss and gradient
 norm are checked every step; the iterate too when a callback, plateau schedule, line search or
@@ -55,12 +60,14 @@ import numpy as np
 from ._progress import progress_bar
 from ._validate import check_choice, check_float, check_int
 from .descent.backoff import MAX_BACKOFFS, Backoff
-from .descent.divergence import MEMORY, Detector, Verdict
+from .descent.certain import CertainDivergence
+from .descent.divergence import MEMORY, Detector, Verdict, scale_of
 from .descent.history import History, Recorder
 from .descent.objective import as_float, first_evaluation, objective
 from .descent.stopping import Patience, StepState, StoppingRule, stopping_rules
 from .errors import SteepestError, SteepestTypeError
 from .optim import GD, Optimizer
+from .optim.second_order import Oracle
 
 #: without a callback, line search or backoff, iterates are checked for NaN/inf in blocks of
 #: this many rows (a row-by-row check would dominate a cheap step)
@@ -210,8 +217,14 @@ class _Descent:
     """
 
     def __init__(self, fun: Any, jac: Any, x: np.ndarray, optimizer: Optimizer,
-                 rules: list[StoppingRule], callback: Any, on_divergence: str, max_steps: int):
-        self.vg, value = objective(fun, jac)
+                 rules: list[StoppingRule], callback: Any, on_divergence: str, max_steps: int,
+                 replay: bool = True):
+        self.fun = fun
+        self.vg, value = objective(fun, jac, replay=replay)
+        self.oracle = Oracle(fun, jac, self.vg) if getattr(optimizer, "second_order", False) \
+            else None  # Newton, LBFGS: trial points, Hessians; the accepted point is free
+        if self.oracle is not None:
+            self.vg = self.oracle.value_and_grad
         with np.errstate(all="ignore"):
             f, g = first_evaluation(self.vg, x, fun, jac)
         self.opt, self.rules, self.on_divergence = optimizer, rules, on_divergence
@@ -245,6 +258,18 @@ class _Descent:
                               grad_norm0=self.gnorm0, lr=self.lr)
         for rule in rules:
             rule.reset(self.view)
+        self.certain = self._arm()
+        self.watch = self.watch or self.certain is not None
+
+    def _arm(self) -> CertainDivergence | None:
+        """The exact rule for a constant Hessian at the current rate, from the current point
+        (None where it does not apply; see :mod:`steepest.descent.certain`)."""
+        if self.on_divergence == "ignore":
+            return None
+        certain = CertainDivergence.arm(self.fun, self.opt, self.lr, self.x)
+        if certain is not None:
+            certain.start(self.x, self.g)
+        return certain
 
     def _write(self, k: int, x: np.ndarray, f: float, gnorm: float, lr: float) -> None:
         rec = self.rec
@@ -253,7 +278,11 @@ class _Descent:
     def _update(self, g: np.ndarray, state: dict[str, Any], x: np.ndarray, lr: float
                 ) -> tuple[np.ndarray, dict[str, Any]]:
         """The step through ``Optimizer.update`` (a line search needs the loss at x)."""
-        x_new, new = self.opt.update(g, state, x, lr, loss=self.f, loss_fn=self.loss_fn)
+        if self.oracle is None:
+            x_new, new = self.opt.update(g, state, x, lr, loss=self.f, loss_fn=self.loss_fn)
+        else:
+            second: Any = self.opt  # a second-order rule (optim.second_order) takes the oracle
+            x_new, new = second.update(g, state, x, lr, loss=self.f, oracle=self.oracle)
         if self.search:
             self.nfev += new.get("evaluations", 0)
             self.rec.lr[self.rec.size - 1] = new["step_size"]  # the rate actually used
@@ -329,7 +358,7 @@ class _Descent:
                     rec.size = size
                     after = self._after_step(x, f, g, gnorm, lr)
                     if after is None:
-                        reason = "stopped"
+                        reason = "stopped" if self.verdict is None else "diverged"
                         break
                     lr = after
         finally:
@@ -390,6 +419,7 @@ class _Descent:
         self.state = self.opt.init(x)
         self.lr = rec.lr[row] = self.backoff.scale * self.opt.lr_at(row)
         self.detector.rebase(self.f)
+        self.certain = self._arm()
         for rule in self.rules:
             if isinstance(rule, Patience):
                 rule.rebase(self.f)
@@ -408,6 +438,11 @@ class _Descent:
         if self.plateau is not None:
             self.plateau.observe(f)
             lr = self.rec.lr[k] = self.backoff.scale * self.opt.lr_at(k)
+        if self.certain is not None and self.certain.update(x, g):
+            best = float(np.min(self.rec.loss[:k + 1]))
+            ratio = (f - best) / float(scale_of(self.detector.start, best))
+            self.verdict = self.certain.verdict(k, f, self.detector.start, ratio)
+            return None
         view = self.view
         view.step, view.x, view.loss_prev, view.loss = k, x, view.loss, f
         view.grad_norm, view.lr = gnorm, lr
@@ -484,7 +519,7 @@ def minimize(fun: Any, x0: Any = None, optimizer: Optimizer | None = None, *,
              max_steps: int = 1000, gtol: float | None = None, rtol: float | None = None,
              ftol: float | None = None, patience: int | None = None, min_delta: float = 0.0,
              callback: Callable[..., Any] | None = None, on_divergence: str = "stop",
-             progress: bool = False) -> Result:
+             progress: bool = False, replay: bool = True) -> Result:
     """Minimize ``fun`` from ``x0`` with ``optimizer`` (default ``GD(lr=1e-3)``).
 
     ``fun`` is one of: a function written with steepest ops (``x`` arrives as a Tensor; the
@@ -493,7 +528,10 @@ def minimize(fun: Any, x0: Any = None, optimizer: Optimizer | None = None, *,
     closed-form gradient is used when it has one (``x0`` defaults to ``problem.x0``).
 
     See the module docstring for the stopping rules, statuses and ``on_divergence``.
-    ``progress=True`` shows a progress bar. Returns a :class:`Result`.
+    ``progress=True`` shows a progress bar. ``replay`` (default True): a steepest-ops ``fun``'s
+    gradient step is recorded once and replayed (:mod:`steepest.autodiff.replay`: the same NumPy
+    calls, bit-equal to eager; a function it cannot replay runs eagerly by itself);
+    ``replay=False`` evaluates every step eagerly. Returns a :class:`Result`.
 
     >>> import steepest as st
     >>> r = st.minimize(lambda x: (x * x).sum(), [3.0, -4.0], st.optim.GD(lr=0.1), rtol=1e-8)
@@ -511,7 +549,8 @@ def minimize(fun: Any, x0: Any = None, optimizer: Optimizer | None = None, *,
         x0 = fun.x0
     x = _start(x0, getattr(fun, "dim", None) if hasattr(fun, "value_and_grad") else None)
     rules = _rules(max_steps, gtol, rtol, ftol, patience, min_delta, on_divergence)
-    run = _Descent(fun, jac, x, optimizer, rules, callback, on_divergence, max_steps)
+    run = _Descent(fun, jac, x, optimizer, rules, callback, on_divergence, max_steps,
+                   bool(replay))
     bar = progress_bar(max_steps, "minimize", "step") if progress else None
     try:
         with np.errstate(all="ignore"):  # overflow in a diverging run is detected, not warned

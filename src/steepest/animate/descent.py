@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..plot._base import domain_of, evaluate, named, path_of, to_numpy
+from ..plot._base import evaluate, frame, named, path_of, to_numpy
 from ._core import Animation, frame_schedule
 
 _COLORS = ["k", "tab:red", "tab:orange", "tab:cyan", "tab:purple", "tab:green", "tab:brown"]
@@ -51,35 +51,45 @@ def _caption(fig: Any, text: str) -> Any:
                     animated=True)
 
 
-def descent_3d(runs: Any, fun: Callable[[Any], Any] | None = None, *,
-               quadratic: tuple[Any, Any, float] | None = None,
+def _is_bowl(fun: Any) -> bool:
+    """A 2-parameter quadratic problem with a positive-definite Hessian (least squares)."""
+    A = getattr(fun, "A", None)
+    return (A is not None and hasattr(fun, "b") and np.shape(A) == (2, 2)
+            and bool(np.linalg.eigvalsh(np.asarray(A, float))[0] > 0))
+
+
+def descent_3d(runs: Any, fun: Callable[[Any], Any], *,
                xlim: Sequence[float] | None = None, ylim: Sequence[float] | None = None,
                zlim: Sequence[float] | None = None, view: tuple[float, float] = (60, 22),
                frames: Any = None, fps: float = 10, figsize: tuple[float, float] = (5, 5),
                dpi: float = 100, title: str | None = None,
                labels: Sequence[str] | None = None, progress: bool = True) -> Animation:
-    r"""The path sliding down the 3-D loss surface. The surface is drawn once — the lecture's
-    clean-edged quadratic form when ``quadratic=(Q, b, c)`` (least squares:
-    ``(X.T @ X, -2 * X.T @ y, y @ y)``), else ``plot.surface(fun)`` — and each frame extends one
-    line per run. ``runs``: a Result, (k, 2) points, or {label: run} to race several.
-    ``frames``: step indices (default: dense early, sparse later, 120 frames), or a count.
-    Axes: ``labels``, else ``fun``'s ``.variables`` (β₀, β₁ for the quadratic form)."""
+    r"""The path sliding down the 3-D loss surface of ``fun`` (a problem or a function). The
+    surface is drawn once, from the problem itself — the lecture's clean-edged quadratic form
+    for a 2-parameter least-squares or quadratic problem (:func:`steepest.plot.quadratic_form`),
+    else :func:`steepest.plot.surface` — and each frame extends one line per run. The box is the
+    problem's ``.domain`` grown to hold the paths (for the lecture's problem its −12…12 × −4…4);
+    a diverging path is followed until it leaves it. ``runs``: a Result, (k, 2) points, or
+    {label: run} to race several. ``frames``: step indices (default: dense early, sparse later,
+    120 frames), or a count. Axes: ``labels``, else ``fun``'s ``.variables``."""
     from ..plot.surface import mark_every, path_styles, quadratic_form, surface
+    if fun is None or isinstance(fun, tuple):
+        raise TypeError("descent_3d(runs, fun): pass the problem whose surface to draw (e.g. "
+                        "st.datasets.lecture_problem()); a hand-made quadratic (Q, b, c) is no "
+                        "longer taken, so the surface and the path cannot disagree")
     runs = named(runs, "path")
     fig = _figure(figsize, dpi)
     ax = fig.add_subplot(projection="3d")
-    if quadratic is not None:
-        Q, b, c = quadratic
-        disp = quadratic_form(Q, b, c, xlim if xlim is not None else (-12, 12),
-                              ylim if ylim is not None else (-4, 4),
-                              zlim if zlim is not None else (-1, 2000), ax=ax, view=view,
+    pts = [path_of(r, "runs")[:, :2] for r in runs.values()]
+    xlim, ylim, cuts = frame(fun, xlim, ylim, pts)
+    if _is_bowl(fun):
+        from ..plot.surface import _z_range
+        if zlim is None:
+            zlim = _z_range(fun, fun, pts, cuts)
+        disp = quadratic_form(fun, xlim=xlim, ylim=ylim, zlim=zlim, ax=ax, view=view,
                               labels=labels)
-        fun = disp.fun
         zmap = None
     else:
-        if fun is None:
-            raise ValueError("descent_3d needs fun (the loss) or quadratic=(Q, b, c)")
-        xlim, ylim = domain_of(fun, xlim, ylim, [path_of(r, "runs") for r in runs.values()])
         disp = surface(fun, xlim, ylim, zlim, ax=ax, view=view, labels=labels)
         zmap = disp.zmap
     if title:
@@ -87,14 +97,14 @@ def descent_3d(runs: Any, fun: Callable[[Any], Any] | None = None, *,
     fig.subplots_adjust(left=0.06, right=0.94, bottom=0.04, top=0.96)
     ax.set_box_aspect(None, zoom=0.86)
     data, lines, heads = {}, [], []
-    for label, run in runs.items():
-        P = path_of(run, "runs")[:, :2]
-        z = evaluate(fun, P) if len(P) else np.zeros(0)
+    for label, full, k in zip(runs, pts, cuts):
+        P = full[:k]
+        z = evaluate(disp.fun, P) if len(P) else np.zeros(0)
         if zmap is not None:
             z = zmap(z)
         end = _finite_prefix(P, z)
         data[label] = (P[:end], z[:end])
-    every = mark_every(max(max(len(P) for P, _ in data.values()), 1))
+    every = mark_every(max(1, *(len(P) for P, _ in data.values())))
     for label, st in zip(data, path_styles(len(data), _COLORS)):
         (ln,) = ax.plot([], [], [], color=st["color"], lw=st["lw"], ls=st["ls"],
                         marker=st["marker"], ms=0.8 * st["ms"], mec="k", mew=0.4,
@@ -105,8 +115,8 @@ def descent_3d(runs: Any, fun: Callable[[Any], Any] | None = None, *,
     if len(runs) > 1:
         ax.legend(loc="upper right", fontsize=9, handles=lines, title_fontsize=8,
                   title=f"markers every {every} steps" if every > 1 else None)
-    n_steps = max(path_of(r).shape[0] for r in runs.values())
-    keys = _schedule(frames, n_steps)
+    keys = _schedule(frames, max(1, *(len(P) for P, _ in data.values())))
+    lengths = [len(P) for P in pts]
     caption = _caption(fig, "")
 
     def update(step: int) -> list[Any]:
@@ -116,8 +126,10 @@ def descent_3d(runs: Any, fun: Callable[[Any], Any] | None = None, *,
             hd.set_data_3d(P[k - 1: k, 0], P[k - 1: k, 1], z[k - 1: k])
         first = next(iter(data.values()))
         k = min(step, first[0].shape[0] - 1)
-        loss = f"  L={first[1][k]:.4g}" if len(runs) == 1 and zmap is None else ""
-        caption.set_text(f"step {step}{loss}")
+        loss = f"  loss={first[1][k]:.4g}" if len(runs) == 1 and zmap is None else ""
+        gone = [f"{lb} left the box at step {c}" for lb, c, n in zip(runs, cuts, lengths)
+                if c < n and step >= c]
+        caption.set_text("\n".join([f"step {step}{loss}", *gone]))
         return [*lines, *heads, *stars, caption, legend]
     legend = ax.get_legend()
     stars = _on_top(ax)
@@ -135,18 +147,25 @@ def descent_contour(runs: Any, fun: Callable[[Any], Any], *,
     ({label: Result}) race, styled as :func:`steepest.plot.trajectories` draws them (the first
     run widest and lowest, each with its own marker shape), so overlapping paths stay apart.
     Axes: ``labels``, else ``fun``'s ``.variables``."""
-    from ..plot.surface import contour, mark_every, path_legend, path_outline, path_styles
+    from ..plot.surface import (
+        contour,
+        exit_marker,
+        mark_every,
+        path_legend,
+        path_outline,
+        path_styles,
+    )
     runs = named(runs, "path")
     fig = _figure(figsize, dpi)
     ax = fig.add_subplot()
-    pts = [path_of(r, "runs") for r in runs.values()]
-    xlim, ylim = domain_of(fun, xlim, ylim, pts)
+    pts = [path_of(r, "runs")[:, :2] for r in runs.values()]
+    xlim, ylim, cuts = frame(fun, xlim, ylim, pts)
     contour(fun, xlim, ylim, ax=ax, log=log, labels=labels, title=title)
     colors = ["tab:red", "white", "tab:orange", "tab:cyan", "tab:pink", "k", "tab:olive"]
-    paths = [P[:_finite_prefix(P[:, :2]), :2] for P in pts]
-    every = mark_every(max(max(len(P) for P in paths), 1))
-    data, outlines, lines, dots, heads = {}, [], [], [], []
-    for label, P, st in zip(runs, paths, path_styles(len(paths), colors)):
+    paths = [P[:min(_finite_prefix(P), k)] for P, k in zip(pts, cuts)]
+    every = mark_every(max(1, *(len(P) for P in paths)))
+    data, outlines, lines, dots, heads, exits = {}, [], [], [], [], []
+    for label, P, full, st in zip(runs, paths, pts, path_styles(len(paths), colors)):
         data[label] = P
         color, zo = st["color"], st["zorder"]
         outlines.append(path_outline(ax, [[], []], st))
@@ -161,12 +180,18 @@ def descent_contour(runs: Any, fun: Callable[[Any], Any], *,
         if len(P):
             ax.plot(P[0, 0], P[0, 1], "o", ms=st["start_ms"], mfc="white", mec=color, mew=2,
                     zorder=zo + 3)
+        if 0 < len(P) < len(full):
+            exits.append((len(P), exit_marker(ax, len(P), full[len(P) - 1:len(P) + 1],
+                                              color=color)))
     if len(runs) > 1 or not next(iter(runs)).startswith("path"):
         path_legend(ax, f"markers every {every} steps" if every > 1 else None,
                     parts={ln: (ol, dt) for ln, ol, dt in zip(lines, outlines, dots)})
     stars = _on_top(ax)
     fig.tight_layout()
-    keys = _schedule(frames, max(p.shape[0] for p in pts))
+    keys = _schedule(frames, max(1, *(len(P) for P in paths)))
+    marks = [a for _, arts in exits for a in arts]
+    for a in marks:
+        a.set_animated(True)
     caption = ax.text(0.02, 0.97, "", transform=ax.transAxes, fontsize=11, va="top",
                       family="monospace", animated=True,
                       bbox={"fc": "white", "ec": "none", "alpha": 0.7})
@@ -178,11 +203,15 @@ def descent_contour(runs: Any, fun: Callable[[Any], Any], *,
             ln.set_data(P[:k, 0], P[:k, 1])
             dt.set_data(P[every:k:every, 0], P[every:k:every, 1])
             hd.set_data(P[k - 1: k, 0], P[k - 1: k, 1])
+        for k, arts in exits:  # the arrow to where a path went, once it has gone
+            for a in arts:
+                a.set_visible(step >= k - 1)
         caption.set_text(f"step {step}")
-        return [*outlines, *lines, *dots, *heads, *stars, caption, legend]
+        return [*outlines, *lines, *dots, *heads, *marks, *stars, caption, legend]
     legend = ax.get_legend()
     return Animation(fig, update, keys,
-                     animated=[*outlines, *lines, *dots, *heads, *stars, caption, legend],
+                     animated=[*outlines, *lines, *dots, *heads, *marks, *stars, caption,
+                               legend],
                      fps=fps, progress=progress,
                      data={"ax": ax, "lines": lines, "paths": data, "mark_every": every})
 

@@ -40,11 +40,6 @@ A new op is its forward value plus one vector-Jacobian product per input, handed
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
-
-from . import ops
 from .check import GradcheckError, gradcheck, numerical_grad
 from .functional import grad, hessian, hvp, jacobian, value_and_grad
 from .graph import Node, backward_nodes, format_backward
@@ -100,62 +95,6 @@ from .tensor import (
     no_grad,
     tensor,
 )
-
-
-def _compare(fn):
-    def method(self, other):
-        other = other.data if isinstance(other, Tensor) else other
-        return Tensor._wrap(np.asarray(fn(self.data, other)))
-    return method
-
-
-def _bind() -> None:
-    """Give Tensor its operators and methods (``x.tanh()`` is ``steepest.tanh(x)``)."""
-    T = Tensor
-    T.__add__ = add
-    T.__radd__ = lambda self, other: add(other, self)
-    T.__sub__ = sub
-    T.__rsub__ = lambda self, other: sub(other, self)
-    T.__mul__ = mul
-    T.__rmul__ = lambda self, other: mul(other, self)
-    T.__truediv__ = div
-    T.__rtruediv__ = lambda self, other: div(other, self)
-    T.__pow__ = pow
-    T.__rpow__ = lambda self, other: pow(ops._const_like(other, self), self)
-    T.__matmul__ = matmul
-    T.__rmatmul__ = lambda self, other: matmul(other, self)
-    T.__neg__ = neg
-    T.__pos__ = lambda self: self
-    T.__abs__ = abs
-    T.__getitem__ = getitem
-    T.__lt__ = _compare(np.less)
-    T.__le__ = _compare(np.less_equal)
-    T.__gt__ = _compare(np.greater)
-    T.__ge__ = _compare(np.greater_equal)
-    T.__eq__ = _compare(np.equal)
-    T.__ne__ = _compare(np.not_equal)
-    for name in ("add", "sub", "mul", "div", "neg", "abs", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu",
-                 "leaky_relu", "softplus", "erf", "sum", "mean", "max", "min", "var", "reshape",
-                 "transpose", "swapaxes", "broadcast_to", "sum_to", "clip", "maximum", "minimum",
-                 "logsumexp", "softmax", "log_softmax", "matmul", "pow"):
-        setattr(T, name, getattr(ops, name))
-    T.T = property(lambda self: transpose(self), doc="Axes reversed (a transpose).")
-    T.expand = _expand
-    T.flatten = _flatten
-
-
-def _expand(self: Tensor, *shape: Any) -> Tensor:
-    """``broadcast_to(self, shape)``, as PyTorch spells it: ``x.expand(3, 4)`` or ``(3, 4)``."""
-    return broadcast_to(
-        self, shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape)
-
-
-def _flatten(self: Tensor) -> Tensor:
-    """``reshape(self, -1)``: the elements as one axis; the gradient is reshaped back."""
-    return reshape(self, -1)
-
-
-_bind()
 
 __all__ = [
     "GradcheckError", "Node", "Tensor", "abs", "add", "as_tensor", "backprop", "backward_nodes",

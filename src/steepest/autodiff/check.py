@@ -64,6 +64,6 @@ def gradcheck(f: Callable[..., Any], *inputs: Any, eps: float = 1e-6, atol: floa
             idx = tuple(int(i) for i in np.argwhere(bad)[0])
             raise GradcheckError(
                 f"gradcheck: input {k} (shape {args[k].shape}) at index {idx}: analytic "
-                f"{float(a[idx]):.8g} vs numerical {float(n[idx]):.8g} ({int(bad.sum())} of {bad.size} "
-                f"elements differ beyond atol={atol}, rtol={rtol})")
+                f"{float(a[idx]):.8g} vs numerical {float(n[idx]):.8g} "
+                f"({int(bad.sum())} of {bad.size} elements differ beyond atol={atol}, rtol={rtol})")
     return True

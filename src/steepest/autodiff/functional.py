@@ -35,8 +35,8 @@ def _gradients(out: Tensor, inputs: Sequence[Tensor], create_graph: bool = False
     """∂out/∂input for each input (zeros where out does not depend on it)."""
     seed = np.ones_like(out.data)
     grads = backprop(out, seed, create_graph=create_graph, wrt=inputs) if out.requires_grad else {}
-    result = [grads.get(x) for x in inputs]
-    result = [np.zeros_like(x.data) if g is None else g for g, x in zip(result, inputs)]
+    found = [grads.get(x) for x in inputs]
+    result = [np.zeros_like(x.data) if g is None else g for g, x in zip(found, inputs)]
     if create_graph:
         return [g if isinstance(g, Tensor) else Tensor._wrap(g) for g in result]
     return _unshared(result, seed)
@@ -47,15 +47,15 @@ def value_and_grad(f: Callable[..., Tensor], argnums: Argnums = 0
     """``(f(*args), ∇f)`` with the gradient taken w.r.t. ``args[argnums]`` (a tuple of arrays if
     ``argnums`` is a sequence). ``f`` must return a scalar Tensor."""
     many = not isinstance(argnums, int)
-    nums = tuple(argnums) if many else (argnums,)
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
 
     def wrapped(*args: Any) -> tuple[float, Any]:
-        args = list(args)
+        inputs = list(args)
         for i in nums:
-            args[i] = _leaf(args[i])
+            inputs[i] = _leaf(inputs[i])
         with enable_grad():
-            out = _scalar_output(f(*args), "grad")
-        grads = _gradients(out, [args[i] for i in nums])
+            out = _scalar_output(f(*inputs), "grad")
+        grads = _gradients(out, [inputs[i] for i in nums])
         return out.item(), (tuple(grads) if many else grads[0])
     return wrapped
 

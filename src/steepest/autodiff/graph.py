@@ -35,7 +35,7 @@ class Node:
                 f"grad={fmt(self.grad)}")
 
 
-def _g4(v: float) -> str:
+def _g4(v: np.floating) -> str:
     return f"{v:.4g}"
 
 

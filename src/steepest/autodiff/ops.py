@@ -19,9 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import ArrayLike, Tensor, _as_array, as_tensor, make
-
-Axis = int | tuple[int, ...] | None
+from ..errors import SteepestError, SteepestTypeError
+from .tensor import ArrayLike, Axis, Tensor, _as_array, as_tensor, make
 
 
 # ---- helpers that work on NumPy arrays and Tensors alike ------------------------------------
@@ -58,6 +57,18 @@ def _np_sum_to(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 def _np_sigmoid(x: np.ndarray) -> np.ndarray:
     e = np.exp(-np.abs(x))  # ≤ 1: never overflows
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+
+
+def _np_shifted(x: np.ndarray, axis: Axis) -> tuple[np.ndarray, np.ndarray]:
+    """(x − m, m) with m = max x over ``axis`` (0 where that is not finite): e^(x−m) ≤ 1."""
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    return x - m, m
+
+
+def _np_softmax(x: np.ndarray, axis: Axis) -> np.ndarray:
+    e = np.exp(_np_shifted(x, axis)[0])
+    return e / e.sum(axis=axis, keepdims=True)
 
 
 def _np_scatter(g: np.ndarray, index: Any, shape: tuple[int, ...]) -> np.ndarray:
@@ -110,6 +121,10 @@ def _sigmoid(x: Any) -> Any:
     return sigmoid(x) if isinstance(x, Tensor) else _np_sigmoid(x)
 
 
+def _softmax(x: Any, axis: Axis) -> Any:
+    return softmax(x, axis) if isinstance(x, Tensor) else _np_softmax(x, axis)
+
+
 def _scatter(g: Any, index: Any, shape: tuple[int, ...]) -> Any:
     return scatter_add(g, index, shape) if isinstance(g, Tensor) else _np_scatter(g, index, shape)
 
@@ -128,7 +143,8 @@ def _pair(a: ArrayLike, b: ArrayLike) -> tuple[Tensor, Tensor]:
 
 def _const_like(x: Any, like: Tensor) -> Tensor:
     """A constant operand (number, list, NumPy array) in the tensor's floating dtype, so that
-    ``2 * x32`` and ``x32 + float64_array`` stay float32: a Tensor's dtype wins over a constant's."""
+    ``2 * x32`` and ``x32 + float64_array`` stay float32: a Tensor's dtype wins over a
+    constant's."""
     arr = x if isinstance(x, np.ndarray) and x.dtype.kind == "f" else _as_array(x)
     dtype = like.data.dtype
     return Tensor._wrap(arr.astype(dtype) if dtype.kind == "f" and arr.dtype != dtype else arr)
@@ -363,7 +379,8 @@ def minimum(a: ArrayLike, b: ArrayLike) -> Tensor:
         lambda g, out, a, b: _sum_to(g * (1 - w), b.shape)))
 
 
-def clip(x: ArrayLike, min: float | None = None, max: float | None = None) -> Tensor:
+def clip(x: ArrayLike, min: float | None = None, max: float | None = None  # noqa: A002
+         ) -> Tensor:
     """x limited to [min, max];  d/dx = 1 inside (bounds included), 0 outside."""
     x = as_tensor(x)
     lo = -np.inf if min is None else min
@@ -384,11 +401,29 @@ def where(condition: ArrayLike, a: ArrayLike, b: ArrayLike) -> Tensor:
 
 
 # ---- reductions -----------------------------------------------------------------------------
-def _kept_shape(shape: tuple[int, ...], axis: Axis) -> tuple[int, ...]:
+def _axes(op: str, ndim: int, axis: Any, of: str = "tensor") -> tuple[int, ...]:
+    """``axis`` (an int or a tuple of ints, NumPy's negative axes allowed) as axes 0 … ndim − 1,
+    refused with a message naming it when it is not an axis of an ``ndim``-D tensor."""
+    given = axis if isinstance(axis, tuple) else (axis,)
+    for a in given:
+        if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
+            raise SteepestTypeError(f"{op}: axis must be an int or a tuple of ints, "
+                                    f"got {axis!r}")
+        if not -ndim <= a < ndim:
+            raise SteepestError(f"{op}: axis {a} is out of range for a {ndim}-D {of} "
+                                + ("(a scalar: it has no axes)" if ndim == 0 else
+                                   f"(axes are {-ndim} … {ndim - 1})"))
+    axes = tuple(int(a) % ndim for a in given)
+    if len(set(axes)) < len(axes):
+        raise SteepestError(f"{op}: axis {axis!r} names an axis twice")
+    return axes
+
+
+def _kept_shape(shape: tuple[int, ...], axis: Axis, op: str = "sum") -> tuple[int, ...]:
     """Shape of a reduction over ``axis`` with keepdims=True."""
     if axis is None:
         return (1,) * len(shape)
-    axes = {a % len(shape) for a in ((axis,) if isinstance(axis, int) else axis)}
+    axes = _axes(op, len(shape), axis)
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
@@ -403,7 +438,7 @@ def sum(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
 def mean(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
     """Σ x / n over ``axis``;  each averaged element gets g / n."""
     x = as_tensor(x)
-    kept, n = _kept_shape(x.shape, axis), _count(x.shape, axis)
+    kept, n = _kept_shape(x.shape, axis, "mean"), _count(x.shape, axis)
     return make(x.data.sum(axis=axis, keepdims=keepdims) / n, "mean", (x,), (
         lambda g, out, x: _broadcast_to(g.reshape(kept) / n, x.shape),))
 
@@ -411,12 +446,13 @@ def mean(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
 def var(x: ArrayLike, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
     """Σ (x − mean)² / (n − ddof) (NumPy's default ddof=0; PyTorch's ``var`` uses ddof=1)."""
     x = as_tensor(x)
+    _kept_shape(x.shape, axis, "var")
     d = x - mean(x, axis, keepdims=True)
     return sum(d * d, axis, keepdims) / (_count(x.shape, axis) - ddof)
 
 
 def _extreme(x: Tensor, axis: Axis, keepdims: bool, fn: Any, name: str) -> Tensor:
-    kept = _kept_shape(x.shape, axis)
+    kept = _kept_shape(x.shape, axis, name)
 
     def vjp(g, out, x):
         hit = _val(x) == _val(out).reshape(kept)  # ties share the gradient equally
@@ -436,48 +472,65 @@ def min(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
 
 
 def logsumexp(x: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Tensor:
-    """ln Σ eˣ = m + ln Σ e^(x−m) with m = max x held constant, so nothing overflows."""
+    """ln Σ eˣ = m + ln Σ e^(x−m) with m = max x, so nothing overflows;  ∂/∂x = softmax(x)
+    (exactly 1 over a single element, whose logsumexp is itself)."""
     x = as_tensor(x)
-    m = np.max(x.data, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0)
-    out = log(sum(exp(x - m), axis, keepdims=True)) + m
-    return out if keepdims else out.reshape(np.squeeze(out.data, axis=axis).shape)
+    kept = _kept_shape(x.shape, axis, "logsumexp")
+    shifted, m = _np_shifted(x.data, axis)
+    out = np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True)) + m
+    if not keepdims:
+        out = np.squeeze(out, axis=axis)
+    return make(out, "logsumexp", (x,), (
+        lambda g, out, x: g.reshape(kept) * _softmax(x, axis),))
 
 
 def log_softmax(x: ArrayLike, axis: int = -1) -> Tensor:
-    """x − logsumexp(x): log-probabilities, stable for any logits."""
+    """x − logsumexp(x): log-probabilities, stable for any logits;  ∂/∂x = g − e^out · Σ g
+    (so exactly 0, to every order, over a single element, where out is exactly 0)."""
     x = as_tensor(x)
-    return x - logsumexp(x, axis, keepdims=True)
+    (ax,) = _axes("log_softmax", x.ndim, axis)
+    shifted, _ = _np_shifted(x.data, ax)
+    out = shifted - np.log(np.sum(np.exp(shifted), axis=ax, keepdims=True))
+    return make(out, "log_softmax", (x,), (
+        lambda g, out, x: g - _exp(out) * g.sum(axis=ax, keepdims=True),))
 
 
-def softmax(x: ArrayLike, axis: int = -1) -> Tensor:
-    """e^(x_i) / Σ_j e^(x_j) = exp(log_softmax(x))."""
-    return exp(log_softmax(x, axis))
+def softmax(x: ArrayLike, axis: Axis = -1) -> Tensor:
+    """e^(x_i) / Σ_j e^(x_j), computed as e^(x−m) / Σ e^(x−m) with m = max x;
+    ∂/∂x = out · (g − Σ g·out) (so exactly 0 over a single element, where out is exactly 1)."""
+    x = as_tensor(x)
+    _kept_shape(x.shape, axis, "softmax")
+    return make(_np_softmax(x.data, axis), "softmax", (x,), (
+        lambda g, out, x: out * (g - (g * out).sum(axis=axis, keepdims=True)),))
 
 
 # ---- shape ----------------------------------------------------------------------------------
 def reshape(x: ArrayLike, *shape: Any) -> Tensor:
     """Same elements, new shape;  the gradient is reshaped back."""
     x = as_tensor(x)
-    shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-    return make(x.data.reshape(shape), "reshape", (x,), (lambda g, out, x: g.reshape(x.shape),))
+    new = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+    return make(x.data.reshape(new), "reshape", (x,), (lambda g, out, x: g.reshape(x.shape),))
 
 
 def transpose(x: ArrayLike, *axes: Any) -> Tensor:
     """Permute axes (reverse them by default);  the gradient is permuted back."""
     x = as_tensor(x)
-    axes = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
-    axes = tuple(axes) if axes else tuple(reversed(range(x.ndim)))
-    inverse = tuple(np.argsort(axes))
-    return make(x.data.transpose(axes), "transpose", (x,),
+    given = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
+    order = _axes("transpose", x.ndim, given) if given else tuple(reversed(range(x.ndim)))
+    if len(order) != x.ndim:
+        raise SteepestError(f"transpose: axes {tuple(given)} must name each of the {x.ndim} axes "
+                            f"of a tensor of shape {x.shape} once")
+    inverse = tuple(np.argsort(order))
+    return make(x.data.transpose(order), "transpose", (x,),
                 (lambda g, out, x: g.transpose(inverse),))
 
 
 def swapaxes(x: ArrayLike, axis1: int, axis2: int) -> Tensor:
     """Exchange two axes (a transpose)."""
     x = as_tensor(x)
+    a, b = _axes("swapaxes", x.ndim, (axis1,)) + _axes("swapaxes", x.ndim, (axis2,))
     axes = list(range(x.ndim))
-    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    axes[a], axes[b] = axes[b], axes[a]
     return transpose(x, tuple(axes))
 
 
@@ -505,9 +558,11 @@ def concatenate(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
     """Join along an existing axis;  each input gets its slice of g."""
     ts = tuple(as_tensor(t) for t in tensors)
     if not ts:
-        raise ValueError("concatenate: need at least one tensor")
-    out = np.concatenate([t.data for t in ts], axis=axis)
-    ax = axis % out.ndim
+        raise SteepestError("concatenate: need at least one tensor")
+    if not ts[0].ndim:
+        raise SteepestError("concatenate: tensors must be at least 1-D (use stack for scalars)")
+    (ax,) = _axes("concatenate", ts[0].ndim, axis)
+    out = np.concatenate([t.data for t in ts], axis=ax)
     bounds = np.cumsum([0] + [t.shape[ax] for t in ts])
     slices = [(slice(None),) * ax + (slice(lo, hi),) for lo, hi in itertools.pairwise(bounds)]
     return make(out, "concatenate", ts, tuple(
@@ -518,13 +573,14 @@ def stack(tensors: Sequence[ArrayLike], axis: int = 0) -> Tensor:
     """Join along a new axis (composite: add the axis to each, then concatenate)."""
     ts = [as_tensor(t) for t in tensors]
     if not ts:
-        raise ValueError("stack: need at least one tensor")
+        raise SteepestError("stack: need at least one tensor")
     shapes = {t.shape for t in ts}
     if len(shapes) > 1:
-        raise ValueError(f"stack: all tensors need the same shape, got {sorted(shapes)}")
+        raise SteepestError(f"stack: all tensors need the same shape, got {sorted(shapes)}")
     new = list(ts[0].shape)
-    new.insert(axis % (len(new) + 1), 1)
-    return concatenate([t.reshape(tuple(new)) for t in ts], axis=axis)
+    (ax,) = _axes("stack", len(new) + 1, axis, of="result")
+    new.insert(ax, 1)
+    return concatenate([t.reshape(tuple(new)) for t in ts], axis=ax)
 
 
 def getitem(x: ArrayLike, index: Any) -> Tensor:
@@ -536,15 +592,27 @@ def getitem(x: ArrayLike, index: Any) -> Tensor:
 
 
 def scatter_add(g: ArrayLike, index: Any, shape: Sequence[int]) -> Tensor:
-    """zeros(shape) with g added at ``index`` (the adjoint of indexing);  ∂/∂g = (∂L/∂out)[index]."""
+    """zeros(shape) with g added at ``index`` (the adjoint of indexing);
+    ∂/∂g = (∂L/∂out)[index]."""
     g = as_tensor(g)
     return make(_np_scatter(g.data, index, tuple(shape)), "scatter_add", (g,),
                 (lambda gg, out, g: gg[index],))
 
 
 def _plain_index(index: Any) -> Any:
-    if isinstance(index, Tensor):
-        return index.data.astype(np.intp) if index.dtype.kind == "f" else index.data
+    """The index as NumPy takes it; a float index (a Tensor, an array, a list or a number) is
+    refused, as PyTorch does, rather than silently truncated (1.9 picking element 1)."""
     if isinstance(index, tuple):
         return tuple(_plain_index(i) for i in index)
+    if isinstance(index, Tensor):
+        index = index.data
+    elif isinstance(index, list):
+        index = np.asarray(index)
+    elif isinstance(index, (float, complex, np.floating, np.complexfloating)):
+        raise SteepestTypeError(f"getitem: index {index!r} is not an integer")
+    if isinstance(index, np.ndarray) and index.dtype.kind not in "biu":
+        raise SteepestTypeError(
+            f"getitem: an index array must hold integers or booleans, got dtype {index.dtype} "
+            f"(st.tensor stores numbers as floats: index with the list or NumPy array itself, "
+            f"or with st.tensor(..., dtype=int))")
     return index

@@ -61,7 +61,7 @@ import numpy as np
 from . import ops
 from .tensor import Tensor, _unshared, backprop, is_grad_enabled
 
-__all__ = ["KERNELS", "Replay"]
+__all__ = ["KERNELS", "Replay", "replayed_value_and_grad"]
 
 Array = np.ndarray
 
@@ -283,6 +283,8 @@ class _Node:
     buffer: Array | None             # None for views
     vjps: tuple[Any, ...] | None     # the eager op's vjps (None: no gradient flows through it)
     grad_inputs: tuple[bool, ...]    # which operands need a gradient
+    inline: tuple[str | None, ...] = ()   # a vjp written out (see _inline_vjps), else None
+    names: dict[str, Any] = field(default_factory=dict)  # the constants those expressions use
 
 
 @dataclass
@@ -301,8 +303,10 @@ class _Plan:
     leaves: dict[int, Tensor]        # slot → the leaf whose .grad is filled (an argument's
                                      # slot: that argument of each call)
     seed: Array                      # ∂loss/∂loss, ones of the loss's shape
+    aux: int | None = None           # the slot of the auxiliary output (has_aux), if any
     param_specs: list[tuple[Tensor, tuple[int, ...], np.dtype]] = field(default_factory=list)
-    run: Callable[[Sequence[Any]], tuple[Array, tuple[Array | None, ...]]] = field(init=False)
+    run: Callable[[Sequence[Any]], tuple[Array, tuple[Array | None, ...], Array | None]] = \
+        field(init=False)
     leaf_tensors: tuple[Tensor, ...] = field(init=False)
     arg_leaves: bool = field(init=False)     # some leaf is an argument (then: that call's)
     source: str = field(init=False)
@@ -337,16 +341,24 @@ class _Plan:
             if n.output not in has or n.vjps is None:
                 continue
             ins = ", ".join(f"v{i}" for i in n.inputs)
+            names = {"g": f"g{n.output}", "out": f"v{n.output}", "k": n.output,
+                     **{f"a{i}": f"v{slot}" for i, slot in enumerate(n.inputs)}}
+            ns.update({f"{k}{n.output}": v for k, v in n.names.items()})
             for j, (slot, vjp, needed) in enumerate(zip(n.inputs, n.vjps, n.grad_inputs)):
                 if not needed:
                     continue
-                ns[f"J{n.output}_{j}"] = vjp
-                call = f"J{n.output}_{j}(g{n.output}, v{n.output}, {ins})"
+                inline = n.inline[j] if j < len(n.inline) else None
+                if inline is not None:
+                    call = inline.format(**names)
+                else:
+                    ns[f"J{n.output}_{j}"] = vjp
+                    call = f"J{n.output}_{j}(g{n.output}, v{n.output}, {ins})"
                 lines.append(f"    g{slot} = g{slot} + {call}" if slot in has
                              else f"    g{slot} = {call}")
                 has.add(slot)
         grads = ", ".join(f"g{s}" if s in has else "None" for s in self.leaves)
-        lines.append(f"    return v{self.root}, ({grads}{',' if self.leaves else ''})")
+        aux = "None" if self.aux is None else f"v{self.aux}"
+        lines.append(f"    return v{self.root}, ({grads}{',' if self.leaves else ''}), {aux}")
         return "\n".join(lines) + "\n", ns
 
     def guards_hold(self) -> bool:
@@ -355,7 +367,7 @@ class _Plan:
 
 
 def _build(calls: list[tuple[Kernel, dict[str, Any], Any]], root: Tensor,
-           args: Sequence[Any]) -> _Plan:
+           args: Sequence[Any], aux: Tensor | None = None) -> _Plan:
     """The plan for a recording, or _Refused naming what cannot be replayed."""
     slot_of: dict[int, int] = {}      # id(Tensor) of a recorded result → its slot
     params: list[Tensor] = []
@@ -397,16 +409,73 @@ def _build(calls: list[tuple[Kernel, dict[str, Any], Any]], root: Tensor,
         grad_in = tuple(_needs_grad(r, args, params, needs, base_nodes) for r in operands)
         vjps = result._vjps if result.requires_grad else None
         buffer = None if getattr(forward, "view", False) else np.empty(result.shape, result.dtype)
-        nodes.append(_Node(forward, inputs, base_nodes + k, buffer, vjps, grad_in))
+        inline, names = _inline_vjps(result, calls[k][1]) if vjps is not None else ((), {})
+        nodes.append(_Node(forward, inputs, base_nodes + k, buffer, vjps, grad_in, inline,
+                           names))
         needs[base_nodes + k] = result.requires_grad
     root_ref = slot_of.get(id(root))
     if root_ref is None:
         raise _Refused("the loss was not computed by a replayable op")
+    aux_slot = None
+    if aux is not None:
+        aux_ref = slot_of.get(id(aux))
+        if aux_ref is None:
+            raise _Refused("the auxiliary output was not computed by a replayable op")
+        aux_slot = base_nodes + (-aux_ref - 1)
     leaves = {base_params + i: p for i, p in enumerate(params)}
     leaves.update({i: a for i, a in enumerate(args)
                    if isinstance(a, Tensor) and a.requires_grad and a.is_leaf})
     return _Plan(len(args), tuple(isinstance(a, Tensor) for a in args), params, constants,
-                 nodes, base_nodes + (-root_ref - 1), leaves, np.ones_like(root.data))
+                 nodes, base_nodes + (-root_ref - 1), leaves, np.ones_like(root.data),
+                 aux_slot)
+
+
+def _inline_vjps(result: Tensor, call_args: dict[str, Any]
+                 ) -> tuple[tuple[str | None, ...], dict[str, Any]]:
+    """The vjps of the commonest ops written out as the NumPy expressions the eager vjps
+    evaluate for these shapes (so the generated backward calls no closure and checks no shape):
+    {g} is the result's gradient, {out} its value, {a0}, {a1}, … the operands' values, {k} the
+    node. Each is the eager vjp's arithmetic, operation for operation — and the recording's
+    bit-for-bit check of the replay against the eager step would refuse the plan otherwise.
+    An op not listed here, or other shapes, keeps the eager vjp (None)."""
+    op, shape = result.op, result.shape
+    shapes = [getattr(q, "shape", None) for q in result.parents]
+    same = bool(shapes) and all(q == shape for q in shapes)
+    if op in ("tanh", "sigmoid", "relu"):
+        return ({"tanh": "{g} * (1 - {out} * {out})", "sigmoid": "{g} * {out} * (1 - {out})",
+                 "relu": "{g} * ({a0} > 0)"}[op],), {}
+    if op in ("add", "sub", "mul") and same:
+        return {"add": ("{g}", "{g}"), "sub": ("{g}", "-{g}"),
+                "mul": ("{g} * {a1}", "{g} * {a0}")}[op], {}
+    if op == "pow" and call_args.get("b") == 2 and not isinstance(call_args.get("b"), bool):
+        return (f"{{g}} * ({call_args['b']!r} * {{a0}})",), {}
+    if op in ("mean", "sum") and call_args.get("axis") is None and len(shapes) == 1:
+        return _inline_reduction(op == "mean", tuple(shapes[0] or ()))
+    if op == "linear" and len(shape) == 2 and len(shapes[0] or ()) == 2:
+        return _inline_linear(result)
+    return (), {}
+
+
+def _inline_reduction(mean: bool, x_shape: tuple[int, ...]
+                      ) -> tuple[tuple[str | None, ...], dict[str, Any]]:
+    """sum/mean over all axes: the gradient broadcast back (÷ n for the mean)."""
+    names: dict[str, Any] = {"BCAST": ops._broadcast_to, "KEPT": (1,) * len(x_shape),
+                             "SHAPE": x_shape}
+    if mean:
+        names["N"] = ops._count(x_shape, None)
+        return ("BCAST{k}({g}.reshape(KEPT{k}) / N{k}, SHAPE{k})",), names
+    return ("BCAST{k}({g}.reshape(KEPT{k}), SHAPE{k})",), names
+
+
+def _inline_linear(result: Tensor) -> tuple[tuple[str | None, ...], dict[str, Any]]:
+    """x @ Wᵀ + b on a matrix x: gW, gᵀx and the bias's row sum as ones @ g (eager's BLAS
+    sum)."""
+    vjps: tuple[str | None, ...] = ("{g} @ {a1}", "{g}.T @ {a0}")
+    if len(result.parents) < 3:
+        return vjps, {}
+    if result.parents[2].dtype != result.dtype:
+        return (), {}
+    return (*vjps, "ONES{k} @ {g}"), {"ONES": ops._ones(result.shape[0], result.dtype)}
 
 
 def _constant_parents(kernel: Kernel, call_args: dict[str, Any]) -> tuple[Any, ...]:
@@ -480,11 +549,15 @@ class Replay:
     The first call with given argument shapes and dtypes records the graph (eagerly); later
     calls replay it (see the module docstring: what is checked, and when it runs eagerly).
     ``enabled=False`` always runs eagerly. ``cache`` recordings are kept (least recent dropped).
+    ``has_aux=True``: ``fn`` returns ``(loss, aux)`` with ``aux`` a Tensor computed in the step
+    (e.g. the model's outputs), and a call returns ``(loss, aux)``, both without a graph.
     ``status`` is "replaying", "recording" (nothing replayed yet) or "eager: <why>";
     ``recordings`` and ``replays`` count the calls of each kind."""
 
-    def __init__(self, fn: Callable[..., Tensor], *, enabled: bool = True, cache: int = 4):
+    def __init__(self, fn: Callable[..., Any], *, enabled: bool = True, cache: int = 4,
+                 has_aux: bool = False):
         self.fn = fn
+        self.has_aux = bool(has_aux)
         self.enabled = bool(enabled)
         self.cache = int(cache)
         self.recordings = 0
@@ -504,32 +577,42 @@ class Replay:
         return (f"<Replay of {name}: {self.status}; {self.recordings} recorded, "
                 f"{self.replays} replayed>")
 
-    def __call__(self, *args: Any) -> Tensor:
+    def __call__(self, *args: Any) -> Any:
         if not (self.enabled and is_grad_enabled()):
             return self._eager(args)
         key = _signature(args)
         plan = self._plans.get(key)
         if isinstance(plan, _Plan) and plan.guards_hold():
-            loss, grads = plan.run(args)
+            loss, grads, aux = plan.run(args)
             leaves = plan.leaf_tensors if not plan.arg_leaves else [
                 args[s] if s < plan.n_args else t for s, t in plan.leaves.items()]
             _assign(leaves, grads, plan.seed)
             self.replays += 1
             self.status = "replaying"
-            return Tensor._wrap(np.array(loss, copy=True))
+            out = Tensor._wrap(np.array(loss, copy=True))
+            return (out, Tensor._wrap(np.array(aux, copy=True))) if self.has_aux else out
         if isinstance(plan, str):
             return self._eager(args)
         return self._record(key, args)
 
-    def _eager(self, args: Sequence[Any]) -> Tensor:
-        out = self.fn(*args)
-        out.backward()
-        return out.detach()
+    def _split(self, result: Any) -> tuple[Any, Tensor | None]:
+        """(loss, aux) of what ``fn`` returned (aux None without ``has_aux``)."""
+        if not self.has_aux:
+            return result, None
+        if not (isinstance(result, tuple) and len(result) == 2
+                and isinstance(result[1], Tensor)):
+            raise TypeError("Replay(has_aux=True): fn must return (loss, aux) with aux a Tensor")
+        return result
 
-    def _record(self, key: tuple[Any, ...], args: Sequence[Any]) -> Tensor:
+    def _eager(self, args: Sequence[Any]) -> Any:
+        out, aux = self._split(self.fn(*args))
+        out.backward()
+        return (out.detach(), aux.detach()) if aux is not None else out.detach()
+
+    def _record(self, key: tuple[Any, ...], args: Sequence[Any]) -> Any:
         """Run the step eagerly while recording it; keep a plan if it replays to the bit."""
         recorder = _Recorder()
-        out = recorder.run(self.fn, args)
+        out, aux = self._split(recorder.run(self.fn, args))
         self.recordings += 1
         if not isinstance(out, Tensor) or not out.requires_grad:
             out.backward()  # eager's own error (no grad, or not a Tensor)
@@ -544,9 +627,12 @@ class Replay:
             if recorder.reads:
                 raise _Refused(f"the step reads a Tensor's values in {recorder.reads[0]}; "
                                f"a replay would freeze what it decided")
-            plan = _build(recorder.calls, out, args)
-            loss, again = plan.run(args)
+            plan = _build(recorder.calls, out, args, aux)
+            loss, again, aux_again = plan.run(args)
             _check_same(plan, out, loss, again, grads)
+            if aux is not None and not (aux_again is not None
+                                        and np.array_equal(aux_again, aux.data)):
+                raise _Refused("the replayed auxiliary output differs from the eager one")
             entry: _Plan | str = plan
         except _Refused as why:
             entry = f"eager: {why}"
@@ -556,7 +642,7 @@ class Replay:
         self._plans[key] = entry
         leaves = [t for t in grads if t.requires_grad and t.is_leaf]
         _assign(leaves, [grads[t] for t in leaves], seed)
-        return out.detach()
+        return (out.detach(), aux.detach()) if aux is not None else out.detach()
 
 
 def _check_same(plan: _Plan, out: Tensor, loss: Array, again: tuple[Array | None, ...],
@@ -574,3 +660,26 @@ def _check_same(plan: _Plan, out: Tensor, loss: Array, again: tuple[Array | None
         if not np.array_equal(eager, replayed):
             raise _Refused(f"the replayed gradient of a leaf of shape {leaf.shape} differs "
                            f"from the eager one")
+
+
+def replayed_value_and_grad(fn: Callable[[Tensor], Tensor], *, enabled: bool = True
+                            ) -> Callable[[Any], tuple[float, Array]]:
+    """``steepest.autodiff.value_and_grad(fn)`` — x ↦ (fn(x), ∇fn(x)) on NumPy arrays — with the
+    step replayed (what ``minimize`` uses on a function written with steepest ops). The first
+    call is eager through ``value_and_grad`` itself, so a function that does not fit fails with
+    its errors; later calls go through a :class:`Replay` (``enabled=False``: all eager)."""
+    from .functional import value_and_grad
+    eager = value_and_grad(fn)
+    step = Replay(fn, enabled=enabled)
+    calls = [0]
+
+    def vg(x: Any) -> tuple[float, Array]:
+        calls[0] += 1
+        if calls[0] == 1 or not enabled:
+            return eager(x)
+        xt = Tensor(np.array(x), requires_grad=True)
+        loss = step(xt)
+        g = xt.grad
+        return loss.item(), (np.zeros_like(xt.data) if g is None else g.data)
+    vg.replay = step  # type: ignore[attr-defined]
+    return vg

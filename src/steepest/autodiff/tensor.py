@@ -23,6 +23,7 @@ from typing import Any, Union
 import numpy as np
 
 ArrayLike = Union["Tensor", np.ndarray, float, int, Sequence]
+Axis = int | tuple[int, ...] | None
 Vjp = Callable[..., Any]
 
 
@@ -94,11 +95,13 @@ class Tensor:
     __slots__ = ("__weakref__", "_serial", "_vjps", "data", "grad", "op", "parents",
                  "requires_grad")
     __array_ufunc__ = None  # make ``ndarray * Tensor`` call Tensor.__rmul__
+    _serial: int  # creation order of a recorded op (set by ``make``): backward's sort key
 
     def __init__(self, data: ArrayLike, requires_grad: bool = False, dtype: Any = None):
         self.data: np.ndarray = _as_array(data, dtype)
         if requires_grad and self.data.dtype.kind != "f":
-            raise TypeError(f"tensor: only floating tensors can require grad, got {self.data.dtype}")
+            raise TypeError(f"tensor: only floating tensors can require grad, "
+                            f"got {self.data.dtype}")
         self.grad: Tensor | None = None
         self.requires_grad: bool = bool(requires_grad)
         self.parents: tuple[Tensor, ...] = ()
@@ -178,6 +181,230 @@ class Tensor:
     def __bool__(self) -> bool:
         return bool(self.data)
 
+    # ---- operators and methods: each is the op of the same name in ops.py (its derivative is
+    # written there); ``x.tanh()`` is ``ops.tanh(x)``, ``a * b`` is ``ops.mul(a, b)`` ------------
+    def __add__(self, other: ArrayLike) -> Tensor:
+        return ops.add(self, other)
+
+    def __radd__(self, other: ArrayLike) -> Tensor:
+        return ops.add(other, self)
+
+    def __sub__(self, other: ArrayLike) -> Tensor:
+        return ops.sub(self, other)
+
+    def __rsub__(self, other: ArrayLike) -> Tensor:
+        return ops.sub(other, self)
+
+    def __mul__(self, other: ArrayLike) -> Tensor:
+        return ops.mul(self, other)
+
+    def __rmul__(self, other: ArrayLike) -> Tensor:
+        return ops.mul(other, self)
+
+    def __truediv__(self, other: ArrayLike) -> Tensor:
+        return ops.div(self, other)
+
+    def __rtruediv__(self, other: ArrayLike) -> Tensor:
+        return ops.div(other, self)
+
+    def __pow__(self, exponent: ArrayLike) -> Tensor:
+        return ops.pow(self, exponent)
+
+    def __rpow__(self, base: ArrayLike) -> Tensor:
+        return ops.pow(ops._const_like(base, self), self)
+
+    def __matmul__(self, other: ArrayLike) -> Tensor:
+        return ops.matmul(self, other)
+
+    def __rmatmul__(self, other: ArrayLike) -> Tensor:
+        return ops.matmul(other, self)
+
+    def __neg__(self) -> Tensor:
+        return ops.neg(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return ops.abs(self)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return ops.getitem(self, index)
+
+    # comparisons give constant (boolean) tensors: masks, not differentiable values
+    def __lt__(self, other: ArrayLike) -> Tensor:
+        return Tensor._wrap(np.less(self.data, _data_of(other)))
+
+    def __le__(self, other: ArrayLike) -> Tensor:
+        return Tensor._wrap(np.less_equal(self.data, _data_of(other)))
+
+    def __gt__(self, other: ArrayLike) -> Tensor:
+        return Tensor._wrap(np.greater(self.data, _data_of(other)))
+
+    def __ge__(self, other: ArrayLike) -> Tensor:
+        return Tensor._wrap(np.greater_equal(self.data, _data_of(other)))
+
+    def __eq__(self, other: object) -> Tensor:  # type: ignore[override]  # elementwise
+        return Tensor._wrap(np.equal(self.data, _data_of(other)))
+
+    def __ne__(self, other: object) -> Tensor:  # type: ignore[override]  # elementwise
+        return Tensor._wrap(np.not_equal(self.data, _data_of(other)))
+
+    def add(self, other: ArrayLike) -> Tensor:
+        """:func:`~steepest.autodiff.add` of this tensor: a + b;  ∂/∂a = 1, ∂/∂b = 1."""
+        return ops.add(self, other)
+
+    def sub(self, other: ArrayLike) -> Tensor:
+        """:func:`~steepest.autodiff.sub` of this tensor: a − b;  ∂/∂a = 1, ∂/∂b = −1."""
+        return ops.sub(self, other)
+
+    def mul(self, other: ArrayLike) -> Tensor:
+        """:func:`~steepest.autodiff.mul` of this tensor: a · b;  ∂/∂a = b, ∂/∂b = a."""
+        return ops.mul(self, other)
+
+    def div(self, other: ArrayLike) -> Tensor:
+        """:func:`~steepest.autodiff.div` of this tensor (derivative there)."""
+        return ops.div(self, other)
+
+    def pow(self, exponent: ArrayLike) -> Tensor:
+        """:func:`~steepest.autodiff.pow` of this tensor (derivative there)."""
+        return ops.pow(self, exponent)
+
+    def matmul(self, other: ArrayLike) -> Tensor:
+        """:func:`~steepest.autodiff.matmul` of this tensor (derivative there)."""
+        return ops.matmul(self, other)
+
+    def maximum(self, other: ArrayLike) -> Tensor:
+        """:func:`~steepest.autodiff.maximum` of this tensor (derivative there)."""
+        return ops.maximum(self, other)
+
+    def minimum(self, other: ArrayLike) -> Tensor:
+        """:func:`~steepest.autodiff.minimum` of this tensor (derivative there)."""
+        return ops.minimum(self, other)
+
+    def neg(self) -> Tensor:
+        """:func:`~steepest.autodiff.neg` of this tensor: −a;  ∂/∂a = −1."""
+        return ops.neg(self)
+
+    def abs(self) -> Tensor:
+        """:func:`~steepest.autodiff.abs` of this tensor: |x|;  d/dx = sign(x) (0 at 0)."""
+        return ops.abs(self)
+
+    def exp(self) -> Tensor:
+        """:func:`~steepest.autodiff.exp` of this tensor: eˣ;  d/dx = eˣ = out."""
+        return ops.exp(self)
+
+    def log(self) -> Tensor:
+        """:func:`~steepest.autodiff.log` of this tensor: ln x;  d/dx = 1/x."""
+        return ops.log(self)
+
+    def sqrt(self) -> Tensor:
+        """:func:`~steepest.autodiff.sqrt` of this tensor: √x;  d/dx = 1/(2√x) = 1/(2·out)."""
+        return ops.sqrt(self)
+
+    def sin(self) -> Tensor:
+        """:func:`~steepest.autodiff.sin` of this tensor: sin x;  d/dx = cos x."""
+        return ops.sin(self)
+
+    def cos(self) -> Tensor:
+        """:func:`~steepest.autodiff.cos` of this tensor: cos x;  d/dx = −sin x."""
+        return ops.cos(self)
+
+    def tanh(self) -> Tensor:
+        """:func:`~steepest.autodiff.tanh` of this tensor: tanh x;  d/dx = 1 − tanh²x = 1 − out²."""
+        return ops.tanh(self)
+
+    def sigmoid(self) -> Tensor:
+        """:func:`~steepest.autodiff.sigmoid` of this tensor (derivative there)."""
+        return ops.sigmoid(self)
+
+    def relu(self) -> Tensor:
+        """:func:`~steepest.autodiff.relu` of this tensor: max(x, 0);  d/dx = 1 if x > 0 else 0."""
+        return ops.relu(self)
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
+        """:func:`~steepest.autodiff.leaky_relu` of this tensor (derivative there)."""
+        return ops.leaky_relu(self, negative_slope)
+
+    def softplus(self) -> Tensor:
+        """:func:`~steepest.autodiff.softplus` of this tensor (derivative there)."""
+        return ops.softplus(self)
+
+    def erf(self) -> Tensor:
+        """:func:`~steepest.autodiff.erf` of this tensor: erf x;  d/dx = 2/√π · e^(−x²)."""
+        return ops.erf(self)
+
+    def clip(self, min: float | None = None, max: float | None = None  # noqa: A002 (torch's names)
+             ) -> Tensor:
+        """:func:`~steepest.autodiff.clip` of this tensor (derivative there)."""
+        return ops.clip(self, min, max)
+
+    def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """:func:`~steepest.autodiff.sum` of this tensor (derivative there)."""
+        return ops.sum(self, axis, keepdims)
+
+    def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """:func:`~steepest.autodiff.mean` of this tensor (derivative there)."""
+        return ops.mean(self, axis, keepdims)
+
+    def var(self, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+        """:func:`~steepest.autodiff.var` of this tensor (derivative there)."""
+        return ops.var(self, axis, keepdims, ddof)
+
+    def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """:func:`~steepest.autodiff.max` of this tensor (derivative there)."""
+        return ops.max(self, axis, keepdims)
+
+    def min(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """:func:`~steepest.autodiff.min` of this tensor (derivative there)."""
+        return ops.min(self, axis, keepdims)
+
+    def logsumexp(self, axis: Axis = None, keepdims: bool = False) -> Tensor:
+        """:func:`~steepest.autodiff.logsumexp` of this tensor (derivative there)."""
+        return ops.logsumexp(self, axis, keepdims)
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        """:func:`~steepest.autodiff.softmax` of this tensor (derivative there)."""
+        return ops.softmax(self, axis)
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        """:func:`~steepest.autodiff.log_softmax` of this tensor (derivative there)."""
+        return ops.log_softmax(self, axis)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        """``x.reshape(2, 3)`` or ``x.reshape((2, 3))``, as in NumPy and PyTorch."""
+        return ops.reshape(self, *shape)
+
+    def flatten(self) -> Tensor:
+        """:func:`~steepest.autodiff.reshape` of this tensor (derivative there)."""
+        return ops.reshape(self, -1)
+
+    def transpose(self, *axes: Any) -> Tensor:
+        """Axes permuted (``x.transpose(1, 0, 2)``), reversed when none are given."""
+        return ops.transpose(self, *axes)
+
+    @property
+    def T(self) -> Tensor:
+        """Axes reversed (a transpose)."""
+        return ops.transpose(self)
+
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        """:func:`~steepest.autodiff.swapaxes` of this tensor: Exchange two axes (a transpose)."""
+        return ops.swapaxes(self, axis1, axis2)
+
+    def broadcast_to(self, shape: Sequence[int]) -> Tensor:
+        """:func:`~steepest.autodiff.broadcast_to` of this tensor (derivative there)."""
+        return ops.broadcast_to(self, shape)
+
+    def expand(self, *shape: Any) -> Tensor:
+        """``x.expand(2, 3)`` or ``x.expand((2, 3))``: PyTorch's name for ``broadcast_to``."""
+        one = len(shape) == 1 and isinstance(shape[0], (tuple, list))
+        return ops.broadcast_to(self, shape[0] if one else shape)
+
+    def sum_to(self, shape: Sequence[int]) -> Tensor:
+        """:func:`~steepest.autodiff.sum_to` of this tensor (derivative there)."""
+        return ops.sum_to(self, shape)
+
     # ---- backpropagation --------------------------------------------------------------------
     def backward(self, gradient: ArrayLike | None = None, create_graph: bool = False,
                  retain_grads: bool = False) -> None:
@@ -227,9 +454,9 @@ def _unshared(arrays: Iterable[np.ndarray], *taken: np.ndarray) -> list[np.ndarr
     gradients given to the user must not alias each other, so in-place updates stay local."""
     seen = {id(_memory(a)) for a in taken}
     out = []
-    for a in arrays:
-        if type(a) is not np.ndarray:
-            a = np.asarray(a)  # a 0-d result may come as a NumPy scalar
+    for given in arrays:
+        # a 0-d result may come as a NumPy scalar
+        a = given if type(given) is np.ndarray else np.asarray(given)
         if a.base is None:  # owns its memory (the common case: a fresh result)
             if id(a) in seen:
                 a = a.copy()
@@ -299,11 +526,13 @@ def backprop(root: Tensor, seed: Any, *, create_graph: bool = False,
             # ∂root/∂node, summed over all its uses; forgotten once passed on, unless wanted
             g = grads[node] if keep_intermediate or node in keep else grads.pop(node)
             parents = node.parents
+            out: Any
+            args: tuple[Any, ...]
             if create_graph:  # vjps see Tensors, so the backward pass is recorded
                 out, args = node, parents
             else:
                 out, args = node.data, tuple(map(_data, parents))
-            for parent, vjp in zip(parents, node._vjps):
+            for parent, vjp in zip(parents, node._vjps or ()):
                 if parent.requires_grad:
                     gp = vjp(g, out, *args)  # g · ∂node/∂parent
                     grads[parent] = grads[parent] + gp if parent in grads else gp
@@ -311,6 +540,11 @@ def backprop(root: Tensor, seed: Any, *, create_graph: bool = False,
 
 
 _data = operator.attrgetter("data")
+
+
+def _data_of(x: Any) -> Any:
+    """A comparison's other operand as plain values."""
+    return x.data if isinstance(x, Tensor) else x
 
 
 def make(data: np.ndarray, op: str, parents: tuple[Tensor, ...], vjps: tuple[Vjp, ...]) -> Tensor:
@@ -350,3 +584,6 @@ def tensor(data: ArrayLike, requires_grad: bool = False, dtype: Any = None) -> T
     if isinstance(source, np.ndarray) and np.shares_memory(t.data, source):
         t.data = t.data.copy()
     return t
+
+
+from . import ops  # noqa: E402  (the ops build on the Tensor above; its methods call them)

@@ -4,10 +4,12 @@ was *tried* before it is suggested.
 
 How each kind is established (see :class:`steepest.descent.diagnosis.Diagnosis` for the fields):
 
-* **diverged** — the divergence detector fired (``result.verdict``). The curvature that governs
-  the optimizer's stability (λ_max of the Hessian for GD and momentum, of P⁻¹H for adaptive rules)
-  is measured at the run's best iterate and at the last iterate before the blow-up, and η is
-  compared with the optimizer's own limit (``optimizer.lr_limit``: 2/λ_max, (2 + 2β)/λ_max, …).
+* **diverged** — the divergence detector fired (``result.verdict``; "certainly" when its exact
+  rule for a constant Hessian did, see :mod:`steepest.descent.certain`). The curvature that
+  governs the optimizer's stability (λ_max of the Hessian for GD and momentum, of P⁻¹H for
+  adaptive rules) is measured at the run's best iterate and at the last iterate before the
+  blow-up, and η is compared with the optimizer's own limit (``optimizer.lr_limit``: 2/λ_max,
+  (2 + 2β)/λ_max, …).
 * **converged** — ‖∇L‖ has fallen to :data:`CONVERGED_FRACTION` of its start, or below the
   run's gtol; **oscillating** in addition only if the iterates really zigzag (the step along the
   sharpest direction changes sign in at least :data:`ZIGZAG_FRACTION` of the early steps).
@@ -39,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from ..descent.certain import STEPS
 from ..descent.diagnosis import Diagnosis, Trial, fmt, safe_mul
 from .hessian import sharpness
 
@@ -100,6 +103,8 @@ def diagnose(result: Any, fun: Any = None, *,
         _diverged(d, result, fun, opt)
     else:
         _finished(d, result, fun, jac, opt)
+    if _second_order(opt) and d.lr_max is None:
+        d.message += f" {d.optimizer}: {opt.limit_formula()}."
     if verify and fun is not None and d.details.get("candidate") is not None:
         _verify(d, result, fun, jac, opt)
     return d
@@ -137,6 +142,9 @@ def _measure(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any, diverged: 
         d.kappa = s.lam_max / s.lam_min
     if s.lam_max > 0:
         d.lr_max = opt.lr_limit(s.lam_max, state)
+        if not math.isfinite(d.lr_max):  # LBFGS: a line search picks each step, no limit
+            d.lr_max, d.details["limit_text"] = None, None
+            return
         mult = opt.multiplier(d.lr, s.lam_max, state)
         d.multiplier = float(mult.real) if abs(mult.imag) < 1e-12 else float(abs(mult))
         d.details["complex_multiplier"] = abs(mult.imag) >= 1e-12
@@ -144,9 +152,15 @@ def _measure(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any, diverged: 
             kappa = s.lam_max / s.lam_min
             d.rate = max(abs(opt.multiplier(d.lr, s.lam_min, state)), abs(mult))
             d.steps_needed = _steps(d.rate)
-            if not opt.adaptive and not opt.defaults.get("momentum"):
+            if not (opt.adaptive or opt.defaults.get("momentum") or _second_order(opt)):
                 d.steps_needed_best = _steps((kappa - 1) / (kappa + 1))
                 d.details["best_lr"] = 2 / (s.lam_min + s.lam_max)
+
+
+def _second_order(opt: Any) -> bool:
+    """Newton, LBFGS: the step is not η times a rescaled gradient, GD's best step is not
+    theirs and they have no η·λ_max limit to hover at."""
+    return bool(getattr(opt, "second_order", False))
 
 
 def _where(fun: Any) -> str:
@@ -193,7 +207,11 @@ def _diverged(d: Diagnosis, result: Any, fun: Any, opt: Any) -> None:
     d.kind = "diverged"
     verdict = getattr(result, "verdict", None)
     head = f"Diverged at step {result.diverged_at}"
-    if verdict is not None:
+    if verdict is not None and verdict.rule == "certain":  # the limit is said below
+        head += (f", certainly (the error along the unstable eigenvector grew by exactly the "
+                 f"predicted factor for {STEPS} steps in a row; loss {fmt(verdict.start)} → "
+                 f"{fmt(verdict.loss)})")
+    elif verdict is not None:
         head += f" ({verdict.reason})"
     name = d.optimizer
     if d.lr_max is None:
@@ -212,7 +230,8 @@ def _diverged(d: Diagnosis, result: Any, fun: Any, opt: Any) -> None:
                       f"|1 − ηλ_max| = {fmt(growth)} > 1 per step (the loss by "
                       f"{fmt(safe_mul(growth, growth))}).")
         else:
-            factor = (f"Along the top eigenvector of {d.sharpness[7:-1]} the error grows by a "
+            of = d.sharpness[d.sharpness.find("(") + 1:-1] if d.sharpness else "the Hessian"
+            factor = (f"Along the top eigenvector of {of} the error grows by a "
                       f"factor {fmt(growth)} > 1 per step.")
         d.message = (f"{head}: the learning rate η = {fmt(d.lr)} exceeds the stability limit "
                      f"{limit} ({d.sharpness} = {fmt(d.lam_max)}{_where(fun)}). {factor}")
@@ -422,7 +441,7 @@ def _edge_of_stability(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any,
                        status: str) -> bool:
     """Bounded, not converging, zigzagging at the end where ηλ_max ≈ the limit."""
     h = result.history
-    if fun is None or len(h.x) < 12 or opt.adaptive:
+    if fun is None or len(h.x) < 12 or opt.adaptive or _second_order(opt):
         return False
     tail = h.x[-10:]
     if _zigzag(tail, None) < ZIGZAG_FRACTION:

@@ -152,6 +152,86 @@ def contraction(optimizer: Any, lr: float, lam: float, state: Any = None) -> com
     return _rule(optimizer).multiplier(lr, lam, state)
 
 
+# ---- Lanczos: the one Krylov iteration behind warm-started sharpness and spectral densities ---
+
+class Lanczos(NamedTuple):
+    """m steps of Lanczos from a start vector: the tridiagonal T = Qᵀ H Q (``alpha`` its
+    diagonal, ``beta`` its off-diagonal, length m − 1), the orthonormal basis ``Q`` (n, m), the
+    last residual norm ``beta_last`` = ‖r_m‖ and the number of HVPs (``n_hvp`` = m)."""
+
+    alpha: np.ndarray
+    beta: np.ndarray
+    Q: np.ndarray
+    beta_last: float
+    n_hvp: int
+
+
+def lanczos(Hv: Callable[[np.ndarray], np.ndarray], v0: np.ndarray, m: int, *,
+            stop: Callable[[np.ndarray, np.ndarray, float], bool] | None = None) -> Lanczos:
+    """Up to ``m`` Lanczos steps on the symmetric operator ``Hv`` from ``v0``, with full
+    reorthogonalisation (qⱼ₊₁ ∝ Hqⱼ − Σ_{i≤j} (qᵢᵀHqⱼ) qᵢ, twice: exact in floating point for
+    the small m used here). Stops early when the Krylov space is invariant (‖r‖ ≈ 0) or when
+    ``stop(alpha, beta, ‖r‖)`` says so after a step."""
+    n = v0.size
+    m = min(int(m), n)
+    Q = np.zeros((n, m))
+    alpha, beta = np.zeros(m), np.zeros(m)
+    q = v0 / np.linalg.norm(v0)
+    j = 0
+    for j in range(m):
+        Q[:, j] = q
+        w = np.asarray(Hv(q), dtype=float)
+        alpha[j] = q @ w
+        for _ in range(2):
+            w = w - Q[:, :j + 1] @ (Q[:, :j + 1].T @ w)
+        beta[j] = float(np.linalg.norm(w))
+        scale = max(abs(alpha[j]), float(np.max(np.abs(alpha[:j + 1]))), 1e-300)
+        if beta[j] <= 1e-12 * scale or (stop is not None and stop(alpha[:j + 1], beta[:j],
+                                                                   beta[j])):
+            break
+        q = w / beta[j]
+    k = j + 1
+    return Lanczos(alpha[:k], beta[:k - 1], Q[:, :k], float(beta[k - 1]), k)
+
+
+def ritz(result: Lanczos) -> tuple[np.ndarray, np.ndarray]:
+    """The Ritz values θᵢ (ascending) of the Lanczos tridiagonal and its eigenvectors S (columns):
+    H(Qsᵢ) ≈ θᵢ(Qsᵢ), with residual ‖H Qsᵢ − θᵢ Qsᵢ‖ = β_last·|S[−1, i]|."""
+    T = np.diag(result.alpha) + np.diag(result.beta, 1) + np.diag(result.beta, -1)
+    return np.linalg.eigh(T)
+
+
+class TopEig(NamedTuple):
+    """The top eigenpair of a symmetric operator by warm-started Lanczos: ``value``, unit
+    ``vector``, its ``residual`` ‖Hu − λu‖ and the number of HVPs it took (``n_hvp``)."""
+
+    value: float
+    vector: np.ndarray
+    residual: float
+    n_hvp: int
+
+
+#: relative residual ‖Hu − λu‖/|λ| at which warm-started Lanczos stops; the eigenvalue's
+#: error is then about residual²/gap (a Rayleigh quotient), far below it
+TOP_TOL = 1e-4
+
+
+def top_eig(Hv: Callable[[np.ndarray], np.ndarray], v0: np.ndarray, *, tol: float = TOP_TOL,
+            maxiter: int = 100) -> TopEig:
+    """λ_max and its eigenvector of the symmetric operator ``Hv`` by Lanczos from ``v0`` (the
+    previous top eigenvector when tracking: then one to a few HVPs suffice), stopped when the
+    top Ritz pair's residual is below ``tol``·|λ|. Exact up to rounding for maxiter ≥ n."""
+    def converged(alpha: np.ndarray, beta: np.ndarray, beta_last: float) -> bool:
+        w, S = ritz(Lanczos(alpha, beta, np.empty((0, 0)), beta_last, alpha.size))
+        return beta_last * abs(S[-1, -1]) <= tol * max(abs(w[-1]), 1e-300)
+
+    res = lanczos(Hv, np.asarray(v0, dtype=float), maxiter, stop=converged)
+    w, S = ritz(res)
+    u = res.Q @ S[:, -1]
+    u /= np.linalg.norm(u)
+    return TopEig(float(w[-1]), u, float(res.beta_last * abs(S[-1, -1])), res.n_hvp)
+
+
 class Sharpness(NamedTuple):
     """The extreme eigenvalues of the curvature an optimizer's stability depends on —
     ∇²L(+ L2 decay) for GD and momentum, P^{-1/2}∇²L P^{-1/2} for adaptive rules — the top
@@ -172,23 +252,35 @@ def first_state(optimizer: Any, g: np.ndarray, x: np.ndarray) -> dict[str, Any]:
 
 
 def sharpness(fun: Any, x: Any, optimizer: Any = None, state: Any = None, *,
-              jac: Callable[[np.ndarray], np.ndarray] | None = None) -> Sharpness:
+              jac: Callable[[np.ndarray], np.ndarray] | None = None,
+              v0: np.ndarray | None = None, tol: float = TOP_TOL,
+              preconditioned: bool = True) -> Sharpness:
     """λ_max and λ_min of the curvature that decides ``optimizer``'s stability at ``x``.
 
     For GD and momentum: the Hessian (plus L2 weight decay). For Adagrad, RMSprop and Adam the
     preconditioned Hessian P⁻¹H with the diagonal P of ``state`` (default: the state after one
     step from ``x``, see ``first_state``), computed as the symmetric P^{-1/2} H P^{-1/2} from
-    Hessian-vector products (Cohen et al. 2022).
+    Hessian-vector products (Cohen et al. 2022); ``preconditioned=False`` asks for the plain
+    Hessian's (plus L2 decay) under any rule.
+
+    With a start vector ``v0`` (the previous top eigenvector, when tracking sharpness during
+    training) only λ_max is computed, by :func:`top_eig` — Lanczos from ``v0`` stopped at the
+    relative residual ``tol``, usually one to a few HVPs — and ``lam_min`` is NaN.
     """
     opt = _rule(optimizer)
     x = np.asarray(x, dtype=float)
-    if opt.adaptive and state is None:
+    adaptive = opt.adaptive and preconditioned
+    if adaptive and state is None:
         from ..descent.objective import objective
         state = first_state(opt, np.asarray(objective(fun, jac)[0](x)[1], dtype=float), x)
-    Hv = opt.curvature_operator(hvp_function(fun, x, jac), state)
+    # with state None every rule's operator is the plain Hessian plus its L2 decay
+    Hv = opt.curvature_operator(hvp_function(fun, x, jac), state if adaptive else None)
+    name = "λ_max(P⁻¹H)" if adaptive else "λ_max(H)"
+    if v0 is not None:
+        top_pair = top_eig(Hv, v0, tol=tol)
+        return Sharpness(top_pair.value, math.nan, top_pair.vector, name)
     top = operator_eigs(Hv, x.size, 1, "LA")
     low = operator_eigs(Hv, x.size, 1, "SA")
-    name = "λ_max(P⁻¹H)" if opt.adaptive else "λ_max(H)"
     return Sharpness(float(top.values[0]), float(low.values[0]), top.vectors[:, 0], name)
 
 
@@ -281,9 +373,12 @@ def critical_lr(fun: Any, x: Any = None, optimizer: Any = None, *, state: Any = 
 
 __all__ = [
     "DENSE_MAX_DIM",
+    "TOP_TOL",
     "CriticalLR",
     "HessianEigs",
+    "Lanczos",
     "Sharpness",
+    "TopEig",
     "TraceEstimate",
     "contraction",
     "critical_lr",
@@ -291,7 +386,10 @@ __all__ = [
     "hessian_eigs",
     "hutchinson_trace",
     "hvp_function",
+    "lanczos",
     "operator_eigs",
+    "ritz",
     "sharpness",
     "stability_constant",
+    "top_eig",
 ]

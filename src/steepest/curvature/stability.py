@@ -21,6 +21,7 @@ import numpy as np
 
 from .._validate import check_array, check_int
 from ..descent.batch import BOUNDED, CONVERGED, DIVERGED, OUTCOMES, run_batch
+from ..descent.certain import CertainDivergence
 from ..descent.objective import batch_objective
 from ..descent.stopping import GradientTolerance, RelativeGradientTolerance
 from ..errors import SteepestError, SteepestTypeError
@@ -138,7 +139,8 @@ def stability_map(fun: Any, optimizer: Any, lrs: Any, starts: Any, *, max_steps:
     Each rate runs all N starts as one stacked array per step, for at most ``max_steps`` steps
     at the constant rate η (a schedule is replaced by η). A run *converges* when ‖∇L‖ ≤
     ``gtol`` or ≤ ``rtol`` · ‖∇L(x₀)‖, *diverges* when the divergence detector of ``minimize``
-    fires (see :mod:`steepest.descent.divergence`), and is *bounded* otherwise. ``fun`` is a
+    fires (see :mod:`steepest.descent.divergence`; on a problem with a constant Hessian also its
+    exact rule, :mod:`steepest.descent.certain`), and is *bounded* otherwise. ``fun`` is a
     problem (its ``value_and_grad_batch`` evaluates the whole stack at once) or any function
     ``minimize`` accepts — which is then evaluated point by point: the same outcomes at N times
     the cost per step. ``record``: start indices whose full paths are kept (for every rate).
@@ -172,8 +174,9 @@ def stability_map(fun: Any, optimizer: Any, lrs: Any, starts: Any, *, max_steps:
     from .._progress import progress_bar
     with progress_bar(len(L), "stability_map", "rate", enabled=progress) as bar:
         for r, lr in enumerate(L):
-            run = run_batch(vg, S, optimizer.with_lr(float(lr)), float(lr), max_steps=max_steps,
-                            tolerances=tolerances, record=record)
+            opt = optimizer.with_lr(float(lr))
+            run = run_batch(vg, S, opt, float(lr), max_steps=max_steps, tolerances=tolerances,
+                            record=record, certain=CertainDivergence.arm(fun, opt, float(lr), S[0]))
             for key in out:
                 out[key][r] = getattr(run, key)
             paths.update({(r, i): p for i, p in run.paths.items()})

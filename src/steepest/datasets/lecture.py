@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -60,6 +60,19 @@ def lecture_gradient_descent(X: np.ndarray, y: np.ndarray, beta_hat: np.ndarray,
 #: the starts the lecture runs its learning rates from: η = 0.002 from (−8, −3.2); the
 #: oscillating η = 0.0055 and the diverging η = 0.0065 from (−8, −2)
 LECTURE_STARTS = {0.002: (-8.0, -3.2), 0.0055: (-8.0, -2.0), 0.0065: (-8.0, -2.0)}
+
+
+#: the box the lecture draws its loss surface over: β₀ ∈ (−12, 12), β₁ ∈ (−4, 4)
+LECTURE_BOX = ((-12.0, 12.0), (-4.0, 4.0))
+
+
+def lecture_problem(reduction: str = "sum") -> Any:
+    """The lecture's loss on its 10 points as a :class:`~steepest.problems.LeastSquares` framed
+    on the lecture's box: by default its ℒ(β) = ‖y − Xβ‖² (``reduction="sum"``, what its
+    figures show); ``reduction="half"`` is ½‖y − Xβ‖², whose gradient XᵀXβ − Xᵀy is the step its
+    code takes (so its rates η = 0.002, 0.0055, 0.0065 mean the same there)."""
+    from ..problems import LeastSquares
+    return LeastSquares(*lecture_line(), reduction=reduction, domain=LECTURE_BOX)
 
 
 def lecture_start(lr: float) -> tuple[float, float]:

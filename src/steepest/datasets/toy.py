@@ -13,18 +13,20 @@ from typing import Any
 import numpy as np
 
 from .._rng import RngLike, as_generator
+from .._validate import check_array, check_float, check_int, check_range, check_size
 
 
-def _count(n: Any, name: str = "n", minimum: int = 1) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < minimum:
-        raise ValueError(f"{name} must be an integer ≥ {minimum}, got {n!r}")
-    return int(n)
+def _count(n: Any, name: str, minimum: int = 1, *, features: int = 0) -> int:
+    """A count ≥ ``minimum``; with ``features``, a sample count whose (n, features) float
+    arrays must fit in memory (checked before anything is drawn)."""
+    n = check_int(n, name, low=minimum)
+    if features:
+        check_size((n, features), 8 * 3, f"{name.split(':')[0]}: {n} samples")
+    return n
 
 
-def _nonneg(x: float, name: str) -> float:
-    if not np.isfinite(x) or x < 0:
-        raise ValueError(f"{name} must be a finite number ≥ 0, got {x!r}")
-    return float(x)
+def _nonneg(x: Any, name: str) -> float:
+    return check_float(x, name, low=0.0)
 
 
 def _shuffled(X: np.ndarray, y: np.ndarray, rng: np.random.Generator
@@ -42,7 +44,7 @@ def moons(n: int = 200, noise: float = 0.1, seed: RngLike = None
           ) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles (scikit-learn's ``make_moons``): class 0 on
     (cos t, sin t), class 1 on (1 − cos t, ½ − sin t), t ∈ [0, π], plus N(0, noise²) jitter."""
-    n, noise = _count(n, "n", 2), _nonneg(noise, "noise")
+    n, noise = _count(n, "moons: n", 2, features=2), _nonneg(noise, "moons: noise")
     rng = as_generator(seed)
     n0, n1 = _split_counts(n, 2)
     t0, t1 = np.linspace(0, np.pi, n0), np.linspace(0, np.pi, n1)
@@ -57,9 +59,9 @@ def circles(n: int = 200, noise: float = 0.05, factor: float = 0.5, seed: RngLik
             ) -> tuple[np.ndarray, np.ndarray]:
     """Two concentric circles: class 0 of radius 1, class 1 of radius ``factor`` < 1
     (scikit-learn's ``make_circles``), plus N(0, noise²) jitter."""
-    n, noise = _count(n, "n", 2), _nonneg(noise, "noise")
-    if not 0 < factor < 1:
-        raise ValueError(f"circles: factor must be in (0, 1), got {factor}")
+    n, noise = _count(n, "circles: n", 2, features=2), _nonneg(noise, "circles: noise")
+    factor = check_float(factor, "circles: factor", low=0.0, high=1.0, low_open=True,
+                         high_open=True)
     rng = as_generator(seed)
     n0, n1 = _split_counts(n, 2)
     t0 = np.linspace(0, 2 * np.pi, n0, endpoint=False)
@@ -75,7 +77,7 @@ def xor(n: int = 200, noise: float = 0.0, seed: RngLike = None
         ) -> tuple[np.ndarray, np.ndarray]:
     """Points uniform in [−1, 1]², labelled 1 where the two coordinates have opposite signs
     (x₁x₂ < 0) — the problem no single neuron can solve. ``noise`` jitters X after labelling."""
-    n, noise = _count(n), _nonneg(noise, "noise")
+    n, noise = _count(n, "xor: n", features=2), _nonneg(noise, "xor: noise")
     rng = as_generator(seed)
     X = rng.uniform(-1.0, 1.0, (n, 2))
     y = (X[:, 0] * X[:, 1] < 0).astype(np.int64)
@@ -88,10 +90,9 @@ def spirals(n: int = 400, n_arms: int = 2, noise: float = 0.05, turns: float = 1
             seed: RngLike = None) -> tuple[np.ndarray, np.ndarray]:
     """``n_arms`` interleaved spiral arms, one class each. Along arm k a point at
     t ∈ [0, 1] sits at radius t and angle 2π(turns·t + k/n_arms), plus N(0, noise²) jitter."""
-    n, noise = _count(n, "n", 2), _nonneg(noise, "noise")
-    n_arms = _count(n_arms, "n_arms", 2)
-    if turns <= 0:
-        raise ValueError(f"spirals: turns must be positive, got {turns}")
+    n, noise = _count(n, "spirals: n", 2, features=2), _nonneg(noise, "spirals: noise")
+    n_arms = _count(n_arms, "spirals: n_arms", 2)
+    turns = check_float(turns, "spirals: turns", low=0.0, low_open=True)
     rng = as_generator(seed)
     counts = _split_counts(n, n_arms)
     Xs, ys = [], []
@@ -111,17 +112,16 @@ def blobs(n: int = 300, centers: int | Sequence[Sequence[float]] = 3, n_features
           seed: RngLike = None) -> tuple[np.ndarray, np.ndarray]:
     """Isotropic Gaussian clusters, one class each (scikit-learn's ``make_blobs``): ``centers``
     is a count (drawn uniformly in ``center_box``) or an array (k, n_features)."""
-    n = _count(n)
+    n = _count(n, "blobs: n")
     rng = as_generator(seed)
-    if isinstance(centers, (int, np.integer)):
-        k = _count(centers, "centers")
-        c = rng.uniform(center_box[0], center_box[1], (k, _count(n_features, "n_features")))
+    if isinstance(centers, (int, np.integer)) and not isinstance(centers, bool):
+        k = _count(centers, "blobs: centers")
+        lo, hi = check_range(center_box, "blobs: center_box")
+        c = rng.uniform(lo, hi, (k, _count(n_features, "blobs: n_features")))
     else:
-        c = np.asarray(centers, dtype=float)
-        if c.ndim != 2:
-            raise ValueError(f"blobs: centers must be a count or an array (k, d), got shape "
-                             f"{c.shape}")
-    _nonneg(cluster_std, "cluster_std")
+        c = check_array(centers, "blobs: centers", ndim=2)
+    check_size((n, c.shape[1]), 8 * 3, f"blobs: {n} samples")
+    _nonneg(cluster_std, "blobs: cluster_std")
     counts = _split_counts(n, len(c))
     X = np.vstack([rng.normal(ci, cluster_std, (m, c.shape[1])) for ci, m in zip(c, counts)])
     y = np.repeat(np.arange(len(c)), counts).astype(np.int64)
@@ -133,7 +133,8 @@ def lecture_classifier(n: int = 1000, noise: float = 0.0, seed: RngLike = None
     """A 3-feature binary task for the lecture's 3 → 4 → 4 → 1 classifier: x ~ U(−1, 1)³,
     y = 1 where  x₃ > sin(2x₁)·x₂  (a curved surface no single neuron separates, that the small
     MLP learns). ``noise`` jitters X after labelling."""
-    n, noise = _count(n), _nonneg(noise, "noise")
+    n = _count(n, "lecture_classifier: n", features=3)
+    noise = _nonneg(noise, "lecture_classifier: noise")
     rng = as_generator(seed)
     X = rng.uniform(-1.0, 1.0, (n, 3))
     y = (X[:, 2] > np.sin(2 * X[:, 0]) * X[:, 1]).astype(np.int64)
@@ -147,7 +148,8 @@ def regression(n: int = 200, n_features: int = 1, noise: float = 0.1, kind: str 
     """Noisy regression targets over x ~ U(−3, 3)^d: ``kind="sine"`` y = Σⱼ sin(xⱼ) (a curve a
     network must bend to), ``"linear"`` y = x · w + 1 with w = (1, 2, …, d)/d; plus
     N(0, noise²)."""
-    n, d, noise = _count(n), _count(n_features, "n_features"), _nonneg(noise, "noise")
+    d = _count(n_features, "regression: n_features")
+    n, noise = _count(n, "regression: n", features=d), _nonneg(noise, "regression: noise")
     rng = as_generator(seed)
     X = rng.uniform(-3.0, 3.0, (n, d))
     if kind == "sine":
@@ -181,7 +183,7 @@ def train_test_split(*arrays: Any, test_size: float = 0.25, seed: RngLike = None
                              f"{test_size}")
         n_test = int(np.ceil(test_size * n))
     else:
-        n_test = _count(test_size, "test_size")
+        n_test = _count(test_size, "train_test_split: test_size")
     if not 1 <= n_test < n:
         raise ValueError(f"train_test_split: test_size={test_size} leaves no train or no test "
                          f"samples out of {n}")

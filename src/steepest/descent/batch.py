@@ -2,9 +2,10 @@
 
 Every step evaluates the whole stack (``problem.value_and_grad_batch``), applies the optimizer's
 vector rule to it (the rules are elementwise, so a stack is just a bigger array), and judges each
-run with the same divergence detector and gradient tolerances as ``minimize``. Runs that have
-converged or diverged leave the stack (it is compacted when a tenth of it is done), so the cost
-follows the runs still going.
+run with the same divergence detector and gradient tolerances as ``minimize`` (and, on a
+problem with a constant Hessian, the same exact rule, :mod:`steepest.descent.certain`). Runs
+that have converged or diverged leave the stack (it is compacted when a tenth of it is done), so
+the cost follows the runs still going.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import SteepestError
-from .divergence import BatchDetector
+from .certain import CertainDivergence
+from .divergence import CERTAIN, BatchDetector
 from .objective import BatchValueGrad
 
 #: outcome codes of a batched run
@@ -87,11 +89,12 @@ def _finite(X: np.ndarray, f: np.ndarray, gn: np.ndarray) -> np.ndarray:
 
 
 def run_batch(vg: BatchValueGrad, starts: np.ndarray, optimizer: Any, lr: float, *,
-              max_steps: int, tolerances: Sequence[Any] = (), record: Sequence[int] = ()
-              ) -> BatchRun:
+              max_steps: int, tolerances: Sequence[Any] = (), record: Sequence[int] = (),
+              certain: CertainDivergence | None = None) -> BatchRun:
     """Run ``optimizer`` at the constant rate ``lr`` from every row of ``starts`` (N, d) for at
     most ``max_steps`` steps; ``tolerances`` are gradient tolerances (objects with
-    ``met(grad_norm, grad_norm0)``) that end a run as converged."""
+    ``met(grad_norm, grad_norm0)``) that end a run as converged; ``certain`` the exact rule for
+    a constant Hessian (``CertainDivergence.arm``), if it applies."""
     rule = optimizer.vector_rule()
     if rule is None:
         raise SteepestError("stability_map: the optimizer needs the loss at every step (a line "
@@ -106,8 +109,11 @@ def run_batch(vg: BatchValueGrad, starts: np.ndarray, optimizer: Any, lr: float,
                    grad_norm=gn.copy())
     run = _Stack(X, f, G, gn, optimizer.init(X))
     detector = BatchDetector(f)
+    if certain is not None:
+        certain.start(X, G)
     trace = {int(i): [X[i].copy()] for i in record}
-    _finish(out, run, detector, _converged(tolerances, gn, run.gn0), CONVERGED, 0)
+    _finish(out, run, detector, _converged(tolerances, gn, run.gn0), CONVERGED, 0,
+            certain=certain)
     with np.errstate(all="ignore"):
         for k in range(1, max_steps + 1):
             if not len(run.rows):
@@ -118,6 +124,8 @@ def run_batch(vg: BatchValueGrad, starts: np.ndarray, optimizer: Any, lr: float,
             run.gn = _norms(run.G)
             finite = _finite(run.X, run.f, run.gn)
             fired = detector.update(k, run.f, finite)
+            if certain is not None:
+                fired = _certain(certain, detector, run, fired, finite)
             if trace:
                 _trace(trace, run, k)
             if fired.any():
@@ -127,14 +135,26 @@ def run_batch(vg: BatchValueGrad, starts: np.ndarray, optimizer: Any, lr: float,
                 out.rule[run.rows[fired]] = detector.rule[fired]
             conv = ~fired & _converged(tolerances, run.gn, run.gn0)
             if fired.any() or conv.any():
-                _finish(out, run, detector, fired, DIVERGED, k, conv)
+                _finish(out, run, detector, fired, DIVERGED, k, conv, certain)
     out.x[run.rows], out.loss[run.rows], out.grad_norm[run.rows] = run.X, run.f, run.gn
     out.paths = {i: np.array(p) for i, p in trace.items()}
     return out
 
 
+def _certain(certain: CertainDivergence, detector: BatchDetector, run: _Stack,
+             fired: np.ndarray, finite: np.ndarray) -> np.ndarray:
+    """``fired`` with the runs the exact rule calls at this step (its code in the detector's
+    ``rule``)."""
+    sure = certain.update(run.X, run.G) & finite & ~fired & ~run.ended
+    if not sure.any():
+        return fired
+    detector.rule[sure] = CERTAIN
+    return fired | sure
+
+
 def _finish(out: BatchRun, run: _Stack, detector: BatchDetector, fired: np.ndarray,
-            code: int, k: int, conv: np.ndarray | None = None) -> None:
+            code: int, k: int, conv: np.ndarray | None = None,
+            certain: CertainDivergence | None = None) -> None:
     """Record the runs that ended at step k (``fired``: as ``code``; ``conv``: converged) and
     drop them from the stack once a tenth of it has ended."""
     for ended_now, outcome in ((fired, code), (conv, CONVERGED)):
@@ -149,6 +169,8 @@ def _finish(out: BatchRun, run: _Stack, detector: BatchDetector, fired: np.ndarr
     if ended.sum() * 10 > len(run.rows) or ended.all():
         run.keep(~ended)
         detector.keep(~ended)
+        if certain is not None:
+            certain.keep(~ended)
 
 
 def _trace(trace: dict[int, list[np.ndarray]], run: _Stack, k: int) -> None:

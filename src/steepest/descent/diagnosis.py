@@ -130,7 +130,11 @@ class Diagnosis:
 
 def fmt(v: Any, digits: int = 4) -> str:
     """A number for a message: ints as they are, floats to ``digits`` significant figures
-    (inf and NaN spelled out; never an error)."""
+    (inf and NaN spelled out; never an error).
+
+    >>> fmt(0.0064007), fmt(3), fmt(1234567.0), fmt(float("inf"))
+    ('0.006401', '3', '1.235e+06', 'inf')
+    """
     if isinstance(v, (bool, np.bool_)):
         return str(bool(v))
     if isinstance(v, (int, np.integer)):
@@ -142,7 +146,11 @@ def fmt(v: Any, digits: int = 4) -> str:
 
 def safe_mul(*factors: float) -> float:
     """A product that overflows to ±inf instead of raising (floats never raise on *, but ** and
-    math.exp do)."""
+    math.exp do).
+
+    >>> safe_mul(1e200, 1e200), safe_mul(2.0, -3.0)
+    (inf, -6.0)
+    """
     out = 1.0
     for f in factors:
         out *= float(f)

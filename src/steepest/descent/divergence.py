@@ -33,8 +33,9 @@ L₀ ≈ 10⁻³, peak at r ≈ 10³…10⁵) — and (10³, 10³) 6, three of t
 its limit, whose transient overshoot exceeds 10³× its start. The edge-of-stability runs of the
 lecture's closing warning — Rosenbrock at η = 0.0022 from (0, 0), (−0.5, 0.5), (1.2, 1.2), peaking
 at r = 2.7, 1 and 14 — trigger neither rule. The price of the level is a later call on a slow
-divergence: the lecture's line at η = 0.0065 (×1.063 per step) is called at step 123, when its
-loss is 10³× up.
+divergence: the lecture's line at η = 0.0065 (×1.063 per step) would be called at step 123, when
+its loss is 10³× up — which is why problems with a constant Hessian also get an exact rule,
+"certain" (:mod:`steepest.descent.certain`), that calls it at step 12.
 
 ``nn.fit`` uses lower levels, :data:`FIT_FACTOR` = :data:`FIT_GROWTH_LEVEL` = 10²: its start is
 an untrained model's loss on its data, a faithful scale. Across 132 training runs (moons,
@@ -73,10 +74,10 @@ MEMORY = max(WINDOW, SUSTAIN_WINDOW)
 #: model's loss on its data, a faithful scale, so 10² above it is already far
 FIT_FACTOR = FIT_GROWTH_LEVEL = 1e2
 
-#: rule codes returned by :func:`judge`
-NONE, NONFINITE, FAR, GROWING = 0, 1, 2, 3
+#: rule codes returned by :func:`judge` (and ``CERTAIN`` for :mod:`steepest.descent.certain`)
+NONE, NONFINITE, FAR, GROWING, CERTAIN = 0, 1, 2, 3, 4
 #: the rule names, indexed by those codes (``Verdict.rule``)
-RULES = ("none", "nonfinite", "far", "growth")
+RULES = ("none", "nonfinite", "far", "growth", "certain")
 
 _TINY = 1e-300
 
@@ -114,7 +115,13 @@ def judge(window: np.ndarray, best: np.ndarray, scale: np.ndarray, factor: float
 
 
 def growth_per_step(window: np.ndarray, best: float) -> float:
-    """The median-based per-step factor of growth of L − B over ``window`` (1-D), as judged."""
+    """The median-based per-step factor of growth of L − B over ``window`` (1-D), as judged:
+    exp((median log(L − B) of the second half − that of the first half) / h), h = half the
+    window.
+
+    >>> round(growth_per_step(1.0 + 1.1 ** np.arange(20), best=1.0), 6)
+    1.1
+    """
     h = len(window) // 2
     logs = np.log(np.maximum(np.asarray(window, dtype=float) - best, _TINY))
     return math.exp((float(np.median(logs[-h:])) - float(np.median(logs[:h]))) / max(h, 1))
@@ -122,9 +129,11 @@ def growth_per_step(window: np.ndarray, best: float) -> float:
 
 @dataclass
 class Verdict:
-    """Why a run was declared diverged: ``rule`` ("nonfinite", "far" or "growth"), the ``step``
-    it fired at, the loss there, the start ``L₀`` and its ``ratio`` (L − B)/s, and the per-step
-    ``growth`` factor over the window (for "growth")."""
+    """Why a run was declared diverged: ``rule`` ("nonfinite", "far", "growth" or "certain"),
+    the ``step`` it fired at, the loss there, the start ``L₀`` and its ``ratio`` (L − B)/s, the
+    per-step ``growth`` factor (over the window for "growth"; of the unstable mode for
+    "certain", see :mod:`steepest.descent.certain`) and, for "certain", its ``evidence`` and
+    the ``limit`` η exceeds, in words."""
 
     rule: str
     step: int
@@ -133,6 +142,8 @@ class Verdict:
     ratio: float
     growth: float | None = None
     factor: float = FACTOR
+    evidence: str = ""
+    limit: str = ""
 
     @property
     def reason(self) -> str:
@@ -143,6 +154,9 @@ class Verdict:
             return (f"the loss went from {self.start:.4g} at the start to {self.loss:.4g} and "
                     f"stayed more than {self.factor:g}× its start above its best for {SUSTAIN} of "
                     f"the last {SUSTAIN_WINDOW} steps")
+        if self.rule == "certain":
+            return (f"{self.limit}, and {self.evidence}: divergence is certain (the loss went "
+                    f"from {self.start:.4g} to {self.loss:.4g})")
         return (f"the loss grew geometrically, ×{self.growth:.3g} per step over the last "
                 f"{WINDOW} steps, from {self.start:.4g} at the start to {self.loss:.4g}")
 
@@ -154,6 +168,19 @@ class Detector:
     ``recent`` is a callable returning the last :data:`MEMORY` losses (oldest first, the current
     one last) — called only when the loss is above the ``growth`` level, so the driver's own
     history serves as the window. A non-finite step is reported with :meth:`nonfinite`.
+
+    >>> def first_verdict(losses):
+    ...     det = Detector(losses[0])
+    ...     for k in range(1, len(losses)):
+    ...         v = det.update(k, losses[k], lambda k=k: losses[max(0, k - MEMORY + 1):k + 1])
+    ...         if v is not None:
+    ...             return v.rule, v.step
+    >>> first_verdict([1.0] + [1.0 + 1.5 ** k for k in range(1, 60)])  # ×1.5 per step
+    ('growth', 19)
+    >>> first_verdict([1.0] + [5e4, 2e4, 6e4, 1e2] * 5)  # a jump that zigzags
+    ('far', 3)
+    >>> first_verdict([1.0] + [0.5 + 0.4 * (-1) ** k for k in range(1, 60)]) is None  # bounded
+    True
     """
 
     __slots__ = ("best", "factor", "floor", "growth_level", "guard", "level", "start")
@@ -245,6 +272,6 @@ class BatchDetector:
         return fired
 
 
-__all__ = ["FACTOR", "FIT_FACTOR", "FIT_GROWTH_LEVEL", "GROWTH", "GROWTH_LEVEL", "MEMORY",
-           "RULES", "SUSTAIN", "SUSTAIN_WINDOW", "WINDOW", "BatchDetector", "Detector",
+__all__ = ["CERTAIN", "FACTOR", "FIT_FACTOR", "FIT_GROWTH_LEVEL", "GROWTH", "GROWTH_LEVEL",
+           "MEMORY", "RULES", "SUSTAIN", "SUSTAIN_WINDOW", "WINDOW", "BatchDetector", "Detector",
            "Verdict", "growth_per_step", "judge", "scale_of"]

@@ -123,7 +123,13 @@ class Patience(StoppingRule):
     """Early stopping: no improvement of the monitored value on its best by more than
     ``min_delta`` for ``patience`` checks → early_stopped. ``monitor`` names the value (see
     :meth:`StepState.value`); ``mode`` "min" (losses) or "max" (metrics). After each check,
-    ``improved`` says whether this one set a new best."""
+    ``improved`` says whether this one set a new best.
+
+    >>> rule = Patience(2)
+    >>> rule.reset(StepState(loss=1.0))
+    >>> [rule.check(StepState(loss=v)) for v in (0.5, 0.6, 0.7)]
+    [None, None, 'no improvement of the best 0.5 by more than min_delta=0 for 2 steps']
+    """
 
     patience: int
     min_delta: float = 0.0
@@ -167,7 +173,13 @@ class Patience(StoppingRule):
 def stopping_rules(gtol: float | None = None, rtol: float | None = None,
                    ftol: float | None = None, patience: int | None = None,
                    min_delta: float = 0.0) -> list[StoppingRule]:
-    """The rules for ``minimize``'s keyword arguments, in the order they are checked."""
+    """The rules for ``minimize``'s keyword arguments, in the order they are checked.
+
+    >>> [type(r).__name__ for r in stopping_rules(gtol=1e-6, patience=10)]
+    ['GradientTolerance', 'Patience']
+    >>> RelativeGradientTolerance(1e-5).check(StepState(grad_norm=1e-6, grad_norm0=1.0))
+    'gradient norm 1e-06 <= rtol=1e-05 × its start 1'
+    """
     rules: list[StoppingRule] = []
     if gtol is not None:
         rules.append(GradientTolerance(gtol))

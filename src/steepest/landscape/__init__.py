@@ -2,8 +2,17 @@
 projected trajectories, for steepest models, PyTorch modules and any function of a parameter
 vector — batched in NumPy, resumable from a checkpoint, optionally spread over a Dask cluster.
 
->>> land = surface_2d(model, X, y, loss="bce_with_logits")   # 51 × 51, filter-normalized
->>> land.plot("filled"); land.save("landscape.npz")
+>>> import os, tempfile, steepest as st
+>>> X, y = st.datasets.lecture_classifier(200, seed=0)
+>>> net = st.nn.MLP(3, [4, 4, 1], seed=0)
+>>> land = surface_2d(net, X, y, loss="bce_with_logits", resolution=11, progress=False)
+>>> land.values["loss"].shape        # 11 × 11 points of a filter-normalized random plane
+(11, 11)
+>>> type(land.plot("filled")).__name__
+'ContourDisplay'
+>>> path = os.path.join(tempfile.mkdtemp(), "landscape.npz")
+>>> land.save(path); Landscape.load(path).values["loss"].shape
+(11, 11)
 
 - directions: :func:`random_directions` (seeded, "filter"/"layer"/None normalization, biases
   zeroed by default, orthogonal), :func:`pca_directions` (from training snapshots, with explained

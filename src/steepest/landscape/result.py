@@ -9,6 +9,9 @@ from typing import Any
 
 import numpy as np
 
+from .._io import atomic_write
+from .._npz import NpzReader
+from ..errors import FileFormatError
 from .directions import Directions, Trajectory, project
 from .params import ParamSpec, vector_hash
 
@@ -142,7 +145,9 @@ class Landscape:
 
     # ---- persistence ----
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write everything to one compressed .npz (no pickled objects: arrays and JSON text)."""
+        """Write everything to one compressed .npz (no pickled objects: arrays and JSON text),
+        atomically: an interrupted or failed save leaves the previous file as it was. ".npz" is
+        appended to a name without it, as :func:`numpy.savez` does."""
         d = self.directions
         arrays: dict[str, Any] = {
             "centre": self.centre, "directions": d.vectors,
@@ -162,29 +167,52 @@ class Landscape:
                                  "meta": d.meta},
                   "spec": {"names": list(d.spec.names), "shapes": [list(s) for s in d.spec.shapes]}}
         arrays["header"] = np.array(json.dumps(header, default=_jsonable))
-        np.savez_compressed(path, **arrays)
+        target = os.fspath(path)
+        if not target.endswith(".npz"):  # as np.savez does
+            target += ".npz"
+        with atomic_write(target) as fh:
+            np.savez_compressed(fh, **arrays)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Landscape:
-        """Read a landscape written by :meth:`save` (``allow_pickle=False``)."""
-        with np.load(path, allow_pickle=False) as f:
-            h = json.loads(str(f["header"]))
-            spec = ParamSpec(tuple(h["spec"]["names"]),
-                             tuple(tuple(s) for s in h["spec"]["shapes"]))
-            hd = h["directions"]
-            d = Directions(f["directions"], spec, kind=hd["kind"], labels=tuple(hd["labels"]),
-                           seed=hd["seed"], normalization=hd["normalization"],
-                           include_1d=hd["include_1d"], meta=hd["meta"],
-                           explained_variance_ratio=f.get("dir_explained_variance_ratio"),
-                           eigenvalues=f.get("dir_eigenvalues"))
-            traj = None
-            if "traj_coords" in f.files:
-                traj = Trajectory(f["traj_coords"], f["traj_residual"],
-                                  f["traj_relative_residual"], f.get("traj_loss"),
-                                  f.get("traj_loss_on_plane"))
-            return cls(tuple(f[f"coord_{i}"] for i in range(h["ndim"])),
-                       {k: f[f"value_{k}"] for k in h["metrics"]}, d, f["centre"],
-                       meta=h["meta"], trajectory=traj)
+        """Read a landscape written by :meth:`save`. The file is checked before its arrays are
+        read (see :class:`steepest._npz.NpzReader`); nothing is unpickled, and a file that is
+        not a landscape raises :class:`~steepest.errors.FileFormatError` saying why."""
+        with NpzReader(path, "landscape file") as f:
+            try:
+                return cls._from_file(f)
+            except FileFormatError:
+                raise
+            except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
+                raise f.error(f"its header or arrays are incomplete or inconsistent "
+                              f"({type(exc).__name__}: {exc})") from None
+
+    @classmethod
+    def _from_file(cls, f: NpzReader) -> Landscape:
+        def get(name: str) -> np.ndarray | None:
+            return f.read(name) if name in f.members else None
+
+        def need(name: str) -> np.ndarray:
+            if name not in f.members:
+                raise f.error(f"it has no {name!r} array")
+            return f.read(name)
+
+        h = json.loads(str(need("header")))
+        spec = ParamSpec(tuple(h["spec"]["names"]), tuple(tuple(s) for s in h["spec"]["shapes"]))
+        hd = h["directions"]
+        d = Directions(need("directions"), spec, kind=hd["kind"], labels=tuple(hd["labels"]),
+                       seed=hd["seed"], normalization=hd["normalization"],
+                       include_1d=hd["include_1d"], meta=hd["meta"],
+                       explained_variance_ratio=get("dir_explained_variance_ratio"),
+                       eigenvalues=get("dir_eigenvalues"))
+        traj = None
+        if "traj_coords" in f.members:
+            traj = Trajectory(need("traj_coords"), need("traj_residual"),
+                              need("traj_relative_residual"), get("traj_loss"),
+                              get("traj_loss_on_plane"))
+        return cls(tuple(need(f"coord_{i}") for i in range(int(h["ndim"]))),
+                   {k: need(f"value_{k}") for k in h["metrics"]}, d, need("centre"),
+                   meta=h["meta"], trajectory=traj)
 
 
 def _ticks(lo: float, hi: float) -> np.ndarray:

@@ -6,8 +6,8 @@ stopped and recomputes nothing saved) and an optional Dask backend.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
-import tempfile
 import time
 import uuid
 from collections.abc import Sequence
@@ -15,6 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from .._io import atomic_write
+from .._npz import NpzReader
+from .._validate import check_int, check_range, check_size
+from ..errors import FileFormatError, SteepestError
 from .directions import Directions, project, random_directions
 from .params import model_params, vector_hash
 from .result import Landscape
@@ -49,17 +53,20 @@ def surface_2d(model: Any, X: Any = None, y: Any = None, *, loss: Any = None, th
     so do not change ``f`` between runs). ``backend="dask"`` spreads
     chunks over the ``dask.distributed`` cluster at ``scheduler`` (an address or a Client; default
     the current client). ``fast=False`` uses the general per-point model path."""
-    target = as_target(model, X, y, loss=loss, theta=theta, shapes=shapes, accuracy=accuracy,
-                       fast=fast)
+    target = _checked(as_target(model, X, y, loss=loss, theta=theta, shapes=shapes,
+                                accuracy=accuracy, fast=fast), "surface_2d")
+    (a_lo, a_hi), (b_lo, b_hi) = _ranges(range, 2, "surface_2d")
+    ra, rb = _resolutions(resolution, 2, "surface_2d")
+    _check_grid(target, (ra, rb), 2, "surface_2d")
     dirs = _directions(target, directions, 2, seed, normalization, include_1d)
-    (a_lo, a_hi), (b_lo, b_hi) = _ranges(range, 2)
-    ra, rb = _resolutions(resolution, 2)
+    _check_plane(dirs.vectors, "surface_2d")
     alphas, betas = np.linspace(a_lo, a_hi, ra), np.linspace(b_lo, b_hi, rb)
     A, B = np.meshgrid(alphas, betas, indexing="ij")
     C = np.column_stack([np.ones(A.size), A.ravel(), B.ravel()])
     basis = np.vstack([target.theta, dirs.vectors])
     t0 = time.perf_counter()
-    values = run_points(target, basis, C, chunk_size=chunk_size or rb, checkpoint=checkpoint,
+    values = run_points(target, basis, C, chunk_size=rb if chunk_size is None else chunk_size,
+                        checkpoint=checkpoint,
                         progress=progress, backend=backend, scheduler=scheduler,
                         desc="landscape 2-D")
     elapsed = time.perf_counter() - t0
@@ -80,11 +87,12 @@ def line_1d(model: Any, X: Any = None, y: Any = None, *, loss: Any = None, theta
             fast: bool = True) -> Landscape:
     """The loss along a line L(θ* + αδ), α over ``range`` (a random filter-normalized δ by
     default; arguments as in :func:`surface_2d`)."""
-    target = as_target(model, X, y, loss=loss, theta=theta, shapes=shapes, accuracy=accuracy,
-                       fast=fast)
+    target = _checked(as_target(model, X, y, loss=loss, theta=theta, shapes=shapes,
+                                accuracy=accuracy, fast=fast), "line_1d")
+    ((lo, hi),) = _ranges(range, 1, "line_1d")
+    (r,) = _resolutions(resolution, 1, "line_1d")
+    _check_grid(target, (r,), 1, "line_1d")
     dirs = _directions(target, direction, 1, seed, normalization, include_1d)
-    ((lo, hi),) = _ranges(range, 1)
-    (r,) = _resolutions(resolution, 1)
     alphas = np.linspace(lo, hi, r)
     return _line(target, np.vstack([target.theta, dirs.vectors]), alphas, dirs, loss, chunk_size,
                  checkpoint, progress, backend, scheduler)
@@ -99,7 +107,8 @@ def interpolate(model_a: Any, model_b: Any, X: Any = None, y: Any = None, *, los
     (Goodfellow et al. 2015): α = 0 is ``model_a``, α = 1 is ``model_b`` (a model of the same
     architecture, or a parameter vector). Widen ``range`` (e.g. (−0.5, 1.5)) to see beyond both
     ends."""
-    target = as_target(model_a, X, y, loss=loss, theta=theta, accuracy=accuracy, fast=fast)
+    target = _checked(as_target(model_a, X, y, loss=loss, theta=theta, accuracy=accuracy,
+                                fast=fast), "interpolate")
     if isinstance(model_b, np.ndarray) or isinstance(model_b, (list, tuple)) and \
             np.ndim(model_b[0]) == 0:
         other = np.asarray(model_b, dtype=np.float64).reshape(-1)
@@ -109,8 +118,9 @@ def interpolate(model_a: Any, model_b: Any, X: Any = None, y: Any = None, *, los
         raise ValueError(f"model_b has {other.size} parameters, model_a has {target.theta.size}")
     dirs = Directions((other - target.theta)[None], target.spec, kind="interpolation",
                       labels=("α",), meta={"end_hash": vector_hash(other)})
-    ((lo, hi),) = _ranges(range, 1)
-    (r,) = _resolutions(resolution, 1)
+    ((lo, hi),) = _ranges(range, 1, "interpolate")
+    (r,) = _resolutions(resolution, 1, "interpolate")
+    _check_grid(target, (r,), 1, "interpolate")
     return _line(target, np.vstack([target.theta, dirs.vectors]), np.linspace(lo, hi, r), dirs,
                  loss, chunk_size, checkpoint, progress, backend, scheduler)
 
@@ -120,7 +130,8 @@ def _line(target: Target, basis: np.ndarray, alphas: np.ndarray, dirs: Direction
           scheduler: Any) -> Landscape:
     C = np.column_stack([np.ones(len(alphas)), alphas])
     t0 = time.perf_counter()
-    values = run_points(target, basis, C, chunk_size=chunk_size or max(1, -(-len(C) // 10)),
+    default = max(1, -(-len(C) // 10))
+    values = run_points(target, basis, C, chunk_size=default if chunk_size is None else chunk_size,
                         checkpoint=checkpoint, progress=progress, backend=backend,
                         scheduler=scheduler, desc="landscape 1-D")
     return Landscape((alphas,), values, dirs, target.theta,
@@ -139,8 +150,7 @@ def run_points(target: Target, basis: np.ndarray, C: np.ndarray, *, chunk_size: 
     boundaries are fixed, so the result is identical to an uninterrupted run."""
     if backend not in ("numpy", "dask"):
         raise ValueError(f"backend must be 'numpy' or 'dask', got {backend!r}")
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size must be ≥ 1, got {chunk_size}")
+    chunk_size = check_int(chunk_size, "landscape: chunk_size")
     C = np.asarray(C, dtype=np.float64)
     bounds = [(s, min(s + chunk_size, len(C))) for s in range(0, len(C), chunk_size)]
     values = {k: np.full(len(C), np.nan) for k in target.metrics}
@@ -236,33 +246,22 @@ def _run_key(target: Target, basis: np.ndarray, C: np.ndarray,
 
 
 def _save_checkpoint(path: str, key: str, values: dict[str, np.ndarray], done: np.ndarray) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".landscape-", suffix=".npz.tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, key=np.array(key), done=done,
-                     **{f"value_{k}": v for k, v in values.items()})
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_write(path) as fh:
+        np.savez(fh, key=np.array(key), done=done, **{f"value_{k}": v for k, v in values.items()})
 
 
 def _load_checkpoint(path: str, key: str, values: dict[str, np.ndarray], done: np.ndarray) -> None:
     try:
-        with np.load(path, allow_pickle=False) as f:
-            saved_key, saved_done = str(f["key"]), f["done"]
-            saved = {k: f[f"value_{k}"] for k in values if f"value_{k}" in f.files}
-    except (OSError, ValueError, KeyError) as exc:
-        raise ValueError(f"checkpoint {path!r} is not a landscape checkpoint ({exc}); delete it "
-                         "or choose another path") from exc
+        with NpzReader(path, "landscape checkpoint") as f:
+            saved_key, saved_done = str(f.read("key")), f.read("done")
+            saved = {k: f.read(f"value_{k}") for k in values if f"value_{k}" in f.members}
+    except (FileFormatError, KeyError) as exc:
+        raise FileFormatError(f"checkpoint {path!r} is not a landscape checkpoint ({exc}); "
+                              "delete it or choose another path") from None
     if saved_key != key or saved_done.shape != done.shape or len(saved) != len(values):
-        raise ValueError(f"checkpoint {path!r} belongs to another run (the model, data, "
-                         "directions, grid or chunk size differ); delete it or choose another "
-                         "path")
+        raise SteepestError(f"checkpoint {path!r} belongs to another run (the model, data, "
+                            "directions, grid or chunk size differ); delete it or choose "
+                            "another path")
     done[:] = saved_done
     for k, v in values.items():
         v[:] = saved[k]
@@ -302,22 +301,51 @@ def _directions(target: Target, directions: Any, k: int, seed: int | None,
     return Directions(vecs[:k], target.spec, kind="custom")
 
 
-def _ranges(rng: Any, k: int) -> list[tuple[float, float]]:
-    arr = np.asarray(rng, dtype=np.float64)
-    if arr.shape == (2,):
-        arr = np.tile(arr, (k, 1))
-    if arr.shape != (k, 2) or not np.all(np.isfinite(arr)) or np.any(arr[:, 1] <= arr[:, 0]):
-        raise ValueError("range must be (lo, hi) with lo < hi" + (" or one per axis" if k > 1
-                                                                   else "") + f", got {rng!r}")
-    return [(float(a), float(b)) for a, b in arr]
+def _ranges(rng: Any, k: int, who: str) -> list[tuple[float, float]]:
+    """One (lo, hi) for every axis, or one per axis."""
+    if k > 1 and isinstance(rng, (list, tuple, np.ndarray)) and len(rng) == k \
+            and all(np.ndim(r) == 1 for r in rng):
+        return [check_range(r, f"{who}: range[{i}]") for i, r in enumerate(rng)]
+    return [check_range(rng, f"{who}: range")] * k
 
 
-def _resolutions(res: Any, k: int) -> tuple[int, ...]:
-    vals = (res,) * k if np.ndim(res) == 0 else tuple(res)
-    if len(vals) != k or any(int(v) != v or v < 2 for v in vals):
-        raise ValueError("resolution must be an integer ≥ 2" + (" (or one per axis)" if k > 1
-                                                                 else "") + f", got {res!r}")
-    return tuple(int(v) for v in vals)
+def _resolutions(res: Any, k: int, who: str) -> tuple[int, ...]:
+    vals = (res,) * k if isinstance(res, str) or np.ndim(res) == 0 else tuple(res)
+    if len(vals) != k:
+        raise SteepestError(f"{who}: resolution must be one integer or {k}, got {res!r}")
+    return tuple(check_int(v, f"{who}: resolution", low=2) for v in vals)
+
+
+def _check_grid(target: Target, shape: tuple[int, ...], k: int, who: str) -> None:
+    """Refuse a grid whose coordinates and values would not fit in memory, before making it."""
+    per_point = 8 * (2 * k + 1 + len(target.metrics))  # meshgrid, coefficients, values
+    check_size((math.prod(shape),), per_point, f"{who}: a {' × '.join(map(str, shape))} grid")
+
+
+def _checked(target: Target, who: str) -> Target:
+    """The target, refused if its centre θ (the model's weights) is not finite."""
+    bad = np.flatnonzero(~np.isfinite(target.theta))
+    if bad.size:
+        i = int(bad[0])
+        ends = np.cumsum([math.prod(s) for s in target.spec.shapes])
+        p = int(np.searchsorted(ends, i, side="right"))
+        local = i - (int(ends[p - 1]) if p else 0)
+        index = np.unravel_index(local, target.spec.shapes[p]) if target.spec.shapes[p] else ()
+        raise SteepestError(
+            f"{who}: the weights contain {'NaN' if np.isnan(target.theta[i]) else 'inf'} at "
+            f"{target.spec.names[p]}[{', '.join(str(int(j)) for j in index)}] (θ[{i}]"
+            + (f"; {bad.size} non-finite values in all" if bad.size > 1 else "")
+            + "): the landscape around them would be NaN")
+    return target
+
+
+def _check_plane(vectors: np.ndarray, who: str) -> None:
+    """Two directions that span a plane, not a line."""
+    a, b = (v / np.max(np.abs(v)) for v in vectors[:2])
+    cos = abs(float(a @ b)) / (float(np.linalg.norm(a)) * float(np.linalg.norm(b)))
+    if cos > 1 - 1e-9:
+        raise SteepestError(f"{who}: the two directions are parallel (|cos| = {cos:.9f}): they "
+                            "span a line, not a plane; give two independent directions")
 
 
 def _meta(target: Target, dirs: Directions, loss: Any, elapsed: float) -> dict[str, Any]:

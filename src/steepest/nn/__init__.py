@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from . import init
+from . import init, metrics
 from .activations import (
     GELU,
     Identity,
@@ -29,6 +29,9 @@ from .activations import (
 )
 from .layers import MLP, Dropout, Linear, Neuron
 from .losses import (
+    LOSS_INFO,
+    LOSSES,
+    LossInfo,
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
@@ -36,12 +39,15 @@ from .losses import (
     hinge,
     huber,
     l2_penalty,
+    loss_info,
     mae,
     mse,
 )
+from .lr_find import LRFinder, lr_find
+from .metrics import accuracy, r2_score
 from .module import Module, ModuleList, Parameter, Sequential
 from .serialization import UnsafeFileError, load, save
-from .training import Diagnosis, EarlyStopping, TrainingHistory, fit, r2_score
+from .training import Diagnosis, EarlyStopping, TrainingHistory, fit
 from .vector import (
     functional_call,
     loss_of_parameters,
@@ -51,13 +57,17 @@ from .vector import (
 
 __all__ = [
     "GELU",
+    "LOSSES",
+    "LOSS_INFO",
     "MLP",
     "Diagnosis",
     "Dropout",
     "EarlyStopping",
     "Identity",
+    "LRFinder",
     "LeakyReLU",
     "Linear",
+    "LossInfo",
     "Module",
     "ModuleList",
     "Neuron",
@@ -69,6 +79,7 @@ __all__ = [
     "Tanh",
     "TrainingHistory",
     "UnsafeFileError",
+    "accuracy",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",
@@ -84,8 +95,11 @@ __all__ = [
     "l2_penalty",
     "leaky_relu",
     "load",
+    "loss_info",
     "loss_of_parameters",
+    "lr_find",
     "mae",
+    "metrics",
     "mse",
     "parameters_to_vector",
     "r2_score",

@@ -7,17 +7,45 @@ For a layer with ``fan_in`` inputs and ``fan_out`` outputs:
 - He/Kaiming (relu): Var W = 2/fan_in, i.e. N(0, 2/fan_in) or U(±√(6/fan_in))
 - micrograd: W ~ U(−1, 1), b = 0 (the lecture's and micrograd's neuron)
 - pytorch: W, b ~ U(±1/√fan_in) (``torch.nn.Linear``'s default)
+
+Inside :func:`deferred` nothing is drawn or allocated: every weight is a zero-stride placeholder
+of its shape and dtype, which :func:`steepest.nn.load` replaces with the file's arrays.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
 from .._rng import RngLike, as_generator
+from .._validate import check_size
+
+_DEFERRED = contextvars.ContextVar("steepest_deferred_init", default=False)
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Build modules without initializing (or allocating) their weights: each parameter is a
+    read-only placeholder of the right shape and dtype, to be assigned before use."""
+    token = _DEFERRED.set(True)
+    try:
+        yield
+    finally:
+        _DEFERRED.reset(token)
+
+
+def is_deferred() -> bool:
+    """Whether weights are being deferred (see :func:`deferred`)."""
+    return _DEFERRED.get()
+
+
+def _placeholder(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    return np.broadcast_to(np.zeros((), dtype=dtype), shape)
 
 _RELU_LIKE = {"relu", "leaky_relu", "gelu", "softplus"}
 
@@ -79,8 +107,14 @@ def resolve_init(init: str, activation: str | None) -> str:
 def init_linear(nout: int, nin: int, init: str, activation: str | None, rng: RngLike,
                 dtype: Any = np.float64) -> tuple[np.ndarray, np.ndarray]:
     """Weight (nout, nin) and bias (nout,) for a layer: the weight from ``init``; the bias 0,
-    except ``"pytorch"``, which draws it like the weight."""
+    except ``"pytorch"``, which draws it like the weight. A weight too large for memory is
+    refused before anything is drawn."""
     name = resolve_init(init, activation)
+    if is_deferred():
+        return _placeholder((nout, nin), dtype), _placeholder((nout,), dtype)
+    # the draw is float64, then cast and copied into the Parameter
+    check_size((nout, nin), 8 + 2 * np.dtype(dtype).itemsize,
+               f"Linear({nin}, {nout}): the {nout} × {nin} weight")
     gen = as_generator(rng)
     w = INITIALIZERS[name]((nout, nin), gen).astype(dtype)
     if name == "pytorch":
@@ -89,3 +123,16 @@ def init_linear(nout: int, nin: int, init: str, activation: str | None, rng: Rng
     else:
         b = np.zeros(nout, dtype=dtype)
     return w, b
+
+
+def init_neuron(nin: int, init: str, activation: str | None, rng: RngLike,
+                dtype: Any = np.float64) -> tuple[np.ndarray, np.ndarray]:
+    """Weights (nin,) and bias () for one neuron: ``"micrograd"`` draws w ~ U(−1, 1), b = 0;
+    any other ``init`` is row 0 of :func:`init_linear`'s layer of one neuron."""
+    if resolve_init(init, activation) != "micrograd":
+        w, b = init_linear(1, nin, init, activation, rng, dtype)
+        return w[0], b[0]
+    if is_deferred():
+        return _placeholder((nin,), dtype), _placeholder((), dtype)
+    check_size((nin,), 8 + 2 * np.dtype(dtype).itemsize, f"Neuron({nin}): the weights")
+    return micrograd_uniform((nin,), rng).astype(dtype), np.zeros((), dtype=dtype)

@@ -16,9 +16,10 @@ from typing import Any
 
 import numpy as np
 
+from .._validate import check_float, check_float_dtype, check_int
 from ..autodiff import Tensor, as_tensor, linear
 from .activations import get_activation
-from .init import RngLike, as_generator, init_linear, micrograd_uniform, resolve_init
+from .init import RngLike, as_generator, init_linear, init_neuron
 from .module import Module, ModuleList, Parameter
 
 
@@ -47,15 +48,11 @@ class Neuron(Module):
     def __init__(self, nin: int, activation: str | None = "tanh", *, init: str = "micrograd",
                  seed: RngLike = None, dtype: Any = np.float64) -> None:
         super().__init__()
-        self.nin = _positive(nin, "nin")
+        self.nin = check_int(nin, "Neuron: nin")
         self.activation = _check_activation(activation)
         self.init = init
-        if resolve_init(init, self.activation) == "micrograd":
-            w = micrograd_uniform((self.nin,), seed).astype(dtype)
-            b = np.zeros((), dtype=dtype)
-        else:
-            w2, b2 = init_linear(1, self.nin, init, self.activation, seed, dtype)
-            w, b = w2[0], b2[0]
+        w, b = init_neuron(self.nin, init, self.activation, seed,
+                           check_float_dtype(dtype, "Neuron: dtype"))
         self.w = Parameter(w)
         self.b = Parameter(b)
 
@@ -88,11 +85,12 @@ class Linear(Module):
     def __init__(self, nin: int, nout: int, activation: str | None = None, *,
                  init: str = "auto", seed: RngLike = None, dtype: Any = np.float64) -> None:
         super().__init__()
-        self.nin = _positive(nin, "nin")
-        self.nout = _positive(nout, "nout")
+        self.nin = check_int(nin, "Linear: nin")
+        self.nout = check_int(nout, "Linear: nout")
         self.activation = _check_activation(activation)
         self.init = init
-        w, b = init_linear(self.nout, self.nin, init, self.activation, seed, dtype)
+        w, b = init_linear(self.nout, self.nin, init, self.activation, seed,
+                           check_float_dtype(dtype, "Linear: dtype"))
         self.weight = Parameter(w)
         self.bias = Parameter(b)
 
@@ -141,9 +139,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, *, seed: RngLike = None) -> None:
         super().__init__()
-        if not 0.0 <= p < 1.0:
-            raise ValueError(f"Dropout: p must be in [0, 1), got {p}")
-        self.p = float(p)
+        self.p = check_float(p, "Dropout: p", low=0.0, high=1.0, high_open=True)
         self.rng = as_generator(seed)
 
     def forward(self, x: Any) -> Tensor:
@@ -181,11 +177,13 @@ class MLP(Module):
         if isinstance(nouts, (int, np.integer)) or len(nouts) == 0:
             raise ValueError(f"MLP: nouts must be a non-empty list of layer widths, e.g. [4, 4, 1]"
                              f", got {nouts!r}")
-        self.nin = _positive(nin, "nin")
-        self.nouts = [_positive(n, "nouts") for n in nouts]
+        self.nin = check_int(nin, "MLP: nin")
+        self.nouts = [check_int(n, f"MLP: nouts[{i}]") for i, n in enumerate(nouts)]
+        check_float_dtype(dtype, "MLP: dtype")
         self.activation = _check_activation(activation)
         self.output_activation = _check_activation(output_activation)
-        self.init, self.dropout = init, float(dropout)
+        self.init = init
+        self.dropout = check_float(dropout, "MLP: dropout", low=0.0, high=1.0, high_open=True)
         gen = as_generator(seed)
         sizes = [self.nin, *self.nouts]
         last = len(self.nouts) - 1
@@ -225,8 +223,3 @@ class MLP(Module):
                 "dropout": self.dropout,
                 "dtype": np.dtype(self.layers[0].weight.dtype).name}
 
-
-def _positive(n: Any, name: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"{name} must be a positive integer, got {n!r}")
-    return int(n)

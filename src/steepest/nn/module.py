@@ -16,6 +16,9 @@ import numpy as np
 
 from ..autodiff import Tensor
 from ..autodiff.tensor import _as_array
+from ..errors import SteepestError
+from .init import is_deferred
+from .registry import build_module, module_config, register
 
 
 class Parameter(Tensor):
@@ -25,7 +28,9 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data: Any, requires_grad: bool = True, dtype: Any = None):
-        arr = np.array(_as_array(data, dtype), copy=True)
+        arr = _as_array(data, dtype)
+        if not is_deferred():  # a deferred weight is a placeholder the loader replaces
+            arr = arr.copy()
         if arr.dtype.kind != "f":
             raise TypeError(f"Parameter: data must be floating point, got dtype {arr.dtype}")
         super().__init__(arr, requires_grad=requires_grad)
@@ -34,9 +39,6 @@ class Parameter(Tensor):
         body = np.array2string(self.data, separator=", ", precision=4, threshold=20,
                                prefix="Parameter(")
         return f"Parameter({body}, shape={self.data.shape})"
-
-
-_REGISTRY: dict[str, type[Module]] = {}
 
 
 class Module:
@@ -52,7 +54,7 @@ class Module:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        _REGISTRY[cls.__name__] = cls
+        register(cls)
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())
@@ -239,16 +241,12 @@ class ModuleList(Module):
         raise TypeError("ModuleList holds modules but has no forward; iterate over it")
 
     def get_config(self) -> dict[str, Any]:
-        from .serialization import module_config
-
         return {"modules": [module_config(m) for m in self]}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> ModuleList:
         """The list rebuilt from :meth:`get_config`'s dict, each module from its own config."""
-        from .serialization import build_module
-
-        return cls([build_module(c) for c in config["modules"]])
+        return cls([build_module(c) for c in _module_specs(config, cls.__name__)])
 
 
 class Sequential(Module):
@@ -291,13 +289,18 @@ class Sequential(Module):
         return None
 
     def get_config(self) -> dict[str, Any]:
-        from .serialization import module_config
-
         return {"modules": [module_config(m) for m in self]}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Sequential:
         """The chain rebuilt from :meth:`get_config`'s dict, each module from its own config."""
-        from .serialization import build_module
+        return cls(*[build_module(c) for c in _module_specs(config, cls.__name__)])
 
-        return cls(*[build_module(c) for c in config["modules"]])
+
+def _module_specs(config: dict[str, Any], who: str) -> list[Any]:
+    """The ``"modules"`` list of a container's config (and nothing else)."""
+    specs = config.get("modules")
+    if set(config) != {"modules"} or not isinstance(specs, list):
+        raise SteepestError(f"{who}: the config must be {{'modules': [...]}}, got keys "
+                            f"{sorted(config)}")
+    return specs

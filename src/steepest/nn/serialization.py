@@ -1,7 +1,13 @@
 """Save and load a model as one ``.npz``: the architecture as JSON, the weights as arrays.
 
-Loading never unpickles (``allow_pickle=False``), so a file is data, not code: an ``.npz`` that
-carries a pickled object array is refused with :class:`UnsafeFileError`.
+:func:`save` writes atomically (a temporary file beside the target, fsynced, then renamed over
+it): a full disk or a killed process leaves the previous file as it was. :func:`load` trusts
+nothing in the file. It reads the JSON header and every array's declared shape and dtype first,
+bounds the total size the file declares (the machine's memory, or ``STEEPEST_MAX_BYTES``),
+builds the architecture without initializing or allocating any weight, checks that the file
+holds exactly the weights that architecture needs, and only then reads them. A file that is
+not a steepest model raises :class:`~steepest.errors.FileFormatError` saying what is wrong;
+nothing is ever unpickled (an object array raises :class:`UnsafeFileError`).
 """
 
 from __future__ import annotations
@@ -12,70 +18,99 @@ from typing import Any
 
 import numpy as np
 
-from .module import _REGISTRY, Module
+from .._io import atomic_write
+from .._npz import NpzReader, UnsafeFileError
+from ..errors import SteepestError
+from .init import deferred
+from .module import Module, Parameter
+from .registry import build_module, module_config
 
 FORMAT = "steepest.nn/1"
 _ARCH_KEY = "__architecture__"
+_MAX_HEADER_BYTES = 1 << 20  # 1 MiB of JSON describes any architecture
+_MAX_DEPTH = 64              # nesting of the JSON header
+_JSON_KINDS = {list: "array", int: "number", float: "number", str: "string", bool: "boolean",
+               type(None): "null"}
 
 
-class UnsafeFileError(ValueError):
-    """The file holds a pickled (object) array; steepest refuses to unpickle it."""
-
-
-def module_config(module: Module) -> dict[str, Any]:
-    """``{"class": name, "config": {...}}`` — what :func:`build_module` needs to rebuild it."""
-    return {"class": type(module).__name__, "config": module.get_config()}
-
-
-def build_module(spec: dict[str, Any]) -> Module:
-    """A fresh module from :func:`module_config`'s description (weights are initialized anew)."""
-    name = spec.get("class")
-    cls = _REGISTRY.get(name)
-    if cls is None:
-        raise ValueError(f"load: unknown module class {name!r}; import the module that defines "
-                         f"it before loading")
-    config = dict(spec.get("config", {}))
-    if hasattr(cls, "from_config"):
-        return cls.from_config(config)
-    if "dtype" in config:
-        config["dtype"] = np.dtype(config["dtype"])
-    try:
-        return cls(**config)
-    except TypeError as exc:
-        raise ValueError(f"load: cannot rebuild {name} from its saved config {config}: {exc}"
-                         ) from None
-
-
-def save(model: Module, path: str | os.PathLike) -> None:
-    """Write ``model`` to ``path`` (.npz): its architecture (JSON) and every parameter array."""
+def save(model: Module, path: str | os.PathLike[str]) -> None:
+    """Write ``model`` to ``path`` (exactly that name): its architecture (JSON) and every
+    parameter array, atomically."""
     arch = json.dumps({"format": FORMAT, "model": module_config(model)})
     arrays = model.state_dict()
     if _ARCH_KEY in arrays:
-        raise ValueError(f"save: a parameter may not be called {_ARCH_KEY!r}")
-    with open(path, "wb") as fh:  # exact path: np.savez would append ".npz" to other names
+        raise SteepestError(f"save: a parameter may not be called {_ARCH_KEY!r}")
+    with atomic_write(path) as fh:
         np.savez(fh, **{_ARCH_KEY: np.array(arch)}, **arrays)
 
 
-def load(path: str | os.PathLike) -> Module:
-    """The model saved at ``path``, rebuilt and holding the saved weights."""
-    with np.load(path, allow_pickle=False) as data:
-        if _ARCH_KEY not in data.files:
-            raise ValueError(f"load: {os.fspath(path)!r} is not a steepest model file "
-                             f"(no {_ARCH_KEY} entry)")
-        arrays = {}
-        for key in data.files:
-            try:
-                arrays[key] = data[key]
-            except ValueError as exc:
-                if "allow_pickle" not in str(exc):
-                    raise
-                raise UnsafeFileError(
-                    f"load: entry {key!r} of {os.fspath(path)!r} is a pickled object array; "
-                    f"steepest never unpickles (it could run arbitrary code)") from None
-    header = json.loads(str(arrays.pop(_ARCH_KEY)))
-    if header.get("format") != FORMAT:
-        raise ValueError(f"load: unsupported file format {header.get('format')!r} "
-                         f"(expected {FORMAT!r})")
-    model = build_module(header["model"])
-    model.load_state_dict(arrays)
+def load(path: str | os.PathLike[str]) -> Module:
+    """The model saved at ``path`` by :func:`save`, holding the saved weights."""
+    with NpzReader(path, "steepest model file") as f:
+        spec = _header(f)
+        try:
+            with deferred():  # the architecture with placeholder weights: nothing allocated
+                model = build_module(spec)
+        except (SteepestError, TypeError, ValueError) as exc:
+            raise f.error(f"its architecture cannot be built ({exc})") from None
+        params = dict(model.named_parameters())
+        _check_weights(f, params)
+        for name, p in params.items():
+            p.data = np.ascontiguousarray(f.read(name))
     return model
+
+
+def _header(f: NpzReader) -> Any:
+    """The architecture description from the file's JSON header, checked for shape."""
+    entry = f.members.get(_ARCH_KEY)
+    if entry is None:
+        raise f.error(f"it is not a steepest model file (no {_ARCH_KEY} entry)")
+    if entry.dtype.kind != "U" or entry.shape != () or entry.nbytes > 4 * _MAX_HEADER_BYTES:
+        raise f.error(f"its {_ARCH_KEY} entry must be one text of at most "
+                      f"{_MAX_HEADER_BYTES} characters, got shape {entry.shape} {entry.dtype}")
+    try:
+        header = json.loads(str(f.read(_ARCH_KEY)))
+    except RecursionError:
+        raise f.error("its header nests too deeply") from None
+    except ValueError as exc:
+        raise f.error(f"its header is not JSON ({exc})") from None
+    if not isinstance(header, dict) or set(header) != {"format", "model"}:
+        got = (f"keys {sorted(header)}" if isinstance(header, dict) else
+               f"a JSON {_JSON_KINDS.get(type(header), type(header).__name__)}")
+        raise f.error(f"its header must be a JSON object with keys 'format' and 'model', got "
+                      f"{got}")
+    if header["format"] != FORMAT:
+        raise f.error(f"unsupported format {header['format']!r} (expected {FORMAT!r})")
+    if _depth(header) > _MAX_DEPTH:
+        raise f.error(f"its header nests deeper than {_MAX_DEPTH} levels")
+    return header["model"]
+
+
+def _depth(obj: Any) -> int:
+    """How deeply lists and dicts nest in ``obj`` (iteratively: no recursion limit)."""
+    deepest, stack = 0, [(obj, 1)]
+    while stack:
+        item, d = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, d)
+            stack.extend((v, d + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def _check_weights(f: NpzReader, params: dict[str, Parameter]) -> None:
+    """The file's arrays are exactly the architecture's parameters, shape and dtype alike."""
+    stored = {k: m for k, m in f.members.items() if k != _ARCH_KEY}
+    missing = [k for k in params if k not in stored]
+    unexpected = [k for k in stored if k not in params]
+    if missing or unexpected:
+        parts = [f"{what} {names[:5]}" + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+                 for what, names in (("missing", missing), ("unexpected", unexpected)) if names]
+        raise f.error(f"its weights do not match its architecture: {', '.join(parts)}")
+    for name, p in params.items():
+        m = stored[name]
+        if m.shape != p.shape or m.dtype != p.dtype:
+            raise f.error(f"weight {name!r} is {m.shape} {m.dtype} in the file, but the "
+                          f"architecture needs {p.shape} {p.dtype}")
+
+
+__all__ = ["FORMAT", "UnsafeFileError", "build_module", "load", "module_config", "save"]

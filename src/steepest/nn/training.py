@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from ..autodiff import Tensor, no_grad
+from ..autodiff.replay import Replay
 from ..descent.diagnosis import Diagnosis, Trial, fmt
 from ..descent.divergence import FIT_FACTOR, FIT_GROWTH_LEVEL, MEMORY, Detector, Verdict
 from ..descent.stopping import Patience, StepState
@@ -43,11 +44,10 @@ from .losses import (
     cross_entropy,
     get_loss,
     hinge,
-    huber,
     l2_penalty,
-    mae,
-    mse,
+    loss_info,
 )
+from .metrics import accuracy, r2_score
 from .module import Module
 from .vector import parameters_to_vector, vector_to_parameters
 
@@ -56,28 +56,13 @@ Metric = Callable[[np.ndarray, np.ndarray], float]
 
 # ---- metrics ---------------------------------------------------------------------------------
 def accuracy_from(loss_fn: Callable[..., Tensor]) -> Metric | None:
-    """The accuracy that matches a classification loss's output convention (None otherwise)."""
-    def binary(threshold: float) -> Metric:
-        def acc(out: np.ndarray, y: np.ndarray) -> float:
-            positive = y.reshape(-1) > (0.0 if y.min() < 0 else 0.5)  # labels ±1 or 0/1
-            return float(np.mean((out.reshape(-1) > threshold) == positive))
-        return acc
-
-    if loss_fn is cross_entropy:
-        return lambda out, y: float(np.mean(out.argmax(axis=1) == y.reshape(-1)))
-    if loss_fn is binary_cross_entropy_with_logits or loss_fn is hinge:
-        return binary(0.0)
-    if loss_fn is binary_cross_entropy:
-        return binary(0.5)
-    return None
-
-
-def r2_score(out: np.ndarray, y: np.ndarray) -> float:
-    """Coefficient of determination 1 − Σ(y − ŷ)² / Σ(y − ȳ)² (NaN for constant y)."""
-    y, out = y.reshape(len(y), -1), out.reshape(len(y), -1)
-    ss_res = np.sum((y - out) ** 2)
-    ss_tot = np.sum((y - y.mean(axis=0)) ** 2)
-    return float(1 - ss_res / ss_tot) if ss_tot > 0 else math.nan
+    """:func:`steepest.nn.metrics.accuracy` at the threshold of a classification loss's outputs
+    (0 for logits and scores, 0.5 for probabilities); None for other losses."""
+    info = loss_info(loss_fn)
+    if info is None or not info.classifier:
+        return None
+    threshold = info.threshold
+    return lambda out, y: float(accuracy(out, y, threshold))
 
 
 def _resolve_metric(metric: Any, loss_fn: Callable[..., Tensor]) -> tuple[str | None,
@@ -90,7 +75,8 @@ def _resolve_metric(metric: Any, loss_fn: Callable[..., Tensor]) -> tuple[str | 
         acc = accuracy_from(loss_fn)
         if acc is not None:
             return "accuracy", acc
-        return ("r2", r2_score) if loss_fn in _REGRESSION else (None, None)
+        info = loss_info(loss_fn)
+        return ("r2", r2_score) if info is not None and not info.classifier else (None, None)
     if metric == "accuracy":
         acc = accuracy_from(loss_fn)
         if acc is None:
@@ -102,8 +88,6 @@ def _resolve_metric(metric: Any, loss_fn: Callable[..., Tensor]) -> tuple[str | 
     raise ValueError(f"fit: metric must be 'auto', 'accuracy', 'r2', None or a function "
                      f"(outputs, y) -> float, got {metric!r}")
 
-
-_REGRESSION = {mse, mae, huber}
 
 
 # ---- history ---------------------------------------------------------------------------------
@@ -135,6 +119,18 @@ class TrainingHistory:
     metric_name: str | None = None
     n_steps: int = 0
     elapsed_s: float = 0.0
+    #: per-layer gradient norms ‖∂L/∂θ_l‖ after every step, (steps, layers), and the layers
+    layer_names: list[str] = field(default_factory=list)
+    layer_grad_norms: np.ndarray | None = None
+    #: ``track_sharpness=k``: λ_max(H) measured after these numbers of steps (0 = the start),
+    #: the learning rate of the next step, the threshold λ_max must stay below for stability
+    #: (2/η for GD), λ_max(P⁻¹H) for adaptive rules and each layer's block λ_max on request
+    sharpness_steps: np.ndarray | None = None
+    sharpness: np.ndarray | None = None
+    sharpness_lr: np.ndarray | None = None
+    sharpness_threshold: np.ndarray | None = None
+    preconditioned_sharpness: np.ndarray | None = None
+    layer_sharpness: np.ndarray | None = None
 
     @property
     def success(self) -> bool:
@@ -272,6 +268,7 @@ class _Plan:
     snapshot_every: int | None = None
     progress: bool = True
     diagnose: bool = True  # off for the trials a diagnosis runs
+    replay: bool = True  # steps through steepest.autodiff.replay.Replay (False: eager)
 
 
 def _plan(model: Module, X: Any, y: Any, loss: Any, optimizer: Any, epochs: Any,
@@ -337,7 +334,8 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Callable[..., Tensor], opt
         observers: Sequence[Callable[[StepState], Any]] = (),
         snapshot_every: int | None = None, seed: int | np.random.Generator | None = None,
         progress: bool = True, metric: Any = "auto", l2: float = 0.0,
-        shuffle: bool = True) -> TrainingHistory:
+        shuffle: bool = True, replay: bool = True, track_sharpness: int | None = None,
+        sharpness_batch: int | None = None, layer_sharpness: bool = False) -> TrainingHistory:
     """Train ``model`` on ``(X, y)`` for ``epochs`` passes; returns a :class:`TrainingHistory`.
 
     ``loss``: a name ("mse", "mae", "huber", "bce", "bce_with_logits", "cross_entropy",
@@ -352,13 +350,40 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Callable[..., Tensor], opt
     k epochs and at the end. ``seed`` fixes the shuffling. ``metric``: "auto" (accuracy for
     classification losses, R² for regression ones), "accuracy", "r2", None or a function
     (outputs, targets) → float. ``l2``: adds ``l2 · Σ p²`` over all parameters to the minibatch
-    loss.
+    loss. ``replay`` (default True): record the step's graph once per batch shape and replay it
+    (:class:`steepest.autodiff.replay.Replay`: the same NumPy calls into preallocated buffers,
+    bit-equal to the eager step; a step it cannot replay — dropout, a branch on a value, an op
+    without a kernel — runs eagerly by itself); ``replay=False`` runs every step eagerly.
+
+    The history always records each layer's gradient norm after every step
+    (``layer_grad_norms``). ``track_sharpness`` k: every k steps (and at the start) measure the
+    sharpness λ_max of the training loss's Hessian by warm-started Lanczos on exact HVPs — on all
+    of ``X`` or on a fixed random subset of ``sharpness_batch`` samples — into
+    ``history.sharpness`` (see :mod:`steepest.curvature.tracking`); ``layer_sharpness`` also
+    measures each layer's diagonal Hessian block.
     """
+    from .._validate import check_int
+    from ..curvature.tracking import LayerGradients, SharpnessTracker
     plan = _plan(model, X, y, loss, optimizer, epochs, batch_size, validation_data,
                  early_stopping, seed, metric, l2, snapshot_every)
+    grads = LayerGradients(plan.model)
+    trackers: list[Any] = [grads]
+    if track_sharpness is not None:
+        every = check_int(track_sharpness, "fit: track_sharpness", low=1)
+        batch = None if sharpness_batch is None else check_int(
+            sharpness_batch, "fit: sharpness_batch", low=1)
+        tracker = SharpnessTracker(plan.model, plan.X, plan.y, plan.loss_fn, plan.optimizer,
+                                   every, batch=batch, l2=plan.l2, layers=layer_sharpness)
+        tracker.measure(plan.optimizer.step_count)
+        trackers.append(tracker)
     plan.callbacks, plan.observers, plan.progress, plan.shuffle = (
-        tuple(callbacks), tuple(observers), progress, shuffle)
-    return _Training(plan).run()
+        tuple(callbacks), tuple(observers) + tuple(trackers), progress, shuffle)
+    plan.replay = bool(replay)
+    hist = _Training(plan).run()
+    hist.layer_names, hist.layer_grad_norms = grads.names, grads.norms()
+    if track_sharpness is not None:
+        tracker.fill(hist)
+    return hist
 
 
 class _Training:
@@ -377,6 +402,7 @@ class _Training:
         self.best_theta: np.ndarray | None = None
         self.detector: Detector | None = None
         self.view = StepState()
+        self.replay = Replay(self._forward, has_aux=True) if plan.replay else None
         self.status, self.message = "completed", f"trained for {plan.epochs} epochs"
         if plan.stopper is not None:
             plan.stopper.reset()
@@ -432,10 +458,10 @@ class _Training:
         p = self.p
         for q in self.params:
             q.grad = None
-        out = p.model(p.X[idx])
-        L = p.loss_fn(out, p.y[idx])
-        if p.l2:
-            L = L + l2_penalty(p.model, p.l2)
+        if self.replay is not None:  # forward and backward: the gradients are filled
+            L, out = self.replay(p.X[idx], p.y[idx])
+        else:
+            L, out = self._forward(p.X[idx], p.y[idx])
         value = float(L.item())
         self.step_loss.append(value)
         self.hist.n_steps += 1
@@ -447,7 +473,8 @@ class _Training:
         verdict = self.detector.update(k, value, lambda: self.step_loss[-MEMORY:])
         if verdict is not None:
             return verdict, value, out.data
-        L.backward()
+        if self.replay is None:
+            L.backward()
         if not all(q.grad is None or np.isfinite(q.grad.data).all() for q in self.params):
             return "gradient", value, out.data
         p.optimizer.step()
@@ -456,6 +483,15 @@ class _Training:
         if p.observers:
             self._observe(k, value, lr, epoch, b)
         return None, value, out.data
+
+    def _forward(self, Xb: np.ndarray, yb: np.ndarray) -> tuple[Tensor, Tensor]:
+        """The minibatch loss (with the L2 term) and the model's outputs."""
+        p = self.p
+        out = p.model(Xb)
+        L: Any = p.loss_fn(out, yb)
+        if p.l2:
+            L = L + l2_penalty(p.model, p.l2)
+        return L, out
 
     def _observe(self, k: int, value: float, lr: float, epoch: int, b: int) -> None:
         v = self.view

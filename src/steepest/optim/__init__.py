@@ -10,8 +10,9 @@ carries its stability limit on a quadratic (``opt.lr_limit(λ_max)``: 2/λ_max f
 ``steepest.diagnose`` ask for.
 
 :data:`OPTIMIZERS` maps the names the command line and the explorer use (``"gd"``/``"sgd"``,
-``"momentum"``, ``"nesterov"``, ``"adagrad"``, ``"rmsprop"``, ``"adam"``, ``"adamw"``) to the
-classes; ``get_optimizer("adam", lr=0.05)`` builds one.
+``"momentum"``, ``"nesterov"``, ``"adagrad"``, ``"rmsprop"``, ``"adam"``, ``"adamw"``, and the
+second-order ``"newton"`` and ``"lbfgs"`` of :mod:`steepest.optim.second_order`) to the classes;
+``get_optimizer("adam", lr=0.05)`` builds one.
 """
 
 from __future__ import annotations
@@ -38,9 +39,11 @@ from .schedules import (
     StepDecay,
     WarmupCosine,
 )
+from .second_order import LBFGS, Newton
 
 __all__ = [
-    "GD", "OPTIMIZERS", "Adagrad", "Adam", "AdamW", "Armijo", "Constant", "ExponentialDecay",
-    "InverseTimeDecay", "Momentum", "Nesterov", "Optimizer", "RMSprop", "ReduceLROnPlateau",
-    "StepDecay", "WarmupCosine", "get_optimizer", "schedules", "transforms",
+    "GD", "LBFGS", "OPTIMIZERS", "Adagrad", "Adam", "AdamW", "Armijo", "Constant",
+    "ExponentialDecay", "InverseTimeDecay", "Momentum", "Nesterov", "Newton", "Optimizer",
+    "RMSprop", "ReduceLROnPlateau", "StepDecay", "WarmupCosine", "get_optimizer", "schedules",
+    "transforms",
 ]

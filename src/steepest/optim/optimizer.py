@@ -82,8 +82,10 @@ class Optimizer:
 
     def rule_update(self, g: np.ndarray, state: State, x: np.ndarray, lr: float,
                     hp: dict[str, Any]) -> tuple[np.ndarray, State]:
-        """x − η · T_k(… T_1(g)) and the new state; inputs are not modified."""
-        d, new = chain_update(self.transforms, g, state, x, hp)
+        """x − η · T_k(… T_1(g)) and the new state; inputs are not modified. Transformations
+        that are the identity for ``hp`` (``weight_decay=0``, ``momentum=0``) are skipped, as
+        PyTorch skips them."""
+        d, new = chain_update(tuple(t for t in self.transforms if t.active(hp)), g, state, x, hp)
         return x - lr * d, new
 
     def vector_rule(self) -> VectorRule | None:

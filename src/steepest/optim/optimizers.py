@@ -28,6 +28,7 @@ from ..autodiff import enable_grad
 from .line_search import Armijo
 from .optimizer import Optimizer, State
 from .schedules import LearningRate, lr_at
+from .second_order import LBFGS, Newton
 from .transforms import (
     AddDecayedWeights,
     ScaleByAdam,
@@ -317,7 +318,7 @@ class AdamW(Adam):
 #: ("sgd" is PyTorch's name for GD)
 OPTIMIZERS: dict[str, type[Optimizer]] = {
     "gd": GD, "sgd": GD, "momentum": Momentum, "nesterov": Nesterov, "adagrad": Adagrad,
-    "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW}
+    "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW, "newton": Newton, "lbfgs": LBFGS}
 
 
 def get_optimizer(name: str, **options: Any) -> Optimizer:

@@ -4,7 +4,7 @@ modules return (``Result``, training histories, problems, Tensors) into plain Nu
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -188,35 +188,101 @@ def grid(fun: Callable[[Any], Any], xlim: Sequence[float], ylim: Sequence[float]
 
 def domain_of(fun: Any, xlim: Any, ylim: Any, paths: Sequence[np.ndarray] = ()
               ) -> tuple[tuple[float, float], tuple[float, float]]:
-    """The plotting box: explicit limits, else the problem's ``.domain``, else the paths' extent
-    padded by 20 %."""
+    """The plotting box (:func:`frame`'s limits): explicit limits, else the problem's
+    ``.domain`` grown to hold the paths and the minima, else their extent padded."""
+    fr = frame(fun, xlim, ylim, paths)
+    return fr.xlim, fr.ylim
+
+
+class Frame(NamedTuple):
+    """A plotting box and how much of each path it shows: ``shown[i]`` leading points of path
+    ``i`` lie in the box (the rest is non-finite or has left the sensible box)."""
+
+    xlim: tuple[float, float]
+    ylim: tuple[float, float]
+    shown: tuple[int, ...]
+
+
+def _check_limits(xlim: Any, ylim: Any) -> None:
     for name, lim in (("xlim", xlim), ("ylim", ylim)):
         if lim is not None and (np.ndim(lim) != 1 or len(lim) != 2
                                 or not all(np.isscalar(v) for v in lim)):
             raise TypeError(f"{name} must be a pair (lo, hi), got {type(lim).__name__}; pass "
                             "runs to draw as paths=")
-    dom = problem_attr(fun, "domain")
-    if xlim is None and dom is not None:
-        xlim = dom[0]
-    if ylim is None and dom is not None:
-        ylim = dom[1]
-    if xlim is None or ylim is None:
-        pts = [p[:, :2] for p in paths if len(p)]
-        mins = problem_attr(fun, "minima")
-        if mins is not None and np.size(mins):
-            pts.append(np.asarray(mins, dtype=float).reshape(-1, 2))
-        if not pts:
-            raise ValueError("give xlim and ylim (fun has no .domain and there is no path to "
-                             "frame)")
-        allp = np.concatenate(pts)
-        allp = allp[np.all(np.isfinite(allp), axis=1)]
-        lo, hi = allp.min(axis=0), allp.max(axis=0)
-        pad = np.maximum(0.2 * (hi - lo), 1.0)
-        if xlim is None:
-            xlim = (lo[0] - pad[0], hi[0] + pad[0])
-        if ylim is None:
-            ylim = (lo[1] - pad[1], hi[1] + pad[1])
-    return (float(xlim[0]), float(xlim[1])), (float(ylim[0]), float(ylim[1]))
+
+
+def _inside(P: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> int:
+    """How many leading points of ``P`` are finite and inside the box [lo, hi]."""
+    ok = np.all(np.isfinite(P), axis=1)
+    with np.errstate(invalid="ignore"):
+        ok &= np.all(np.greater_equal(P, lo) & np.less_equal(P, hi), axis=1)
+    return int(P.shape[0] if ok.all() else np.argmin(ok))
+
+
+def _base_box(dom: Any, must: list[np.ndarray], has_paths: bool, free: bool) -> np.ndarray:
+    """The box before paths grow it: the domain, else the extent of the points that must show
+    (padded), holding those points either way; ``[[x0, x1], [y0, y1]]``."""
+    if dom is not None:
+        base = np.array([dom[0], dom[1]], dtype=float)
+    elif must:
+        m = np.concatenate(must)
+        base = np.column_stack([m.min(axis=0), m.max(axis=0)])
+        base += np.maximum(0.2 * (base[:, 1] - base[:, 0]), 1.0)[:, None] * [-1.0, 1.0]
+    elif has_paths or not free:
+        base = np.array([[-1.0, 1.0], [-1.0, 1.0]])
+    else:
+        raise ValueError("give xlim and ylim (fun has no .domain and there is no path to "
+                         "frame)")
+    if must:
+        m = np.concatenate(must)
+        base = np.column_stack([np.minimum(base[:, 0], m.min(axis=0)),
+                                np.maximum(base[:, 1], m.max(axis=0))])
+    return base
+
+
+def _margins(box: np.ndarray, pts: list[np.ndarray], fixed: list[Any]) -> None:
+    """Widen ``box`` in place by 4 % on each free side that one of ``pts`` touches."""
+    if not pts:
+        return
+    allp = np.concatenate(pts)
+    span = box[:, 1] - box[:, 0]
+    for i in range(2):
+        if fixed[i] is None:
+            if allp[:, i].min() < box[i, 0] + 0.02 * span[i]:
+                box[i, 0] -= 0.04 * span[i]
+            if allp[:, i].max() > box[i, 1] - 0.02 * span[i]:
+                box[i, 1] += 0.04 * span[i]
+
+
+def frame(fun: Any, xlim: Any, ylim: Any, paths: Sequence[np.ndarray] = (), *,
+          grow: float = 0.5) -> Frame:
+    """The box a 2-D figure shows: it holds the known minima and every path's start, and each
+    path up to where it leaves a sensible box (the base box widened by ``grow`` of its size on
+    each side; the base is the problem's ``.domain``, else the extent of the minima and starts).
+    A path that stays there is shown whole; a diverging one until it leaves (figures mark where
+    it went). An explicit ``xlim``/``ylim`` is kept as given, and paths are cut at its edge."""
+    _check_limits(xlim, ylim)
+    P2 = [np.asarray(p, dtype=float)[:, :2] for p in paths]
+    must = [p[:1] for p in P2 if len(p) and np.all(np.isfinite(p[0]))]
+    mins = problem_attr(fun, "minima")
+    if mins is not None and np.size(mins):
+        must.append(np.asarray(mins, dtype=float).reshape(-1, 2)[:, :2])
+    base = _base_box(problem_attr(fun, "domain"), must, bool(P2), xlim is None or ylim is None)
+    width = base[:, 1] - base[:, 0]
+    sensible = base + grow * width[:, None] * [-1.0, 1.0]
+    fixed = [xlim, ylim]
+    for i, lim in enumerate(fixed):
+        if lim is not None:
+            base[i] = sensible[i] = (float(lim[0]), float(lim[1]))
+    shown = tuple(_inside(p, sensible[:, 0], sensible[:, 1]) for p in P2)
+    box = base.copy()
+    for p, k in zip(P2, shown):
+        if k:
+            box[:, 0] = np.minimum(box[:, 0], p[:k].min(axis=0))
+            box[:, 1] = np.maximum(box[:, 1], p[:k].max(axis=0))
+    _margins(box, [p[:k] for p, k in zip(P2, shown) if k] + must, fixed)
+    return Frame((float(box[0, 0]), float(box[0, 1])), (float(box[1, 0]), float(box[1, 1])),
+                 shown)
 
 
 def contour_levels(Z: np.ndarray, n: int, log: bool) -> np.ndarray:

@@ -37,7 +37,7 @@ class TangentDisplay(Display):
 
 
 def tangent(f: Callable[[Any], Any], x: float, *, h: float | Sequence[float] = (),
-            xlim: Sequence[float] | None = None, ax: Any = None, span: float = 2.0,
+            xlim: Sequence[float] | None = None, ax: Any = None,
             name: str = "f(x)", title: str | None = None) -> TangentDisplay:
     r"""``f`` on ``xlim``, its tangent at ``x`` with the slope from autodiff, and for each ``h`` the
     secant through (x, f(x)) and (x + h, f(x + h)), whose slope (f(x+h) − f(x))/h approaches
@@ -53,7 +53,9 @@ def tangent(f: Callable[[Any], Any], x: float, *, h: float | Sequence[float] = (
     m = slope(f, x)
     ax = new_axes(ax, figsize=(7, 4.5))
     (curve,) = ax.plot(xs, ys, lw=2, color="tab:blue", label=f"${name}$")
-    xt = np.linspace(x - span, x + span, 50)
+    lo, hi = float(np.min(ys)), float(np.max(ys))
+    ylim = (lo - 0.1 * (hi - lo), hi + 0.1 * (hi - lo))
+    xt = _line_in_box(x, fx, m, xlim, ylim)
     (tan,) = ax.plot(xt, fx + m * (xt - x), "--", lw=2, color="tab:red",
                      label=f"tangent: slope $f'({x:.3g})$ = {m:.4g}")
     hs = [h] if np.isscalar(h) else list(h)
@@ -67,7 +69,8 @@ def tangent(f: Callable[[Any], Any], x: float, *, h: float | Sequence[float] = (
         fh = float(_values(f, np.array([x + hk]))[0])
         s = (fh - fx) / hk
         color = cmap(0.45 + 0.5 * k / max(len(hs) - 1, 1))
-        (ln,) = ax.plot(xt, fx + s * (xt - x), "-", lw=1.3, color=color,
+        xs_k = _line_in_box(x, fx, s, xlim, ylim)
+        (ln,) = ax.plot(xs_k, fx + s * (xs_k - x), "-", lw=1.3, color=color,
                         label=f"secant h = {hk:g}: slope {s:.4g}")
         ax.plot([x + hk], [fh], "o", color=color, ms=5)
         secants[hk], slopes[hk] = ln, s
@@ -81,12 +84,22 @@ def tangent(f: Callable[[Any], Any], x: float, *, h: float | Sequence[float] = (
     ax.set_ylabel(f"${name}$", fontsize=13)
     ax.set_title(title or f"${name}$ and its tangent at $x = {x:.3g}$", fontsize=14)
     ax.grid(True, alpha=0.3)
-    lo, hi = float(np.min(ys)), float(np.max(ys))
-    ax.set_ylim(lo - 0.1 * (hi - lo), hi + 0.1 * (hi - lo))
+    ax.set_ylim(*ylim)
     ax.set_xlim(*xlim)
-    ax.legend(fontsize=9, loc="upper center")
+    ax.legend(fontsize=10, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
     return TangentDisplay(ax, x=x, slope=m, curve=curve, tangent=tan, secants=secants,
                           secant_slopes=slopes)
+
+
+def _line_in_box(x: float, fx: float, s: float, xlim: Sequence[float],
+                 ylim: Sequence[float]) -> np.ndarray:
+    """The two ends of the line through (x, fx) with slope s, clipped to the box: it runs across
+    the whole plot (not a stub around x), and no point of it lies outside the axes."""
+    lo, hi = float(xlim[0]), float(xlim[1])
+    if s != 0:
+        a, b = sorted(((ylim[0] - fx) / s + x, (ylim[1] - fx) / s + x))
+        lo, hi = max(lo, a), min(hi, b)
+    return np.array([lo, hi])
 
 
 def _values(f: Callable[[Any], Any], xs: np.ndarray) -> np.ndarray:

@@ -63,7 +63,8 @@ def computation_graph(out: Any, *, ax: Any = None, order: str | None = None,
     pos = graph_layout(nodes)
     depth = int(pos[:, 0].max())
     height = max(int(np.sum(pos[:, 0] == d)) for d in range(depth + 1))
-    ax = new_axes(ax, figsize=(2.4 * (depth + 1) + 0.5, 1.3 * height + 1.0))
+    # compact, with large text: readable (≥ 10 px) when shown half a page wide
+    ax = new_axes(ax, figsize=(1.8 * (depth + 1) + 0.4, 1.4 * height + 1.0))
     names = {id(k): v for k, v in (names or {}).items()}
     texts, edges = [], []
     step = {i: len(nodes) - 1 - i for i in range(len(nodes))} if order == "backward" else \
@@ -80,7 +81,7 @@ def computation_graph(out: Any, *, ax: Any = None, order: str | None = None,
         leaf = not n.parents
         color = "#c6dbef" if leaf else ("#fdd0a2" if i == len(nodes) - 1 else "#f0f0f0")
         texts.append(ax.text(pos[i, 0], pos[i, 1], "\n".join(lines), ha="center", va="center",
-                             fontsize=9, family="monospace", zorder=3,
+                             fontsize=12, family="monospace", zorder=3,
                              bbox={"boxstyle": "round,pad=0.4", "fc": color, "ec": "k", "lw": 1}))
     for i, n in enumerate(nodes):
         for p in n.parents:
@@ -94,5 +95,5 @@ def computation_graph(out: Any, *, ax: Any = None, order: str | None = None,
     ax.set_ylim(pos[:, 1].min() - 0.7, pos[:, 1].max() + 0.7)
     ax.set_axis_off()
     if title or order == "backward":
-        ax.set_title(title or "backward pass: [k] = k-th node visited", fontsize=12)
+        ax.set_title(title or "backward pass: [k] = k-th node visited", fontsize=13)
     return GraphDisplay(ax, nodes=nodes, positions=pos, texts=texts, edges=edges, order=step)

@@ -236,7 +236,8 @@ def network_diagram(model: Any, *, ax: Any = None, input_labels: Sequence[str] |
     from matplotlib.collections import LineCollection
     weights = layer_weights(model)
     sizes = [weights[0][0].shape[1]] + [W.shape[0] for W, _ in weights]
-    ax = new_axes(ax, figsize=(1.9 * len(sizes) + 1.5, 0.9 * max(sizes) + 1.8))
+    # compact, with large text: readable (≥ 10 px) when shown half a page wide
+    ax = new_axes(ax, figsize=(1.5 * len(sizes) + 1.2, 0.8 * max(sizes) + 1.8))
     positions = [np.column_stack([np.full(n, float(i)), (n - 1) / 2 - np.arange(n)])
                  for i, n in enumerate(sizes)]
     segs, ws = [], []
@@ -260,25 +261,24 @@ def network_diagram(model: Any, *, ax: Any = None, input_labels: Sequence[str] |
                                 linewidths=1.2, zorder=3))
         if show_bias and i > 0 and weights[i - 1][1] is not None:
             for (px, py), bv in zip(P, weights[i - 1][1]):
-                ax.text(px, py, f"{bv:+.2f}", ha="center", va="center", fontsize=7, zorder=4)
-    names = ["input layer"] + [f"hidden layer {i}" for i in range(1, len(sizes) - 1)] \
-        + ["output layer"]
+                ax.text(px, py, f"{bv:+.2f}", ha="center", va="center", fontsize=10, zorder=4)
+    names = ["input"] + [f"hidden {i}" for i in range(1, len(sizes) - 1)] + ["output"]
     for i, name in enumerate(names):
         ax.text(i, (max(sizes) - 1) / 2 + 0.9, f"{name}\n({sizes[i]})", ha="center",
-                va="bottom", fontsize=10)
+                va="bottom", fontsize=12)
     for lbls, layer, side in ((input_labels, 0, "right"), (output_labels, -1, "left")):
         if lbls is not None:
             for (px, py), text in zip(positions[layer], lbls):
                 dx = -0.3 if side == "right" else 0.3
-                ax.text(px + dx, py, text, ha=side, va="center", fontsize=11)
+                ax.text(px + dx, py, text, ha=side, va="center", fontsize=13)
     ax.set_xlim(-0.8, len(sizes) - 0.2)
     ax.set_ylim(-(max(sizes) - 1) / 2 - 0.8, (max(sizes) - 1) / 2 + 1.9)
     ax.set_axis_off()
     from matplotlib.lines import Line2D
     ax.legend(handles=[Line2D([], [], color="tab:red", lw=3, label="w > 0"),
                        Line2D([], [], color="tab:blue", lw=3, label="w < 0")],
-              loc="lower center", ncol=2, fontsize=9, frameon=False,
+              loc="lower center", ncol=2, fontsize=12, frameon=False,
               bbox_to_anchor=(0.5, -0.02))
     if title:
-        ax.set_title(title, fontsize=13)
+        ax.set_title(title, fontsize=14)
     return NetworkDisplay(ax, positions=positions, edges=edges, weights=ws, nodes=nodes)

@@ -95,6 +95,7 @@ class StabilityMapDisplay:
         """The box ``zoom`` = ((x0, x1), (y0, y1)) on ``ax``: the last ``steps`` steps of every
         recorded bounded run and its last two iterates (◇) — where it hovers."""
         inner = ax
+        inner.set_gid("zoom")  # a close-up: paths and minima run past its edges
         if self.fun is not None:
             from .surface import contour
             contour(self.fun, *zoom, ax=inner, filled=False, cmap="Greys_r", colorbar=False,
@@ -140,16 +141,24 @@ class StabilityMapDisplay:
         return handles
 
     def _paths(self, ax: Any, most: int) -> None:
+        """Each followed path up to ``most`` steps, until it leaves the map (a diverging run
+        then gets an arrow to where it went); ◇ where a path that stays ended."""
+        from ._base import _inside
+        from .surface import exit_marker
+        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+        box = np.array([min(x0, x1), min(y0, y1)]), np.array([max(x0, x1), max(y0, y1)])
         for i, p in self.paths.items():
             color = PATH_COLORS[int(self.outcome[i])]
-            ok = np.all(np.isfinite(p), axis=1)
-            q = p[ok][: most + 1]
+            k = min(_inside(p, *box), most + 1)
+            q = p[:k]
             ax.plot(q[:, 0], q[:, 1], "-", color="white", lw=3.4, alpha=0.85, zorder=4)
             ax.plot(q[:, 0], q[:, 1], "-", color=color, lw=1.7, zorder=5)
             ax.plot(p[0, 0], p[0, 1], "o", ms=9, mfc="none", mec="k", mew=1.8, zorder=6)
-            end = p[ok][-1]
-            ax.plot(end[0], end[1], "D", ms=7, mfc="white", mec=color, mew=2, zorder=7,
-                    clip_on=True)
+            if k < len(p) and k <= most:  # it left the map
+                exit_marker(ax, k, p[k - 1:k + 1], color=color)
+            elif k:
+                ax.plot(q[-1, 0], q[-1, 1], "D", ms=7, mfc="white", mec=color, mew=2,
+                        zorder=7)
 
     @property
     def figure(self) -> Any:

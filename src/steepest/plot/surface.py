@@ -15,7 +15,7 @@ from ._base import (
     Display,
     axis_labels,
     contour_levels,
-    domain_of,
+    frame,
     evaluate,
     grid,
     named,
@@ -175,19 +175,44 @@ def _style_3d(ax: Any, labels: Sequence[str], zlabel: str, xlim: Any, ylim: Any,
 
 
 def quadratic_form(Q: Any, b: Any = (0.0, 0.0), c: float = 0.0,
-                   xlim: Sequence[float] = (-12, 12), ylim: Sequence[float] = (-4, 4),
-                   zlim: Sequence[float] = (-1, 2000), *, ax: Any = None,
+                   xlim: Sequence[float] | None = None, ylim: Sequence[float] | None = None,
+                   zlim: Sequence[float] | None = None, *, ax: Any = None,
                    view: tuple[float, float] | None = (60, 22), alpha: float = 0.5,
                    cmap: str = "viridis", labels: Sequence[str] | None = None,
                    zlabel: str = LOSS_LABEL, title: str | None = None,
                    path: Any = None, resolution: tuple[int, int] = (181, 40)
                    ) -> SurfaceDisplay:
     r"""The surface z = xᵀQx + bᵀx + c drawn only where zlim[0] ≤ z ≤ zlim[1] inside the box, with a
-    clean edge (see :func:`quadratic_mesh`). The lecture's least-squares loss
-    ‖y − Xβ‖² is ``quadratic_form(X.T @ X, -2 * X.T @ y, y @ y)``. ``view`` is (azim, elev);
-    ``path`` (a Result or (k, 2) points) is drawn on the surface at its loss values. The axes
-    are the lecture's β₀, β₁ unless ``labels`` names them."""
-    labels = BETA_LABELS if labels is None else axis_labels(None, labels)
+    clean edge (see :func:`quadratic_mesh`). ``Q`` may be a 2-parameter
+    :class:`~steepest.problems.Quadratic` (least squares included) instead: the surface is then
+    that problem's own loss, framed on its ``.domain`` grown to hold ``path``, e.g.
+    ``quadratic_form(st.datasets.lecture_problem(), path=result)`` for the lecture's
+    ‖y − Xβ‖² (``quadratic_form(X.T @ X, -2 * X.T @ y, y @ y)``). ``view`` is (azim, elev);
+    ``path`` (a Result, (k, 2) points, or {label: run}) is drawn on the surface at its loss
+    values, until it leaves the box (an arrow says where it went). The box defaults to the
+    lecture's −12…12 × −4…4 for a bare matrix; ``zlim`` to (−1, 2000) for it, else to the loss
+    range of the path and the problem's start. The axes are the lecture's β₀, β₁ (the
+    problem's ``.variables``) unless ``labels`` names them."""
+    problem = Q if hasattr(Q, "A") and hasattr(Q, "b") else None
+    if problem is not None:
+        if np.ndim(b) != 1 or np.any(np.asarray(b, dtype=float) != 0) or c != 0:
+            raise TypeError("quadratic_form(problem, ...): the problem gives Q, b and c; pass "
+                            "the box by keyword (xlim=, ylim=, zlim=)")
+        Q, b, c = problem.A / 2, -problem.b, problem.c
+    runs = named(path, "path") if path is not None else {}
+    pts = [path_of(r, "path")[:, :2] for r in runs.values()]
+    if problem is None:
+        xlim = (-12.0, 12.0) if xlim is None else xlim
+        ylim = (-4.0, 4.0) if ylim is None else ylim
+    xlim, ylim, cuts = frame(problem, xlim, ylim, pts)
+    labels = (axis_labels(problem, labels) if problem is not None or labels is not None
+              else BETA_LABELS)
+    Qa, ba = np.asarray(Q, float), np.asarray(b, float).reshape(-1)
+
+    def fun(x: np.ndarray) -> np.ndarray:
+        return np.einsum("i...,ij,j...->...", x, Qa, x) + np.tensordot(ba, x, 1) + c
+    if zlim is None:
+        zlim = (-1.0, 2000.0) if problem is None else _z_range(fun, problem, pts, cuts)
     ax = new_axes(ax, projection="3d", figsize=(7, 7))
     meshes = quadratic_mesh(Q, b, c, xlim, ylim, zlim, *resolution)
     surfaces = [ax.plot_surface(X, Y, Z, cmap=cmap, alpha=alpha, linewidth=0.2,
@@ -195,16 +220,23 @@ def quadratic_form(Q: Any, b: Any = (0.0, 0.0), c: float = 0.0,
                                 vmin=zlim[0], vmax=zlim[1], antialiased=True)
                 for X, Y, Z in meshes]
     _style_3d(ax, labels, zlabel, xlim, ylim, zlim, view, title)
-    Qa, ba = np.asarray(Q, float), np.asarray(b, float).reshape(-1)
-
-    def fun(x: np.ndarray) -> np.ndarray:
-        return np.einsum("i...,ij,j...->...", x, Qa, x) + np.tensordot(ba, x, 1) + c
-    disp = SurfaceDisplay(ax, meshes=meshes, surfaces=surfaces, paths={}, lines=[], fun=fun)
-    if path is not None:
-        trajectories(path, fun, ax=ax, labels=labels)
-        disp.paths = {ln.get_label(): np.column_stack(ln.get_data_3d()) for ln in ax.lines}
-        disp.lines = list(ax.lines)
+    disp = SurfaceDisplay(ax, meshes=meshes, surfaces=surfaces, paths={}, lines=[], fun=fun,
+                          xlim=xlim, ylim=ylim, zlim=zlim)
+    if runs:
+        drawn = trajectories(runs, fun, ax=ax, labels=labels, shown=cuts)
+        disp.paths, disp.lines = drawn.paths, drawn.lines
     return disp
+
+
+def _z_range(fun: Callable[[Any], Any], problem: Any, pts: Sequence[np.ndarray],
+             cuts: Sequence[int]) -> tuple[float, float]:
+    """(min ℒ − 2 % of the span, 1.1 × the highest loss on the shown paths and at the start)."""
+    z = [evaluate(fun, np.asarray(problem.x0, float)[None, :2])]
+    z += [evaluate(fun, p[:k]) for p, k in zip(pts, cuts) if k]
+    lo = float(problem.min_value) if problem.min_value is not None else 0.0
+    hi = float(np.max(np.concatenate(z)))
+    hi = lo + 1.1 * (hi - lo) if hi > lo else lo + 1.0
+    return lo - 0.02 * (hi - lo), hi
 
 
 def surface(fun: Callable[[Any], Any], xlim: Sequence[float] | None = None,
@@ -222,7 +254,7 @@ def surface(fun: Callable[[Any], Any], xlim: Sequence[float] | None = None,
     labels = axis_labels(fun, labels)
     runs = named(paths, "path") if paths is not None else {}
     pts = [path_of(r, "paths") for r in runs.values()]
-    xlim, ylim = domain_of(fun, xlim, ylim, pts)
+    xlim, ylim, cuts = frame(fun, xlim, ylim, pts)
     X, Y, Z = grid(fun, xlim, ylim, n)
     shown, zmap = _zmap(Z, log)
     if zlim is not None:
@@ -240,7 +272,7 @@ def surface(fun: Callable[[Any], Any], xlim: Sequence[float] | None = None,
     disp = SurfaceDisplay(ax, meshes=[(X, Y, shown)], surfaces=[surf], paths={}, lines=[],
                           fun=fun, zmap=zmap)
     if runs:
-        lines = trajectories(runs, fun, ax=ax, zmap=zmap).lines
+        lines = trajectories(runs, fun, ax=ax, zmap=zmap, shown=cuts).lines
         disp.lines = lines
         disp.paths = {ln.get_label(): np.column_stack(ln.get_data_3d()) for ln in lines}
     return disp
@@ -280,7 +312,7 @@ def contour(fun: Callable[[Any], Any], xlim: Sequence[float] | None = None,
     labels = axis_labels(fun, labels)
     runs = named(paths, "path") if paths is not None else {}
     pts = [path_of(r, "paths") for r in runs.values()]
-    xlim, ylim = domain_of(fun, xlim, ylim, pts)
+    xlim, ylim, cuts = frame(fun, xlim, ylim, pts)
     X, Y, Z = grid(fun, xlim, ylim, n)
     log = bool(problem_attr(fun, "log_levels", False)) if log is None else log
     lv = contour_levels(Z, levels, log) if np.isscalar(levels) else np.asarray(levels, float)
@@ -312,7 +344,8 @@ def contour(fun: Callable[[Any], Any], xlim: Sequence[float] | None = None,
         m = np.asarray(mins, dtype=float).reshape(-1, 2)
         ax.plot(m[:, 0], m[:, 1], "*", ms=13, color="white", mec="k", mew=1.2,
                 label=minima_label, zorder=STAR_ZORDER, linestyle="none")
-    drawn = trajectories(runs, fun, ax=ax, labels=labels, colors=colors) if runs else None
+    drawn = (trajectories(runs, fun, ax=ax, labels=labels, colors=colors, shown=cuts)
+             if runs else None)
     lines = drawn.lines if drawn else []
     if runs or (mins is not None and np.size(mins)):
         every = (drawn.mark_every or 1) if drawn else 1
@@ -326,6 +359,10 @@ class TrajectoryDisplay(Display):
     ``.paths`` {label: (k, 2 or 3) points drawn}, ``.markers`` (each run's iterate markers),
     ``.starts`` and ``.ends`` (each run's start and end marker) and ``.mark_every`` (steps
     between iterate markers; None without markers)."""
+
+    lines: list[Any]
+    paths: dict[str, np.ndarray]
+    mark_every: int | None
 
 
 #: iterate markers, one shape per run
@@ -376,7 +413,8 @@ def path_outline(ax: Any, pts: Sequence[np.ndarray], st: dict[str, Any]) -> Any:
 def path_legend(ax: Any, title: str | None = None,
                 parts: dict[Any, tuple[Any, Any]] | None = None) -> Any:
     """The axes' legend, each path's entry drawn as its outline, line and iterate markers
-    (``parts`` {line: (outline, markers)}, besides those :func:`trajectories` drew)."""
+    (``parts`` {line: (outline, markers)}, besides those :func:`trajectories` drew), placed
+    below 2-D axes so that it covers no path."""
     from matplotlib.legend_handler import HandlerTuple
     handles, names = ax.get_legend_handles_labels()
     known = {**_LEGEND_PARTS, **(parts or {})}
@@ -386,31 +424,63 @@ def path_legend(ax: Any, title: str | None = None,
             return h
         below, above = known[h]
         return tuple(a for a in (below, h, above) if a is not None)
-    return ax.legend([entry(h) for h in handles], names, loc="best", fontsize=10,
-                     framealpha=0.85, title=title, title_fontsize=9,
+    if getattr(ax, "name", None) == "3d":
+        place: dict[str, Any] = {"loc": "upper right"}
+    else:  # below the axes, clear of every path, in up to two columns
+        place = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.13),
+                 "ncol": 1 if len(names) < 3 else 2}
+    return ax.legend([entry(h) for h in handles], names, fontsize=10, framealpha=0.85,
+                     title=title, title_fontsize=10, **place,
                      handler_map={tuple: HandlerTuple(ndivide=1)})
 
 
-def trajectories(paths: Any, fun: Callable[[Any], Any] | None = None, *, ax: Any = None,
-                 markers: bool = True, zmap: Callable[[np.ndarray], np.ndarray] | None = None,
-                 colors: Sequence[Any] | None = None, labels: Sequence[str] | None = None
-                 ) -> TrajectoryDisplay:
-    """Draw one or several descent paths (a Result, (k, 2) points, a list, or {label: run}) with
-    the start (circle) and end (hollow square) marked, one legend entry per run. Overlapping
-    paths stay apart (``path_styles``): the first run is widest and lowest, later ones
-    narrower on top, each with its own marker shape; when ``markers``, every iterate is marked on paths of at
-    most 60 points, else every k-th (the same k for all runs, given in the legend title). On
-    3-D axes the path is lifted onto the surface: ``fun`` at each point, else the run's
-    ``history.loss``. Non-finite points (a diverged run) are cut off. Empty axes are labelled
-    with ``labels``, else ``fun``'s ``.variables``."""
-    runs = named(paths, "path")
-    ax = new_axes(ax)
-    is3d = getattr(ax, "name", None) == "3d"
-    if colors is None:
-        colors = (["k", "tab:red", "tab:orange", "tab:cyan", "tab:purple", "tab:green"] if is3d
-                  else ["tab:red", "white", "tab:orange", "tab:cyan", "magenta", "k"])
-    cut = {}
-    for label, run in runs.items():
+def exit_marker(ax: Any, step: int, seg: np.ndarray, z: float | None = None, *,
+                color: Any = "k") -> list[Any]:
+    """Mark where a path leaves the figure (returns the artists): ``seg`` holds its last shown point and the next
+    point (non-finite when it diverged to overflow). On 2-D axes an arrow runs from the last
+    point toward the next, stopped inside the axes, labelled with the step it leaves at."""
+    last, nxt = seg[0], seg[-1]
+    where = (f"step {step} → ({nxt[0]:.3g}, {nxt[1]:.3g})" if np.all(np.isfinite(nxt))
+             else f"step {step}: overflow")
+    box = dict(fc="white", ec=color, alpha=0.85, boxstyle="round,pad=0.2")
+    if getattr(ax, "name", None) == "3d":
+        return [ax.text(last[0], last[1], z if z is not None else 0.0, f" {where}",
+                        fontsize=10, color="k", bbox=box, zorder=STAR_ZORDER)]
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    d = nxt - last if np.all(np.isfinite(nxt)) else np.array([0.0, 0.0])
+    span = np.array([x1 - x0, y1 - y0])
+    lo, hi = np.array([x0, y0]) + 0.03 * span, np.array([x1, y1]) - 0.03 * span
+    with np.errstate(divide="ignore", invalid="ignore"):  # largest t keeping last + t·d inside
+        t = np.where(d > 0, (hi - last) / d, np.where(d < 0, (lo - last) / d, np.inf))
+    t_max = float(np.clip(np.min(t), 0.0, 1.0)) if np.any(d) else 0.0
+    frac = d / span  # the step in axes fractions
+    if np.linalg.norm(t_max * frac) < 0.06 and np.any(d):  # too short to see: 6 % of the axes
+        t_max = 0.06 / float(np.linalg.norm(frac))
+    head = np.clip(last + t_max * d, lo, hi)
+    arrow = ax.annotate("", xy=head, xytext=last, zorder=STAR_ZORDER,
+                        arrowprops=dict(arrowstyle="-|>", color=color, lw=2.2,
+                                        mutation_scale=18, path_effects=_stroke()))
+    right = head[0] > x0 + 0.6 * span[0]
+    top = head[1] > y0 + 0.85 * span[1]
+    text = ax.annotate(where, xy=head, xytext=(-6 if right else 6, -14 if top else 8),
+                       textcoords="offset points", ha="right" if right else "left",
+                       va="top" if top else "bottom", fontsize=10, bbox=box,
+                       zorder=STAR_ZORDER)
+    return [arrow, text]
+
+
+def _stroke() -> list[Any]:
+    from matplotlib import patheffects
+    return [patheffects.Stroke(linewidth=4, foreground="k"), patheffects.Normal()]
+
+
+def _cut(runs: dict[str, Any], fun: Callable[[Any], Any] | None, is3d: bool,
+         zmap: Callable[[np.ndarray], np.ndarray] | None, shown: Sequence[int] | None
+         ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Each run's points to draw ({label: (P, z)}: up to its first non-finite point and at most
+    ``shown[i]``), and where the cut ones went ({label: (step, [last, next], z)})."""
+    cut, exits = {}, {}
+    for i, (label, run) in enumerate(runs.items()):
         P = path_of(run, "paths")[:, :2]
         z = None
         if is3d:
@@ -425,7 +495,35 @@ def trajectories(paths: Any, fun: Callable[[Any], Any] | None = None, *, ax: Any
                 z = zmap(z)
         keep = np.all(np.isfinite(P), axis=1) & (np.isfinite(z) if z is not None else True)
         stop = int(np.argmin(keep)) if not keep.all() else P.shape[0]
+        if shown is not None:
+            stop = min(stop, int(shown[i]))
+        if 0 < stop < P.shape[0]:
+            exits[label] = (stop, P[stop - 1:stop + 1], None if z is None else z[stop - 1])
         cut[label] = (P[:stop], None if z is None else z[:stop])
+    return cut, exits
+
+
+def trajectories(paths: Any, fun: Callable[[Any], Any] | None = None, *, ax: Any = None,
+                 markers: bool = True, zmap: Callable[[np.ndarray], np.ndarray] | None = None,
+                 colors: Sequence[Any] | None = None, labels: Sequence[str] | None = None,
+                 shown: Sequence[int] | None = None) -> TrajectoryDisplay:
+    """Draw one or several descent paths (a Result, (k, 2) points, a list, or {label: run}) with
+    the start (circle) and end (hollow square) marked, one legend entry per run. Overlapping
+    paths stay apart (:func:`path_styles`): the first run is widest and lowest, later ones
+    narrower on top, each with its own marker shape; when ``markers``, every iterate is marked on paths of at
+    most 60 points, else every k-th (the same k for all runs, given in the legend title). On
+    3-D axes the path is lifted onto the surface: ``fun`` at each point, else the run's
+    ``history.loss``. Non-finite points (a diverged run) are cut off, and so is everything
+    after the first ``shown[i]`` points of run ``i`` (what :func:`~steepest.plot._base.frame`
+    keeps in the box); an arrow then marks where the path went. Empty axes are labelled with
+    ``labels``, else ``fun``'s ``.variables``."""
+    runs = named(paths, "path")
+    ax = new_axes(ax)
+    is3d = getattr(ax, "name", None) == "3d"
+    if colors is None:
+        colors = (["k", "tab:red", "tab:orange", "tab:cyan", "tab:purple", "tab:green"] if is3d
+                  else ["tab:red", "white", "tab:orange", "tab:cyan", "magenta", "k"])
+    cut, exits = _cut(runs, fun, is3d, zmap, shown)
     longest = max((len(P) for P, _ in cut.values()), default=0)
     every = mark_every(max(longest, 1))
     from matplotlib import patheffects
@@ -455,6 +553,8 @@ def trajectories(paths: Any, fun: Callable[[Any], Any] | None = None, *, ax: Any
             starts.append(ax.plot(*(c[:1] for c in pts), **start)[0])
             ends.append(ax.plot(*(c[-1:] for c in pts), **end)[0])
         lines.append(ln)
+        if label in exits:
+            exit_marker(ax, *exits[label], color=color)
     if not is3d and not ax.get_xlabel():
         labels = axis_labels(fun, labels)
         ax.set_xlabel(labels[0], fontsize=13)

@@ -35,6 +35,9 @@ class Problem:
     #: TeX symbol of the coordinates and the index of the first one (x_1, x_2, … by default)
     symbol: str = "x"
     first_index: int = 1
+    #: True when ∇²L is the same everywhere (a quadratic): the divergence detector may then use
+    #: the exact rule of :mod:`steepest.descent.certain`
+    constant_hessian: bool = False
 
     def __init__(self) -> None:
         self.x0 = np.zeros(self.dim)

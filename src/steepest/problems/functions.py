@@ -26,6 +26,7 @@ class Quadratic1D(Problem):
     at x = −b/(2a) = 2/3, f(2/3) = 11/3."""
 
     name = "3x² − 4x + 5"
+    constant_hessian = True
     dim = 1
 
     def __init__(self, a: float = 3.0, b: float = -4.0, c: float = 5.0):
@@ -55,6 +56,7 @@ class ConvexBowl(Problem):
     """The lecture's strictly convex surface z = 3x₁² + 7x₂² (one global minimum at 0)."""
 
     name = "convex bowl 3x₁² + 7x₂²"
+    constant_hessian = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -179,6 +181,7 @@ class Booth(Problem):
     """(x + 2y − 7)² + (2x + y − 5)², a convex quadratic; minimum (1, 3), value 0."""
 
     name = "Booth"
+    constant_hessian = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -195,6 +198,7 @@ class Matyas(Problem):
     """0.26(x² + y²) − 0.48xy, a flat convex quadratic (condition number 25); minimum 0."""
 
     name = "Matyas"
+    constant_hessian = True
 
     def __init__(self) -> None:
         super().__init__()

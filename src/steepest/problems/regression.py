@@ -61,6 +61,7 @@ class Quadratic(Problem):
     """
 
     name = "quadratic"
+    constant_hessian = True
 
     def __init__(self, A: Any, b: Any = None, c: float = 0.0, *, x0: Any = None,
                  domain: Domain | None = None):
@@ -142,37 +143,57 @@ class Quadratic(Problem):
         return f"{type(self).__name__}(dim={self.dim})"
 
 
-class LeastSquares(Quadratic):
-    """Linear least squares L(β) = ½‖y − Xβ‖² (half the lecture's loss, so its gradient is
-    exactly the lecture's ∇L = XᵀXβ − Xᵀy).
+#: ``LeastSquares(reduction=…)``: the factor s in L(β) = s·‖y − Xβ‖²
+REDUCTIONS = {"half": 0.5, "sum": 1.0, "mean": None}
 
-    The Gram matrix G = XᵀX, Xᵀy and ½yᵀy are computed once, so a value and gradient cost O(p²)
-    instead of O(np): L = ½βᵀGβ − βᵀXᵀy + ½yᵀy (absolute rounding ≈ ε‖y‖²). The Hessian is G;
-    :meth:`solve` uses ``lstsq`` on X (no squared condition number).
+
+class LeastSquares(Quadratic):
+    """Linear least squares L(β) = s·‖y − Xβ‖², by default ``reduction="half"`` (s = ½, gradient
+    XᵀXβ − Xᵀy); ``"sum"`` is the lecture's ℒ(β) = ‖y − Xβ‖² with gradient 2XᵀXβ − 2Xᵀy, and
+    ``"mean"`` the mean squared error (s = 1/n).
+
+    The lecture's *code* steps with η(XᵀXβ − Xᵀy) while plotting ‖y − Xβ‖²: that is gradient
+    descent with rate η on ``reduction="half"`` (or η/2 on ``"sum"``), with the losses shown
+    on the ``"sum"`` scale. The Gram matrix G = XᵀX, Xᵀy and yᵀy are computed once, so a value
+    and gradient cost O(p²) instead of O(np): L = s(βᵀGβ − 2βᵀXᵀy + yᵀy) (absolute rounding
+    ≈ ε‖y‖²). The Hessian is 2sG; :meth:`solve` uses ``lstsq`` on X (no squared condition
+    number).
     """
 
     name = "least squares"
     symbol, first_index = "\\beta", 0  # the lecture's β₀ (intercept), β₁, …
 
-    def __init__(self, X: Any, y: Any, *, x0: Any = None, domain: Domain | None = None):
+    def __init__(self, X: Any, y: Any, *, reduction: str = "half", x0: Any = None,
+                 domain: Domain | None = None):
+        from .._validate import check_choice
         X = _as_matrix(X, "LeastSquares")
         y = _as_target(y, X.shape[0], "LeastSquares")
-        self.X, self.y = X, y
-        super().__init__(X.T @ X, X.T @ y, 0.5 * float(y @ y), domain=domain)
+        check_choice(reduction, "LeastSquares: reduction", REDUCTIONS)
+        self.X, self.y, self.reduction = X, y, reduction
+        scale = REDUCTIONS[reduction] or 1.0 / X.shape[0]
+        self.scale = scale
+        super().__init__(2 * scale * (X.T @ X), 2 * scale * (X.T @ y), scale * float(y @ y),
+                         domain=domain)
         self.x0 = np.zeros(self.dim) if x0 is None else _start(x0, self.dim, "LeastSquares")
 
     def f(self, x: Tensor) -> Tensor:
-        """½‖y − Xβ‖² from the residuals (the autodiff path; grids ``(p, ...)`` too)."""
+        """s·‖y − Xβ‖² from the residuals (the autodiff path; grids ``(p, ...)`` too)."""
         pts, shape = _flat_points(x)
         r = self.y[:, None] - ad.matmul(self.X, pts)
-        return (0.5 * (r * r).sum(axis=0)).reshape(shape)
+        return (self.scale * (r * r).sum(axis=0)).reshape(shape)
 
     def solve(self) -> np.ndarray:
         """The least-squares solution β* = argmin ‖y − Xβ‖ (``numpy.linalg.lstsq``)."""
         return np.linalg.lstsq(self.X, self.y, rcond=None)[0]
 
+    @property
+    def formula(self) -> str:
+        """The loss as written on figures: ``½‖y − Xβ‖²``, ``‖y − Xβ‖²`` or ``(1/n)‖y − Xβ‖²``."""
+        return {"half": "½", "sum": "", "mean": "(1/n)"}[self.reduction] + "‖y − Xβ‖²"
+
     def __repr__(self) -> str:
-        return f"LeastSquares(n={self.X.shape[0]}, p={self.dim})"
+        red = "" if self.reduction == "half" else f", reduction={self.reduction!r}"
+        return f"LeastSquares(n={self.X.shape[0]}, p={self.dim}{red})"
 
 
 class LogisticRegression(Problem):

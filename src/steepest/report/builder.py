@@ -33,6 +33,8 @@ from typing import Any
 
 import numpy as np
 
+from .._interrupt import checkpoint
+from .._io import atomic_write
 from ..animate._core import PLAYER_ICONS, svg_icon
 
 __all__ = ["Report", "Section", "plotly_available"]
@@ -149,6 +151,7 @@ class Section:
 
     def _add(self, block: str) -> None:
         (self._row if self._row is not None else self._blocks).append(block)
+        checkpoint()  # a Ctrl-C swallowed while the block was made (figure cleanup) stops here
 
     def text(self, text: str) -> None:
         """Paragraphs of plain text (blank lines separate paragraphs; `backticks` → code)."""
@@ -368,7 +371,8 @@ class Report:
         """Write the page to ``path`` (a file; parent folders are created) and return it."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.to_html(), encoding="utf-8")
+        with atomic_write(path, "w", encoding="utf-8") as fh:  # never a half-written page
+            fh.write(self.to_html())
         return path
 
     def save_figures(self, folder: str | Path) -> list[Path]:
@@ -378,7 +382,8 @@ class Report:
         written = []
         for stem, png in self._pngs:
             p = folder / f"{stem}.png"
-            p.write_bytes(png)
+            with atomic_write(p) as fh:
+                fh.write(png)
             written.append(p)
         return written
 

@@ -15,6 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from .._interrupt import checkpoint, interruptible
+from .._io import writable_folder
+from ..errors import SteepestError
 from .builder import Report
 from .builder import _format_number as _fmt
 from .progress import Progress
@@ -43,8 +46,21 @@ class TourConfig:
         return cls(interactive=interactive)
 
 
-LECTURE_START = (-8.0, -3.2)
 LECTURE_ETAS = {"converges": 0.002, "diverges": 0.0065, "oscillates": 0.0055}
+
+
+def _start(eta: float) -> np.ndarray:
+    """The lecture's start for its run at ``eta`` (one definition: datasets.lecture_start)."""
+    from ..datasets import lecture_start
+    return np.array(lecture_start(eta))
+
+
+def _lst(x: Any) -> str:
+    return "[" + ", ".join(f"{v:g}" for v in np.ravel(x)) + "]"
+
+
+def _pt(x: Any) -> str:
+    return "(" + ", ".join(f"{v:g}" for v in np.ravel(x)) + ")"
 
 
 def _plt() -> Any:
@@ -63,25 +79,26 @@ class _Tour:
         self.report = report
         self.cfg = cfg
         self.data = st.datasets.lecture_line()
-        self.problem = st.problems.LeastSquares(self.data.X, self.data.y)
+        # the lecture's code steps by η(XᵀXβ − Xᵀy), gradient descent on ½‖y − Xβ‖² (so its
+        # rates mean what they mean there); its figures show ℒ = ‖y − Xβ‖², on its box
+        self.problem = st.datasets.lecture_problem("half")
+        self.lecture = st.datasets.lecture_problem()
 
-    def _loss_surface(self, sec: Any, caption: str, *, name: str, top: float,
+    def _loss_surface(self, sec: Any, caption: str, *, name: str, top: float | None,
                       run: Any = None) -> None:
-        """The lecture's loss ½βᵀAβ − bᵀβ + c drawn as the lecture draws it (cut at ℒ = top,
-        clean edges), interactive when possible, with the descent ``run`` on it."""
+        """The lecture's loss ‖y − Xβ‖² drawn as the lecture draws it (cut at ℒ = top, clean
+        edges), interactive when possible, with the descent ``run`` on it."""
         st, n = self.st, self.cfg.surface_grid
-        quadratic = (self.problem.A / 2, -self.problem.b, self.problem.c)
-        disp = st.plot.quadratic_form(*quadratic, zlim=(0, top), title="ℒ(β) = ½‖y − Xβ‖²",
-                                      resolution=(4 * n, n), path=run)
+        label = f"GD η={run.history.lr[0]:g}" if run is not None else None
+        disp = st.plot.quadratic_form(self.lecture, zlim=None if top is None else (0, top),
+                                      title="ℒ(β) = ‖y − Xβ‖²",
+                                      resolution=(4 * n, n),
+                                      path={label: run} if run is not None else None)
         if not self.cfg.interactive:
             sec.figure(disp, caption, name=name)
             return
         (mx, my, mz), = disp.meshes
-        paths = []
-        if run is not None:
-            h = run.history
-            paths = [(f"GD η={run.history.lr[0]:g}", np.column_stack([h.x[:, 0], h.x[:, 1],
-                                                                     h.loss]))]
+        paths = [(label, pts) for label, pts in disp.paths.items()]
         sec.surface(mx, my, mz, disp, caption, labels=("β₀", "β₁", "loss"), paths=paths,
                     name=name)
 
@@ -130,8 +147,11 @@ class _Tour:
         sec = self.report.section(
             "The loss surface",
             f"The lecture fits a line y = β₀ + β₁x to {len(y)} points. Each choice of parameters "
-            "β = (β₀, β₁) has a loss, the squared error ℒ(β) = ½‖y − Xβ‖²; over all β the loss "
-            "is a surface, and training means finding its lowest point.")
+            "β = (β₀, β₁) has a loss, the squared error ℒ(β) = ‖y − Xβ‖²; over all β the loss "
+            "is a surface, and training means finding its lowest point. Its gradient is "
+            "2XᵀXβ − 2Xᵀy; the lecture's code steps with half of it, XᵀXβ − Xᵀy (gradient "
+            "descent on ½‖y − Xβ‖²), and so does every run below, so its learning rates mean "
+            "what they mean in the lecture.")
         beta_hat = self.problem.solve()
         with sec.row():
             sec.figure(st.plot.fitted_line(self.data.x, y, beta_hat, truth=self.data.beta_true),
@@ -140,11 +160,12 @@ class _Tour:
                        name="lecture data")
             sec.numbers({"points": len(y), "β̂₀ (normal equations)": beta_hat[0],
                          "β̂₁ (normal equations)": beta_hat[1],
-                         "ℒ(β̂)": float(self.problem(st.tensor(beta_hat)).data)},
+                         "ℒ(β̂) = ‖y − Xβ̂‖²": float(self.lecture(st.tensor(beta_hat)).data)},
                         caption="Least squares, solved exactly")
-        self._loss_surface(sec, "The least-squares loss over (β₀, β₁), up to ℒ = 1000: a bowl "
+        self._loss_surface(sec, "The least-squares loss over (β₀, β₁), up to ℒ = 2000 (the "
+                                "lecture's view): a bowl "
                                 "(a paraboloid, since XᵀX is positive definite) with one lowest "
-                                "point.", name="loss surface", top=1000)
+                                "point.", name="loss surface", top=2000)
         n = self.cfg.surface_grid
         fig = plt.figure(figsize=(11, 4.6))
         convex, nonconvex = st.problems.ConvexBowl(), st.problems.NonConvexSurface()
@@ -161,35 +182,39 @@ class _Tour:
     def descent(self) -> None:
         st = self.st
         eta = LECTURE_ETAS["converges"]
+        x0 = _start(eta)
         sec = self.report.section(
             "Gradient descent on the lecture's line",
-            f"Start at β = ({LECTURE_START[0]:g}, {LECTURE_START[1]:g}) and repeat "
-            f"β ← β − η ∇ℒ(β) with η = {eta:g}, where ∇ℒ(β) = XᵀXβ − Xᵀy (the problem "
-            "evaluates it from the precomputed XᵀX; backpropagation through ½‖y − Xβ‖² gives the "
-            "same vector, checked below). The loss falls fast while the slope is steep, then "
-            "slowly.")
+            f"Start at β = {_pt(x0)} and repeat β ← β − η (XᵀXβ − Xᵀy) with η = {eta:g}, as "
+            "the lecture's code does: gradient descent on ½‖y − Xβ‖² (the problem evaluates "
+            "the gradient from the precomputed XᵀX; backpropagation gives the same vector, "
+            "checked below). The figures show the lecture's ℒ = ‖y − Xβ‖². The loss falls fast "
+            "while the slope is steep, then slowly.")
         sec.code(f"""import steepest as st
-X, y = st.datasets.lecture_line()
-problem = st.problems.LeastSquares(X, y)
-result = st.minimize(problem, [{LECTURE_START[0]:g}, {LECTURE_START[1]:g}], st.optim.GD(lr={eta:g}),
-                     max_steps=1000)
-st.plot.loss_curve(result); st.animate.descent_3d(result, problem)""")
-        x0 = np.array(LECTURE_START)
+problem = st.datasets.lecture_problem("half")  # the step the lecture's code takes
+lecture = st.datasets.lecture_problem()        # its ‖y − Xβ‖², on its box
+result = st.minimize(problem, {_lst(x0)}, st.optim.GD(lr={eta:g}), max_steps=1000)
+st.plot.loss_curve({{"GD η={eta:g}": result}}, fun=lecture)
+st.animate.descent_3d(result, lecture)""")
         run = st.minimize(self.problem, x0, st.optim.GD(lr=eta), max_steps=1000)
         beta_hat = self.problem.solve()
+        label = f"GD η={eta:g}"
+        loss0 = float(self.lecture.value(x0))
         with sec.row():
-            sec.figure(st.plot.loss_curve(run), "ℒ per iteration (log scale).", name="gd loss")
-            sec.figure(st.plot.parameter_path(run, solution=beta_hat),
+            sec.figure(st.plot.loss_curve({label: run}, fun=self.lecture),
+                       f"ℒ = ‖y − Xβ‖² per iteration (log scale): log ℒ starts at "
+                       f"{np.log(loss0):.3f} as in the lecture.", name="gd loss")
+            sec.figure(st.plot.parameter_path({label: run}, solution=beta_hat,
+                                              title=rf"Evolution of $\beta$, GD $\eta$ = {eta:g}"),
                        "β per iteration; the star is the normal-equations solution.",
                        name="gd beta path")
         frames = self.cfg.frames
-        # the problem's ½βᵀAβ − bᵀβ + c drawn as the lecture's clean-edged quadratic form
-        quadratic = (self.problem.A / 2, -self.problem.b, self.problem.c)
-        sec.animation(st.animate.descent_3d(run, quadratic=quadratic, zlim=(0, 1400),
-                                            frames=frames, progress=False),
+        sec.animation(st.animate.descent_3d({label: run}, self.lecture,
+                                            frames=frames, progress=False,
+                                            title=f"GD η={eta:g} on ℒ = ‖y − Xβ‖²"),
                       "The descent on the loss surface (use the controls to play or step).")
         self._loss_surface(sec, f"The {run.nit} steps on the loss surface; hover for β and ℒ.",
-                           name="gd on the surface", top=1400, run=run)
+                           name="gd on the surface", top=None, run=run)
         with sec.row():
             sec.animation(st.animate.line_fit(self.data.x, self.data.y, run, frames=frames,
                                               progress=False),
@@ -199,7 +224,7 @@ st.plot.loss_curve(result); st.animate.descent_3d(result, problem)""")
                          "∇ℒ at the start, XᵀXβ − Xᵀy": self.problem.value_and_grad(x0)[1],
                          "β after GD": np.asarray(run.x), "β̂ (normal equations XᵀXβ = Xᵀy)":
                          beta_hat, "‖β_GD − β̂‖": float(np.linalg.norm(run.x - beta_hat)),
-                         "ℒ(β_GD)": float(run.fun)},
+                         "ℒ(β_GD) = ‖y − Xβ_GD‖²": float(self.lecture.value(run.x))},
                         caption="Gradient descent beside the exact solution")
 
     # ---- 4. learning rates ------------------------------------------------------------------
@@ -211,68 +236,115 @@ st.plot.loss_curve(result); st.animate.descent_3d(result, problem)""")
             "the largest eigenvalue of the Hessian (here XᵀX). Just above that rate each step "
             "overshoots further and the loss explodes; just below it, the iterates zigzag "
             "across the valley before settling.")
-        x0 = np.array(LECTURE_START)
-        runs = {}
-        for name, eta in LECTURE_ETAS.items():
-            runs[name] = st.minimize(self.problem, x0, st.optim.GD(lr=eta), max_steps=1000)
-        diverged = runs["diverges"]
+        runs = {eta: st.minimize(self.problem, _start(eta), st.optim.GD(lr=eta),
+                                 max_steps=1000) for eta in LECTURE_ETAS.values()}
+        too_big, osc_eta = LECTURE_ETAS["diverges"], LECTURE_ETAS["oscillates"]
+        diverged, osc = runs[too_big], runs[osc_eta]
         diag = st.diagnose(diverged, self.problem)
-        osc_diag = st.diagnose(runs["oscillates"], self.problem)
-        too_big = LECTURE_ETAS["diverges"]
-        sec.code(f"""bad = st.minimize(problem, [-8, -3.2], st.optim.GD(lr={too_big:g}),
-                  max_steps=1000)
+        osc_diag = st.diagnose(osc, self.problem)
+        start = _lst(_start(too_big))
+        sec.code(f"""bad = st.minimize(problem, {start}, st.optim.GD(lr={too_big:g}), max_steps=1000)
 print(st.diagnose(bad, problem).message)""")
         sec.note(diag.message)
-        with sec.row():
-            sec.figure(st.plot.loss_curve({f"η = {LECTURE_ETAS[k]:g} ({k})": r
-                                           for k, r in runs.items()}, title="Loss per step"),
-                       "Loss per step for the three learning rates (✕: divergence detected).",
-                       name="three learning rates")
-            sec.numbers({"λ_max of the Hessian XᵀX (from Hessian-vector products)":
-                             float(diag.lam_max),
-                         "λ_min of the Hessian": float(diag.lam_min),
-                         "critical rate 2/λ_max": f"{float(diag.lr_max):.5f}",
-                         "η = 0.0065 → status": diverged.status,
-                         "… detected at step": diverged.diverged_at,
-                         "η = 0.0065: error factor per step 1 − ηλ_max": float(diag.multiplier),
-                         "η = 0.0055 → status": runs["oscillates"].status,
-                         "η = 0.0055: error factor per step 1 − ηλ_max":
-                             float(osc_diag.multiplier),
-                         "η = 0.002 → status": runs["converges"].status,
-                         "suggested η": float(diag.suggested_lr)},
-                        caption="The diagnosis, computed from the Hessian")
-        osc = runs["oscillates"]
-        sec.figure(st.plot.contour(self.problem, (-12, 12), (-4, 4),
+        self._three_rates(sec, runs, diag, osc_diag)
+        self._disaster(sec, too_big)
+        sec.figure(st.plot.contour(self.lecture,
                                    # the zigzag drawn last: narrowest, on top
-                                   paths={"η = 0.002": _head(runs["converges"], 60),
-                                          "η = 0.0055": _head(osc, 60)},
-                                   title="First 60 steps on the contour map"),
-                   "η = 0.0055 bounces across the valley (each step flips the sign of the "
-                   "component along the steepest eigenvector) while η = 0.002 slides down it.",
-                   name="oscillation")
-        backoff = st.minimize(self.problem, x0, st.optim.GD(lr=LECTURE_ETAS["diverges"]),
-                              max_steps=1000, on_divergence="backoff")
+                                   paths={f"GD η={eta:g} from {_pt(_start(eta))}":
+                                          _head(runs[eta], 18 if eta == too_big else 60)
+                                          for eta in LECTURE_ETAS.values()},
+                                   title="The first 60 steps (18 for η = 0.0065)",
+                                   colors=st.plot.CURVE_COLORS),  # as in the loss plots
+                   f"η = {osc_eta:g} bounces across the valley (each step flips the sign of the "
+                   f"component along the steepest eigenvector) while η = 0.002 slides down it; "
+                   f"η = {too_big:g} bounces further out at every step (its first 18, as on the "
+                   "surface above).", name="oscillation")
+        self._backoff(sec, too_big, diverged)
+        self._stability_map(sec)
+
+    def _three_rates(self, sec: Any, runs: dict[float, Any], diag: Any, osc_diag: Any) -> None:
+        """The three rates' losses (all 1000 steps, and the first 40 where 0.0065's steps
+        show) beside the diagnosis numbers."""
+        st, plt = self.st, _plt()
+        curves = {f"GD η={eta:g}": r for eta, r in runs.items()}
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
+        st.plot.loss_curve(curves, ax=axes[0], fun=self.lecture, title="All 1000 steps")
+        st.plot.loss_curve({k: r.history.x[:41] for k, r in curves.items()}, ax=axes[1],
+                           fun=self.lecture, title="The first 40 steps")
+        axes[1].get_legend().remove()
+        fig.tight_layout()
+        too_big, osc_eta = LECTURE_ETAS["diverges"], LECTURE_ETAS["oscillates"]
+        sec.figure(fig, "ℒ = ‖y − Xβ‖² per step at the lecture's three rates (✕: divergence "
+                        "detected; right: the first 40 steps, where η = 0.0065 climbs and "
+                        "η = 0.0055 zigzags down).", name="three learning rates")
+        sec.numbers({"λ_max of the Hessian XᵀX (from Hessian-vector products)":
+                         float(diag.lam_max),
+                     "λ_min of the Hessian": float(diag.lam_min),
+                     "critical rate 2/λ_max": f"{float(diag.lr_max):.5f}",
+                     f"η = {too_big:g} → status": runs[too_big].status,
+                     "… detected at step": runs[too_big].diverged_at,
+                     f"η = {too_big:g}: error factor per step 1 − ηλ_max":
+                         float(diag.multiplier),
+                     f"η = {osc_eta:g} → status": runs[osc_eta].status,
+                     f"η = {osc_eta:g}: error factor per step 1 − ηλ_max":
+                         float(osc_diag.multiplier),
+                     "η = 0.002 → status": runs[LECTURE_ETAS["converges"]].status,
+                     "suggested η": float(diag.suggested_lr)},
+                    caption="The diagnosis, computed from the Hessian")
+
+    def _disaster(self, sec: Any, eta: float) -> None:
+        """The lecture's "total disaster": η = 0.0065 from (−8, −2) for 100 steps, its β, and
+        its first 18 iterates on the 3-D surface as the lecture draws them."""
+        st = self.st
+        x0 = _start(eta)
+        bad = st.minimize(self.problem, x0, st.optim.GD(lr=eta), max_steps=100,
+                          on_divergence="ignore")
+        label = f"GD η={eta:g}"
+        sec.text(f"The lecture calls η = {eta:g} from {_pt(x0)} \"a total disaster\". On the "
+                 "loss surface (seen from azimuth 142°, elevation 58°, β₀ from −12 to 2, as the "
+                 "lecture draws it) the first 18 iterates bounce from one side of the valley to "
+                 "the other, each landing higher on a steeper wall than the last:")
+        with sec.row():
+            sec.figure(st.plot.quadratic_form(self.lecture, xlim=(-12, 2), zlim=(-1, 2000),
+                                              view=(142, 58), path={label: bad.history.x[:18]},
+                                              title=f"{label}: the first 18 steps"),
+                       "The first 18 iterates on ℒ = ‖y − Xβ‖² (○ start, □ step 17).",
+                       name="total disaster")
+            sec.figure(st.plot.parameter_path({label: bad},
+                                              title=rf"Evolution of $\beta$, GD $\eta$ = {eta:g}"),
+                       f"β over {bad.nit} steps of η = {eta:g}: the zigzag widens every step.",
+                       name="diverging beta path")
+
+    def _backoff(self, sec: Any, eta: float, diverged: Any) -> None:
+        st = self.st
+        x0 = _start(eta)
+        backoff = st.minimize(self.problem, x0, st.optim.GD(lr=eta), max_steps=1000,
+                              on_divergence="backoff")
         sec.text("With `on_divergence=\"backoff\"`, steepest notices the blow-up, returns to "
                  "the last good point, halves η and carries on:")
-        sec.code(f"""st.minimize(problem, [-8, -3.2], st.optim.GD(lr={too_big:g}), max_steps=1000,
+        sec.code(f"""st.minimize(problem, {_lst(x0)}, st.optim.GD(lr={eta:g}), max_steps=1000,
             on_divergence="backoff")""")
+        verdict = "converges" if backoff.status == "converged" else f"ends {backoff.status}"
         with sec.row():
-            sec.figure(st.plot.loss_curve({"η = 0.0065, on_divergence=\"stop\"": diverged,
-                                           "η = 0.0065, on_divergence=\"backoff\"": backoff},
-                                          title="Backoff rescues η = 0.0065"),
-                       "Loss per step: stopped at the divergence, or halved and converging.",
+            sec.figure(st.plot.loss_curve({f"GD η={eta:g}, on_divergence=\"stop\"": diverged,
+                                           f"GD η={eta:g}, on_divergence=\"backoff\"": backoff},
+                                          fun=self.lecture, title=f"Backoff: η = {eta:g} "
+                                          f"{verdict}"),
+                       "ℒ per step: stopped at the divergence, or halved and carrying on.",
                        name="backoff")
-            sec.figure(st.plot.learning_rate({"on_divergence=\"backoff\"": backoff}),
+            sec.figure(st.plot.learning_rate({f"GD η={eta:g}, backoff": backoff},
+                                             title=f"Learning rate per step, GD η={eta:g} "
+                                             "with backoff"),
                        "The learning rate per step: ✕ marks the rate that diverged, the line "
                        "the halved rate that was kept.", name="backoff learning rate")
-        sec.numbers({"starting η": LECTURE_ETAS["diverges"],
+        sec.numbers({"starting η": eta,
                      "halvings at steps": ", ".join(map(str, backoff.history.backoffs))
                      or "none",
                      "final η": float(backoff.history.lr[-1]),
-                     "status": backoff.status, "steps": backoff.nit,
+                     "status": backoff.status, "steps counted": backoff.nit,
                      "final β": np.asarray(backoff.x)},
-                    caption="Backoff converges")
-        self._stability_map(sec)
+                    caption=f"Backoff: {backoff.status} after "
+                            f"{backoff.nit} step{'' if backoff.nit == 1 else 's'}")
 
     # ---- 4b. one step size, many starts (the stability map) ---------------------------------
     #: the lecture's warning on Rosenbrock: η and the starts whose fates differ
@@ -362,7 +434,9 @@ m.plot("map", lr={self.MAP_ETA:g}); m.plot("fractions")""")
         x0 = np.asarray(problem.x0, float)
         sec = self.report.section(
             "Optimizers on a non-convex function",
-            f"A surface with {len(minima)} minima, only the first of them global. Plain gradient "
+            f"A surface with {len(minima)} minima: the global one at {_pt(np.round(minima[0], 2))} "
+            f"and a shallower local one at {_pt(np.round(minima[1], 2))}, between it and the "
+            "start. Plain gradient "
             "descent follows the steepest slope into the nearest valley; momentum remembers its "
             "velocity and can coast over a ridge; RMSprop and Adam rescale each coordinate by a "
             f"running average of squared gradients. Same start x₀ = ({x0[0]:g}, {x0[1]:g}), "
@@ -382,7 +456,8 @@ m.plot("map", lr={self.MAP_ETA:g}); m.plot("fractions")""")
                        "overlap, the earlier run is the wider band beneath.",
                        name="optimizer paths")
             sec.figure(st.plot.loss_curve(runs, log=False, style="-", title="Loss per step"),
-                       "Loss per step: the runs that escape the first valley end lower.",
+                       "Loss per step: the runs that escape the local valley near the start "
+                       "reach the global minimum and end lower.",
                        name="optimizer losses")
         rows = []
         for name, r in runs.items():
@@ -472,15 +547,41 @@ m.plot("map", lr={self.MAP_ETA:g}); m.plot("fractions")""")
             sec.figure(st.plot.loss_curve(hist2, title="Training loss", style="-"),
                        "Binary cross-entropy per epoch.", name="training loss")
 
+        # the edge of stability (Cohen et al. 2021): λ_max tracked under full-batch GD
+        Xs, ys = st.datasets.spirals(100, n_arms=2, noise=0.05, seed=0)
+        Xs, steps = (Xs - Xs.mean(0)) / Xs.std(0), 600 if self.cfg.quick else 2000
+        eos = {f"η = {lr:g}": st.nn.fit(st.nn.MLP(2, [16, 16, 1], seed=0), Xs, ys.astype(float),
+                                        loss="mse", optimizer=st.optim.GD(lr=lr), epochs=steps,
+                                        track_sharpness=10, progress=False) for lr in (0.1, 0.2)}
+        ranges = {k: h.sharpness[h.sharpness_steps >= 2 * steps // 3] * h.sharpness_lr[0] / 2
+                  for k, h in eos.items()}
+        facts = "; ".join(f"at {k} it starts at {h.sharpness[0] * h.sharpness_lr[0] / 2:.2f}·"
+                          f"(2/η) and over the last third stays in [{ranges[k].min():.2f}, "
+                          f"{ranges[k].max():.2f}]·(2/η)" for k, h in eos.items())
+        text = ("The sharpness λ_max (top Hessian eigenvalue, measured every 10 steps) of a tanh "
+                "2 → 16 → 16 → 1 network trained by full-batch GD on two spirals, against the "
+                "lecture's limit 2/η: it rises until it meets 2/η and from then on swings around "
+                "it — the loss spikes each time it overshoots, yet keeps falling — the edge of "
+                f"stability (Cohen et al. 2021). Measured: {facts}.")
+        if self.cfg.quick:  # the quick page stays light: the numbers without the figure
+            sec.numbers({f"λ_max·η/2 over the last third, {k}": f"{r.min():.2f} … {r.max():.2f}"
+                         for k, r in ranges.items()}, caption=text)
+        else:
+            sec.figure(st.plot.sharpness(eos), text, name="edge of stability")
+
     # ---- 7. the loss landscape --------------------------------------------------------------
     def landscape(self) -> None:
         st = self.st
         net, X, y, hist = self.classifier
         sec = self.report.section(
             "The loss landscape of the trained network",
-            "A network has too many parameters to draw its loss surface, but we can slice it: "
-            "the loss on a plane through the trained parameters θ*, ℒ(θ* + αδ + βη), spanned by "
-            "two random directions that are filter-normalized (Li et al., 2018: each direction "
+            f"Here the network is the 2 → 8 → 8 → 1 classifier of the moons data trained above "
+            f"({sum(p.data.size for p in net.parameters())} parameters; its decision boundary is "
+            "the animation of the previous section). It has too many parameters to draw its loss "
+            "surface, but we can slice it: the loss on a plane through the trained parameters "
+            "θ*, ℒ(θ* + αδ + βν), spanned by two random directions δ and ν (α and β here are "
+            "the plane's coordinates, not a learning rate or regression weights) that are "
+            "filter-normalized (Li et al., 2018: each direction "
             "rescaled, neuron by neuron, to the norm of the weights it perturbs, so the picture "
             "does not depend on the scale of the weights).")
         res = self.cfg.landscape_resolution
@@ -578,22 +679,45 @@ def new_report(cfg: TourConfig) -> Report:
 def run_tour(out: str | Path = "steepest-tour", *, quick: bool = False, progress: bool = True,
              figures: bool = False, interactive: bool = True) -> Path:
     """Run the tour and write ``out/index.html`` (and ``out/figures/*.png`` if ``figures``);
-    returns the page's path. ``quick`` trades resolution and steps for speed. On Ctrl-C the
-    sections finished so far are written (marked as interrupted) before the interrupt goes on."""
+    returns the page's path. ``quick`` trades resolution and steps for speed.
+
+    ``out`` is checked before any work (a file, a missing parent, a read-only or full folder
+    raise :class:`~steepest.errors.SteepestError`), and the page is written atomically. On
+    Ctrl-C the sections finished so far go to ``out/index.partial.html``, marked as partial, a
+    previous complete ``index.html`` is left as it was, and the interrupt goes on."""
     out = Path(out)
     if out.suffix == ".html":
-        raise ValueError(f"out: expected a folder (index.html goes inside), got {str(out)!r}")
+        raise SteepestError(f"--out: expected a folder (index.html goes inside), got "
+                            f"{str(out)!r}")
+    writable_folder(out, "--out")
     cfg = TourConfig.make(quick, interactive)
     report = new_report(cfg)
-    try:
-        build_tour(cfg, Progress(len(SECTIONS), enabled=progress), report)
-    except KeyboardInterrupt:
-        report.footer = (f"Interrupted: {len(report.sections)} of {len(SECTIONS)} sections "
-                         "were started; the last may be incomplete. Re-run `steepest tour`.")
+    with interruptible():
+        try:
+            build_tour(cfg, Progress(len(SECTIONS), enabled=progress), report)
+            checkpoint()  # a Ctrl-C swallowed by a callback in the last section
+        except KeyboardInterrupt:
+            page = _save_partial(report, out)
+            print(f"interrupted: the finished sections are in {page}"
+                  + ("; the complete report there was left as it was"
+                     if (out / "index.html").exists() else ""), file=sys.stderr)
+            raise
         page = report.save(out / "index.html")
-        print(f"interrupted: the sections so far are in {page}", file=sys.stderr)
-        raise
-    page = report.save(out / "index.html")
-    if figures:
-        report.save_figures(out / "figures")
+        (out / PARTIAL).unlink(missing_ok=True)  # superseded by the complete page
+        if figures:
+            report.save_figures(out / "figures")
     return page
+
+
+PARTIAL = "index.partial.html"
+
+
+def _save_partial(report: Report, out: Path) -> Path:
+    """Write what ``report`` holds, marked as partial, to ``out/index.partial.html``."""
+    done = len(report.sections)
+    report.title = f"[PARTIAL] {report.title}"
+    report.subtitle = (f"Interrupted: partial report, {done} of {len(SECTIONS)} sections "
+                       f"started, the last may be incomplete · {report.subtitle}")
+    report.footer = (f"Interrupted: {done} of {len(SECTIONS)} sections were started; the last "
+                     "may be incomplete. Re-run `steepest tour` for the complete report.")
+    return report.save(out / PARTIAL)

@@ -31,16 +31,35 @@ class CurveDisplay(Display):
     drawn}, ``.diverged`` {label: step or None}."""
 
 
-def _curves(runs: Any, attr: str, name: str, *, ax: Any, log: bool, ylabel: str, title: str,
-            style: str, validation: bool = False) -> CurveDisplay:
-    """One curve per run of ``history.<attr>`` against the iteration (the epoch for training
-    histories), cut at the divergence step, which is marked."""
+def _series(run: Any, attr: str, name: str, fun: Any) -> np.ndarray:
+    """``history.<attr>`` of a run, or ``fun`` at each of its iterates when ``fun`` is given."""
+    if fun is None:
+        return series_of(run, attr, name)
+    from ._base import evaluate
+    P = path_of(run, name)
+    return evaluate(fun, P) if len(P) else np.zeros(0)
+
+
+def _title(title: str | None, what: str, runs: dict[str, Any], attr: str) -> str:
+    """``title``, else e.g. "Loss per iteration: GD η=0.002" naming a single labelled run."""
+    if title is not None:
+        return title
+    only = next(iter(runs)) if len(runs) == 1 else None
+    return f"{what} per iteration" + (f": {only}" if only and only != attr else "")
+
+
+def _curves(runs: Any, attr: str, name: str, *, ax: Any, log: bool, ylabel: str,
+            title: str | None, style: str, validation: bool = False, fun: Any = None,
+            what: str = "Loss") -> CurveDisplay:
+    """One curve per run of ``history.<attr>`` (or of ``fun`` along its path) against the
+    iteration (the epoch for training histories), cut at the divergence step, which is
+    marked."""
     runs = named(runs, attr)
     ax = new_axes(ax, figsize=(6, 4.5))
     lines, data, div = {}, {}, {}
     per_epoch = False
     for i, (label, run) in enumerate(runs.items()):
-        y = series_of(run, attr, name)
+        y = _series(run, attr, name, fun)
         x = np.arange(y.size, dtype=float)
         epochs = getattr(run, "epoch", None)
         if getattr(run, "history", None) is None and epochs is not None \
@@ -68,7 +87,7 @@ def _curves(runs: Any, attr: str, name: str, *, ax: Any, log: bool, ylabel: str,
         ax.set_yscale("log")
     ax.set_xlabel(xlabel, fontsize=13)
     ax.set_ylabel(ylabel, fontsize=13)
-    ax.set_title(title, fontsize=14)
+    ax.set_title(_title(title, what, runs, attr), fontsize=14)
     ax.grid(True, which="major", alpha=0.3)
     if len(ax.get_legend_handles_labels()[1]) > 1 or next(iter(runs)) != attr:
         ax.legend(fontsize=10)
@@ -76,26 +95,29 @@ def _curves(runs: Any, attr: str, name: str, *, ax: Any, log: bool, ylabel: str,
 
 
 def loss_curve(runs: Any, *, ax: Any = None, log: bool = True, style: str = ".-",
-               title: str = "Improvement in Loss Per Iteration of GD",
-               ylabel: str = LOSS_LABEL) -> CurveDisplay:
-    """ℒ per iteration, on a log scale (the lecture's log ℒ plot, with readable values). A
+               title: str | None = None, ylabel: str = LOSS_LABEL,
+               fun: Any = None) -> CurveDisplay:
+    """ℒ per iteration, on a log scale (the lecture's log ℒ plot, with readable values). The
+    title names a single labelled run ({"GD η=0.002": result}) unless ``title`` is given.
+    ``fun`` (a problem) re-evaluates the loss at each iterate, e.g. the lecture's ‖y − Xβ‖²
+    (``datasets.lecture_problem()``) for runs that step on ½‖y − Xβ‖². A
     diverging run is drawn up to its last finite loss and its divergence step is marked (✕ and a
     dashed line; ``Result.diverged_at`` or the first non-finite loss). For an ``nn.fit``
     history the x axis is the epoch and a finite ``val_loss`` is drawn dashed. ``runs``: a
     Result, a history, an array, a list of them or {label: run}."""
     return _curves(runs, "loss", "runs", ax=ax, log=log, ylabel=ylabel, title=title,
-                   style=style, validation=True)
+                   style=style, validation=fun is None, fun=fun)
 
 
 def grad_norm(runs: Any, *, ax: Any = None, log: bool = True, style: str = "-",
-              title: str = "Gradient norm") -> CurveDisplay:
+              title: str | None = None) -> CurveDisplay:
     r"""‖∇ℒ‖ per iteration (``history.grad_norm``), log scale."""
     return _curves(runs, "grad_norm", "runs", ax=ax, log=log, style=style, title=title,
-                   ylabel=r"$\Vert\nabla\mathcal{L}\Vert$")
+                   ylabel=r"$\Vert\nabla\mathcal{L}\Vert$", what="Gradient norm")
 
 
 def learning_rate(runs: Any, *, ax: Any = None, log: bool = False, style: str = "-",
-                  title: str = "Learning rate") -> CurveDisplay:
+                  title: str | None = None) -> CurveDisplay:
     """The learning rate η per iteration (``history.lr``): schedules, and the halvings of
     ``on_divergence="backoff"`` (``history.backoffs``). The history keeps only the rate each
     step finally used, so the rates that diverged are rebuilt (each halving doubles back): at a
@@ -103,7 +125,7 @@ def learning_rate(runs: Any, *, ax: Any = None, log: bool = False, style: str = 
     drop to the kept rate, and the legend reads e.g. "η 0.02 → 0.01 → 0.005 at step 0".
     ``.backoffs`` {label: [(step, [rates from the first tried to the one kept]), …]}."""
     disp = _curves(runs, "lr", "runs", ax=ax, log=log, style=style, title=title,
-                   ylabel=r"learning rate $\eta$")
+                   ylabel=r"learning rate $\eta$", what="Learning rate")
     disp.backoffs = {}
     for i, (label, run) in enumerate(named(runs, "lr").items()):
         chains = _backoff_chains(run)

@@ -1,0 +1,156 @@
+"""``steepest explore``'s responsiveness, measured through the browser (Debian's chromium driven
+by Playwright): ``python benchmarks/explore_latency.py [--moves 40] [--seconds 8]``.
+
+1. Descent lab, the lecture's line (1,000 steps): the η slider is moved one notch (10^±0.01) by
+   a key press inside the page; the latency is from that key press to the moment every linked
+   figure (contour map, 3-D surface, loss curve, parameters, fitted line) has been redrawn
+   (plotly's ``plotly_afterplot`` on each) — the request, ``minimize`` + ``diagnose`` on the
+   server, the transfer and the drawing. Moves alternate right/left around η = 0.002 and wait
+   for the page to settle between moves. Target: p95 ≤ 150 ms.
+2. Network playground, 2→8→8→1 (tanh, Adam, batch 32) on 500 moons points: training runs for
+   ``--seconds``; updates are counted as the redraws of the decision boundary. Target: ≥ 10/s.
+
+The server's own time per update is printed beside it (what the machine's other load cannot
+hide from the page). Quote the load average with the numbers: these machines are shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+        "--disable-background-networking", "--disable-dev-shm-usage"]
+LAB_GRAPHS = ["lab-contour", "lab-surface", "lab-loss", "lab-params", "lab-fit"]
+
+_MOVE = """async ([graphs, key]) => {
+    const gds = graphs.map(id => document.querySelector('#' + id + ' .js-plotly-plot'));
+    const handle = document.querySelector('#lab-lr [role=slider]');
+    const drawn = new Set();
+    const t0 = performance.now();
+    const done = new Promise(resolve => gds.forEach((gd, i) => {
+        const f = () => { drawn.add(i); if (drawn.size === gds.length) resolve(); };
+        gd.__bench = f; gd.on('plotly_afterplot', f);
+    }));
+    handle.focus();
+    handle.dispatchEvent(new KeyboardEvent('keydown', {key, code: key, bubbles: true}));
+    await Promise.race([done, new Promise(r => setTimeout(r, 20000))]);
+    const dt = performance.now() - t0;
+    gds.forEach(gd => gd.removeListener('plotly_afterplot', gd.__bench));
+    return drawn.size === gds.length ? dt : -1;
+}"""
+
+_COUNT = """([id, ms]) => new Promise(resolve => {
+    const gd = document.querySelector('#' + id + ' .js-plotly-plot');
+    let n = 0; const f = () => n++; gd.on('plotly_afterplot', f);
+    document.getElementById('play-run').click();
+    setTimeout(() => { document.getElementById('play-run').click();
+                       gd.removeListener('plotly_afterplot', f); resolve(n); }, ms);
+})"""
+
+
+def _serve() -> tuple[object, str, dict[str, list[float]]]:
+    from werkzeug.serving import make_server
+
+    from steepest.explore import create_app
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    app = create_app()
+    times: dict[str, list[float]] = {}
+
+    @app.server.before_request
+    def _t0() -> None:
+        from flask import g
+        g.t0 = time.perf_counter()
+
+    @app.server.after_request
+    def _t1(resp):  # type: ignore[no-untyped-def]
+        from flask import g, request
+        if request.path.startswith("/_dash-update-component"):
+            body = request.get_json(silent=True) or {}
+            key = "lab" if "lab-loss" in str(body.get("output")) else \
+                "play" if "play-boundary" in str(body.get("output")) else "other"
+            times.setdefault(key, []).append(1e3 * (time.perf_counter() - g.t0))
+        return resp
+
+    srv = make_server("127.0.0.1", 0, app.server, threaded=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv, f"http://127.0.0.1:{srv.server_port}/", times
+
+
+def _settle(page, ms: int = 400) -> None:
+    page.wait_for_timeout(ms)
+
+
+def lab_latency(page, url: str, moves: int) -> np.ndarray:
+    page.goto(url + "?view=lab&lr=0.002")
+    page.wait_for_selector("#lab-diagnosis:not(:empty)", timeout=120_000)
+    _settle(page, 2000)
+    out = []
+    for i in range(moves):
+        out.append(page.evaluate(_MOVE, [LAB_GRAPHS, "ArrowRight" if i % 2 == 0 else
+                                         "ArrowLeft"]))
+        _settle(page)
+    return np.asarray(out)
+
+
+def playground_rate(page, url: str, seconds: float) -> tuple[int, float]:
+    page.goto(url + "?view=play")
+    page.wait_for_selector("#play-summary:not(:empty)", timeout=120_000)
+    _settle(page, 1500)
+    n = page.evaluate(_COUNT, ["play-boundary", int(1000 * seconds)])
+    return int(n), seconds
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--moves", type=int, default=40)
+    ap.add_argument("--seconds", type=float, default=8.0)
+    ap.add_argument("--shots", type=Path, default=None,
+                    help="also save a screenshot of each view into this folder")
+    a = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+    srv, url, server_ms = _serve()
+    load = os.getloadavg()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1300, "height": 1400})
+        lat = lab_latency(page, url, a.moves)
+        if a.shots:
+            a.shots.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(a.shots / "bench-lab.png"), full_page=True)
+        lab_server = list(server_ms.get("lab", []))
+        n, secs = playground_rate(page, url, a.seconds)
+        if a.shots:
+            page.screenshot(path=str(a.shots / "bench-playground.png"), full_page=True)
+        browser.close()
+    srv.shutdown()
+    ok = lat[lat >= 0]
+    play = np.asarray(server_ms.get("play", [np.nan]))
+    print(f"load average at start {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on "
+          f"{os.cpu_count()} CPUs; wall clock, headless chromium (software WebGL)")
+    print(f"{'measure':52s} {'p50':>8s} {'p95':>8s} {'max':>8s}  target")
+    print(f"{'lab: η slider → all 5 figures redrawn (ms)':52s} {np.median(ok):8.0f} "
+          f"{np.percentile(ok, 95):8.0f} {ok.max():8.0f}  p95 ≤ 150"
+          + ("" if len(ok) == len(lat) else f"  ({len(lat) - len(ok)} timed out)"))
+    ls = np.asarray(lab_server[-len(lat):] or [np.nan])
+    print(f"{'lab: server time of that update (ms)':52s} {np.median(ls):8.0f} "
+          f"{np.percentile(ls, 95):8.0f} {ls.max():8.0f}")
+    print(f"{'playground: updates per second (2→8→8→1, 500 points)':52s} {n / secs:8.1f} "
+          f"{'':8s} {'':8s}  ≥ 10")
+    print(f"{'playground: server time per update (ms)':52s} {np.nanmedian(play):8.0f} "
+          f"{np.nanpercentile(play, 95):8.0f} {np.nanmax(play):8.0f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,431 @@
+"""The descent lab's computation: a problem and settings in, a run, its diagnosis and the
+figures out — all of it steepest's own (``minimize``, ``diagnose``, ``critical_lr``,
+``stability_map``). The functions here are pure (settings → data), so the page's callbacks are
+thin and the tests call these directly.
+
+Figures are plotly figure dicts (what ``dcc.Graph`` takes), built without plotly's Python
+objects so that a redraw costs little more than the run.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import SteepestError
+
+#: grid points per axis of the contour map and the 3-D surface
+GRID = 70
+#: grid points per axis of the 3-D surface (software WebGL draws it on the CPU)
+SURFACE_GRID = 30
+#: starts per axis of the stability-map overlay
+STABILITY_GRID = 21
+#: the optimizers the momentum slider applies to, and the argument it sets
+MOMENTUM_ARG = {"momentum": "momentum", "nesterov": "momentum", "rmsprop": "momentum"}
+
+#: the lecture line's plotting box (β₀, β₁): its starts and its minimum ≈ (0.9, 0.5)
+LECTURE_BOX = ((-10.0, 8.0), (-4.5, 4.0))
+
+DEFAULTS: dict[str, Any] = {
+    "problem": "lecture-line", "optimizer": "gd", "lr": 0.002, "momentum": 0.9, "steps": 1000,
+    "start": None, "eig1": 1.0, "eig2": 10.0, "angle": 30.0, "overlay": False}
+
+
+def problem_names() -> dict[str, str]:
+    """Lab name → label: the lecture's line, the 2-D quadratic, every 2-D test function (the
+    lecture's non-convex surface among them) and least squares / logistic regression on an
+    uploaded CSV of (x, y)."""
+    from ..problems import TEST_FUNCTIONS
+    names = {"lecture-line": "the lecture's line (least squares, 10 points)",
+             "quadratic": "quadratic ½xᵀAx (set A's eigenvalues and rotation)"}
+    for cls_name, cls in TEST_FUNCTIONS.items():
+        names[hyphenate(cls_name)] = cls.name
+    names["csv-least-squares"] = "uploaded CSV: least squares line"
+    names["csv-logistic"] = "uploaded CSV: logistic regression"
+    return names
+
+
+def hyphenate(name: str) -> str:
+    """CamelCase → camel-case (the CLI's problem names)."""
+    return "".join("-" + c.lower() if c.isupper() and i else c.lower()
+                   for i, c in enumerate(name))
+
+
+def rotated_quadratic(eig1: float, eig2: float, angle: float) -> Any:
+    """½xᵀAx with A = R(θ) diag(λ₁, λ₂) R(θ)ᵀ, θ in degrees; starts at (−4, 3)."""
+    from ..problems import Quadratic
+    if not (eig1 > 0 and eig2 > 0):
+        raise SteepestError(f"quadratic: eigenvalues must be positive, got {eig1:g}, {eig2:g}")
+    t = math.radians(angle)
+    R = np.array([[math.cos(t), -math.sin(t)], [math.sin(t), math.cos(t)]])
+    A = R @ np.diag([eig1, eig2]) @ R.T
+    return Quadratic((A + A.T) / 2, x0=[-4.0, 3.0], domain=((-5.0, 5.0), (-5.0, 5.0)))
+
+
+def make_problem(settings: dict[str, Any], data: tuple[np.ndarray, np.ndarray] | None = None
+                 ) -> Any:
+    """The problem the settings name; ``data`` (x, y) for the uploaded-CSV problems."""
+    from .. import problems
+    from ..datasets import lecture_line
+    name = settings["problem"]
+    if name == "lecture-line":
+        # a box holding the lecture's starts (−8, −3.2) and (−8, −2) and the minimum
+        return problems.LeastSquares(*lecture_line(), domain=LECTURE_BOX)
+    if name == "quadratic":
+        return rotated_quadratic(float(settings["eig1"]), float(settings["eig2"]),
+                                 float(settings["angle"]))
+    if name in ("csv-least-squares", "csv-logistic"):
+        return _data_problem(name, data)
+    by_name = {hyphenate(k): cls for k, cls in problems.TEST_FUNCTIONS.items()}
+    if name not in by_name:
+        raise SteepestError(f"problem: unknown problem {name!r}")
+    return by_name[name]()
+
+
+def _data_problem(name: str, data: tuple[np.ndarray, np.ndarray] | None) -> Any:
+    from .. import problems
+    from .uploads import classification_labels
+    if data is None:
+        raise SteepestError("upload a CSV of x, y rows first (one feature, the target last)")
+    x, y = np.asarray(data[0], float), np.asarray(data[1], float)
+    if x.ndim != 2 or x.shape[1] != 1:
+        raise SteepestError(f"the descent lab fits 2 parameters (intercept, slope): the CSV "
+                            f"needs exactly 2 columns, x then y; it has {x.shape[1] + 1}")
+    X = np.column_stack([np.ones(len(x)), x[:, 0]])
+    if name == "csv-least-squares":
+        return problems.LeastSquares(X, y)
+    return problems.LogisticRegression(X, classification_labels(y, "the CSV"))
+
+
+def make_optimizer(settings: dict[str, Any]) -> Any:
+    """The optimizer of the settings (a name of ``optim.OPTIMIZERS``), at rate ``lr``, with
+    ``momentum`` where the rule has one."""
+    from ..optim import get_optimizer
+    name = str(settings["optimizer"]).lower()
+    options: dict[str, Any] = {"lr": float(settings["lr"])}
+    if name in MOMENTUM_ARG and float(settings["momentum"]) > 0:
+        options[MOMENTUM_ARG[name]] = float(settings["momentum"])
+    return get_optimizer(name, **options)
+
+
+def start_of(settings: dict[str, Any], problem: Any) -> np.ndarray:
+    """The clicked start, else the lecture's start for the rate (lecture line), else the
+    problem's ``x0``."""
+    if settings.get("start") is not None:
+        return np.asarray(settings["start"], dtype=float).reshape(2)
+    if settings["problem"] == "lecture-line":
+        from ..datasets import lecture_start
+        return np.asarray(lecture_start(float(settings["lr"])), dtype=float)
+    return np.asarray(problem.x0, dtype=float)
+
+
+def stability_limit(problem: Any, settings: dict[str, Any]) -> float | None:
+    """The optimizer's stability limit at the problem's first known minimum (2/λ_max for GD,
+    (2 + 2β)/λ_max for heavy ball …): ``critical_lr``; None for adaptive rules (their limit
+    moves with their state) or where it is not defined."""
+    from ..curvature import critical_lr
+    opt = make_optimizer(settings)
+    minima = getattr(problem, "minima", None)
+    if opt.adaptive or minima is None or not len(minima):
+        return None
+    try:
+        with np.errstate(all="ignore"):  # e.g. Ackley's kink at its minimum: no finite λ_max
+            limit = float(critical_lr(problem, minima[0], opt).lr_max)
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+        return None
+    return limit if math.isfinite(limit) and limit > 0 else None
+
+
+@dataclass
+class LabRun:
+    """One run of the lab: the result, the diagnosis and what the figures need."""
+
+    problem: Any
+    result: Any
+    diagnosis: str
+    path: np.ndarray      # (n + 1, 2) iterates, non-finite rows dropped
+    loss: np.ndarray      # (n + 1,) losses at those iterates
+    limit: float | None
+
+
+def run(settings: dict[str, Any], data: tuple[np.ndarray, np.ndarray] | None = None,
+        problem: Any = None) -> LabRun:
+    """``minimize`` with the settings, and ``diagnose`` of its result (the words shown)."""
+    import steepest
+    problem = make_problem(settings, data) if problem is None else problem
+    x0 = start_of(settings, problem)
+    result = steepest.minimize(problem, x0, make_optimizer(settings),
+                               max_steps=int(settings["steps"]), rtol=RTOL)
+    diagnosis = steepest.diagnose(result, problem).message
+    h = result.history
+    P = np.asarray(h.x, dtype=float)
+    keep = np.all(np.isfinite(P), axis=1) & np.isfinite(h.loss)
+    return LabRun(problem, result, diagnosis, P[keep], np.asarray(h.loss)[keep],
+                  stability_limit(problem, settings))
+
+
+#: the lab's convergence test, as ``steepest descend``'s: ‖∇L‖ ≤ RTOL · ‖∇L(x₀)‖
+RTOL = 1e-5
+
+
+# ---- figures ---------------------------------------------------------------------------------
+def domain(problem: Any) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The plotting box of a 2-D problem."""
+    (a, b), (c, d) = problem.domain[:2]
+    return (float(a), float(b)), (float(c), float(d))
+
+
+def grid(problem: Any, n: int = GRID) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Axes and loss values (n × n, rows along the second coordinate) over the domain."""
+    (a, b), (c, d) = domain(problem)
+    xs, ys = np.linspace(a, b, n), np.linspace(c, d, n)
+    with np.errstate(all="ignore"):
+        Z = np.asarray(problem.value(np.stack(np.meshgrid(xs, ys))), dtype=float)
+    return xs, ys, Z
+
+
+def _levels(Z: np.ndarray, log: bool) -> tuple[np.ndarray, str]:
+    """Values to colour by: log10(L − min + ε) for problems read on a log scale."""
+    if not log:
+        return Z, "loss"
+    lo = np.nanmin(Z)
+    return np.log10(Z - lo + 1e-3 * (np.nanmax(Z) - lo) + 1e-12), "log₁₀(loss − min)"
+
+
+def labels_of(problem: Any) -> tuple[str, str]:
+    """Axis names: β₀, β₁ for regression, x₁, x₂ otherwise."""
+    sub = "₀₁₂"
+    first = int(getattr(problem, "first_index", 1))
+    sym = "β" if "beta" in str(getattr(problem, "symbol", "x")) else "x"
+    return f"{sym}{sub[first]}", f"{sym}{sub[first + 1]}"
+
+
+def _clip(P: np.ndarray, problem: Any) -> np.ndarray:
+    """Iterates clipped to the map's box (a diverging path leaves it)."""
+    (a, b), (c, d) = domain(problem)
+    return np.column_stack([np.clip(P[:, 0], a, b), np.clip(P[:, 1], c, d)])
+
+
+#: the contour map's traces, by index (Patches address them so)
+MAP, OVERLAY, LINES, PATH, START, MARKER, MINIMA = range(7)
+
+
+def isolines(xs: np.ndarray, ys: np.ndarray, Z: np.ndarray, n: int = 18,
+             log: bool = False) -> tuple[list[Any], list[Any]]:
+    """The level curves of Z at ``plot``'s contour levels, as one polyline (x, y lists with
+    None between pieces): drawn by the browser as a single line trace, no contouring there."""
+    import contourpy
+
+    from ..plot._base import contour_levels
+    gen = contourpy.contour_generator(xs, ys, np.where(np.isfinite(Z), Z, np.nan))
+    px: list[Any] = []
+    py: list[Any] = []
+    for level in contour_levels(Z, n + 2, log)[1:-1]:
+        for piece in gen.lines(float(level)):
+            seg = np.asarray(piece, dtype=float)
+            seg = seg[:: max(1, len(seg) // 150)] if len(seg) > 300 else seg
+            px += [*_list(seg[:, 0]), None]
+            py += [*_list(seg[:, 1]), None]
+    return px, py
+
+
+def contour_figure(problem: Any, g: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+                   ) -> dict[str, Any]:
+    """The map: the loss as a heatmap (clickable) with its level curves, and traces for the
+    stability overlay, the path, the start, the scrubber's marker and the known minima (indices
+    :data:`MAP` … :data:`MINIMA`). A heatmap and one polyline redraw in a few milliseconds; a
+    plotly contour trace is re-contoured in the browser on every update."""
+    xs, ys, Z = grid(problem) if g is None else g
+    log = bool(getattr(problem, "log_levels", False))
+    C, title = _levels(Z, log)
+    lx, ly = labels_of(problem)
+    lines = isolines(xs, ys, Z, log=log)
+    minima = np.asarray(getattr(problem, "minima", np.empty((0, 2))), float).reshape(-1, 2)
+    data = [
+        {"type": "heatmap", "x": _list(xs), "y": _list(ys), "z": _list(C), "zsmooth": False,
+         "colorscale": "Viridis", "showscale": False, "opacity": 0.75, "name": title,
+         "hovertemplate": f"{lx}=%{{x:.3g}}<br>{ly}=%{{y:.3g}}<extra>click: start here</extra>"},
+        {"type": "heatmap", "x": [], "y": [], "z": [], "showscale": False, "hoverinfo": "skip",
+         "opacity": 0.45, "zmin": 0, "zmax": 2, "name": "stability map",
+         "colorscale": [[0, "#2e86c1"], [0.5, "#f4d03f"], [1, "#c0392b"]]},
+        {"type": "scatter", "x": lines[0], "y": lines[1], "mode": "lines", "hoverinfo": "skip",
+         "showlegend": False, "line": {"color": "rgba(255,255,255,0.55)", "width": 1}},
+        {"type": "scatter", "x": [], "y": [], "mode": "lines+markers", "name": "path",
+         "line": {"color": "#c0392b", "width": 2}, "marker": {"size": 4}},
+        {"type": "scatter", "x": [], "y": [], "mode": "markers", "name": "start",
+         "marker": {"size": 11, "color": "white", "line": {"color": "black", "width": 2}}},
+        {"type": "scatter", "x": [], "y": [], "mode": "markers", "name": "step",
+         "marker": {"size": 13, "color": "#f39c12", "symbol": "diamond",
+                    "line": {"color": "black", "width": 1}}},
+        {"type": "scatter", "x": _list(minima[:, 0]), "y": _list(minima[:, 1]),
+         "mode": "markers", "name": "minimum", "marker": {"symbol": "star", "size": 14,
+                                                          "color": "gold",
+                                                          "line": {"color": "black",
+                                                                   "width": 1}}}]
+    (a, b), (c, d) = domain(problem)
+    layout = _layout("click the map to start there", lx, ly)
+    layout.update({"xaxis": {"title": {"text": lx}, "range": [a, b]},
+                   "yaxis": {"title": {"text": ly}, "range": [c, d]}, "clickmode": "event",
+                   "uirevision": problem_key(problem)})
+    return {"data": data, "layout": layout}
+
+
+def surface_figure(problem: Any, g: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+                   ) -> dict[str, Any]:
+    """The 3-D surface with empty traces for the path (1) and the marker (2)."""
+    xs, ys, Z = grid(problem, SURFACE_GRID) if g is None else g
+    lx, ly = labels_of(problem)
+    data = [
+        {"type": "surface", "x": _list(xs), "y": _list(ys), "z": _list(Z),
+         "colorscale": "Viridis", "showscale": False, "opacity": 0.85, "name": "loss"},
+        {"type": "scatter3d", "x": [], "y": [], "z": [], "mode": "lines", "name": "path",
+         "line": {"color": "#c0392b", "width": 5}},
+        {"type": "scatter3d", "x": [], "y": [], "z": [], "mode": "markers", "name": "step",
+         "marker": {"size": 5, "color": "#f39c12"}}]
+    layout = _layout("", lx, ly)
+    layout.update({"scene": {"xaxis": {"title": {"text": lx}}, "yaxis": {"title": {"text": ly}},
+                             "zaxis": {"title": {"text": "loss"}}},
+                   "uirevision": problem_key(problem)})
+    return {"data": data, "layout": layout}
+
+
+def problem_key(problem: Any) -> str:
+    """A string that changes with the problem (keeps the user's zoom while only η changes)."""
+    return f"{problem!r}"[:200]
+
+
+def path_traces(lab: LabRun) -> dict[str, Any]:
+    """The run's path: ``x``, ``y`` as run (the contour map's axes stay put, plotly clips),
+    ``sx``, ``sy``, ``z`` for the 3-D surface (clipped to the surface's box, so a diverging
+    run does not rescale the scene) and the ``start``."""
+    P = _clip(lab.path, lab.problem)
+    return {"x": _list(lab.path[:, 0]), "y": _list(lab.path[:, 1]), "sx": _list(P[:, 0]),
+            "sy": _list(P[:, 1]), "z": _list(_surface_z(lab)),
+            "start": _list(lab.path[0]) if len(lab.path) else []}
+
+
+def path_mode(n: int) -> str:
+    """Markers on the iterates of a short path; a line alone for a long one (hundreds of SVG
+    markers are what makes a redraw slow)."""
+    return "lines+markers" if n <= 80 else "lines"
+
+
+def _surface_z(lab: LabRun) -> np.ndarray:
+    _, _, Z = grid(lab.problem, 12)
+    hi = float(np.nanmax(Z)) * 1.5
+    with np.errstate(all="ignore"):
+        return np.clip(lab.loss, None, hi)
+
+
+def loss_figure(lab: LabRun) -> dict[str, Any]:
+    """Loss against step on a log axis, with the scrubber's marker (trace 1)."""
+    k = np.arange(len(lab.loss))
+    shift = loss_shift(lab.loss)
+    layout = _layout(f"loss: {lab.result.status} after {lab.result.nit} steps", "step",
+                     "loss" if shift == 0 else f"loss + {shift:.3g}")
+    layout["yaxis"]["type"] = "log"
+    return {"data": [
+        {"type": "scatter", "x": _list(k), "y": _list(lab.loss + shift), "mode": "lines",
+         "name": "loss", "line": {"color": "#2c3e50"}},
+        {"type": "scatter", "x": [], "y": [], "mode": "markers", "name": "step",
+         "marker": {"size": 11, "color": "#f39c12", "symbol": "diamond"}}],
+        "layout": layout}
+
+
+def loss_shift(loss: np.ndarray) -> float:
+    """What the log-scale loss curve adds to the losses: 0 when all are positive, else enough
+    to lift the lowest to 10⁻¹² (test functions with negative minima)."""
+    lo = float(np.nanmin(loss)) if np.isfinite(loss).any() else 1.0
+    return 0.0 if lo > 0 else -lo + 1e-12
+
+
+def params_figure(lab: LabRun) -> dict[str, Any]:
+    """Each parameter against step, with the scrubber's markers (traces 2, 3)."""
+    k = np.arange(len(lab.path))
+    lx, ly = labels_of(lab.problem)
+    data: list[dict[str, Any]] = [
+        {"type": "scatter", "x": _list(k), "y": _list(lab.path[:, i]), "mode": "lines",
+         "name": name} for i, name in enumerate((lx, ly))]
+    data += [{"type": "scatter", "x": [], "y": [], "mode": "markers", "showlegend": False,
+              "marker": {"size": 10, "color": "#f39c12", "symbol": "diamond"}}
+             for _ in range(2)]
+    return {"data": data, "layout": _layout("parameters", "step", "value")}
+
+
+def fit_figure(lab: LabRun) -> dict[str, Any] | None:
+    """For a regression problem the data and the fitted line (trace 1) at the scrubbed step;
+    None for other problems."""
+    X = getattr(lab.problem, "X", None)
+    if X is None or X.shape[1] != 2:
+        return None
+    x, y = X[:, 1], lab.problem.y
+    layout = _layout("the fitted model at the marked step", "x", "y")
+    return {"data": [
+        {"type": "scatter", "x": _list(x), "y": _list(y), "mode": "markers", "name": "data",
+         "marker": {"color": "#2c3e50"}},
+        {"type": "scatter", "x": [], "y": [], "mode": "lines", "name": "model",
+         "line": {"color": "#f39c12", "width": 3}}], "layout": layout}
+
+
+def fit_line(lab: LabRun, beta: np.ndarray, n: int = 60) -> tuple[list[float], list[float]]:
+    """The model's curve at parameters β: the line β₀ + β₁x, or σ(β₀ + β₁x) for logistic
+    regression."""
+    x = lab.problem.X[:, 1]
+    xs = np.linspace(float(x.min()), float(x.max()), n)
+    z = beta[0] + beta[1] * xs
+    if type(lab.problem).__name__ == "LogisticRegression":
+        with np.errstate(all="ignore"):
+            z = 1 / (1 + np.exp(-z))
+    return _list(xs), _list(z)
+
+
+def stability_overlay(problem: Any, settings: dict[str, Any], n: int = STABILITY_GRID
+                      ) -> dict[str, Any]:
+    """``stability_map`` at the current η from an n × n grid of starts: heatmap values 0
+    converged, 1 bounded, 2 diverged; and the shares of each."""
+    from ..curvature import stability_map
+    (a, b), (c, d) = domain(problem)
+    xs, ys = np.linspace(a, b, n), np.linspace(c, d, n)
+    S = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
+    m = stability_map(problem, make_optimizer(settings), [float(settings["lr"])], S,
+                      max_steps=int(settings["steps"]), rtol=RTOL)
+    codes = m.outcome[0].reshape(n, n)
+    shares = {name: float(np.mean(codes == i)) for i, name in
+              enumerate(("converged", "bounded", "diverged"))}
+    return {"x": _list(xs), "y": _list(ys), "z": codes.astype(int).tolist(), "shares": shares}
+
+
+def lr_marks(limit: float | None, lo: int, hi: int) -> dict[str, Any]:
+    """Slider marks in log₁₀ η: the decades, and the stability limit in red."""
+    marks: dict[str, Any] = {str(e): f"1e{e}" for e in range(lo, hi + 1)}
+    if limit is not None and lo <= math.log10(limit) <= hi:
+        marks[f"{math.log10(limit):.6f}"] = {"label": f"▲ {limit:.3g}",
+                                             "style": {"color": "#c0392b",
+                                                       "fontWeight": "bold"}}
+    return marks
+
+
+def lr_range(limit: float | None) -> tuple[int, int]:
+    """The slider's decades: three below the limit to one above it (10⁻⁵ … 1 without one)."""
+    if limit is None:
+        return -5, 0
+    e = math.floor(math.log10(limit))
+    return e - 3, e + 1
+
+
+def _layout(title: str, xtitle: str, ytitle: str) -> dict[str, Any]:
+    return {"title": {"text": title, "font": {"size": 14}},
+            "margin": {"l": 55, "r": 15, "t": 40, "b": 45},
+            "xaxis": {"title": {"text": xtitle}}, "yaxis": {"title": {"text": ytitle}},
+            "legend": {"orientation": "h", "y": -0.2}, "template": "plotly_white"}
+
+
+def _list(a: Any) -> list[Any]:
+    """JSON-ready numbers (NaN/inf → None)."""
+    arr = np.asarray(a, dtype=float)
+    out = np.round(arr, 12).astype(object)
+    out[~np.isfinite(arr)] = None
+    return out.tolist()

@@ -1,0 +1,340 @@
+"""The descent lab's page: controls, linked figures, the diagnosis, the step scrubber."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from . import lab
+from .lab import DEFAULTS
+
+#: what the settings store holds (the URL's keys for this view)
+KEYS = tuple(DEFAULTS)
+
+
+def _control(label: str, child: Any, cls: str = "control", **kw: Any) -> Any:
+    from dash import html
+    return html.Div([html.Label(label), child], className=cls, **kw)
+
+
+def layout(s: dict[str, Any]) -> Any:
+    """The view, its controls set from the settings ``s`` (from the URL)."""
+    from dash import dcc, html
+
+    from ..optim import OPTIMIZERS
+    names = lab.problem_names()
+    problem = s["problem"] if s["problem"] in names else DEFAULTS["problem"]
+    optimizer = s["optimizer"] if s["optimizer"] in OPTIMIZERS else DEFAULTS["optimizer"]
+    lr = float(s["lr"]) if s["lr"] > 0 else DEFAULTS["lr"]
+    quad = {"display": "flex" if problem == "quadratic" else "none", "gap": "10px"}
+    data = {"display": "flex" if problem.startswith("csv") else "none", "gap": "10px"}
+    controls = html.Div([
+        _control("problem", dcc.Dropdown(id="lab-problem", value=problem, clearable=False,
+                                         options=[{"label": v, "value": k}
+                                                  for k, v in names.items()]), "control wide"),
+        html.Div([_control(lbl, dcc.Input(id=f"lab-{key}", type="number", value=s[key],
+                                          debounce=True, step="any", style={"width": "80px"}))
+                  for key, lbl in (("eig1", "λ₁"), ("eig2", "λ₂"), ("angle", "rotation °"))],
+                 id="lab-quad-controls", style=quad),
+        html.Div([dcc.Upload(html.Div("drop or click: CSV of x, y"), id="lab-upload",
+                             className="upload", max_size=_max_size()),
+                  html.Div(id="lab-upload-msg", className="error")],
+                 id="lab-data-controls", style=data),
+        _control("optimizer", dcc.Dropdown(id="lab-optimizer", value=optimizer,
+                                           clearable=False, options=list(OPTIMIZERS))),
+        _control("momentum β", dcc.Slider(id="lab-momentum", min=0, max=0.99, step=0.01,
+                                          value=float(s["momentum"]),
+                                          marks={0: "0", 0.5: "0.5", 0.9: "0.9"},
+                                          tooltip={"placement": "bottom"},
+                                          allow_direct_input=False,
+                                          disabled=optimizer not in lab.MOMENTUM_ARG)),
+        _control("steps", dcc.Input(id="lab-steps", type="number", min=1, max=20000, step=1,
+                                    value=int(s["steps"]), debounce=True,
+                                    style={"width": "90px"})),
+        dcc.Checklist(id="lab-overlay", options=[{"label": " stability map at this η",
+                                                  "value": "on"}],
+                      value=["on"] if s["overlay"] else []),
+        html.Button("export HTML", id="lab-export"), dcc.Download(id="lab-download"),
+    ], className="controls")
+    rate = html.Div([
+        _control("learning rate η (log scale; the red mark is this optimizer's stability limit)",
+                 dcc.Slider(id="lab-lr", min=-5, max=0, step=0.01, value=math.log10(lr),
+                            updatemode="drag", marks=None, allow_direct_input=False),
+                 "control wide"),
+        html.Div(id="lab-lr-text", className="status", style={"minWidth": "330px"})],
+        className="controls")
+    graphs = html.Div([
+        html.Div(dcc.Graph(id="lab-contour", style={"height": "430px"}), className="card"),
+        html.Div(dcc.Graph(id="lab-surface", style={"height": "430px"}), className="card"),
+        html.Div(dcc.Graph(id="lab-loss", style={"height": "300px"}), className="card"),
+        html.Div(dcc.Graph(id="lab-params", style={"height": "300px"}), className="card"),
+    ], className="grid2")
+    scrub = html.Div([
+        _control("step", dcc.Slider(id="lab-scrub", min=0, max=1, step=1, value=0,
+                                    updatemode="drag", marks=None), "control wide"),
+        html.Div(id="lab-scrub-text", className="status")], className="controls")
+    return html.Div([
+        dcc.Store(id="lab-settings"), dcc.Store(id="lab-start", data=s["start"]),
+        dcc.Store(id="lab-data"), dcc.Store(id="lab-problem-key"), dcc.Store(id="lab-path"),
+        dcc.Store(id="lab-marker"),
+        controls, rate,
+        html.Div(id="lab-status", className="status"),
+        html.Div(id="lab-diagnosis", className="diagnosis"),
+        html.Div(id="lab-overlay-text", className="status"),
+        scrub, graphs,
+        html.Div(dcc.Graph(id="lab-fit", style={"height": "320px"}), id="lab-fit-box",
+                 className="card", style={"display": "none", "marginTop": "10px"}),
+    ], className="view")
+
+
+def _max_size() -> int:
+    from .uploads import MAX_UPLOAD_BYTES
+    return MAX_UPLOAD_BYTES
+
+
+def settings_of(problem: str, eig1: Any, eig2: Any, angle: Any, optimizer: str, lr_log: float,
+                momentum: float, steps: Any, start: Any, overlay: Any) -> dict[str, Any]:
+    """The settings dict from the controls' values (η from its log₁₀ slider, rounded to the
+    slider's resolution so that the URL is short and reproduces the same run)."""
+    return {"problem": problem, "optimizer": optimizer,
+            "lr": float(f"{10 ** float(lr_log):.4g}"), "momentum": float(momentum or 0.0),
+            "steps": int(steps or DEFAULTS["steps"]), "start": start,
+            "eig1": float(eig1 if eig1 is not None else DEFAULTS["eig1"]),
+            "eig2": float(eig2 if eig2 is not None else DEFAULTS["eig2"]),
+            "angle": float(angle if angle is not None else DEFAULTS["angle"]),
+            "overlay": bool(overlay)}
+
+
+def _data(stored: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    if not stored:
+        return None
+    return np.asarray(stored["x"], float).reshape(-1, 1), np.asarray(stored["y"], float)
+
+
+def register(app: Any) -> None:
+    """The lab's callbacks."""
+    _register_problem(app)
+    _register_run(app)
+    _register_scrub(app)
+    _register_inputs(app)
+    from .export import register_lab
+    register_lab(app)
+
+
+def _register_problem(app: Any) -> None:
+    from dash import Input, Output, State
+
+    @app.callback(
+        Output("lab-contour", "figure"), Output("lab-surface", "figure"),
+        Output("lab-lr", "min"), Output("lab-lr", "max"), Output("lab-problem-key", "data"),
+        Output("lab-quad-controls", "style"), Output("lab-data-controls", "style"),
+        Output("lab-upload-msg", "children", allow_duplicate=True),
+        Output("lab-start", "data", allow_duplicate=True),
+        Input("lab-problem", "value"), Input("lab-eig1", "value"), Input("lab-eig2", "value"),
+        Input("lab-angle", "value"), Input("lab-data", "data"),
+        State("lab-quad-controls", "style"), State("lab-data-controls", "style"),
+        prevent_initial_call="initial_duplicate")
+    def problem_changed(name: str, eig1: Any, eig2: Any, angle: Any, stored: Any,
+                        quad: dict[str, Any], data: dict[str, Any]) -> Any:
+        from dash import ctx, no_update
+        start = None if ctx.triggered_id in ("lab-problem", "lab-data") else no_update
+        quad = {**quad, "display": "flex" if name == "quadratic" else "none"}
+        data = {**data, "display": "flex" if name.startswith("csv") else "none"}
+        s = settings_of(name, eig1, eig2, angle, "gd", -3, 0, 1, None, False)
+        try:
+            problem = lab.make_problem(s, _data(stored))
+        except ValueError as exc:
+            empty = {"data": [], "layout": {"title": {"text": str(exc)}}}
+            return empty, empty, -5, 0, None, quad, data, str(exc), start
+        g = lab.grid(problem)
+        lo, hi = lab.lr_range(lab.stability_limit(problem, s))
+        return (lab.contour_figure(problem, g), lab.surface_figure(problem), lo, hi,
+                lab.problem_key(problem), quad, data, "", start)
+
+
+def _register_run(app: Any) -> None:
+    from dash import Input, Output, Patch, State
+
+    @app.callback(
+        Output("lab-contour", "figure", allow_duplicate=True),
+        Output("lab-surface", "figure", allow_duplicate=True),
+        Output("lab-loss", "figure"), Output("lab-params", "figure"),
+        Output("lab-fit", "figure"), Output("lab-fit-box", "style"),
+        Output("lab-diagnosis", "children"), Output("lab-status", "children"),
+        Output("lab-overlay-text", "children"), Output("lab-lr", "marks"),
+        Output("lab-lr-text", "children"), Output("lab-scrub", "max"),
+        Output("lab-scrub", "value"), Output("lab-path", "data"),
+        Output("lab-settings", "data"), Output("lab-marker", "data"),
+        Input("lab-problem-key", "data"), Input("lab-optimizer", "value"),
+        Input("lab-lr", "value"), Input("lab-momentum", "value"), Input("lab-steps", "value"),
+        Input("lab-start", "data"), Input("lab-overlay", "value"),
+        State("lab-problem", "value"), State("lab-eig1", "value"), State("lab-eig2", "value"),
+        State("lab-angle", "value"), State("lab-data", "data"), State("lab-lr", "min"),
+        State("lab-lr", "max"), State("lab-fit-box", "style"),
+        prevent_initial_call=True)
+    def rerun(key: Any, optimizer: str, lr_log: float, momentum: float, steps: Any,
+              start: Any, overlay: Any, name: str, eig1: Any, eig2: Any, angle: Any,
+              stored: Any, lo: int, hi: int, fit_style: dict[str, Any]) -> Any:
+        from dash import no_update
+        if key is None:
+            return (no_update,) * 16
+        s = settings_of(name, eig1, eig2, angle, optimizer, lr_log, momentum, steps, start,
+                        overlay)
+        run = lab.run(s, _data(stored))
+        contour, surface = Patch(), Patch()
+        tr = lab.path_traces(run)
+        contour["data"][lab.PATH].update({"x": tr["x"], "y": tr["y"],
+                                          "mode": lab.path_mode(len(tr["x"]))})
+        contour["data"][lab.START]["x"] = [tr["start"][0]]
+        contour["data"][lab.START]["y"] = [tr["start"][1]]
+        surface["data"][1].update({"x": tr["sx"], "y": tr["sy"], "z": tr["z"]})
+        overlay_text = _overlay(contour, run, s)
+        _marker(contour, surface, None, None, tr, len(tr["x"]) - 1)
+        fit = lab.fit_figure(run)
+        last = len(run.path) - 1
+        fit_x: list[float] = []
+        if fit is not None:
+            fit_x, fit["data"][1]["y"] = lab.fit_line(run, run.path[last])
+            fit["data"][1]["x"] = fit_x
+        loss, params = lab.loss_figure(run), lab.params_figure(run)
+        _marker(None, None, loss, params, tr, last)
+        return (contour, surface, loss, params, fit or {"data": [], "layout": {}},
+                {**fit_style, "display": "block" if fit else "none"}, run.diagnosis,
+                status_text(run), overlay_text, lab.lr_marks(run.limit, lo, hi),
+                lr_text(s["lr"], run.limit), last, last,
+                {**tr, "loss": lab._list(run.loss),
+                 "beta": lab._list(run.path), "fit": fit is not None, "fit_x": fit_x}, s, last)
+
+
+def _overlay(contour: Any, run: Any, s: dict[str, Any]) -> str:
+    if not s["overlay"]:
+        contour["data"][lab.OVERLAY].update({"x": [], "y": [], "z": []})
+        return ""
+    o = lab.stability_overlay(run.problem, s)
+    contour["data"][lab.OVERLAY].update({"x": o["x"], "y": o["y"], "z": o["z"]})
+    sh = o["shares"]
+    return (f"stability map ({lab.STABILITY_GRID}² starts, {s['steps']} steps at η = "
+            f"{s['lr']:g}): {sh['converged']:.0%} converge (blue), {sh['bounded']:.0%} stay "
+            f"bounded (yellow), {sh['diverged']:.0%} diverge (red)")
+
+
+def status_text(run: Any) -> str:
+    """The run's end in one line: status, steps, the final point and loss."""
+    r = run.result
+    x = ", ".join(f"{v:.6g}" for v in np.asarray(r.x, float).ravel())
+    return (f"{r.status} after {r.nit} steps · x = ({x}) · loss = {float(r.fun):.6g}")
+
+
+def lr_text(lr: float, limit: float | None) -> str:
+    """η and where it stands against the optimizer's stability limit."""
+    if limit is None:
+        return f"η = {lr:g} (this optimizer's limit moves with its state: none marked)"
+    return f"η = {lr:g} · stability limit {limit:.4g} · η/limit = {lr / limit:.3g}"
+
+
+def _marker(contour: Any, surface: Any, loss: Any, params: Any, tr: dict[str, Any],
+            k: int) -> None:
+    """Put the scrubber's marker at step k in each figure given (Patches or dicts)."""
+    k = max(0, min(k, len(tr["x"]) - 1))
+    x, y = tr["x"][k], tr["y"][k]
+    if contour is not None:
+        contour["data"][lab.MARKER]["x"], contour["data"][lab.MARKER]["y"] = [x], [y]
+    if surface is not None:
+        surface["data"][2].update({"x": [tr["sx"][k]], "y": [tr["sy"][k]], "z": [tr["z"][k]]})
+    if loss is not None:
+        loss["data"][1].update({"x": [k], "y": [loss["data"][0]["y"][k]]})
+    if params is not None:
+        for i, v in enumerate((x, y)):
+            params["data"][2 + i].update({"x": [k], "y": [v]})
+
+
+def _register_scrub(app: Any) -> None:
+    from dash import Input, Output, Patch, State
+
+    @app.callback(
+        Output("lab-contour", "figure", allow_duplicate=True),
+        Output("lab-surface", "figure", allow_duplicate=True),
+        Output("lab-loss", "figure", allow_duplicate=True),
+        Output("lab-params", "figure", allow_duplicate=True),
+        Output("lab-fit", "figure", allow_duplicate=True),
+        Output("lab-scrub-text", "children"),
+        Output("lab-marker", "data", allow_duplicate=True),
+        Input("lab-scrub", "value"), State("lab-path", "data"), State("lab-problem", "value"),
+        State("lab-marker", "data"), prevent_initial_call=True)
+    def scrub(k: int, path: dict[str, Any] | None, name: str, marker: int | None) -> Any:
+        from dash import no_update
+        if not path or k is None:
+            return (no_update,) * 7
+        k = max(0, min(int(k), len(path["x"]) - 1))
+        text = _scrub_text(path, k)
+        if k == marker:  # a new run put the markers there already
+            return (*(no_update,) * 5, text, no_update)
+        figs: list[Any] = [Patch() for _ in range(5)]
+        _marker(figs[0], figs[1], None, figs[3], path, k)
+        figs[2]["data"][1].update({"x": [k], "y": [_shown_loss(path["loss"], k)]})
+        if path["fit"]:
+            figs[4]["data"][1]["x"] = path["fit_x"]
+            figs[4]["data"][1]["y"] = _fit_values(path, k, name)
+        else:
+            figs[4] = no_update
+        return (*figs, text, k)
+
+
+def _scrub_text(path: dict[str, Any], k: int) -> str:
+    beta, loss = path["beta"][k], path["loss"][k]
+    return (f"step {k}: x = ({beta[0]:.6g}, {beta[1]:.6g}), loss = "
+            f"{loss if loss is None else f'{loss:.6g}'}")
+
+
+def _shown_loss(losses: list[Any], k: int) -> Any:
+    """The loss as the (log-scale) loss curve draws it (see :func:`lab.loss_shift`)."""
+    v = losses[k]
+    shift = lab.loss_shift(np.array([np.nan if u is None else u for u in losses], float))
+    return None if v is None else v + shift
+
+
+def _fit_values(path: dict[str, Any], k: int, name: str) -> list[float]:
+    xs = np.asarray(path["fit_x"], float)
+    b0, b1 = path["beta"][k]
+    z = b0 + b1 * xs
+    if name == "csv-logistic":
+        with np.errstate(all="ignore"):
+            z = 1 / (1 + np.exp(-z))
+    return lab._list(z)
+
+
+def _register_inputs(app: Any) -> None:
+    from dash import Input, Output, State
+
+    @app.callback(Output("lab-momentum", "disabled"), Input("lab-optimizer", "value"))
+    def momentum_applies(optimizer: str) -> bool:
+        return optimizer not in lab.MOMENTUM_ARG
+
+    @app.callback(Output("lab-start", "data"), Input("lab-contour", "clickData"),
+                  prevent_initial_call=True)
+    def clicked(click: Any) -> Any:
+        from dash import no_update
+        points = (click or {}).get("points") or []
+        if not points or points[0].get("x") is None:
+            return no_update
+        return [float(points[0]["x"]), float(points[0]["y"])]
+
+    @app.callback(Output("lab-data", "data"),
+                  Output("lab-upload-msg", "children", allow_duplicate=True),
+                  Input("lab-upload", "contents"), State("lab-upload", "filename"),
+                  prevent_initial_call=True)
+    def uploaded(contents: str, filename: str) -> Any:
+        from dash import no_update
+
+        from ..errors import FileFormatError
+        from .uploads import decode, parse_table
+        try:
+            X, y = parse_table(decode(contents, filename or "upload"), filename or "upload")
+        except FileFormatError as exc:
+            return no_update, str(exc)
+        if X.shape[1] != 1:
+            return no_update, (f"{filename}: the descent lab fits a line: the CSV needs 2 "
+                               f"columns (x, y), it has {X.shape[1] + 1}")
+        return {"x": X[:, 0].tolist(), "y": y.tolist(), "name": filename}, ""

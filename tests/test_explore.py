@@ -1,0 +1,368 @@
+"""The explorer's pure parts, without a browser: the lab's runs and figures against the library,
+the URL state, uploads (good and bad files), the playground's training steps, the landscape view,
+export, and the CLI/extra wiring."""
+
+from __future__ import annotations
+
+import base64
+import io
+import sys
+
+import numpy as np
+import pytest
+
+import steepest as st
+from steepest.errors import FileFormatError
+from steepest.explore import lab, state, uploads
+
+
+def _lab(**kw):
+    return {**lab.DEFAULTS, **kw}
+
+
+# ---- descent lab ---------------------------------------------------------------------------
+@pytest.mark.parametrize("lr, status", [(0.002, "converged"), (0.0055, "converged"),
+                                        (0.0065, "diverged")])
+def test_lab_run_is_minimize_and_diagnose_on_the_lecture_line(lr, status):
+    run = lab.run(_lab(lr=lr))
+    problem = st.problems.LeastSquares(*st.datasets.lecture_line())
+    x0 = st.datasets.lecture_start(lr)
+    ref = st.minimize(problem, x0, st.optim.GD(lr=lr), max_steps=1000, rtol=lab.RTOL)
+    assert run.result.status == ref.status == status
+    np.testing.assert_array_equal(run.result.x, ref.x)
+    assert run.diagnosis == st.diagnose(ref, problem).message
+    np.testing.assert_array_equal(run.path[0], x0)
+    assert run.limit == pytest.approx(0.0064, abs=1e-4)  # 2/λ_max of the lecture's line
+
+
+def test_lab_clicked_start_momentum_and_the_limit_of_heavy_ball():
+    s = _lab(problem="quadratic", optimizer="momentum", momentum=0.5, lr=0.05, eig1=1.0,
+             eig2=10.0, angle=30.0, start=[2.0, -1.0])
+    run = lab.run(s)
+    np.testing.assert_array_equal(run.path[0], [2.0, -1.0])
+    assert run.result.optimizer.defaults["momentum"] == 0.5
+    # heavy ball on a quadratic: (2 + 2β)/λ_max exactly
+    assert run.limit == pytest.approx((2 + 2 * 0.5) / 10.0)
+    assert run.result.status == "converged"
+    np.testing.assert_allclose(run.result.x, [0.0, 0.0], atol=1e-3)
+
+
+def test_rotated_quadratic_has_the_eigenvalues_and_rotation_asked_for():
+    q = lab.rotated_quadratic(2.0, 8.0, 90.0)
+    np.testing.assert_allclose(q.eigenvalues, [2.0, 8.0])
+    np.testing.assert_allclose(q.A, [[8.0, 0.0], [0.0, 2.0]], atol=1e-12)
+    with pytest.raises(ValueError, match="positive"):
+        lab.rotated_quadratic(-1.0, 1.0, 0.0)
+
+
+def test_every_problem_of_the_lab_runs_and_draws():
+    for name in lab.problem_names():
+        if name.startswith("csv"):
+            continue
+        s = _lab(problem=name, lr=1e-3, steps=50)
+        run = lab.run(s)
+        fig = lab.contour_figure(run.problem)
+        assert len(fig["data"]) == 7 and len(fig["data"][lab.MAP]["z"]) == lab.GRID
+        assert np.isfinite(np.asarray(fig["data"][lab.MAP]["z"], dtype=float)).mean() > 0.95
+        assert fig["data"][lab.LINES]["x"].count(None) >= 5, name  # level curves
+        tr = lab.path_traces(run)
+        assert len(tr["x"]) == len(run.path) == len(tr["z"])
+
+
+def test_adaptive_optimizers_mark_no_limit():
+    assert lab.stability_limit(lab.make_problem(_lab()), _lab(optimizer="adam")) is None
+    assert "none marked" in __import__("steepest.explore.lab_view", fromlist=["x"]).lr_text(
+        0.01, None)
+
+
+def test_lr_marks_put_the_limit_on_the_slider():
+    marks = lab.lr_marks(0.0064, -6, -2)
+    assert set(marks) >= {"-6", "-2"}
+    key = [k for k in marks if isinstance(marks[k], dict)]
+    assert len(key) == 1 and float(key[0]) == pytest.approx(np.log10(0.0064))
+    assert lab.lr_range(0.0064) == (-6, -2) and lab.lr_range(None) == (-5, 0)
+
+
+def test_stability_overlay_is_stability_map_at_the_rate():
+    s = _lab(problem="quadratic", lr=0.15, steps=300)  # λ_max = 10: above 2/10 converges? no
+    o = lab.stability_overlay(lab.make_problem(s), s, n=5)
+    assert np.asarray(o["z"]).shape == (5, 5)
+    # on a quadratic every start shares one fate: η = 0.15 < 0.2 converges everywhere
+    # (except the minimum itself, which is already converged)
+    assert o["shares"]["converged"] == 1.0
+    s = _lab(problem="quadratic", lr=0.25, steps=300)
+    assert lab.stability_overlay(lab.make_problem(s), s, n=4)["shares"]["diverged"] == 1.0
+
+
+def test_csv_problems_fit_a_line_and_a_logistic_curve():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-2, 2, 40)
+    y = 1.5 - 0.5 * x + 0.01 * rng.standard_normal(40)
+    run = lab.run(_lab(problem="csv-least-squares", lr=0.01, steps=3000),
+                  (x.reshape(-1, 1), y))
+    np.testing.assert_allclose(run.result.x, run.problem.solve(), atol=1e-3)
+    fig = lab.fit_figure(run)
+    xs, ys = lab.fit_line(run, run.result.x)
+    np.testing.assert_allclose(ys, run.result.x[0] + run.result.x[1] * np.asarray(xs))
+    assert fig["data"][0]["x"] == pytest.approx(list(x))
+    labels = (x + 0.3 * rng.standard_normal(40) > 0).astype(float) * 5 + 2  # values 2 and 7
+    run = lab.run(_lab(problem="csv-logistic", lr=0.05, steps=200), (x.reshape(-1, 1), labels))
+    assert set(np.unique(run.problem.y)) == {0.0, 1.0}
+    _, p = lab.fit_line(run, run.result.x)
+    assert 0 < min(p) < 0.5 < max(p) < 1
+    with pytest.raises(ValueError, match="upload a CSV"):
+        lab.make_problem(_lab(problem="csv-least-squares"))
+    with pytest.raises(ValueError, match="exactly 2 columns"):
+        lab.make_problem(_lab(problem="csv-logistic"), (np.ones((5, 2)), np.arange(5.0)))
+
+
+def test_loss_figure_lifts_negative_losses_for_its_log_axis():
+    run = lab.run(_lab(problem="styblinski-tang", lr=0.01, steps=100))
+    fig = lab.loss_figure(run)
+    shown = np.asarray(fig["data"][0]["y"], float)
+    assert shown.min() > 0
+    np.testing.assert_allclose(shown - run.loss, lab.loss_shift(run.loss))
+
+
+# ---- URL state -----------------------------------------------------------------------------
+def test_url_round_trip_reproduces_the_settings():
+    s = _lab(problem="rosenbrock", lr=0.0022, start=[-1.5, 2.25], overlay=True, steps=500)
+    search = state.encode("lab", s)
+    view, back = state.decode(search, lab.DEFAULTS)
+    assert view == "lab" and back == s
+    # hand-edited links: junk values keep the defaults, unknown keys are ignored
+    view, back = state.decode("?view=nope&lr=abc&start=1&bogus=3&steps=7", lab.DEFAULTS)
+    assert view == "lab" and back["lr"] == lab.DEFAULTS["lr"] and back["steps"] == 7
+    assert back["start"] is None and "bogus" not in back
+
+
+def test_sessions_are_separate_and_bounded():
+    sessions = state.Sessions(capacity=2)
+    a, b = sessions.new_id(), sessions.new_id()
+    sessions.get(a)["model"] = 1
+    assert "model" not in sessions.get(b)
+    sessions.get(sessions.new_id())
+    assert len(sessions) == 2 and "model" not in sessions.get(a)  # a was dropped, new again
+
+
+# ---- uploads -------------------------------------------------------------------------------
+def _upload(data: bytes, kind: str = "text/csv") -> str:
+    return f"data:{kind};base64," + base64.b64encode(data).decode()
+
+
+def test_csv_upload_with_a_header_parses():
+    X, y = uploads.parse_table(uploads.decode(_upload(b"x,y\n1,2\n3,4\n5,6.5\n"), "a.csv"),
+                               "a.csv")
+    np.testing.assert_array_equal(X, [[1], [3], [5]])
+    np.testing.assert_array_equal(y, [2, 4, 6.5])
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"a,b\nx,1\n", "comma-separated numbers"),
+    (b"1,2\n3,nan\n", "row 2 holds NaN"),
+    (b"1,2\n3\n", "comma-separated numbers"),
+    (b"1\n2\n3\n", "at least 2 columns"),
+    (b"1,2\n", "at least 2 rows"),
+    (b"\xff\xfe\x00garbage", "not a text file"),
+])
+def test_bad_csv_uploads_say_what_is_wrong(content, message):
+    with pytest.raises(FileFormatError, match=message):
+        uploads.parse_table(uploads.decode(_upload(content), "bad.csv"), "bad.csv")
+
+
+def test_uploads_are_size_limited_and_never_unpickled():
+    huge = "data:text/csv;base64," + "A" * (uploads.MAX_UPLOAD_BYTES * 4 // 3 + 8)
+    with pytest.raises(FileFormatError, match="limit"):
+        uploads.decode(huge, "big.csv")
+    buf = io.BytesIO()
+    np.savez(buf, X=np.array([{"evil": 1}, 2], dtype=object), y=np.arange(2))
+    with pytest.raises(FileFormatError, match="pickled"):
+        uploads.parse_table(buf.getvalue(), "x.npz")
+    buf = io.BytesIO()
+    np.savez(buf, X=np.ones((4, 2)), y=np.arange(4.0))
+    X, y = uploads.parse_table(buf.getvalue(), "ok.npz")
+    assert X.shape == (4, 2) and y.tolist() == [0, 1, 2, 3]
+
+
+def test_model_upload_loads_a_saved_model(tmp_path):
+    net = st.nn.MLP(2, [3, 1], seed=0)
+    net.save(tmp_path / "m.npz")
+    back = uploads.load_model((tmp_path / "m.npz").read_bytes(), "m.npz")
+    np.testing.assert_array_equal(st.nn.parameters_to_vector(back),
+                                  st.nn.parameters_to_vector(net))
+    with pytest.raises(FileFormatError, match="not a steepest model"):
+        uploads.load_model(b"not a zip", "m.npz")
+
+
+# ---- the app, the CLI and the extra ---------------------------------------------------------
+def test_explore_without_dash_names_the_extra(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "dash", None)
+    from steepest import cli
+    assert cli.main(["explore", "--no-browser"]) == 1
+    assert "pip install 'steepest[explore]'" in capsys.readouterr().err
+    with pytest.raises(ImportError, match=r"steepest\[explore\]"):
+        st.explore(open_browser=False)
+
+
+def test_cli_explore_parses_its_options():
+    from steepest import cli
+    args = cli.build_parser().parse_args(["explore", "--port", "9000", "--no-browser"])
+    assert (args.port, args.host, args.no_browser) == (9000, "127.0.0.1", True)
+
+
+def test_app_serves_its_assets_itself():
+    pytest.importorskip("dash")
+    app = st.explore.create_app()
+    client = app.server.test_client()
+    page = client.get("/").get_data(as_text=True)
+    assert "steepest explore" in page
+    assert "https://" not in page and "http://" not in page.replace("http://www.w3.org", "")
+    assert app.config.serve_locally
+    layout = client.get("/_dash-layout").get_json()
+    other = client.get("/_dash-layout").get_json()
+    assert layout["props"]["children"][1]["props"]["data"] != \
+        other["props"]["children"][1]["props"]["data"]  # a session id per page load
+
+
+def test_export_writes_the_view_through_the_report_module():
+    s = _lab(lr=0.0055)
+    page = __import__("steepest.explore.export", fromlist=["x"]).lab_report(
+        s, link="http://127.0.0.1:8050/?view=lab&lr=0.0055")
+    run = lab.run(s)
+    assert page.startswith("<!DOCTYPE html>") and run.diagnosis.split(":")[0] in page
+    assert "?view=lab&amp;lr=0.0055" in page or "?view=lab&lr=0.0055" in page
+    assert page.count("data:image/png;base64,") >= 2
+
+
+# ---- network playground --------------------------------------------------------------------
+from steepest.explore import playground as pg  # noqa: E402
+
+
+def test_playground_trains_the_sessions_model_with_fit():
+    s = {**pg.DEFAULTS, "points": 200, "optimizer": "adam", "lr": 0.03}
+    t = pg.new_trainer(s)
+    assert t.epoch == 0 and len(t.rows["loss"]) == 1
+    theta0 = st.nn.parameters_to_vector(t.model).copy()
+    for _ in range(3):
+        pg.train(t)
+    # the same run by hand: fit with the same seeds on a fresh copy, epoch by epoch
+    ref = st.nn.MLP(2, [8, 8, 1], activation="tanh", seed=0)
+    np.testing.assert_array_equal(st.nn.parameters_to_vector(ref), theta0)
+    opt = st.optim.Adam(lr=0.03)
+    for e in range(3):
+        st.nn.fit(ref, t.X, t.y, loss="bce_with_logits", optimizer=opt, epochs=1,
+                  batch_size=32, seed=e, progress=False)
+    np.testing.assert_allclose(st.nn.parameters_to_vector(t.model),
+                               st.nn.parameters_to_vector(ref), rtol=0, atol=1e-12)
+    _, acc = pg.evaluate(t, t.X, t.y)
+    out = ref(t.X).data.ravel()
+    assert acc == np.mean((out > 0) == (t.y > 0.5)) == t.rows["accuracy"][-1]
+    assert f"train accuracy {acc:.1%}" in pg.summary(t)
+    assert t.rows["epoch"] == [0, 1, 2, 3] and t.rows["loss"][-1] < t.rows["loss"][0]
+    assert len(t.grad_norms[-1]) == 3 and all(g > 0 for g in t.grad_norms[-1])
+
+
+def test_playground_sharpness_against_the_limit_for_gd():
+    s = {**pg.DEFAULTS, "points": 120, "optimizer": "gd", "lr": 0.5, "batch": 1000}
+    t = pg.new_trainer(s)
+    for _ in range(pg.SHARPNESS_EVERY):
+        pg.train(t)
+    assert [e for e, _ in t.sharp] == [pg.SHARPNESS_EVERY]
+    f = st.nn.loss_of_parameters(t.model, t.X, t.y, "bce_with_logits")
+    lam = st.curvature.hessian_eigs(f, st.nn.parameters_to_vector(t.model)).values[0]
+    assert t.sharp[0][1] == pytest.approx(lam, rel=1e-8)
+    fig = pg.sharpness_figure(t)
+    assert fig["data"][1]["y"] == [2 / 0.5, 2 / 0.5]  # GD's limit: λ_max < 2/η
+    assert pg.sharpness_figure(pg.new_trainer({**s, "optimizer": "adam"}))["data"] == []
+
+
+@pytest.mark.parametrize("name", [d for d in pg.DATASETS if d != "csv"])
+def test_playground_datasets_and_figures(name):
+    t = pg.new_trainer({**pg.DEFAULTS, "dataset": name, "points": 100})
+    assert set(np.unique(t.y)) == {0.0, 1.0} and t.X.shape[1] == 2
+    b = pg.boundary_figure(t)
+    p = np.asarray(b["data"][0]["z"], float)
+    assert p.shape == (pg.BOUNDARY_GRID, pg.BOUNDARY_GRID) and (p >= 0).all() and (p <= 1).all()
+    net = pg.network_figure(t)
+    widths = sum(len(tr["x"]) // 3 for tr in net["data"][:-1])
+    assert widths == 2 * 8 + 8 * 8 + 8 * 1  # one segment per weight
+
+
+def test_playground_uploaded_csv_and_bad_settings():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(60, 2)) * [10, 0.1] + [100, 5]
+    y = np.where(X[:, 0] > 100, 3.0, -1.0)
+    t = pg.new_trainer({**pg.DEFAULTS, "dataset": "csv"}, (X, y))
+    np.testing.assert_allclose(np.vstack([t.X, t.Xt]).mean(axis=0), 0, atol=1e-12)
+    assert set(np.unique(t.y)) == {0.0, 1.0}
+    with pytest.raises(ValueError, match="2 feature columns"):
+        pg.new_trainer({**pg.DEFAULTS, "dataset": "csv"}, (X[:, :1], y))
+    with pytest.raises(ValueError, match="upload a CSV"):
+        pg.new_trainer({**pg.DEFAULTS, "dataset": "csv"})
+    with pytest.raises(ValueError, match="layers"):
+        pg.hidden_layers("8,x")
+    assert pg.hidden_layers("") == [] and pg.hidden_layers(" 4, 2") == [4, 2]
+
+
+def test_playground_stops_when_training_diverges():
+    t = pg.new_trainer({**pg.DEFAULTS, "optimizer": "gd", "lr": 1e6, "points": 100})
+    for _ in range(5):
+        pg.train(t)
+    assert t.status == "diverged" and "diverged" in pg.summary(t)
+    epoch = t.epoch
+    pg.train(t)
+    assert t.epoch == epoch  # a diverged network is not trained further
+
+
+# ---- landscape view ------------------------------------------------------------------------
+from steepest.explore import landscape_view as lv  # noqa: E402
+
+
+def _trained():
+    X, y = st.datasets.moons(80, seed=0)
+    net = st.nn.MLP(2, [4, 1], seed=0)
+    st.nn.fit(net, X, y, loss="bce_with_logits", optimizer=st.optim.Adam(lr=0.05), epochs=10,
+              progress=False, seed=0)
+    return net, X, y
+
+
+def test_landscape_view_is_surface_2d_through_the_model():
+    net, X, y = _trained()
+    s = {**lv.DEFAULTS, "resolution": 5, "span": 0.5}
+    land = lv.compute(net, X, y, s)
+    ref = st.landscape.surface_2d(net, X, y, loss="bce_with_logits", resolution=5,
+                                  range=(-0.5, 0.5), seed=0, accuracy=True, progress=False)
+    np.testing.assert_array_equal(land.loss, ref.loss)
+    loss = float(st.nn.binary_cross_entropy_with_logits(net(X), y).data)
+    assert land.loss[2, 2] == pytest.approx(loss, rel=1e-12)
+    surface, contour, slices = lv.figures(land)
+    assert np.asarray(surface["data"][0]["z"], float).shape == (5, 5)
+    assert contour["data"][1]["x"] == [0] and contour["data"][1]["y"] == [0]  # the model
+    np.testing.assert_allclose(slices["data"][0]["y"], land.loss[:, 2])
+    assert f"loss at the model {loss:.6g}" in lv.summary(land, net, len(y))
+
+
+def test_landscape_view_hessian_plane_and_bad_settings():
+    net, X, y = _trained()
+    land = lv.compute(net, X, y, {**lv.DEFAULTS, "directions": "hessian", "resolution": 3})
+    f = st.nn.loss_of_parameters(net, X, y, "bce_with_logits")
+    top = st.curvature.hessian_eigs(f, st.nn.parameters_to_vector(net), k=2).values
+    np.testing.assert_allclose(land.directions.eigenvalues, top, rtol=1e-6)
+    assert "Hessian eigenvalues" in lv.summary(land, net, len(y))
+    with pytest.raises(ValueError, match="resolution"):
+        lv.compute(net, X, y, {**lv.DEFAULTS, "resolution": 500})
+    with pytest.raises(ValueError, match="takes 2 inputs"):
+        lv.check_data(net, np.ones((4, 3)), "d.csv")
+
+
+def test_explore_runs_inline_in_jupyter_and_binds_localhost(monkeypatch):
+    dash = pytest.importorskip("dash")
+    calls = []
+    monkeypatch.setattr(dash.Dash, "run", lambda self, **kw: calls.append(kw))
+    app = st.explore(jupyter=True, port=8123)
+    assert isinstance(app, dash.Dash)
+    assert calls[-1]["jupyter_mode"] == "inline" and calls[-1]["host"] == "127.0.0.1"
+    st.explore(jupyter=False, open_browser=False, port=8124)
+    assert calls[-1] == {"host": "127.0.0.1", "port": 8124, "debug": False}
+    import steepest.explore as module
+    assert callable(module)  # steepest.explore() works however it was reached

@@ -1,0 +1,271 @@
+"""``steepest explore`` in a real browser (Debian's chromium, driven by Playwright): each view
+is used as a learner would — the η slider moved, a start clicked, the scrubber dragged, CSVs
+uploaded (good and bad), a network trained for a few seconds, a saved model loaded — and what
+the page shows is checked against the library run with the same settings. No console errors, no
+request leaves localhost. Screenshots of each view go to ``test-artifacts/``."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser, pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed"),
+]
+playwright_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("dash")
+
+import steepest as st  # noqa: E402
+from steepest.explore import lab, state  # noqa: E402
+from steepest.explore import playground as pg  # noqa: E402
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-dev-shm-usage"]
+TIMEOUT = 60_000
+
+
+@pytest.fixture(scope="module")
+def server():
+    import logging
+
+    from werkzeug.serving import make_server
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    app = st.explore.create_app()
+    srv = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield app, f"http://127.0.0.1:{srv.server_port}/"
+    srv.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Logged:
+    """A page and everything it logged, threw or requested."""
+
+    def __init__(self, browser, url: str):
+        self.page = browser.new_page(viewport={"width": 1300, "height": 1400})
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error"
+                     else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.goto(url, timeout=TIMEOUT)
+
+    def check_clean(self):
+        assert not self.errors, self.errors
+        hosts = {urlparse(u).hostname for u in self.requests if not u.startswith("data:")}
+        assert hosts <= {"127.0.0.1"}, f"requests outside localhost: {hosts}"
+
+    def text(self, selector: str) -> str:
+        return self.page.inner_text(selector)
+
+    def wait_change(self, selector: str, old: str) -> str:
+        self.page.wait_for_function(
+            "([s, old]) => { const e = document.querySelector(s);"
+            " return e && e.innerText.trim() && e.innerText !== old; }", arg=[selector, old],
+            timeout=TIMEOUT)
+        return self.text(selector)
+
+    def settings(self, defaults):
+        return state.decode(self.page.evaluate("location.search"), defaults)[1]
+
+    def trace(self, graph: str, i: int):
+        return self.page.evaluate(
+            f"() => {{ const d = document.querySelector('#{graph} .js-plotly-plot').data[{i}];"
+            f" return {{x: Array.from(d.x), y: Array.from(d.y)}}; }}")
+
+
+def _lab_checks(view: Logged, data=None):
+    """The page's path end, start and diagnosis against lab.run with the URL's settings."""
+    s = view.settings(lab.DEFAULTS)
+    ref = lab.run(s, data)
+    path = view.trace("lab-contour", lab.PATH)
+    assert len(path["x"]) == len(ref.path)
+    np.testing.assert_allclose([path["x"][-1], path["y"][-1]], ref.result.x, rtol=1e-9)
+    assert view.text("#lab-diagnosis") == ref.diagnosis
+    return s, ref
+
+
+def _shot(view: Logged, name: str):
+    ARTIFACTS.mkdir(exist_ok=True)
+    view.page.screenshot(path=str(ARTIFACTS / f"explore-{name}.png"), full_page=True)
+
+
+def test_descent_lab(server, browser):
+    _, url = server
+    view = Logged(browser, url + "?view=lab&lr=0.0055")
+    diag = view.wait_change("#lab-diagnosis", "")
+    s, ref = _lab_checks(view)
+    assert s["lr"] == 0.0055 and ref.result.status == "converged" and "oscillat" in diag
+    # the lecture's start for this rate
+    np.testing.assert_allclose(view.trace("lab-contour", lab.START)["x"], [-8.0])
+    # the η slider: one step right on the keyboard is 10^0.01 × η
+    view.page.locator("#lab-lr [role=slider]").focus()
+    for _ in range(10):
+        view.page.keyboard.press("ArrowRight")
+    diag = view.wait_change("#lab-diagnosis", diag)
+    view.page.wait_for_function("() => !location.search.includes('lr=0.0055&')", timeout=TIMEOUT)
+    time.sleep(0.5)
+    s, ref = _lab_checks(view)
+    assert s["lr"] == pytest.approx(0.0055 * 10 ** 0.1, rel=2e-3)
+    assert ref.result.status == "diverged" and diag.startswith("Diverged")
+    # click a start on the contour map
+    box = view.page.locator("#lab-contour .nsewdrag").first.bounding_box()
+    view.page.mouse.click(box["x"] + 0.7 * box["width"], box["y"] + 0.3 * box["height"])
+    view.page.wait_for_function("() => location.search.includes('start=')", timeout=TIMEOUT)
+    view.wait_change("#lab-status", "")
+    time.sleep(0.5)
+    s, ref = _lab_checks(view)
+    assert s["start"][0] > 0 and s["start"][1] > 0  # upper right of the map
+    np.testing.assert_allclose(ref.path[0], s["start"])
+    # scrub to the start: one marker moves in every linked view
+    view.page.locator("#lab-scrub [role=slider]").focus()
+    view.page.keyboard.press("Home")
+    view.page.wait_for_function("() => document.querySelector('#lab-scrub-text').innerText"
+                                ".startsWith('step 0:')", timeout=TIMEOUT)
+    time.sleep(0.5)
+    marker = view.trace("lab-contour", lab.MARKER)
+    np.testing.assert_allclose([marker["x"][0], marker["y"][0]], s["start"])
+    assert view.trace("lab-loss", 1)["x"] == [0] and view.trace("lab-params", 2)["x"] == [0]
+    _shot(view, "lab")
+    # the URL reproduces the view in a new tab
+    again = Logged(browser, view.page.url)
+    again.wait_change("#lab-diagnosis", "")
+    assert again.text("#lab-diagnosis") == view.text("#lab-diagnosis") or \
+        again.text("#lab-status") == lab_view_status(ref)
+    view.check_clean()
+    again.check_clean()
+
+
+def lab_view_status(ref):
+    from steepest.explore.lab_view import status_text
+    return status_text(ref)
+
+
+def test_descent_lab_csv_uploads(server, browser, tmp_path):
+    _, url = server
+    view = Logged(browser, url + "?view=lab&problem=csv-least-squares&lr=0.01&steps=2000")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x,y\n1,2\n3,oops\n")
+    view.page.set_input_files("#lab-upload input[type=file]", str(bad))
+    msg = view.wait_change("#lab-upload-msg", "")
+    assert "bad.csv" in msg and "comma-separated numbers" in msg
+    rng = np.random.default_rng(3)
+    x = rng.uniform(-3, 3, 30)
+    y = 2.0 - 0.7 * x + 0.1 * rng.standard_normal(30)
+    good = tmp_path / "line.csv"
+    np.savetxt(good, np.column_stack([x, y]), delimiter=",", header="x,y", comments="")
+    view.page.set_input_files("#lab-upload input[type=file]", str(good))
+    view.page.wait_for_function("() => !document.querySelector('#lab-upload-msg').innerText",
+                                timeout=TIMEOUT)
+    view.wait_change("#lab-diagnosis", "")
+    time.sleep(0.5)
+    _, ref = _lab_checks(view, (x.reshape(-1, 1), y))
+    np.testing.assert_allclose(ref.result.x, ref.problem.solve(), atol=1e-3)
+    fit = view.trace("lab-fit", 1)
+    np.testing.assert_allclose(fit["y"][0], ref.result.x[0] + ref.result.x[1] * fit["x"][0])
+    view.check_clean()
+
+
+def _trainer_of(app, before):
+    new = [s["trainer"] for sid, s in app.sessions.items() if sid not in before and
+           "trainer" in s]
+    assert len(new) == 1
+    return new[0]
+
+
+def test_playground_trains_and_shows_the_models_accuracy(server, browser, tmp_path):
+    app, url = server
+    before = {sid for sid, _ in app.sessions.items()}
+    view = Logged(browser, url + "?view=play&points=300")
+    first = view.wait_change("#play-summary", "")
+    other = Logged(browser, url + "?view=play&points=300")  # a second tab, left alone
+    other.wait_change("#play-summary", "")
+    assert first.startswith("epoch 0")
+    view.page.click("#play-run")
+    view.page.wait_for_function("() => /epoch ([5-9]|\\d\\d)/.test(document.querySelector("
+                                "'#play-summary').innerText)", timeout=TIMEOUT)
+    view.page.click("#play-run")
+    time.sleep(1.0)
+    shown = view.text("#play-summary")
+    t = _trainer_of(app, before | {sid for sid, s in app.sessions.items()
+                                   if s.get("trainer") is not None and s["trainer"].epoch == 0})
+    _, acc = pg.evaluate(t, t.X, t.y)
+    _, test_acc = pg.evaluate(t, t.Xt, t.yt)
+    assert f"epoch {t.epoch} " in shown
+    assert f"train accuracy {acc:.1%}" in shown and f"test accuracy {test_acc:.1%}" in shown
+    assert other.text("#play-summary").startswith("epoch 0")  # the other tab did not train
+    # one step more
+    view.page.click("#play-step")
+    shown = view.wait_change("#play-summary", shown)
+    assert f"epoch {t.epoch} " in shown
+    _shot(view, "playground")
+    # uploads: a bad CSV is reported in the page, a good one is trained on
+    view.page.goto(url + "?view=play&dataset=csv")
+    view.wait_change("#play-error", "")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("1,2,0\n3,4,nan\n5,6,1\n")
+    view.page.set_input_files("#play-upload input[type=file]", str(bad))
+    assert "NaN" in view.wait_change("#play-upload-msg", "")
+    X, y = st.datasets.circles(120, noise=0.05, seed=2)
+    good = tmp_path / "circles.csv"
+    np.savetxt(good, np.column_stack([X, y]), delimiter=",")
+    view.page.set_input_files("#play-upload input[type=file]", str(good))
+    view.page.wait_for_function("() => document.querySelector('#play-upload-msg').innerText"
+                                ".includes('120 rows')", timeout=TIMEOUT)
+    view.page.wait_for_function("() => !document.querySelector('#play-error').innerText",
+                                timeout=TIMEOUT)
+    view.page.click("#play-step")
+    view.page.wait_for_function("() => document.querySelector('#play-summary').innerText"
+                                ".startsWith('epoch 1 ')", timeout=TIMEOUT)
+    view.check_clean()
+    other.check_clean()
+
+
+def test_landscape_of_a_saved_model(server, browser, tmp_path):
+    _, url = server
+    X, y = st.datasets.moons(150, noise=0.1, seed=0)
+    net = st.nn.MLP(2, [6, 1], seed=0)
+    st.nn.fit(net, X, y, loss="bce_with_logits", optimizer=st.optim.Adam(lr=0.05), epochs=40,
+              batch_size=32, progress=False, seed=0)
+    net.save(tmp_path / "model.npz")
+    np.savez(tmp_path / "data.npz", X=X, y=y)
+    view = Logged(browser, url + "?view=land")
+    view.page.set_input_files("#land-model input[type=file]", str(tmp_path / "model.npz"))
+    assert "25 parameters" in view.wait_change("#land-model-msg", "")
+    (tmp_path / "text.npz").write_text("not a zip")
+    view.page.set_input_files("#land-data input[type=file]", str(tmp_path / "text.npz"))
+    assert "not an .npz file" in view.wait_change("#land-data-msg", "")
+    view.page.set_input_files("#land-data input[type=file]", str(tmp_path / "data.npz"))
+    view.page.wait_for_function("() => document.querySelector('#land-data-msg').innerText"
+                                ".includes('150 rows')", timeout=TIMEOUT)
+    view.page.click("#land-compute")
+    shown = view.wait_change("#land-summary", "")
+    loss = float(st.nn.binary_cross_entropy_with_logits(net(X), y).data)
+    m = re.search(r"loss at the model ([0-9.e+-]+) \(accuracy ([0-9.]+)%\)", shown)
+    assert m, shown
+    assert float(m.group(1)) == pytest.approx(loss, rel=1e-5)
+    acc = float(np.mean((net(X).data.ravel() > 0) == (y > 0.5)))
+    assert m.group(2) == f"{100 * acc:.1f}"
+    view.page.locator("#land-surface .main-svg").first.wait_for(timeout=TIMEOUT)
+    _shot(view, "landscape")
+    view.check_clean()
