@@ -119,17 +119,18 @@ def walk(section: Section):
 
 
 def returned_classes(obj: Any) -> set[type]:
-    """steepest classes named in the return annotation of a function, or of a class's methods."""
+    """steepest classes named in the annotations of a function, or of a class's methods (what
+    it takes and returns)."""
     funcs = [obj] if not inspect.isclass(obj) else [
         v.fget if isinstance(v, property) else getattr(v, "__func__", v)
         for _, v in public_members(obj)]
     out: set[type] = set()
     for func in funcs:
         try:
-            hint = typing.get_type_hints(func).get("return")
+            hints = list(typing.get_type_hints(func).values())
         except Exception:  # a name only imported for type checking
             continue
-        stack = [hint]
+        stack = hints
         while stack:
             h = stack.pop()
             stack += typing.get_args(h)
@@ -139,8 +140,8 @@ def returned_classes(obj: Any) -> set[type]:
 
 
 def add_returned(sections: list[Section]) -> None:
-    """A class that public functions return but no module exports (a plot's Display, a
-    result object) is documented on the page of the first function returning it."""
+    """A class that public functions take or return but no module exports (a plot's Display, a
+    result object) is documented on the page of the first function naming it."""
     known = {id(e.obj) for top in sections for sec in walk(top) for e in sec.entries}
     for _ in range(3):  # returned objects' methods may return further objects
         for top in sections:

@@ -75,7 +75,7 @@ def _modes(optimizer: Any, lr: float, lams: np.ndarray) -> tuple[np.ndarray, ...
 
 
 class CertainDivergence:
-    """The rule on one run or a stack of runs; build it with :meth:`arm`.
+    """The rule on one run or a stack of runs; build it with ``arm``.
 
     ``start(x0, g0)`` records the start; after each step ``update(x, g)`` returns whether the
     evidence is complete (a bool for one run, a mask (N,) for a stack); :meth:`verdict` words it.

@@ -28,7 +28,7 @@ def objective(fun: Any, jac: Any = None, owner: str = "minimize", replay: bool =
     """``(value_and_grad, value)`` on NumPy vectors for the three kinds of ``fun``: a function of
     steepest ops (autodiff), a NumPy function with ``jac`` (or ``jac=True``: it returns both),
     or a problem (its closed form). With ``replay``, a steepest-ops function's gradient step is
-    replayed (:func:`steepest.autodiff.replay.replayed_value_and_grad`, bit-equal to eager).
+    replayed (``steepest.autodiff.replay.replayed_value_and_grad``, bit-equal to eager).
 
     >>> vg, value = objective(lambda x: (x * x).sum())           # L = ‖x‖², ∇L = 2x
     >>> vg(np.array([3.0, 4.0]))

@@ -8,7 +8,7 @@ For a layer with ``fan_in`` inputs and ``fan_out`` outputs:
 - micrograd: W ~ U(−1, 1), b = 0 (the lecture's and micrograd's neuron)
 - pytorch: W, b ~ U(±1/√fan_in) (``torch.nn.Linear``'s default)
 
-Inside :func:`deferred` nothing is drawn or allocated: every weight is a zero-stride placeholder
+Inside ``deferred`` nothing is drawn or allocated: every weight is a zero-stride placeholder
 of its shape and dtype, which :func:`steepest.nn.load` replaces with the file's arrays.
 """
 
@@ -40,7 +40,7 @@ def deferred() -> Iterator[None]:
 
 
 def is_deferred() -> bool:
-    """Whether weights are being deferred (see :func:`deferred`)."""
+    """Whether weights are being deferred (see ``deferred``)."""
     return _DEFERRED.get()
 
 

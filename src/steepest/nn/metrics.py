@@ -45,7 +45,7 @@ def true_classes(y: Any, n_classes: int) -> np.ndarray:
 
 
 def accuracy(out: Any, y: Any, threshold: float = 0.0, class_axis: int = -1) -> Any:
-    """Share of samples whose :func:`predicted_classes` equal :func:`true_classes` of ``y``.
+    """Share of samples whose ``predicted_classes`` equal ``true_classes`` of ``y``.
 
     ``out`` is (N, k) or (N,); leading axes before those are points (a landscape's stack of
     weight sets, with ``class_axis`` pointing at k): one accuracy per point. Returns a float for

@@ -351,7 +351,7 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Callable[..., Tensor], opt
     classification losses, R² for regression ones), "accuracy", "r2", None or a function
     (outputs, targets) → float. ``l2``: adds ``l2 · Σ p²`` over all parameters to the minibatch
     loss. ``replay`` (default True): record the step's graph once per batch shape and replay it
-    (:class:`steepest.autodiff.replay.Replay`: the same NumPy calls into preallocated buffers,
+    (``steepest.autodiff.replay.Replay``: the same NumPy calls into preallocated buffers,
     bit-equal to the eager step; a step it cannot replay — dropout, a branch on a value, an op
     without a kernel — runs eagerly by itself); ``replay=False`` runs every step eagerly.
 

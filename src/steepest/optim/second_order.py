@@ -53,6 +53,7 @@ class Oracle:
         self._known: tuple[np.ndarray, Any, Any] | None = None
 
     def value_and_grad(self, x: np.ndarray) -> tuple[Any, Any]:
+        """(L(x), ∇L(x)); free when ``x`` is the array last passed to :meth:`remember`."""
         known = self._known
         if known is not None and known[0] is x:
             self._known = None
@@ -60,9 +61,11 @@ class Oracle:
         return self._vg(x)
 
     def remember(self, x: np.ndarray, f: float, g: np.ndarray) -> None:
+        """Keep (f, g), already computed at ``x``, for the next ``value_and_grad(x)``."""
         self._known = (x, f, g)
 
     def hvp(self, x: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+        """v ↦ ∇²L(x)·v, exact where the loss is written with steepest ops."""
         from ..curvature.hessian import hvp_function
         if self.jac is None and not callable(self.fun) and not hasattr(self.fun, "hvp"):
             raise ValueError("Newton needs Hessian-vector products: give a problem, a function "
@@ -70,6 +73,8 @@ class Oracle:
         return hvp_function(self.fun, x, self.jac)
 
     def hessian(self, x: np.ndarray) -> np.ndarray:
+        """The dense ∇²L(x): the problem's own, else ½(H + Hᵀ) of H built column by column from
+        Hessian-vector products."""
         if self.jac is None and hasattr(self.fun, "hessian"):
             return np.asarray(self.fun.hessian(x), dtype=float)
         Hv = self.hvp(x)

@@ -509,7 +509,7 @@ def trajectories(paths: Any, fun: Callable[[Any], Any] | None = None, *, ax: Any
                  shown: Sequence[int] | None = None) -> TrajectoryDisplay:
     """Draw one or several descent paths (a Result, (k, 2) points, a list, or {label: run}) with
     the start (circle) and end (hollow square) marked, one legend entry per run. Overlapping
-    paths stay apart (:func:`path_styles`): the first run is widest and lowest, later ones
+    paths stay apart (``path_styles``): the first run is widest and lowest, later ones
     narrower on top, each with its own marker shape; when ``markers``, every iterate is marked on paths of at
     most 60 points, else every k-th (the same k for all runs, given in the legend title). On
     3-D axes the path is lifted onto the surface: ``fun`` at each point, else the run's
