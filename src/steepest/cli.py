@@ -351,9 +351,9 @@ def _descend_figures(args: argparse.Namespace, problem: Any, result: Any) -> lis
     plt.close(d.figure)
     written.append(args.out / "loss.png")
     if problem.dim == 2:
-        d = plot.contour(problem, paths={run: result}, title=f"{args.problem}: {run}")
-        d.figure.savefig(args.out / "path.png", dpi=110, bbox_inches="tight")
-        plt.close(d.figure)
+        cd = plot.contour(problem, paths={run: result}, title=f"{args.problem}: {run}")
+        cd.figure.savefig(args.out / "path.png", dpi=110, bbox_inches="tight")
+        plt.close(cd.figure)
         written.append(args.out / "path.png")
         if not args.no_animation:
             anim = animate.descent_contour({run: result}, problem, frames=60, progress=False,
@@ -418,7 +418,7 @@ def cmd_landscape(args: argparse.Namespace) -> int:
     disp = land.plot("filled")
     disp.figure.savefig(args.out / "landscape.png", dpi=110, bbox_inches="tight")
     plt.close(disp.figure)
-    i0, j0 = int(np.argmin(np.abs(land.alphas))), int(np.argmin(np.abs(land.betas)))
+    i0, j0 = int(np.argmin(np.abs(land.alphas))), int(np.argmin(np.abs(np.asarray(land.betas))))
     print(f"{args.model}: {sum(p.data.size for p in model.parameters())} parameters, "
           f"{len(y)} examples, {args.resolution} × {args.resolution} grid, "
           f"{args.normalization}-normalized directions (seed {args.seed})")

@@ -295,7 +295,9 @@ def decision_boundary(model: Any, history: Any, X: Any, y: Any, *,
     epochs = list(getattr(history, "snapshot_epochs", range(len(snaps))))
     if set_params is None:
         from ..nn import parameters_to_vector, vector_to_parameters
-        set_params = lambda m, v: vector_to_parameters(v, m)
+
+        def set_params(m: Any, v: Any) -> None:
+            vector_to_parameters(v, m)
         original = to_numpy(parameters_to_vector(model)).copy()
     else:
         original = None

@@ -93,9 +93,9 @@ class Landscape:
         the computed grid (nothing is re-evaluated; θ* is starred) — or a curve for 1-D lines.
         ``log=True`` spaces contour levels geometrically above the minimum (log₁₀(L − min + ε)
         in 3-D), resolving a sharp minimum; by default contour maps use it (a basin is not one
-        blank area) and surfaces and curves do not. The projected trajectory, if any, is overlaid; on the
-        3-D surface it is drawn at the loss *on the plane* (see ``trajectory.loss`` for the real
-        one). Returns the Display object of the figure."""
+        blank area) and surfaces and curves do not. The projected trajectory, if any, is
+        overlaid; on the 3-D surface it is drawn at the loss *on the plane* (see
+        ``trajectory.loss`` for the real one). Returns the Display object of the figure."""
         from .. import plot as splot
         if log is None:
             log = kind in ("contour", "filled")

@@ -17,9 +17,9 @@ Runs may be ``steepest.minimize`` Results, ``nn.fit`` histories, or plain arrays
 """
 
 from ._base import Display
+from ._history import CURVE_COLORS, dashboard, grad_norm, learning_rate, loss_curve, parameter_path
 from .calculus import ACTIVATIONS, activations, directional_derivative, slope, tangent
 from .graph import computation_graph, graph_layout
-from ._history import CURVE_COLORS, dashboard, grad_norm, learning_rate, loss_curve, parameter_path
 from .interactive import descent_explorer, tangent_explorer
 from .layer_gradients import layer_gradients
 from .models import (

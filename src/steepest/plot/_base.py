@@ -156,7 +156,7 @@ def evaluate(fun: Callable[[Any], Any], points: np.ndarray) -> np.ndarray:
         if k > 4:
             try:
                 many = np.asarray(_call(fun, points.T), dtype=float).reshape(-1)
-            except Exception:  # noqa: BLE001 — not vectorizable; fall back to point by point
+            except Exception:
                 many = None
             if many is not None and many.shape == (k,):
                 probe = np.unique(np.linspace(0, k - 1, 5).astype(int))
@@ -171,7 +171,7 @@ def _call(fun: Callable[[Any], Any], x: np.ndarray) -> Any:
     from ..autodiff import Tensor
     try:
         out = fun(x)
-    except Exception:  # noqa: BLE001 — try it as a Tensor function
+    except Exception:
         out = fun(Tensor(x))
     return to_numpy(out) if isinstance(out, Tensor) or hasattr(out, "detach") else out
 

@@ -149,7 +149,7 @@ def _backoff_text(chains: list[tuple[int, list[float]]]) -> str:
     def chain(rates: list[float]) -> str:
         shown = [f"{r:.3g}" for r in rates]
         if len(shown) > 5:
-            shown = shown[:2] + [f"… ({len(rates) - 1} halvings)"] + shown[-1:]
+            shown = [*shown[:2], f"… ({len(rates) - 1} halvings)", *shown[-1:]]
         return " → ".join(shown)
     if len(chains) <= 2:
         return "; ".join(f"η {chain(rates)} at step {s}" for s, rates in chains)
@@ -210,7 +210,8 @@ def parameter_path(runs: Any, *, ax: Any = None, dims: tuple[int, int] = (0, 1),
 
 
 class DashboardDisplay(Display):
-    """The four training panels: ``.axes`` {name: Axes}, ``.figure``, ``.panels`` {name: Display}."""
+    """The four training panels: ``.axes`` {name: Axes}, ``.figure``, ``.panels``
+    {name: Display}."""
 
     def __init__(self, figure: Any, panels: dict[str, Display]):
         self.figure = figure

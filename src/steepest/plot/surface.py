@@ -15,8 +15,8 @@ from ._base import (
     Display,
     axis_labels,
     contour_levels,
-    frame,
     evaluate,
+    frame,
     grid,
     named,
     new_axes,
@@ -83,50 +83,10 @@ def quadratic_mesh(Q: Any, b: Any, c: float, xlim: Sequence[float], ylim: Sequen
         lo, hi = interval(np.atleast_1d(theta))
         return hi >= lo
 
-    # angles where the edge has a corner: box corners, circle/box-edge crossings
-    special = []
-    Ainv = np.linalg.inv(A)
-    for cx in xlim:
-        for cy in ylim:
-            u = Ainv @ (np.array([cx, cy]) - xstar)
-            special.append(np.arctan2(u[1], u[0]))
-    for axis, values in ((0, xlim), (1, ylim)):
-        a = A[axis]  # x_axis = x*_axis + a·u
-        for v in values:
-            dist = (v - xstar[axis]) / np.linalg.norm(a)
-            nrm = a / np.linalg.norm(a)
-            for r in (r_lo, r_hi):
-                if r > abs(dist):
-                    foot = dist * nrm
-                    along = np.sqrt(r * r - dist * dist) * np.array([-nrm[1], nrm[0]])
-                    for u in (foot + along, foot - along):
-                        special.append(np.arctan2(u[1], u[0]))
-    special = np.mod(np.array(special), 2 * np.pi)
-
-    probe = np.linspace(0, 2 * np.pi, 4 * n_theta, endpoint=False)
-    ok = valid(probe)
-    if not ok.any():
+    special = _corner_angles(A, xstar, xlim, ylim, (r_lo, r_hi))
+    runs = _valid_runs(valid, n_theta)
+    if not runs:
         return []
-    if ok.all():
-        runs = [(0.0, 2 * np.pi)]
-    else:  # rotate to start at an invalid angle, then find the valid runs and bisect their ends
-        start = int(np.flatnonzero(~ok)[0])
-        order = np.roll(np.arange(probe.size), -start)
-        th = np.unwrap(probe[order])
-        okr = ok[order]
-        step = probe[1] - probe[0]
-        runs = []
-        i = 0
-        while i < okr.size:
-            if okr[i]:
-                j = i
-                while j + 1 < okr.size and okr[j + 1]:
-                    j += 1
-                runs.append((_bisect(valid, th[i] - step, th[i]),
-                             _bisect(valid, th[j] + step, th[j])))
-                i = j + 1
-            else:
-                i += 1
     meshes = []
     for a, b_ in runs:
         base = np.linspace(a, b_, max(8, int(np.ceil(n_theta * (b_ - a) / (2 * np.pi)))))
@@ -141,6 +101,56 @@ def quadratic_mesh(Q: Any, b: Any, c: float, xlim: Sequence[float], ylim: Sequen
         Xs = xstar[:, None, None] + np.einsum("ij,jkl->ikl", A, U)
         meshes.append((Xs[0], Xs[1], zstar + R ** 2))
     return meshes
+
+
+def _corner_angles(A: np.ndarray, xstar: np.ndarray, xlim: Sequence[float],
+                   ylim: Sequence[float], radii: tuple[float, float]) -> np.ndarray:
+    """Angles θ ∈ [0, 2π) where the mesh edge has a corner (x = x* + r·A(cos θ, sin θ)): the box's
+    corners, and where the circles r = r_lo, r_hi cross the box's edges."""
+    special = []
+    Ainv = np.linalg.inv(A)
+    for cx in xlim:
+        for cy in ylim:
+            u = Ainv @ (np.array([cx, cy]) - xstar)
+            special.append(np.arctan2(u[1], u[0]))
+    for axis, values in ((0, xlim), (1, ylim)):
+        a = A[axis]  # x_axis = x*_axis + a·u
+        nrm = a / np.linalg.norm(a)
+        for v in values:
+            dist = (v - xstar[axis]) / np.linalg.norm(a)
+            for r in radii:
+                if r > abs(dist):
+                    foot = dist * nrm
+                    along = np.sqrt(r * r - dist * dist) * np.array([-nrm[1], nrm[0]])
+                    special.extend(np.arctan2(u[1], u[0]) for u in (foot + along, foot - along))
+    return np.mod(np.array(special), 2 * np.pi)
+
+
+def _valid_runs(valid: Callable[[np.ndarray], np.ndarray], n_theta: int
+                ) -> list[tuple[float, float]]:
+    """The angle intervals where rays meet the region, their ends found by bisection ([] for
+    none, [(0, 2π)] for all)."""
+    probe = np.linspace(0, 2 * np.pi, 4 * n_theta, endpoint=False)
+    ok = valid(probe)
+    if not ok.any():
+        return []
+    if ok.all():
+        return [(0.0, 2 * np.pi)]
+    start = int(np.flatnonzero(~ok)[0])  # rotate to start at an invalid angle
+    order = np.roll(np.arange(probe.size), -start)
+    th, okr = np.unwrap(probe[order]), ok[order]
+    step = probe[1] - probe[0]
+    runs, i = [], 0
+    while i < okr.size:
+        if not okr[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < okr.size and okr[j + 1]:
+            j += 1
+        runs.append((_bisect(valid, th[i] - step, th[i]), _bisect(valid, th[j] + step, th[j])))
+        i = j + 1
+    return runs
 
 
 def _bisect(valid: Callable[[np.ndarray], np.ndarray], bad: float, good: float) -> float:
@@ -246,7 +256,8 @@ def surface(fun: Callable[[Any], Any], xlim: Sequence[float] | None = None,
             labels: Sequence[str] | None = None, zlabel: str = LOSS_LABEL,
             log: bool = False, title: str | None = None) -> SurfaceDisplay:
     """3-D surface of any 2-parameter loss ``fun`` (NumPy or Tensor function, or a problem with
-    ``.domain``/``.minima``; known minima are starred) on an ``n × n`` grid. Points outside ``zlim`` are left out.
+    ``.domain``/``.minima``; known minima are starred) on an ``n × n`` grid. Points outside
+    ``zlim`` are left out.
     ``log=True`` draws log₁₀(ℒ − min ℒ + ε) instead (it turns a narrow valley into a sharp
     crease, so it is off by default; the problem's ``.log_levels`` applies to contour maps).
     ``paths``: one run, a list, or {label: run}. The axes are named by ``labels``, else by the
@@ -436,9 +447,10 @@ def path_legend(ax: Any, title: str | None = None,
 
 def exit_marker(ax: Any, step: int, seg: np.ndarray, z: float | None = None, *,
                 color: Any = "k") -> list[Any]:
-    """Mark where a path leaves the figure (returns the artists): ``seg`` holds its last shown point and the next
-    point (non-finite when it diverged to overflow). On 2-D axes an arrow runs from the last
-    point toward the next, stopped inside the axes, labelled with the step it leaves at."""
+    """Mark where a path leaves the figure (returns the artists): ``seg`` holds its last shown
+    point and the next point (non-finite when it diverged to overflow). On 2-D axes an arrow
+    runs from the last point toward the next, stopped inside the axes, labelled with the step
+    it leaves at."""
     last, nxt = seg[0], seg[-1]
     where = (f"step {step} → ({nxt[0]:.3g}, {nxt[1]:.3g})" if np.all(np.isfinite(nxt))
              else f"step {step}: overflow")
@@ -510,13 +522,13 @@ def trajectories(paths: Any, fun: Callable[[Any], Any] | None = None, *, ax: Any
     """Draw one or several descent paths (a Result, (k, 2) points, a list, or {label: run}) with
     the start (circle) and end (hollow square) marked, one legend entry per run. Overlapping
     paths stay apart (``path_styles``): the first run is widest and lowest, later ones
-    narrower on top, each with its own marker shape; when ``markers``, every iterate is marked on paths of at
-    most 60 points, else every k-th (the same k for all runs, given in the legend title). On
-    3-D axes the path is lifted onto the surface: ``fun`` at each point, else the run's
-    ``history.loss``. Non-finite points (a diverged run) are cut off, and so is everything
-    after the first ``shown[i]`` points of run ``i`` (what :func:`~steepest.plot._base.frame`
-    keeps in the box); an arrow then marks where the path went. Empty axes are labelled with
-    ``labels``, else ``fun``'s ``.variables``."""
+    narrower on top, each with its own marker shape; when ``markers``, every iterate is marked
+    on paths of at most 60 points, else every k-th (the same k for all runs, given in the
+    legend title). On 3-D axes the path is lifted onto the surface: ``fun`` at each point,
+    else the run's ``history.loss``. Non-finite points (a diverged run) are cut off, and so is
+    everything after the first ``shown[i]`` points of run ``i`` (what
+    :func:`~steepest.plot._base.frame` keeps in the box); an arrow then marks where the path
+    went. Empty axes are labelled with ``labels``, else ``fun``'s ``.variables``."""
     runs = named(paths, "path")
     ax = new_axes(ax)
     is3d = getattr(ax, "name", None) == "3d"

@@ -113,7 +113,7 @@ class Rosenbrock(Problem):
             self.minima = np.ones((1, self.dim))
         elif self.dim == 2:
             self.minima = np.array([[self.a, self.a ** 2]])
-        self.domain = ((-2.0, 2.0), (-1.0, 3.0)) + _box(-2.0, 2.0, self.dim - 2)
+        self.domain = ((-2.0, 2.0), (-1.0, 3.0), *_box(-2.0, 2.0, self.dim - 2))
 
     def f(self, x: Tensor) -> Tensor:
         head, tail = x[:-1], x[1:]

@@ -113,7 +113,7 @@ def _json_grid(a: np.ndarray, digits: int = 6) -> list[Any]:
     top = float(np.abs(a[finite]).max()) if finite.any() else 0.0
     if top > 0:
         a = np.round(a, digits - 1 - int(np.floor(np.log10(top))))
-    return np.where(finite, a, None).tolist()
+    return np.where(finite, a, None).tolist()  # type: ignore[call-overload]  # None: JSON null
 
 
 def _figure_of(obj: Any) -> Any:
@@ -221,7 +221,7 @@ class Section:
                                     "savefig.dpi": self.report.animation_dpi}):
             if isinstance(inner, Animation):
                 markup = inner.to_jshtml(default_mode="once")
-                plt.close(inner._fig)
+                plt.close(inner._fig)  # type: ignore[attr-defined]  # matplotlib keeps it private
             elif hasattr(anim, "to_jshtml"):
                 accepts_progress = "progress" in inspect.signature(anim.to_jshtml).parameters
                 markup = anim.to_jshtml(progress=False) if accepts_progress else anim.to_jshtml()
@@ -351,13 +351,13 @@ class Report:
         toc = "".join(f'<li><a href="#{s.id}">{html.escape(s.title)}</a></li>'
                       for s in self.sections)
         body = "\n".join(s.to_html() for s in self.sections)
-        plotly = ""
+        plotly_js = ""
         if self._needs_plotly:
-            import plotly.offline
+            from plotly.offline import get_plotlyjs
             # kept as text, run when the first surface nears the screen (_SURFACE_JS): 4.8 MB
             # of JavaScript parsed up front would delay the page's first paint by seconds
-            plotly = (f'<script type="text/plain" id="plotly-source">'
-                      f"{plotly.offline.get_plotlyjs()}</script>")
+            plotly_js = (f'<script type="text/plain" id="plotly-source">'
+                         f"{get_plotlyjs()}</script>")
         sub = f'<p class="subtitle">{html.escape(self.subtitle)}</p>' if self.subtitle else ""
         foot = f"<footer>{_paragraphs(self.footer)}</footer>" if self.footer else ""
         return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -365,7 +365,7 @@ class Report:
                 f"<title>{html.escape(self.title)}</title><style>{_CSS}</style></head>\n"
                 f"<body><main><header><h1>{html.escape(self.title)}</h1>{sub}"
                 f'<nav><ol>{toc}</ol></nav></header>\n{body}\n{foot}</main>'
-                f"{plotly}<script>{_SURFACE_JS}</script></body></html>\n")
+                f"{plotly_js}<script>{_SURFACE_JS}</script></body></html>\n")
 
     def save(self, path: str | Path) -> Path:
         """Write the page to ``path`` (a file; parent folders are created) and return it."""

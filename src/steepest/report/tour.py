@@ -472,12 +472,12 @@ m.plot("map", lr={self.MAP_ETA:g}); m.plot("fractions")""")
             "velocity and can coast over a ridge; RMSprop and Adam rescale each coordinate by a "
             f"running average of squared gradients. Same start x₀ = ({x0[0]:g}, {x0[1]:g}), "
             f"{self.cfg.optim_steps} steps each.")
-        O = st.optim
-        choices = {"GD η=0.5": O.GD(lr=0.5),
-                   "Momentum η=0.1, μ=0.9": O.Momentum(lr=0.1, momentum=0.9),
-                   "Nesterov η=0.1, μ=0.9": O.Nesterov(lr=0.1, momentum=0.9),
-                   "RMSprop η=0.05": O.RMSprop(lr=0.05),
-                   "Adam η=0.1": O.Adam(lr=0.1)}
+        optim = st.optim
+        choices = {"GD η=0.5": optim.GD(lr=0.5),
+                   "Momentum η=0.1, μ=0.9": optim.Momentum(lr=0.1, momentum=0.9),
+                   "Nesterov η=0.1, μ=0.9": optim.Nesterov(lr=0.1, momentum=0.9),
+                   "RMSprop η=0.05": optim.RMSprop(lr=0.05),
+                   "Adam η=0.1": optim.Adam(lr=0.1)}
         runs = {name: st.minimize(problem, x0, opt, max_steps=self.cfg.optim_steps)
                 for name, opt in choices.items()}
         with sec.row():
