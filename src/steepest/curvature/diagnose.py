@@ -422,13 +422,16 @@ def _slow(d: Diagnosis, result: Any, fun: Any, status: str, n: int, g0: float,
     kappa = d.kappa
     d.kind = "slow"
     best = d.details.get("best_lr")
+    # on a non-quadratic loss the curvature is the stopping point's, not the minimum's
+    there = "" if getattr(fun, "constant_hessian", False) else " where the run stopped"
     d.message = (f"Slow: {status}, still moving (‖∇L‖ = {fmt(g1, 3)}, {fmt(g1 / g0, 2)}× its "
                  f"start). The condition number κ = λ_max/λ_min = {fmt(d.kappa)} (λ_max = "
-                 f"{fmt(d.lam_max)}, λ_min = {fmt(d.lam_min)}). At η = {fmt(d.lr)} "
+                 f"{fmt(d.lam_max)}, λ_min = {fmt(d.lam_min)}{there}). At η = {fmt(d.lr)} "
                  f"the slowest direction shrinks by only {fmt(d.rate)} per step, so reducing "
                  f"the error by {TARGET_REDUCTION:.0e} takes about {d.steps_needed:.0f} steps.")
     if best is not None and d.steps_needed_best is not None and best < d.lr_max:
-        d.message += (f" The best fixed step 2/(λ_min + λ_max) = {fmt(best)} gives the rate "
+        d.message += (f" The best fixed step {'there ' if there else ''}2/(λ_min + λ_max) = "
+                      f"{fmt(best)} gives the rate "
                       f"(κ − 1)/(κ + 1) = {fmt((kappa - 1) / (kappa + 1))}: about "
                       f"{d.steps_needed_best:.0f} steps. Momentum, preconditioning or "
                       f"standardised features reduce κ.")
