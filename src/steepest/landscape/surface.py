@@ -220,8 +220,11 @@ def _run_dask(target: Target, basis: np.ndarray, C: np.ndarray, bounds: list[tup
     try:
         if not pending:
             return
-        t_fut = client.scatter(target, broadcast=True)
-        b_fut = client.scatter(basis, broadcast=True)
+        # hash=False: a fresh key per run. With content-hashed keys a second run of the same
+        # target (another client, same cluster) can reuse a key the scheduler is still releasing
+        # from the first, and its chunks are cancelled for "lost dependencies".
+        t_fut = client.scatter(target, broadcast=True, hash=False)
+        b_fut = client.scatter(basis, broadcast=True, hash=False)
         token = uuid.uuid4().hex  # this run's key for the per-worker prepared target
         futures = {client.submit(_dask_chunk, t_fut, b_fut, C[a:b], token, pure=False): i
                    for i, (a, b) in ((i, bounds[i]) for i in pending)}
