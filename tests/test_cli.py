@@ -127,8 +127,9 @@ def test_landscape_bad_files_exit_2(argv, fragment, capsys):
     assert exc.value.code == 2 and fragment in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("lr, status, kind", [(0.0065, "diverged", "Diverged at step 12, certainly"),
-                                              (0.0055, "converged", "oscillating")])
+@pytest.mark.parametrize("lr, status, kind", [
+    (0.0065, "diverged", "Diverged at step 12, certainly"),
+    (0.0055, "converged", "oscillating")])
 def test_diagnose_explains_the_lecture_rates(lr, status, kind, capsys):
     """Both from the lecture's start (−8, −2); the default relative gradient tolerance ends the
     zigzagging run as converged."""

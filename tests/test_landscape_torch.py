@@ -35,7 +35,8 @@ def test_torch_paths_and_native_agree():
     # the same weights in a steepest MLP, through the native path
     nn = pytest.importorskip("steepest.nn")
     model = nn.MLP(3, [4, 4, 1], activation="tanh", seed=0)
-    nn.vector_to_parameters(torch.nn.utils.parameters_to_vector(net.parameters()).detach().numpy(), model)
+    flat = torch.nn.utils.parameters_to_vector(net.parameters()).detach().numpy()
+    nn.vector_to_parameters(flat, model)
     native = L.surface_2d(model, X.numpy(), y.numpy(), loss="bce_with_logits", resolution=6,
                           progress=False, accuracy=True)
     np.testing.assert_allclose(native.loss, fast.loss, rtol=1e-6, atol=1e-10)

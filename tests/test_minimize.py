@@ -269,7 +269,7 @@ def test_bad_arguments(kwargs, error, match):
 def test_bad_losses_and_lr():
     with pytest.raises(ValueError, match="x0 has shape \\(3,\\) but the problem has dim=2"):
         st.minimize(Rosenbrock(), [1.0, 2.0, 3.0])
-    with pytest.raises(ValueError, match="loss must be a scalar.*shape \\(2,\\)"):
+    with pytest.raises(ValueError, match=r"loss must be a scalar.*shape \(2,\)"):
         st.minimize(lambda x: x * x, [1.0, 2.0])
     with pytest.raises(ValueError, match="loss at x0 is nan"):
         st.minimize(lambda x: st.log(x).sum(), [-1.0, 2.0])

@@ -76,7 +76,7 @@ def test_setattr_before_init_is_a_clear_error():
         def __init__(self):
             self.w = nn.Parameter([1.0])
 
-    with pytest.raises(AttributeError, match="super\\(\\).__init__"):
+    with pytest.raises(AttributeError, match=r"super\(\)\.__init__"):
         Broken()
 
 
@@ -116,7 +116,7 @@ def test_mlp_layers_and_shapes():
     assert [(layer.nin, layer.nout) for layer in net.layers] == [(3, 4), (4, 4), (4, 1)]
     assert net(np.zeros((7, 3))).shape == (7, 1)
     assert net(st.tensor(np.zeros(3))).shape == (1,)
-    with pytest.raises(ValueError, match="expected inputs with 3 features.*\\(7, 2\\)"):
+    with pytest.raises(ValueError, match=r"expected inputs with 3 features.*\(7, 2\)"):
         net(np.zeros((7, 2)))
     with pytest.raises(ValueError, match="nouts"):
         nn.MLP(3, 4)
@@ -262,7 +262,7 @@ def test_parameter_vector_round_trip():
     np.testing.assert_array_equal(theta[:12], net.layers[0].weight.data.ravel())
     nn.vector_to_parameters(2 * theta, net)
     np.testing.assert_array_equal(nn.parameters_to_vector(net), 2 * theta)
-    with pytest.raises(ValueError, match="26 parameters.*\\(25,\\)"):
+    with pytest.raises(ValueError, match=r"26 parameters.*\(25,\)"):
         nn.vector_to_parameters(theta[:-1], net)
 
 

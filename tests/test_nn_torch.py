@@ -18,7 +18,7 @@ TORCH_ACT = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU, "sigmoid": torch.nn.S
 
 def torch_twin(net: nn.MLP, output_activation=None) -> "torch.nn.Sequential":
     layers = []
-    for i, layer in enumerate(net.layers):
+    for layer in net.layers:
         lin = torch.nn.Linear(layer.nin, layer.nout, dtype=torch.float64)
         with torch.no_grad():
             lin.weight.copy_(torch.from_numpy(layer.weight.data))

@@ -16,7 +16,8 @@ M0 = np.array([[0.3, -0.2], [0.1, 0.4]])
 
 def loss_st(w, m):
     r = (A @ w) - B
-    return (r * r).sum() + ((m @ w) ** 2).sum() * 0.5 + (m * m * m * m).sum() + (w * w).sum().exp() * 0.01
+    return ((r * r).sum() + ((m @ w) ** 2).sum() * 0.5 + (m * m * m * m).sum()
+            + (w * w).sum().exp() * 0.01)
 
 
 def loss_torch(w, m):

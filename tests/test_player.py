@@ -188,7 +188,6 @@ def test_tracks_store_a_growing_path_once_and_a_changed_one_afresh():
 
 
 def test_the_page_weighs_a_fraction_of_its_png_frames():
-    X, y = st.datasets.lecture_line()
     betas = lecture_gd([-8, -3.2], 0.002, 1000)
     a = animate.descent_3d(betas, st.datasets.lecture_problem(), frames=40,
                            progress=False, figsize=(4, 4), dpi=60)

@@ -67,7 +67,7 @@ def _region_area(Q, b, c, xlim, ylim, zlim, n=1500):
     Xg, Yg = np.meshgrid(xs, ys)
     P = np.stack([Xg, Yg])
     Z = np.einsum("i...,ij,j...->...", P, Q, P) + np.tensordot(b, P, 1) + c
-    inside = (Z >= zlim[0]) & (Z <= zlim[1])
+    inside = (zlim[0] <= Z) & (zlim[1] >= Z)
     return inside.mean() * (xlim[1] - xlim[0]) * (ylim[1] - ylim[0])
 
 
