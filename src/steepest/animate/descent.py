@@ -83,16 +83,16 @@ def descent_3d(runs: Any, fun: Callable[[Any], Any], *,
     ax = fig.add_subplot(projection="3d")
     pts = [path_of(r, "runs")[:, :2] for r in runs.values()]
     xlim, ylim, cuts = frame(fun, xlim, ylim, pts)
-    if _is_bowl(fun):
+    bowl = _is_bowl(fun)
+    if bowl:
         from ..plot.surface import _z_range
         if zlim is None:
             zlim = _z_range(fun, fun, pts, cuts)
         disp = quadratic_form(fun, xlim=xlim, ylim=ylim, zlim=zlim, ax=ax, view=view,
                               labels=labels)
-        zmap = None
     else:
         disp = surface(fun, xlim, ylim, zlim, ax=ax, view=view, labels=labels)
-        zmap = disp.zmap
+    zmap = disp.zmap
     if title:
         ax.set_title(title, fontsize=12)
     fig.subplots_adjust(left=0.06, right=0.94, bottom=0.04, top=0.96)
@@ -127,7 +127,7 @@ def descent_3d(runs: Any, fun: Callable[[Any], Any], *,
             hd.set_data_3d(P[k - 1: k, 0], P[k - 1: k, 1], z[k - 1: k])
         first = next(iter(data.values()))
         k = min(step, first[0].shape[0] - 1)
-        loss = f"  loss={first[1][k]:.4g}" if len(runs) == 1 and zmap is None else ""
+        loss = f"  loss={first[1][k]:.4g}" if len(runs) == 1 and bowl else ""
         gone = [f"{lb} left the box at step {c}" for lb, c, n in zip(runs, cuts, lengths)
                 if c < n and step >= c]
         caption.set_text("\n".join([f"step {step}{loss}", *gone]))

@@ -4,33 +4,67 @@ modules return (``Result``, training histories, problems, Tensors) into plain Nu
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from typing import Any, NamedTuple
 
 import numpy as np
+
+from ..errors import SteepestError
 
 BETA_LABELS = (r"$\beta_0$", r"$\beta_1$")
 X_LABELS = ("$x_1$", "$x_2$")
 LOSS_LABEL = r"$\mathcal{L}$"
 
 
+@dataclass(init=False, repr=False, eq=False)
 class Display:
-    """What a plot function drew: ``.ax``, ``.figure`` and the data, as attributes (scikit-learn's
-    Display style). Nothing is shown; in a notebook the pyplot figure appears by itself."""
+    """What a figure shows, as scikit-learn's Displays hold it: each plot kind is a dataclass of
+    the data it draws (computed once by a ``from_*`` constructor, e.g.
+    ``ContourDisplay.from_function``), a ``plot(ax=None, **style)`` method that draws that data
+    on ``ax`` (new axes if None) and keeps the artists as attributes, and returns the Display;
+    ``plot`` may be called again on other axes without recomputing anything. The one-call
+    functions (:func:`steepest.plot.contour`, …) are ``from_*(…).plot(…)``.
 
-    def __init__(self, ax: Any, **data: Any):
+    ``.ax`` and ``.figure`` (also ``ax_``/``figure_``) are where it was drawn last (None
+    before ``plot``). Nothing is shown; in a notebook a pyplot figure appears by itself.
+
+    ``Display(ax, **data)`` itself records a figure drawn by hand: ``ax`` and each item of
+    ``data`` become attributes.
+    """
+
+    ax: Any = field(default=None, kw_only=True)
+
+    def __init__(self, ax: Any = None, /, **data: Any) -> None:
         self.ax = ax
-        self.figure = ax.figure
-        self._fields = tuple(data)
         for key, value in data.items():
             setattr(self, key, value)
 
+    @property
+    def figure(self) -> Any:
+        """The figure (or subfigure) of :attr:`ax`; None before :meth:`plot`."""
+        return None if self.ax is None else self.ax.figure
+
+    @property
+    def ax_(self) -> Any:
+        """scikit-learn's name for :attr:`ax`."""
+        return self.ax
+
+    @property
+    def figure_(self) -> Any:
+        """scikit-learn's name for :attr:`figure`."""
+        return self.figure
+
     def savefig(self, path: str, **kwargs: Any) -> None:
         """``figure.savefig`` with ``bbox_inches="tight"`` by default."""
+        if self.figure is None:
+            raise SteepestError(f"{type(self).__name__}.savefig: nothing drawn yet; call "
+                                ".plot() first")
         kwargs.setdefault("bbox_inches", "tight")
         self.figure.savefig(path, **kwargs)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({', '.join(self._fields)})"
+        names = [f.name for f in fields(self)] if type(self) is not Display else list(vars(self))
+        return f"{type(self).__name__}({', '.join(n for n in names if n != 'ax')})"
 
 
 def new_axes(ax: Any = None, *, projection: str | None = None,
@@ -179,8 +213,8 @@ def _call(fun: Callable[[Any], Any], x: np.ndarray) -> Any:
 def grid(fun: Callable[[Any], Any], xlim: Sequence[float], ylim: Sequence[float],
          n: int = 100) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(X, Y, Z)`` meshes of ``fun`` over the box, ``n`` points a side."""
-    xs = np.linspace(*xlim, n)
-    ys = np.linspace(*ylim, n)
+    xs = np.linspace(float(xlim[0]), float(xlim[1]), n)
+    ys = np.linspace(float(ylim[0]), float(ylim[1]), n)
     X, Y = np.meshgrid(xs, ys)
     Z = evaluate(fun, np.column_stack([X.ravel(), Y.ravel()])).reshape(X.shape)
     return X, Y, Z

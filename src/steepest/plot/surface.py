@@ -3,12 +3,13 @@ quadratic form of least squares, and descent trajectories drawn on them."""
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from ..errors import SteepestError
 from ._base import (
     BETA_LABELS,
     LOSS_LABEL,
@@ -163,9 +164,129 @@ def _bisect(valid: Callable[[np.ndarray], np.ndarray], bad: float, good: float) 
     return good
 
 
+# --------------------------------------------------------------------------------- 3-D surfaces
+
+@dataclass(repr=False, eq=False)
 class SurfaceDisplay(Display):
-    """A drawn surface: ``.ax`` (3-D), ``.figure``, ``.meshes`` [(X, Y, Z), …], ``.surfaces``
-    (the Poly3DCollections), ``.paths`` {label: (k, 3) points}, ``.lines``."""
+    """A loss surface ready to draw: ``.meshes`` [(X, Y, Z), …] (one grid, or the patches of
+    the clean-edged quadratic form), ``.fun`` the loss, the box ``.xlim``, ``.ylim``,
+    ``.zlim``, ``.labels``/``.zlabel``/``.title``, ``.zmap`` (ℒ → drawn height, log₁₀ for
+    ``log=True``; None for the identity), ``.minima`` (k, 3) stars, ``.trajectories`` the paths
+    on it (a :class:`TrajectoryDisplay`, or None). ``edged``: thin mesh lines and colours over
+    ``zlim`` (the quadratic form's look). After :meth:`plot`: ``.ax`` (3-D), ``.surfaces``
+    (Poly3DCollections), ``.lines``; ``.paths`` {label: (k, 3) points}."""
+
+    meshes: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+    fun: Callable[[Any], Any]
+    xlim: Limits
+    ylim: Limits
+    zlim: Sequence[float] | None
+    labels: Sequence[str]
+    zlabel: str = LOSS_LABEL
+    title: str | None = None
+    zmap: Callable[[np.ndarray], np.ndarray] | None = None
+    minima: np.ndarray | None = None
+    trajectories: TrajectoryDisplay | None = None
+    edged: bool = False
+    surfaces: list[Any] = field(default_factory=list, init=False)
+
+    @classmethod
+    def from_quadratic(cls, Q: Any, b: Any = (0.0, 0.0), c: float = 0.0,
+                       xlim: Sequence[float] | None = None, ylim: Sequence[float] | None = None,
+                       zlim: Sequence[float] | None = None, *,
+                       labels: Sequence[str] | None = None, zlabel: str = LOSS_LABEL,
+                       title: str | None = None, path: Any = None,
+                       resolution: tuple[int, int] = (181, 40)) -> SurfaceDisplay:
+        """The meshes of :func:`quadratic_form` (same arguments), nothing drawn."""
+        problem = Q if hasattr(Q, "A") and hasattr(Q, "b") else None
+        if problem is not None:
+            if np.ndim(b) != 1 or np.any(np.asarray(b, dtype=float) != 0) or c != 0:
+                raise TypeError("quadratic_form(problem, ...): the problem gives Q, b and c; "
+                                "pass the box by keyword (xlim=, ylim=, zlim=)")
+            Q, b, c = problem.A / 2, -problem.b, problem.c
+        runs = named(path, "path") if path is not None else {}
+        pts = [path_of(r, "path")[:, :2] for r in runs.values()]
+        if problem is None:
+            xlim = (-12.0, 12.0) if xlim is None else xlim
+            ylim = (-4.0, 4.0) if ylim is None else ylim
+        box = frame(problem, xlim, ylim, pts)
+        names = (axis_labels(problem, labels) if problem is not None or labels is not None
+                 else BETA_LABELS)
+        fun = _quadratic(np.asarray(Q, float), np.asarray(b, float).reshape(-1), float(c))
+        if zlim is None:
+            zlim = ((-1.0, 2000.0) if problem is None
+                    else _z_range(fun, problem, pts, box.shown))
+        meshes = quadratic_mesh(Q, b, c, box.xlim, box.ylim, zlim, *resolution)
+        traj = (TrajectoryDisplay.from_runs(runs, fun, lift=True, shown=box.shown) if runs
+                else None)
+        return cls(meshes, fun, box.xlim, box.ylim, zlim, names, zlabel, title,
+                   trajectories=traj, edged=True)
+
+    @classmethod
+    def from_function(cls, fun: Callable[[Any], Any], xlim: Sequence[float] | None = None,
+                      ylim: Sequence[float] | None = None, zlim: Sequence[float] | None = None,
+                      *, paths: Any = None, n: int = 80, labels: Sequence[str] | None = None,
+                      zlabel: str = LOSS_LABEL, log: bool = False,
+                      title: str | None = None) -> SurfaceDisplay:
+        """The grid of :func:`surface` (same arguments), nothing drawn."""
+        names = axis_labels(fun, labels)
+        runs = named(paths, "path") if paths is not None else {}
+        box = frame(fun, xlim, ylim, [path_of(r, "paths") for r in runs.values()])
+        X, Y, Z = grid(fun, box.xlim, box.ylim, n)
+        shown, zmap = _zmap(Z, log)
+        if zlim is not None:
+            shown = np.where((shown >= zlim[0]) & (shown <= zlim[1]), shown, np.nan)
+        mins = problem_attr(fun, "minima")
+        stars = None
+        if mins is not None and np.size(mins):
+            m = np.asarray(mins, dtype=float).reshape(-1, 2)
+            stars = np.column_stack([m, zmap(evaluate(fun, m))])
+        traj = (TrajectoryDisplay.from_runs(runs, fun, lift=True, zmap=zmap, shown=box.shown)
+                if runs else None)
+        return cls([(X, Y, shown)], fun, box.xlim, box.ylim, zlim, names,
+                   (r"$\log_{10}$ " + zlabel) if log else zlabel,
+                   title or problem_attr(fun, "name"), zmap if log else None, stars, traj)
+
+    @property
+    def lines(self) -> list[Any]:
+        """The paths' lines (after :meth:`plot`)."""
+        return self.trajectories.lines if self.trajectories is not None else []
+
+    @property
+    def paths(self) -> dict[str, np.ndarray]:
+        """{label: (k, 3) points of each path on the surface}."""
+        return self.trajectories.paths if self.trajectories is not None else {}
+
+    def plot(self, ax: Any = None, *, cmap: str = "viridis", alpha: float | None = None,
+             view: tuple[float, float] | None = (60, 22)) -> SurfaceDisplay:
+        """Draw on 3-D ``ax`` (new if None): the meshes (``alpha`` 0.5 for the quadratic
+        form, else 0.6), known minima starred, the paths on top; ``view`` is (azim, elev)."""
+        ax = self.ax = new_axes(ax, projection="3d", figsize=(7, 7) if self.edged else (7, 6))
+        alpha = (0.5 if self.edged else 0.6) if alpha is None else alpha
+        if self.edged:
+            lo, hi = (None, None) if self.zlim is None else self.zlim
+            style = dict(linewidth=0.2, edgecolor=(0.2, 0.2, 0.2, 0.25), rstride=2, cstride=4,
+                         vmin=lo, vmax=hi)
+        else:
+            style = dict(linewidth=0, rstride=1, cstride=1)
+        self.surfaces = [ax.plot_surface(X, Y, Z, cmap=cmap, alpha=alpha, antialiased=True,
+                                         **style) for X, Y, Z in self.meshes]
+        _style_3d(ax, self.labels, self.zlabel, self.xlim, self.ylim, self.zlim, view,
+                  self.title)
+        if self.minima is not None:
+            m = self.minima
+            ax.plot(m[:, 0], m[:, 1], m[:, 2], "*", ms=14, color="white", mec="k", mew=1.2,
+                    zorder=STAR_ZORDER, linestyle="none", label="minimum")
+        if self.trajectories is not None:
+            self.trajectories.plot(ax, labels=self.labels)
+        return self
+
+
+def _quadratic(Q: np.ndarray, b: np.ndarray, c: float) -> Callable[[np.ndarray], np.ndarray]:
+    """x ↦ xᵀQx + bᵀx + c, for one point or stacked coordinates x[i]."""
+    def fun(x: np.ndarray) -> np.ndarray:
+        return np.einsum("i...,ij,j...->...", x, Q, x) + np.tensordot(b, x, 1) + c
+    return fun
 
 
 def _style_3d(ax: Any, labels: Sequence[str], zlabel: str, xlim: Any, ylim: Any, zlim: Any,
@@ -203,39 +324,9 @@ def quadratic_form(Q: Any, b: Any = (0.0, 0.0), c: float = 0.0,
     lecture's −12…12 × −4…4 for a bare matrix; ``zlim`` to (−1, 2000) for it, else to the loss
     range of the path and the problem's start. The axes are the lecture's β₀, β₁ (the
     problem's ``.variables``) unless ``labels`` names them."""
-    problem = Q if hasattr(Q, "A") and hasattr(Q, "b") else None
-    if problem is not None:
-        if np.ndim(b) != 1 or np.any(np.asarray(b, dtype=float) != 0) or c != 0:
-            raise TypeError("quadratic_form(problem, ...): the problem gives Q, b and c; pass "
-                            "the box by keyword (xlim=, ylim=, zlim=)")
-        Q, b, c = problem.A / 2, -problem.b, problem.c
-    runs = named(path, "path") if path is not None else {}
-    pts = [path_of(r, "path")[:, :2] for r in runs.values()]
-    if problem is None:
-        xlim = (-12.0, 12.0) if xlim is None else xlim
-        ylim = (-4.0, 4.0) if ylim is None else ylim
-    xlim, ylim, cuts = frame(problem, xlim, ylim, pts)
-    labels = (axis_labels(problem, labels) if problem is not None or labels is not None
-              else BETA_LABELS)
-    Qa, ba = np.asarray(Q, float), np.asarray(b, float).reshape(-1)
-
-    def fun(x: np.ndarray) -> np.ndarray:
-        return np.einsum("i...,ij,j...->...", x, Qa, x) + np.tensordot(ba, x, 1) + c
-    if zlim is None:
-        zlim = (-1.0, 2000.0) if problem is None else _z_range(fun, problem, pts, cuts)
-    ax = new_axes(ax, projection="3d", figsize=(7, 7))
-    meshes = quadratic_mesh(Q, b, c, xlim, ylim, zlim, *resolution)
-    surfaces = [ax.plot_surface(X, Y, Z, cmap=cmap, alpha=alpha, linewidth=0.2,
-                                edgecolor=(0.2, 0.2, 0.2, 0.25), rstride=2, cstride=4,
-                                vmin=zlim[0], vmax=zlim[1], antialiased=True)
-                for X, Y, Z in meshes]
-    _style_3d(ax, labels, zlabel, xlim, ylim, zlim, view, title)
-    disp = SurfaceDisplay(ax, meshes=meshes, surfaces=surfaces, paths={}, lines=[], fun=fun,
-                          xlim=xlim, ylim=ylim, zlim=zlim)
-    if runs:
-        drawn = trajectories(runs, fun, ax=ax, labels=labels, shown=cuts)
-        disp.paths, disp.lines = drawn.paths, drawn.lines
-    return disp
+    return SurfaceDisplay.from_quadratic(
+        Q, b, c, xlim, ylim, zlim, labels=labels, zlabel=zlabel, title=title, path=path,
+        resolution=resolution).plot(ax, cmap=cmap, alpha=alpha, view=view)
 
 
 def _z_range(fun: Callable[[Any], Any], problem: Any, pts: Sequence[np.ndarray],
@@ -262,31 +353,9 @@ def surface(fun: Callable[[Any], Any], xlim: Sequence[float] | None = None,
     crease, so it is off by default; the problem's ``.log_levels`` applies to contour maps).
     ``paths``: one run, a list, or {label: run}. The axes are named by ``labels``, else by the
     problem's ``.variables`` (x₁, x₂; β₀, β₁ for least squares)."""
-    labels = axis_labels(fun, labels)
-    runs = named(paths, "path") if paths is not None else {}
-    pts = [path_of(r, "paths") for r in runs.values()]
-    xlim, ylim, cuts = frame(fun, xlim, ylim, pts)
-    X, Y, Z = grid(fun, xlim, ylim, n)
-    shown, zmap = _zmap(Z, log)
-    if zlim is not None:
-        shown = np.where((shown >= zlim[0]) & (shown <= zlim[1]), shown, np.nan)
-    ax = new_axes(ax, projection="3d", figsize=(7, 6))
-    surf = ax.plot_surface(X, Y, shown, cmap=cmap, alpha=alpha, linewidth=0,
-                           rstride=1, cstride=1, antialiased=True)
-    _style_3d(ax, labels, (r"$\log_{10}$ " + zlabel) if log else zlabel, xlim, ylim, zlim,
-              view, title or problem_attr(fun, "name"))
-    mins = problem_attr(fun, "minima")
-    if mins is not None and np.size(mins):
-        m = np.asarray(mins, dtype=float).reshape(-1, 2)
-        ax.plot(m[:, 0], m[:, 1], zmap(evaluate(fun, m)), "*", ms=14, color="white", mec="k",
-                mew=1.2, zorder=STAR_ZORDER, linestyle="none", label="minimum")
-    disp = SurfaceDisplay(ax, meshes=[(X, Y, shown)], surfaces=[surf], paths={}, lines=[],
-                          fun=fun, zmap=zmap)
-    if runs:
-        lines = trajectories(runs, fun, ax=ax, zmap=zmap, shown=cuts).lines
-        disp.lines = lines
-        disp.paths = {ln.get_label(): np.column_stack(ln.get_data_3d()) for ln in lines}
-    return disp
+    return SurfaceDisplay.from_function(
+        fun, xlim, ylim, zlim, paths=paths, n=n, labels=labels, zlabel=zlabel, log=log,
+        title=title).plot(ax, cmap=cmap, alpha=alpha, view=view)
 
 
 def _zmap(Z: np.ndarray, log: bool) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]:
@@ -301,10 +370,101 @@ def _zmap(Z: np.ndarray, log: bool) -> tuple[np.ndarray, Callable[[np.ndarray], 
     return zmap(Z), zmap
 
 
+# -------------------------------------------------------------------------------- contour maps
+
+@dataclass(repr=False, eq=False)
 class ContourDisplay(Display):
-    """A drawn contour map: ``.ax``, ``.figure``, ``.X, .Y, .Z``, ``.levels``, ``.contour`` (the
-    ContourSet), ``.lines`` (one per trajectory) and ``.trajectories`` (what
-    :func:`trajectories` drew, or None)."""
+    """A contour map ready to draw: the grid ``.X, .Y, .Z``, ``.levels`` (log-spaced when
+    ``.log``), the box ``.xlim``/``.ylim``, axis ``.labels``, ``.title``, ``.minima`` (k, 2)
+    stars (or None) and ``.trajectories`` (a :class:`TrajectoryDisplay`, or None). After
+    :meth:`plot`: ``.ax``, ``.contour`` (the ContourSet), ``.lines`` (one per path)."""
+
+    X: np.ndarray
+    Y: np.ndarray
+    Z: np.ndarray
+    levels: np.ndarray
+    log: bool
+    xlim: Limits
+    ylim: Limits
+    labels: Sequence[str]
+    title: str | None = None
+    minima: np.ndarray | None = None
+    trajectories: TrajectoryDisplay | None = None
+    contour: Any = field(default=None, init=False)
+
+    @classmethod
+    def from_function(cls, fun: Callable[[Any], Any], xlim: Sequence[float] | None = None,
+                      ylim: Sequence[float] | None = None, *, paths: Any = None, n: int = 200,
+                      levels: int | Sequence[float] = 30, log: bool | None = None,
+                      labels: Sequence[str] | None = None, minima: Any = None,
+                      title: str | None = None) -> ContourDisplay:
+        """``fun`` on an ``n × n`` grid over the box :func:`~steepest.plot._base.frame`
+        chooses, its levels and the paths (arguments as :func:`contour`), nothing drawn."""
+        names = axis_labels(fun, labels)
+        runs = named(paths, "path") if paths is not None else {}
+        box = frame(fun, xlim, ylim, [path_of(r, "paths") for r in runs.values()])
+        X, Y, Z = grid(fun, box.xlim, box.ylim, n)
+        log = bool(problem_attr(fun, "log_levels", False)) if log is None else log
+        lv = (contour_levels(Z, levels, log) if isinstance(levels, (int, np.integer))
+              else np.asarray(levels, float))
+        mins = problem_attr(fun, "minima") if minima is None else minima
+        stars = (np.asarray(mins, dtype=float).reshape(-1, 2)
+                 if mins is not None and np.size(mins) else None)
+        traj = TrajectoryDisplay.from_runs(runs, fun, shown=box.shown) if runs else None
+        return cls(X, Y, Z, lv, log, box.xlim, box.ylim, names,
+                   title or problem_attr(fun, "name"), stars, traj)
+
+    @property
+    def lines(self) -> list[Any]:
+        """The paths' lines (after :meth:`plot`)."""
+        return self.trajectories.lines if self.trajectories is not None else []
+
+    def plot(self, ax: Any = None, *, filled: bool = True, cmap: str = "viridis",
+             colorbar: bool = True, minima_label: str = "minimum",
+             colors: Sequence[Any] | None = None) -> ContourDisplay:
+        """Draw on ``ax`` (new if None): filled contours with thin level lines (or level lines
+        only, ``filled=False``), the colour bar, the minima as white stars named
+        ``minima_label``, and the paths (``colors``: one per path) with their legend."""
+        ax = self.ax = new_axes(ax, figsize=(7, 5.5))
+        self.contour = self._levels(ax, filled, cmap)
+        if colorbar:
+            ticks = self.levels[:: max(1, len(self.levels) // 6)] if self.log else None
+            cb = ax.figure.colorbar(self.contour, ax=ax, shrink=0.9, ticks=ticks,
+                                    format="%.3g" if self.log else None)
+            cb.set_label(LOSS_LABEL + (" (log-spaced levels)" if self.log else ""), fontsize=12)
+        ax.set_xlabel(self.labels[0], fontsize=13)
+        ax.set_ylabel(self.labels[1], fontsize=13)
+        ax.set_xlim(*self.xlim)
+        ax.set_ylim(*self.ylim)
+        if self.title:
+            ax.set_title(self.title, fontsize=14)
+        if self.minima is not None:
+            m = self.minima
+            ax.plot(m[:, 0], m[:, 1], "*", ms=13, color="white", mec="k", mew=1.2,
+                    label=minima_label, zorder=STAR_ZORDER, linestyle="none")
+        traj = self.trajectories
+        if traj is not None:
+            traj.plot(ax, labels=self.labels, colors=colors)
+        if traj is not None or self.minima is not None:
+            every = (traj.mark_every or 1) if traj is not None else 1
+            path_legend(ax, f"markers every {every} steps" if every > 1 else None,
+                        parts=traj.legend_parts if traj is not None else None)
+        return self
+
+    def _levels(self, ax: Any, filled: bool, cmap: str) -> Any:
+        """The filled contours (or level lines); log-spaced levels get one colour step each,
+        so they use the whole colormap."""
+        norm = None
+        if self.log:
+            import matplotlib as mpl
+            from matplotlib.colors import BoundaryNorm
+            norm = BoundaryNorm(self.levels, mpl.colormaps[cmap].N, extend="both")
+        X, Y, Z, lv = self.X, self.Y, self.Z, self.levels
+        if not filled:
+            return ax.contour(X, Y, Z, levels=lv, cmap=cmap, norm=norm, linewidths=1)
+        cs = ax.contourf(X, Y, Z, levels=lv, cmap=cmap, norm=norm, extend="both")
+        ax.contour(X, Y, Z, levels=lv, colors="k", linewidths=0.3, alpha=0.4)
+        return cs
 
 
 def contour(fun: Callable[[Any], Any], xlim: Sequence[float] | None = None,
@@ -320,60 +480,10 @@ def contour(fun: Callable[[Any], Any], xlim: Sequence[float] | None = None,
     the legend (e.g. "θ*" for the centre of a loss landscape, which need not be a minimum). The
     axes are named by ``labels``, else by the problem's ``.variables`` (x₁, x₂; β₀, β₁ for least
     squares). ``colors``: one per path (e.g. those of a loss plot beside it)."""
-    labels = axis_labels(fun, labels)
-    runs = named(paths, "path") if paths is not None else {}
-    pts = [path_of(r, "paths") for r in runs.values()]
-    xlim, ylim, cuts = frame(fun, xlim, ylim, pts)
-    X, Y, Z = grid(fun, xlim, ylim, n)
-    log = bool(problem_attr(fun, "log_levels", False)) if log is None else log
-    lv = contour_levels(Z, levels, log) if np.isscalar(levels) else np.asarray(levels, float)
-    ax = new_axes(ax, figsize=(7, 5.5))
-    norm = None
-    if log:  # one colour step per level, so log-spaced levels use the whole colormap
-        import matplotlib as mpl
-        from matplotlib.colors import BoundaryNorm
-        norm = BoundaryNorm(lv, mpl.colormaps[cmap].N, extend="both")
-    if filled:
-        cs = ax.contourf(X, Y, Z, levels=lv, cmap=cmap, norm=norm, extend="both")
-        ax.contour(X, Y, Z, levels=lv, colors="k", linewidths=0.3, alpha=0.4)
-    else:
-        cs = ax.contour(X, Y, Z, levels=lv, cmap=cmap, norm=norm, linewidths=1)
-    if colorbar:
-        ticks = lv[:: max(1, len(lv) // 6)] if log else None
-        cb = ax.figure.colorbar(cs, ax=ax, shrink=0.9, ticks=ticks,
-                                format="%.3g" if log else None)
-        cb.set_label(LOSS_LABEL + (" (log-spaced levels)" if log else ""), fontsize=12)
-    ax.set_xlabel(labels[0], fontsize=13)
-    ax.set_ylabel(labels[1], fontsize=13)
-    ax.set_xlim(*xlim)
-    ax.set_ylim(*ylim)
-    t = title or problem_attr(fun, "name")
-    if t:
-        ax.set_title(t, fontsize=14)
-    mins = problem_attr(fun, "minima") if minima is None else minima
-    if mins is not None and np.size(mins):
-        m = np.asarray(mins, dtype=float).reshape(-1, 2)
-        ax.plot(m[:, 0], m[:, 1], "*", ms=13, color="white", mec="k", mew=1.2,
-                label=minima_label, zorder=STAR_ZORDER, linestyle="none")
-    drawn = (trajectories(runs, fun, ax=ax, labels=labels, colors=colors, shown=cuts)
-             if runs else None)
-    lines = drawn.lines if drawn else []
-    if runs or (mins is not None and np.size(mins)):
-        every = (drawn.mark_every or 1) if drawn else 1
-        path_legend(ax, f"markers every {every} steps" if every > 1 else None)
-    return ContourDisplay(ax, X=X, Y=Y, Z=Z, levels=lv, contour=cs, lines=lines,
-                          trajectories=drawn)
-
-
-class TrajectoryDisplay(Display):
-    """Drawn trajectories: ``.ax``, ``.figure``, ``.lines`` (one per run, the path),
-    ``.paths`` {label: (k, 2 or 3) points drawn}, ``.markers`` (each run's iterate markers),
-    ``.starts`` and ``.ends`` (each run's start and end marker) and ``.mark_every`` (steps
-    between iterate markers; None without markers)."""
-
-    lines: list[Any]
-    paths: dict[str, np.ndarray]
-    mark_every: int | None
+    return ContourDisplay.from_function(
+        fun, xlim, ylim, paths=paths, n=n, levels=levels, log=log, labels=labels,
+        minima=minima, title=title).plot(ax, filled=filled, cmap=cmap, colorbar=colorbar,
+                                         minima_label=minima_label, colors=colors)
 
 
 #: iterate markers, one shape per run
@@ -410,10 +520,6 @@ def path_styles(n: int, colors: Sequence[Any]) -> list[dict[str, Any]]:
     return styles
 
 
-#: the parts of a path's legend entry besides its line: {line: (outline below, markers above)}
-_LEGEND_PARTS: weakref.WeakKeyDictionary[Any, tuple[Any, Any]] = weakref.WeakKeyDictionary()
-
-
 def path_outline(ax: Any, pts: Sequence[np.ndarray], st: dict[str, Any]) -> Any:
     """A black line under a path (so white or pale paths show on any map), drawn below every
     path's coloured line so that it never hides a wider path drawn earlier."""
@@ -424,11 +530,11 @@ def path_outline(ax: Any, pts: Sequence[np.ndarray], st: dict[str, Any]) -> Any:
 def path_legend(ax: Any, title: str | None = None,
                 parts: dict[Any, tuple[Any, Any]] | None = None) -> Any:
     """The axes' legend, each path's entry drawn as its outline, line and iterate markers
-    (``parts`` {line: (outline, markers)}, besides those :func:`trajectories` drew), placed
+    (``parts`` {line: (outline, markers)}, e.g. :attr:`TrajectoryDisplay.legend_parts`), placed
     below 2-D axes so that it covers no path."""
     from matplotlib.legend_handler import HandlerTuple
     handles, names = ax.get_legend_handles_labels()
-    known = {**_LEGEND_PARTS, **(parts or {})}
+    known = parts or {}
 
     def entry(h: Any) -> Any:
         if h not in known:
@@ -481,38 +587,112 @@ def exit_marker(ax: Any, step: int, seg: np.ndarray, z: float | None = None, *,
     return [arrow, text]
 
 
-def _stroke() -> list[Any]:
+def _stroke(width: float = 4.0) -> list[Any]:
     from matplotlib import patheffects
-    return [patheffects.Stroke(linewidth=4, foreground="k"), patheffects.Normal()]
+    return [patheffects.Stroke(linewidth=width, foreground="k"), patheffects.Normal()]
 
 
-def _cut(runs: dict[str, Any], fun: Callable[[Any], Any] | None, is3d: bool,
-         zmap: Callable[[np.ndarray], np.ndarray] | None, shown: Sequence[int] | None
-         ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Each run's points to draw ({label: (P, z)}: up to its first non-finite point and at most
-    ``shown[i]``), and where the cut ones went ({label: (step, [last, next], z)})."""
-    cut, exits = {}, {}
-    for i, (label, run) in enumerate(runs.items()):
-        P = path_of(run, "paths")[:, :2]
-        z = None
-        if is3d:
-            if fun is not None:  # on the drawn surface, whatever loss the run recorded
-                z = evaluate(fun, P)
-            else:
-                z = series_of(run, "loss", "paths")
-                if z.shape[0] != P.shape[0]:
-                    raise ValueError(f"run {label!r} has {P.shape[0]} points but {z.shape[0]} "
-                                     "losses; pass fun to lift the path onto the surface")
-            if zmap is not None:
-                z = zmap(z)
-        keep = np.all(np.isfinite(P), axis=1) & (np.isfinite(z) if z is not None else True)
-        stop = int(np.argmin(keep)) if not keep.all() else P.shape[0]
-        if shown is not None:
-            stop = min(stop, int(shown[i]))
-        if 0 < stop < P.shape[0]:
-            exits[label] = (stop, P[stop - 1:stop + 1], None if z is None else z[stop - 1])
-        cut[label] = (P[:stop], None if z is None else z[:stop])
-    return cut, exits
+# ------------------------------------------------------------------------- paths on a figure
+
+@dataclass(repr=False, eq=False)
+class TrajectoryDisplay(Display):
+    """Descent paths ready to draw: ``.points`` {label: (k, 2) iterates shown}, ``.heights``
+    {label: (k,) heights on a 3-D surface} (empty for a contour map), ``.exits`` {label: (step,
+    [last, next] point, height)} for each path cut where it leaves the figure, ``.fun`` (names
+    empty axes). ``.paths`` {label: (k, 2 or 3) points}. After :meth:`plot`: ``.lines`` (one
+    per run), ``.markers`` (iterate markers), ``.starts``, ``.ends``, ``.mark_every`` (steps
+    between iterate markers; None without markers) and ``.legend_parts`` {line: (outline,
+    markers)}, which :func:`path_legend` draws as one entry."""
+
+    points: dict[str, np.ndarray]
+    heights: dict[str, np.ndarray] = field(default_factory=dict)
+    exits: dict[str, tuple[int, np.ndarray, float | None]] = field(default_factory=dict)
+    fun: Any = None
+    lines: list[Any] = field(default_factory=list, init=False)
+    markers: list[Any] = field(default_factory=list, init=False)
+    starts: list[Any] = field(default_factory=list, init=False)
+    ends: list[Any] = field(default_factory=list, init=False)
+    mark_every: int | None = field(default=None, init=False)
+    legend_parts: dict[Any, tuple[Any, Any]] = field(default_factory=dict, init=False)
+
+    @classmethod
+    def from_runs(cls, paths: Any, fun: Callable[[Any], Any] | None = None, *,
+                  lift: bool = False, zmap: Callable[[np.ndarray], np.ndarray] | None = None,
+                  shown: Sequence[int] | None = None) -> TrajectoryDisplay:
+        """The points of each run (a Result, (k, 2) points, a list, or {label: run}) up to its
+        first non-finite point and at most ``shown[i]`` points; ``lift`` adds heights for a
+        3-D surface: ``fun`` at each point, else the run's ``history.loss``, through
+        ``zmap``."""
+        cut, exits = _cut(named(paths, "path"), fun, lift, zmap, shown)
+        heights = {k: z for k, (_, z) in cut.items() if z is not None}
+        return cls({k: P for k, (P, _) in cut.items()}, heights, exits, fun)
+
+    @property
+    def paths(self) -> dict[str, np.ndarray]:
+        """{label: points drawn}: (k, 3) with their heights on a surface, else (k, 2)."""
+        if self.heights:
+            return {k: np.column_stack([P, self.heights[k]]) for k, P in self.points.items()}
+        return dict(self.points)
+
+    def plot(self, ax: Any = None, *, markers: bool = True, colors: Sequence[Any] | None = None,
+             labels: Sequence[str] | None = None) -> TrajectoryDisplay:
+        """Draw the paths on ``ax`` (2-D, or 3-D when lifted): styles from
+        :func:`path_styles`, iterate markers every :func:`mark_every` steps, an arrow where a
+        path was cut, one legend entry per run."""
+        ax = self.ax = new_axes(ax)
+        is3d = getattr(ax, "name", None) == "3d"
+        if is3d and self.points and not self.heights:
+            raise SteepestError("TrajectoryDisplay.plot: these paths have no heights for 3-D "
+                                "axes; compute them with TrajectoryDisplay.from_runs(..., "
+                                "lift=True)")
+        if colors is None:
+            colors = _COLORS_3D if is3d else _COLORS_2D
+        every = mark_every(max(max((len(P) for P in self.points.values()), default=0), 1))
+        self.lines, self.markers, self.starts, self.ends, self.legend_parts = [], [], [], [], {}
+        for (label, P), st in zip(self.points.items(), path_styles(len(self.points), colors)):
+            pts = [P[:, 0], P[:, 1]] + ([self.heights[label]] if is3d else [])
+            self._draw_path(ax, label, pts, st, every if markers else 0)
+        if not is3d and not ax.get_xlabel():
+            names = axis_labels(self.fun, labels)
+            ax.set_xlabel(names[0], fontsize=13)
+            ax.set_ylabel(names[1], fontsize=13)
+        self.mark_every = every if markers else None
+        first = next(iter(self.points), "path")
+        if len(self.points) > 1 or (len(self.points) == 1 and not first.startswith("path")):
+            path_legend(ax, f"markers every {every} steps" if markers and every > 1 else None,
+                        parts=self.legend_parts)
+        return self
+
+    def _draw_path(self, ax: Any, label: str, pts: list[np.ndarray], st: dict[str, Any],
+                   every: int) -> None:
+        """One run: black outline (2-D), line, iterate markers every ``every`` steps (none for
+        0), start circle, end square, and the exit arrow if it was cut."""
+        color, zo = st["color"], st["zorder"]
+        start = {"marker": "o", "ms": st["start_ms"], "mfc": "white", "mec": color, "mew": 2,
+                 "ls": "none", "zorder": zo + 3}
+        end: dict[str, Any] = {"marker": "s", "ms": st["end_ms"], "mfc": "none", "mec": color,
+                               "mew": 2.2, "ls": "none", "zorder": zo + 4}
+        outline = None
+        if len(pts) == 2:
+            outline = path_outline(ax, pts, st)
+            end["path_effects"] = _stroke(3.6)
+        (ln,) = ax.plot(*pts, label=label, color=color, lw=st["lw"], ls=st["ls"], zorder=zo)
+        dots = None
+        if every:
+            dots = ax.plot(*(c[every::every] for c in pts), marker=st["marker"], ms=st["ms"],
+                           mfc=color, mec="k", mew=0.6, ls="none", zorder=zo + 1)[0]
+            self.markers.append(dots)  # above every path's line
+        self.legend_parts[ln] = (outline, dots)
+        if len(pts[0]):
+            self.starts.append(ax.plot(*(c[:1] for c in pts), **start)[0])
+            self.ends.append(ax.plot(*(c[-1:] for c in pts), **end)[0])
+        self.lines.append(ln)
+        if label in self.exits:
+            exit_marker(ax, *self.exits[label], color=color)
+
+
+_COLORS_2D = ["tab:red", "white", "tab:orange", "tab:cyan", "magenta", "k"]
+_COLORS_3D = ["k", "tab:red", "tab:orange", "tab:cyan", "tab:purple", "tab:green"]
 
 
 def trajectories(paths: Any, fun: Callable[[Any], Any] | None = None, *, ax: Any = None,
@@ -529,49 +709,40 @@ def trajectories(paths: Any, fun: Callable[[Any], Any] | None = None, *, ax: Any
     everything after the first ``shown[i]`` points of run ``i`` (what
     :func:`~steepest.plot._base.frame` keeps in the box); an arrow then marks where the path
     went. Empty axes are labelled with ``labels``, else ``fun``'s ``.variables``."""
-    runs = named(paths, "path")
     ax = new_axes(ax)
-    is3d = getattr(ax, "name", None) == "3d"
-    if colors is None:
-        colors = (["k", "tab:red", "tab:orange", "tab:cyan", "tab:purple", "tab:green"] if is3d
-                  else ["tab:red", "white", "tab:orange", "tab:cyan", "magenta", "k"])
-    cut, exits = _cut(runs, fun, is3d, zmap, shown)
-    longest = max((len(P) for P, _ in cut.values()), default=0)
-    every = mark_every(max(longest, 1))
-    from matplotlib import patheffects
-    lines, dots, starts, ends, drawn = [], [], [], [], {}
-    for (label, (P, z)), st in zip(cut.items(), path_styles(len(cut), colors)):
-        color, zo = st["color"], st["zorder"]
-        marks = {"marker": st["marker"], "ms": st["ms"], "mfc": color, "mec": "k", "mew": 0.6,
-                 "ls": "none", "zorder": zo + 1}  # above every path's line
-        start = {"marker": "o", "ms": st["start_ms"], "mfc": "white", "mec": color, "mew": 2,
-                 "ls": "none", "zorder": zo + 3}
-        end = {"marker": "s", "ms": st["end_ms"], "mfc": "none", "mec": color, "mew": 2.2,
-               "ls": "none", "zorder": zo + 4}
-        pts = [P[:, 0], P[:, 1]] + ([z] if is3d else [])
-        outline = None
-        if is3d:
-            drawn[label] = np.column_stack([P, z])
-        else:
-            outline = path_outline(ax, pts, st)
-            end["path_effects"] = [patheffects.Stroke(linewidth=3.6, foreground="k"),
-                                   patheffects.Normal()]
-            drawn[label] = P
-        (ln,) = ax.plot(*pts, label=label, color=color, lw=st["lw"], ls=st["ls"], zorder=zo)
-        if markers:
-            dots.append(ax.plot(*(c[every::every] for c in pts), **marks)[0])
-        _LEGEND_PARTS[ln] = (outline, dots[-1] if markers else None)
-        if len(P):
-            starts.append(ax.plot(*(c[:1] for c in pts), **start)[0])
-            ends.append(ax.plot(*(c[-1:] for c in pts), **end)[0])
-        lines.append(ln)
-        if label in exits:
-            exit_marker(ax, *exits[label], color=color)
-    if not is3d and not ax.get_xlabel():
-        labels = axis_labels(fun, labels)
-        ax.set_xlabel(labels[0], fontsize=13)
-        ax.set_ylabel(labels[1], fontsize=13)
-    if len(runs) > 1 or (len(runs) == 1 and not next(iter(runs)).startswith("path")):
-        path_legend(ax, f"markers every {every} steps" if markers and every > 1 else None)
-    return TrajectoryDisplay(ax, lines=lines, paths=drawn, markers=dots, starts=starts,
-                             ends=ends, mark_every=every if markers else None)
+    lift = getattr(ax, "name", None) == "3d"
+    return TrajectoryDisplay.from_runs(paths, fun, lift=lift, zmap=zmap, shown=shown).plot(
+        ax, markers=markers, colors=colors, labels=labels)
+
+
+def _cut(runs: dict[str, Any], fun: Callable[[Any], Any] | None, lift: bool,
+         zmap: Callable[[np.ndarray], np.ndarray] | None, shown: Sequence[int] | None
+         ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Each run's points to draw ({label: (P, z)}: up to its first non-finite point and at most
+    ``shown[i]``), and where the cut ones went ({label: (step, [last, next], z)})."""
+    cut, exits = {}, {}
+    for i, (label, run) in enumerate(runs.items()):
+        P = path_of(run, "paths")[:, :2]
+        z = _heights(run, label, P, fun, zmap) if lift else None
+        keep = np.all(np.isfinite(P), axis=1) & (np.isfinite(z) if z is not None else True)
+        stop = int(np.argmin(keep)) if not keep.all() else P.shape[0]
+        if shown is not None:
+            stop = min(stop, int(shown[i]))
+        if 0 < stop < P.shape[0]:
+            exits[label] = (stop, P[stop - 1:stop + 1], None if z is None else z[stop - 1])
+        cut[label] = (P[:stop], None if z is None else z[:stop])
+    return cut, exits
+
+
+def _heights(run: Any, label: str, P: np.ndarray, fun: Callable[[Any], Any] | None,
+             zmap: Callable[[np.ndarray], np.ndarray] | None) -> np.ndarray:
+    """A path's heights on a 3-D surface: ``fun`` at its points (on the drawn surface, whatever
+    loss the run recorded), else its ``history.loss``; through ``zmap``."""
+    if fun is not None:
+        z = evaluate(fun, P)
+    else:
+        z = series_of(run, "loss", "paths")
+        if z.shape[0] != P.shape[0]:
+            raise ValueError(f"run {label!r} has {P.shape[0]} points but {z.shape[0]} "
+                             "losses; pass fun to lift the path onto the surface")
+    return zmap(z) if zmap is not None else z
