@@ -4,6 +4,7 @@ classifier, and the diagram of a multi-layer perceptron."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -25,9 +26,72 @@ def center_axes(ax: Any) -> None:
     ax.yaxis.set_ticks_position("left")
 
 
+@dataclass(repr=False, eq=False)
 class LineFitDisplay(Display):
-    """``.ax``, ``.figure``, ``.points`` (the data Line2D), ``.line`` (the fitted line), ``.beta``
-    (the β drawn) and ``.step``."""
+    """Data and a fitted line ready to draw: inputs ``.x`` and targets ``.y``, ``.beta`` the
+    (β₀, β₁) drawn, ``.step`` its index among ``.n_steps`` recorded, ``.truth`` the line the data
+    was drawn around (or None). After :meth:`plot`: ``.ax``, ``.points`` (the data Line2D),
+    ``.line`` (the fitted line)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    beta: np.ndarray
+    step: int = 0
+    n_steps: int = 1
+    truth: np.ndarray | None = None
+    points: Any = field(default=None, init=False)
+    line: Any = field(default=None, init=False)
+
+    @classmethod
+    def from_fit(cls, x: Any, y: Any, beta: Any, *, step: int = -1,
+                 truth: Any = None) -> LineFitDisplay:
+        """``x`` raw inputs or the design matrix [1, x]; ``beta`` (β₀, β₁), a Result or an
+        array of β per step, taken at ``step``."""
+        x = to_numpy(x)
+        if x.ndim == 2:
+            if x.shape[1] != 2:
+                raise ValueError(f"x must be 1-D inputs or a design matrix [1, x] of shape "
+                                 f"(n, 2), got shape {x.shape}")
+            x = x[:, 1]
+        y = to_numpy(y).ravel()
+        if x.shape != y.shape:
+            raise ValueError(f"x and y must have the same length, got {x.shape} and {y.shape}")
+        B = path_of(beta, "beta")
+        if B.shape[1] != 2:
+            raise ValueError(f"beta must hold (β₀, β₁), got {B.shape[1]} parameters")
+        idx = step if step >= 0 else B.shape[0] + step
+        if not 0 <= idx < B.shape[0]:
+            raise ValueError(f"step {step} is out of range for {B.shape[0]} recorded steps")
+        t = None if truth is None else np.asarray(truth, float)
+        return cls(x, y, B[idx], idx, B.shape[0], t)
+
+    def plot(self, ax: Any = None, *, centered: bool = True,
+             equation: bool = True) -> LineFitDisplay:
+        """Draw on ``ax`` (new if None): the data as red dots, the line (its equation in the
+        legend when ``equation``), the true line dashed; ``centered`` puts the spines through
+        the origin, as the lecture does."""
+        ax = self.ax = new_axes(ax, figsize=(6, 6))
+        x, y, b, t = self.x, self.y, self.beta, self.truth
+        (self.points,) = ax.plot(x, y, "ro", ms=9, label="data")
+        pad = 0.08 * (x.max() - x.min() + 1e-12)
+        xs = np.array([x.min() - pad, x.max() + pad])
+        if t is not None:
+            ax.plot(xs, t[0] + t[1] * xs, "--", color="0.5", lw=1.2, label="true line")
+        (self.line,) = ax.plot(xs, b[0] + b[1] * xs, "b-", lw=2,
+                               label=rf"$y = {b[0]:.2f} {'+' if b[1] >= 0 else '-'} "
+                                     rf"{abs(b[1]):.2f}x$")
+        ends = [b[0] + b[1] * xs] + ([t[0] + t[1] * xs] if t is not None else [])
+        lo = min(y.min(), *(e.min() for e in ends))  # every line drawn stays in the frame
+        hi = max(y.max(), *(e.max() for e in ends))
+        span = hi - lo
+        ax.set_ylim(min(lo - 0.1 * span, -0.05 * span), max(hi + 0.1 * span, 0.05 * span))
+        if centered:
+            center_axes(ax)
+        if equation:
+            ax.legend(loc="upper left", fontsize=11)
+        if self.n_steps > 1:
+            ax.set_title(f"step {self.step}", fontsize=13)
+        return self
 
 
 def fitted_line(x: Any, y: Any, beta: Any, *, step: int = -1, ax: Any = None,
@@ -37,43 +101,8 @@ def fitted_line(x: Any, y: Any, beta: Any, *, step: int = -1, ax: Any = None,
     matrix [1, x]; ``beta`` is (β₀, β₁), a Result or an array of β per step, drawn at ``step``.
     ``centered`` puts the spines through the origin, as the lecture does; ``truth`` adds the
     line the data was drawn around (dashed)."""
-    x = to_numpy(x)
-    if x.ndim == 2:
-        if x.shape[1] != 2:
-            raise ValueError(f"x must be 1-D inputs or a design matrix [1, x] of shape (n, 2), "
-                             f"got shape {x.shape}")
-        x = x[:, 1]
-    y = to_numpy(y).ravel()
-    if x.shape != y.shape:
-        raise ValueError(f"x and y must have the same length, got {x.shape} and {y.shape}")
-    B = path_of(beta, "beta")
-    if B.shape[1] != 2:
-        raise ValueError(f"beta must hold (β₀, β₁), got {B.shape[1]} parameters")
-    idx = step if step >= 0 else B.shape[0] + step
-    if not 0 <= idx < B.shape[0]:
-        raise ValueError(f"step {step} is out of range for {B.shape[0]} recorded steps")
-    b = B[idx]
-    ax = new_axes(ax, figsize=(6, 6))
-    (points,) = ax.plot(x, y, "ro", ms=9, label="data")
-    pad = 0.08 * (x.max() - x.min() + 1e-12)
-    xs = np.array([x.min() - pad, x.max() + pad])
-    if truth is not None:
-        t = np.asarray(truth, float)
-        ax.plot(xs, t[0] + t[1] * xs, "--", color="0.5", lw=1.2, label="true line")
-    (line,) = ax.plot(xs, b[0] + b[1] * xs, "b-", lw=2,
-                      label=rf"$y = {b[0]:.2f} {'+' if b[1] >= 0 else '-'} {abs(b[1]):.2f}x$")
-    ends = [b[0] + b[1] * xs] + ([t[0] + t[1] * xs] if truth is not None else [])
-    lo = min(y.min(), *(e.min() for e in ends))  # every line drawn stays in the frame
-    hi = max(y.max(), *(e.max() for e in ends))
-    span = hi - lo
-    ax.set_ylim(min(lo - 0.1 * span, -0.05 * span), max(hi + 0.1 * span, 0.05 * span))
-    if centered:
-        center_axes(ax)
-    if equation:
-        ax.legend(loc="upper left", fontsize=11)
-    if B.shape[0] > 1:
-        ax.set_title(f"step {idx}", fontsize=13)
-    return LineFitDisplay(ax, points=points, line=line, beta=b, step=idx)
+    return LineFitDisplay.from_fit(x, y, beta, step=step, truth=truth).plot(
+        ax, centered=centered, equation=equation)
 
 
 # ------------------------------------------------------------------------------ classifiers
@@ -98,9 +127,65 @@ def predict_scores(model: Any, points: np.ndarray) -> np.ndarray:
     return out
 
 
+@dataclass(repr=False, eq=False)
 class BoundaryDisplay(Display):
-    """``.ax``, ``.figure``, ``.xx, .yy, .scores`` (the grid and model output), ``.threshold``,
-    ``.image`` (the shaded scores), ``.boundary`` (the contour at the threshold), ``.scatter``."""
+    """A classifier over the plane, ready to draw: the grid ``.xx, .yy``, the model's
+    ``.scores`` there (n, n) or (n, n, k), ``.threshold`` (None: 0.5 for outputs in [0, 1],
+    else 0; the value used once drawn), the data ``.X`` (N, 2) and ``.y``, axis ``.labels``,
+    ``.title``. After :meth:`plot`: ``.ax``, ``.image`` (the shaded scores), ``.boundary`` (the
+    contour at the threshold, or None), ``.scatter`` (one collection per class)."""
+
+    xx: np.ndarray
+    yy: np.ndarray
+    scores: np.ndarray
+    X: np.ndarray
+    y: np.ndarray
+    threshold: float | None = None
+    labels: Sequence[str] = ("$x_1$", "$x_2$")
+    title: str | None = None
+    image: Any = field(default=None, init=False)
+    boundary: Any = field(default=None, init=False)
+    scatter: list[Any] = field(default_factory=list, init=False)
+
+    @classmethod
+    def from_model(cls, model: Any, X: Any, y: Any, *, n: int = 200,
+                   threshold: float | None = None, pad: float = 0.5,
+                   labels: Sequence[str] = ("$x_1$", "$x_2$"),
+                   title: str | None = None) -> BoundaryDisplay:
+        """``model`` (an MLP, a callable on (N, 2) arrays, or an estimator with
+        ``predict_proba``) on an ``n × n`` grid over the data's box widened by ``pad``."""
+        X = to_numpy(X)
+        y = to_numpy(y).ravel()
+        if X.ndim != 2 or X.shape[1] != 2:
+            raise ValueError(f"X must have shape (N, 2) for a decision boundary, got {X.shape}")
+        x0, x1 = X[:, 0].min() - pad, X[:, 0].max() + pad
+        y0, y1 = X[:, 1].min() - pad, X[:, 1].max() + pad
+        xx, yy = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
+        scores = predict_scores(model, np.column_stack([xx.ravel(), yy.ravel()]))
+        return cls(xx, yy, scores.reshape(xx.shape + scores.shape[1:]), X, y, threshold,
+                   labels, title)
+
+    def plot(self, ax: Any = None, *, cmap: str = "RdBu_r") -> BoundaryDisplay:
+        """Draw on ``ax`` (new if None): the scores shaded (pastel, so the points stand out)
+        with the boundary in black, or for k ≥ 2 outputs the regions of the predicted class;
+        the data coloured and shaped by class."""
+        ax = self.ax = new_axes(ax, figsize=(6, 5.5))
+        self.image = self.boundary = None
+        _draw_boundary(self, self.scores, cmap)
+        markers = ["o", "s", "^", "D", "v"]
+        self.scatter = [ax.scatter(self.X[self.y == c, 0], self.X[self.y == c, 1], s=22,
+                                   c=_CLASS_COLORS[i % 5], marker=markers[i % 5],
+                                   edgecolors="k", linewidths=0.5, label=f"class {c:g}",
+                                   zorder=3)
+                        for i, c in enumerate(np.unique(self.y))]
+        ax.set_xlim(self.xx[0, 0], self.xx[0, -1])
+        ax.set_ylim(self.yy[0, 0], self.yy[-1, 0])
+        ax.set_xlabel(self.labels[0], fontsize=13)
+        ax.set_ylabel(self.labels[1], fontsize=13)
+        ax.legend(loc="upper right", fontsize=9, framealpha=0.85)
+        if self.title:
+            ax.set_title(self.title, fontsize=14)
+        return self
 
 
 def decision_boundary(model: Any, X: Any, y: Any, *, ax: Any = None, n: int = 200,
@@ -112,32 +197,8 @@ def decision_boundary(model: Any, X: Any, y: Any, *, ax: Any = None, n: int = 20
     With k ≥ 2 outputs per point, the plane is coloured by the predicted class (argmax) and the
     boundaries are where it changes. ``model``: an MLP, any callable on (N, 2) arrays, or an
     estimator with ``predict_proba``."""
-    X = to_numpy(X)
-    y = to_numpy(y).ravel()
-    if X.ndim != 2 or X.shape[1] != 2:
-        raise ValueError(f"X must have shape (N, 2) for a decision boundary, got {X.shape}")
-    x0, x1 = X[:, 0].min() - pad, X[:, 0].max() + pad
-    y0, y1 = X[:, 1].min() - pad, X[:, 1].max() + pad
-    xx, yy = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
-    scores = predict_scores(model, np.column_stack([xx.ravel(), yy.ravel()]))
-    scores = scores.reshape(xx.shape + scores.shape[1:])
-    ax = new_axes(ax, figsize=(6, 5.5))
-    disp = BoundaryDisplay(ax, xx=xx, yy=yy, scores=scores, threshold=threshold)
-    _draw_boundary(disp, scores, cmap)
-    classes = np.unique(y)
-    markers = ["o", "s", "^", "D", "v"]
-    disp.scatter = [ax.scatter(X[y == c, 0], X[y == c, 1], s=22, c=_CLASS_COLORS[i % 5],
-                               marker=markers[i % 5], edgecolors="k", linewidths=0.5,
-                               label=f"class {c:g}", zorder=3)
-                    for i, c in enumerate(classes)]
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
-    ax.set_xlabel(labels[0], fontsize=13)
-    ax.set_ylabel(labels[1], fontsize=13)
-    ax.legend(loc="upper right", fontsize=9, framealpha=0.85)
-    if title:
-        ax.set_title(title, fontsize=14)
-    return disp
+    return BoundaryDisplay.from_model(model, X, y, n=n, threshold=threshold, pad=pad,
+                                      labels=labels, title=title).plot(ax, cmap=cmap)
 
 
 def _draw_boundary(disp: BoundaryDisplay, scores: np.ndarray, cmap: str = "RdBu_r",
@@ -222,9 +283,90 @@ def layer_weights(model: Any) -> list[tuple[np.ndarray, np.ndarray | None]]:
     return out
 
 
+@dataclass(repr=False, eq=False)
 class NetworkDisplay(Display):
-    """``.ax``, ``.figure``, ``.positions`` [(k, 2) per layer], ``.edges`` (LineCollection) with
-    ``.weights`` (the weight of each edge, in drawing order), ``.nodes`` [PathCollection]."""
+    """An MLP's diagram ready to draw: ``.layers`` [(W (nout, nin), b or None), …],
+    ``.sizes`` (neurons per layer, input first), ``.positions`` [(k, 2) per layer],
+    ``.segments`` (one (2, 2) edge per weight) and ``.weights`` (the weight of each edge, in
+    drawing order). After :meth:`plot`: ``.ax``, ``.edges`` (LineCollection), ``.nodes``
+    [PathCollection]."""
+
+    layers: list[tuple[np.ndarray, np.ndarray | None]]
+    sizes: list[int]
+    positions: list[np.ndarray]
+    segments: np.ndarray
+    weights: np.ndarray
+    edges: Any = field(default=None, init=False)
+    nodes: list[Any] = field(default_factory=list, init=False)
+
+    @classmethod
+    def from_model(cls, model: Any) -> NetworkDisplay:
+        """The layers of ``model`` (see :func:`layer_weights`), one column of neurons per
+        layer, an edge per weight."""
+        layers = layer_weights(model)
+        sizes = [layers[0][0].shape[1]] + [W.shape[0] for W, _ in layers]
+        positions = [np.column_stack([np.full(n, float(i)), (n - 1) / 2 - np.arange(n)])
+                     for i, n in enumerate(sizes)]
+        segs, ws = [], []
+        for i, (W, _) in enumerate(layers):
+            for o in range(W.shape[0]):
+                for j in range(W.shape[1]):
+                    segs.append([positions[i][j], positions[i + 1][o]])
+                    ws.append(W[o, j])
+        return cls(layers, sizes, positions, np.asarray(segs, dtype=float),
+                   np.asarray(ws, dtype=float))
+
+    def plot(self, ax: Any = None, *, input_labels: Sequence[str] | None = None,
+             output_labels: Sequence[str] | None = None, max_width: float = 5.0,
+             show_bias: bool = False, title: str | None = None) -> NetworkDisplay:
+        """Draw on ``ax`` (new if None): each weight an edge coloured by its sign (red > 0,
+        blue < 0), width ∝ |w| up to ``max_width``; ``show_bias`` writes each neuron's bias
+        in it; ``input_labels``/``output_labels`` name the outer neurons."""
+        from matplotlib.collections import LineCollection
+        sizes, ws = self.sizes, self.weights
+        # compact, with large text: readable (≥ 10 px) when shown half a page wide
+        ax = self.ax = new_axes(ax, figsize=(1.5 * len(sizes) + 1.2, 0.8 * max(sizes) + 1.8))
+        wmax = float(np.abs(ws).max()) or 1.0
+        colors = np.where(ws[:, None] >= 0, np.array([[0.84, 0.15, 0.16, 1.0]]),
+                          np.array([[0.12, 0.47, 0.71, 1.0]]))
+        colors[:, 3] = 0.35 + 0.65 * np.abs(ws) / wmax
+        self.edges = LineCollection(list(self.segments), colors=colors,
+                                    linewidths=0.3 + max_width * np.abs(ws) / wmax, zorder=1)
+        ax.add_collection(self.edges)
+        self._neurons(ax, show_bias)
+        names = ["input"] + [f"hidden {i}" for i in range(1, len(sizes) - 1)] + ["output"]
+        for i, name in enumerate(names):
+            ax.text(i, (max(sizes) - 1) / 2 + 0.9, f"{name}\n({sizes[i]})", ha="center",
+                    va="bottom", fontsize=12)
+        for lbls, layer, side in ((input_labels, 0, "right"), (output_labels, -1, "left")):
+            for (px, py), text in zip(self.positions[layer], lbls or ()):
+                ax.text(px + (-0.3 if side == "right" else 0.3), py, text, ha=side,
+                        va="center", fontsize=13)
+        ax.set_xlim(-0.8, len(sizes) - 0.2)
+        ax.set_ylim(-(max(sizes) - 1) / 2 - 0.8, (max(sizes) - 1) / 2 + 1.9)
+        ax.set_axis_off()
+        from matplotlib.lines import Line2D
+        ax.legend(handles=[Line2D([], [], color="tab:red", lw=3, label="w > 0"),
+                           Line2D([], [], color="tab:blue", lw=3, label="w < 0")],
+                  loc="lower center", ncol=2, fontsize=12, frameon=False,
+                  bbox_to_anchor=(0.5, -0.02))
+        if title:
+            ax.set_title(title, fontsize=14)
+        return self
+
+    def _neurons(self, ax: Any, show_bias: bool) -> None:
+        """One circle per neuron: inputs blue, outputs orange, hidden grey; biases inside."""
+        self.nodes = []
+        last = len(self.positions) - 1
+        for i, P in enumerate(self.positions):
+            face = "#c6dbef" if i == 0 else ("#fdd0a2" if i == last else "#e5e5e5")
+            self.nodes.append(ax.scatter(P[:, 0], P[:, 1], s=900, c=face, edgecolors="k",
+                                         linewidths=1.2, zorder=3))
+            bias = self.layers[i - 1][1] if i > 0 else None
+            if show_bias and bias is not None:
+                for (px, py), bv in zip(P, bias):
+                    ax.text(px, py, f"{bv:+.2f}", ha="center", va="center", fontsize=10,
+                            zorder=4)
 
 
 def network_diagram(model: Any, *, ax: Any = None, input_labels: Sequence[str] | None = None,
@@ -234,52 +376,6 @@ def network_diagram(model: Any, *, ax: Any = None, input_labels: Sequence[str] |
     weight an edge coloured by its sign (red > 0, blue < 0) with width ∝ |w|. ``model``: an MLP
     (``.layers`` of Linear with ``.weight`` (nout, nin)), a list of weight matrices, or a torch
     Sequential. ``show_bias`` writes each neuron's bias inside it."""
-    from matplotlib.collections import LineCollection
-    weights = layer_weights(model)
-    sizes = [weights[0][0].shape[1]] + [W.shape[0] for W, _ in weights]
-    # compact, with large text: readable (≥ 10 px) when shown half a page wide
-    ax = new_axes(ax, figsize=(1.5 * len(sizes) + 1.2, 0.8 * max(sizes) + 1.8))
-    positions = [np.column_stack([np.full(n, float(i)), (n - 1) / 2 - np.arange(n)])
-                 for i, n in enumerate(sizes)]
-    segs, ws = [], []
-    for i, (W, _) in enumerate(weights):
-        for o in range(W.shape[0]):
-            for j in range(W.shape[1]):
-                segs.append([positions[i][j], positions[i + 1][o]])
-                ws.append(W[o, j])
-    ws = np.asarray(ws)
-    wmax = float(np.abs(ws).max()) or 1.0
-    colors = np.where(ws[:, None] >= 0, np.array([[0.84, 0.15, 0.16, 1.0]]),
-                      np.array([[0.12, 0.47, 0.71, 1.0]]))
-    colors[:, 3] = 0.35 + 0.65 * np.abs(ws) / wmax
-    edges = LineCollection(segs, colors=colors, linewidths=0.3 + max_width * np.abs(ws) / wmax,
-                           zorder=1)
-    ax.add_collection(edges)
-    nodes = []
-    for i, P in enumerate(positions):
-        face = "#c6dbef" if i == 0 else ("#fdd0a2" if i == len(positions) - 1 else "#e5e5e5")
-        nodes.append(ax.scatter(P[:, 0], P[:, 1], s=900, c=face, edgecolors="k",
-                                linewidths=1.2, zorder=3))
-        if show_bias and i > 0 and weights[i - 1][1] is not None:
-            for (px, py), bv in zip(P, weights[i - 1][1]):
-                ax.text(px, py, f"{bv:+.2f}", ha="center", va="center", fontsize=10, zorder=4)
-    names = ["input"] + [f"hidden {i}" for i in range(1, len(sizes) - 1)] + ["output"]
-    for i, name in enumerate(names):
-        ax.text(i, (max(sizes) - 1) / 2 + 0.9, f"{name}\n({sizes[i]})", ha="center",
-                va="bottom", fontsize=12)
-    for lbls, layer, side in ((input_labels, 0, "right"), (output_labels, -1, "left")):
-        if lbls is not None:
-            for (px, py), text in zip(positions[layer], lbls):
-                dx = -0.3 if side == "right" else 0.3
-                ax.text(px + dx, py, text, ha=side, va="center", fontsize=13)
-    ax.set_xlim(-0.8, len(sizes) - 0.2)
-    ax.set_ylim(-(max(sizes) - 1) / 2 - 0.8, (max(sizes) - 1) / 2 + 1.9)
-    ax.set_axis_off()
-    from matplotlib.lines import Line2D
-    ax.legend(handles=[Line2D([], [], color="tab:red", lw=3, label="w > 0"),
-                       Line2D([], [], color="tab:blue", lw=3, label="w < 0")],
-              loc="lower center", ncol=2, fontsize=12, frameon=False,
-              bbox_to_anchor=(0.5, -0.02))
-    if title:
-        ax.set_title(title, fontsize=14)
-    return NetworkDisplay(ax, positions=positions, edges=edges, weights=ws, nodes=nodes)
+    return NetworkDisplay.from_model(model).plot(
+        ax, input_labels=input_labels, output_labels=output_labels, max_width=max_width,
+        show_bias=show_bias, title=title)
