@@ -25,7 +25,7 @@ def secant(f: Callable[[Any], Any], x: float, hs: Sequence[float] | None = None,
     ``.slopes`` (the secant slope of each frame), ``.slope`` (f'(x)) and ``.secant`` (the line).
     """
     from ..plot.calculus import _values, scalar_function, slope
-    problem = f if getattr(f, "dim", None) == 1 else None
+    problem: Any = f if getattr(f, "dim", None) == 1 else None
     g = scalar_function(f)
     if xlim is None:
         xlim = problem.domain[0] if problem is not None else (x - 5.0, x + 5.0)
@@ -33,14 +33,14 @@ def secant(f: Callable[[Any], Any], x: float, hs: Sequence[float] | None = None,
     if not lo < x < hi:
         raise ValueError(f"x = {x:g} must lie inside xlim = ({lo:g}, {hi:g})")
     width = hi - lo
-    hs = (np.geomspace(0.3 * width, 1e-3 * width, 30) if hs is None
-          else np.asarray(hs, dtype=float).ravel())
-    if hs.size == 0 or np.any(hs == 0) or not np.all(np.isfinite(hs)):
+    steps = (np.geomspace(0.3 * width, 1e-3 * width, 30) if hs is None
+             else np.asarray(hs, dtype=float).ravel())
+    if steps.size == 0 or np.any(steps == 0) or not np.all(np.isfinite(steps)):
         raise ValueError(f"hs must be nonzero finite step sizes (a secant needs two distinct "
-                         f"points), got {hs}")
+                         f"points), got {steps}")
     fx = float(_values(g, np.array([x]))[0])
-    fxh = _values(g, x + hs)
-    slopes = (fxh - fx) / hs
+    fxh = _values(g, x + steps)
+    slopes = (fxh - fx) / steps
     m = slope(g, x)
 
     from .descent import _figure
@@ -69,7 +69,7 @@ def secant(f: Callable[[Any], Any], x: float, hs: Sequence[float] | None = None,
     caption = fig.text(0.03, 0.015, "", fontsize=10, va="bottom", family="monospace")
 
     def update(i: int) -> list[Any]:
-        h, fh, s = hs[i], fxh[i], slopes[i]
+        h, fh, s = steps[i], fxh[i], slopes[i]
         line.set_data(xs, fx + s * (xs - x))
         run.set_data([x, x + h], [fx, fx])
         rise.set_data([x + h, x + h], [fx, fh])
@@ -77,7 +77,7 @@ def secant(f: Callable[[Any], Any], x: float, hs: Sequence[float] | None = None,
         caption.set_text(f"h = {h:<8.3g} secant slope (f(x+h) − f(x))/h = {s:.4g}\n"
                          f"{'':13}tangent slope f'({x:.3g}) = {m:.4g}")
         return [line, run, rise, point, caption, legend]
-    return Animation(fig, update, list(range(hs.size)),
+    return Animation(fig, update, list(range(steps.size)),
                      animated=[line, run, rise, point, caption, legend], fps=fps,
                      progress=progress,
-                     data={"ax": ax, "hs": hs, "slopes": slopes, "slope": m, "secant": line})
+                     data={"ax": ax, "hs": steps, "slopes": slopes, "slope": m, "secant": line})

@@ -169,7 +169,7 @@ def descent_contour(runs: Any, fun: Callable[[Any], Any], *,
     for label, P, full, st in zip(runs, paths, pts, path_styles(len(paths), colors)):
         data[label] = P
         color, zo = st["color"], st["zorder"]
-        outlines.append(path_outline(ax, [[], []], st))
+        outlines.append(path_outline(ax, [np.zeros(0), np.zeros(0)], st))
         (ln,) = ax.plot([], [], color=color, lw=st["lw"], ls=st["ls"], label=label, zorder=zo)
         (dt,) = ax.plot([], [], st["marker"], color=color, ms=st["ms"], mec="k", mew=0.6,
                         zorder=zo + 1)
