@@ -3,6 +3,7 @@ stability, from ``nn.fit(..., track_sharpness=k)`` histories."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -11,9 +12,71 @@ from ._base import Display, named
 from ._history import CURVE_COLORS
 
 
+@dataclass(repr=False, eq=False)
 class SharpnessDisplay(Display):
-    """``.ax`` (the sharpness panel), ``.loss_ax``, ``.figure``, ``.steps``/``.sharpness``/
-    ``.threshold`` {label: array} as drawn."""
+    """Sharpness curves ready to draw, {label: array} per run: ``.steps`` (where it was
+    measured), ``.sharpness`` λ_max(H), ``.threshold`` (2/η, (2 + 2β)/η for momentum, …),
+    ``.preconditioned`` λ_max(P⁻¹H) (Adam/RMSprop runs only), ``.loss`` per step and
+    ``.threshold_names`` ("2/η (η = 0.1)"). After :meth:`plot`: ``.ax`` (the sharpness
+    panel), ``.loss_ax``, ``.figure``."""
+
+    steps: dict[str, np.ndarray]
+    sharpness: dict[str, np.ndarray]
+    threshold: dict[str, np.ndarray]
+    preconditioned: dict[str, np.ndarray]
+    loss: dict[str, np.ndarray]
+    threshold_names: dict[str, str]
+    loss_ax: Any = field(default=None, init=False)
+
+    @classmethod
+    def from_histories(cls, runs: Any) -> SharpnessDisplay:
+        """The tracked series of each history (one, a list or {label: history})."""
+        steps, lam, thr, pre, loss, names = {}, {}, {}, {}, {}, {}
+        for label, run in named(runs, "run").items():
+            steps[label], lam[label], thr[label], p = _series(run, label)
+            if p is not None:
+                pre[label] = p
+            loss[label] = np.asarray(run.step_loss, dtype=float)
+            names[label] = _threshold_name(run)
+        return cls(steps, lam, thr, pre, loss, names)
+
+    def plot(self, fig: Any = None, *, log_loss: bool = True,
+             title: str = "Sharpness λ_max against the stability threshold 2/η"
+             ) -> SharpnessDisplay:
+        """Two panels of ``fig`` (a new pyplot figure if None) sharing the step axis: each
+        run's sharpness solid with its threshold dashed in the same colour (the preconditioned
+        sharpness dotted), and below the training loss per step (``log_loss``: log scale)."""
+        import matplotlib.pyplot as plt
+        if fig is None:
+            fig = plt.figure(figsize=(7.5, 6.5))
+        ax, loss_ax = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
+        for i, label in enumerate(self.steps):
+            color = CURVE_COLORS[i % len(CURVE_COLORS)]
+            steps = self.steps[label]
+            ax.plot(steps, self.sharpness[label], "-", color=color, lw=1.8,
+                    label=f"{label}: λ_max(H)")
+            if label in self.preconditioned:
+                ax.plot(steps, self.preconditioned[label], ":", color=color, lw=1.8,
+                        label=f"{label}: λ_max(P⁻¹H)")
+            ax.step(steps, self.threshold[label], "--", where="post", color=color, lw=1.2,
+                    alpha=0.8, label=f"{label}: {self.threshold_names[label]}")
+            loss = self.loss[label]
+            loss_ax.plot(np.arange(1, loss.size + 1), loss, "-", color=color, lw=1.2,
+                         label=label)
+        top = max(np.nanmax(np.concatenate([self.sharpness[k], self.threshold[k]]))
+                  for k in self.steps)
+        ax.set_ylim(0, 1.15 * top)
+        ax.set_ylabel("sharpness", fontsize=12)
+        ax.set_title(title, fontsize=13)
+        ax.legend(fontsize=9)
+        ax.grid(True, alpha=0.3)
+        if log_loss:
+            loss_ax.set_yscale("log")
+        loss_ax.set_xlabel("step", fontsize=12)
+        loss_ax.set_ylabel("training loss", fontsize=12)
+        loss_ax.grid(True, alpha=0.3)
+        self.ax, self.loss_ax = ax, loss_ax
+        return self
 
 
 def _series(run: Any, label: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
@@ -36,37 +99,7 @@ def sharpness(runs: Any, *, fig: Any = None, log_loss: bool = True,
     sharpness λ_max(P⁻¹H), drawn too (dotted) — and below the training loss per step.
     ``runs``: a history from ``nn.fit(..., track_sharpness=k)``, a list of them or
     {label: history}; one colour per run (e.g. per learning rate)."""
-    import matplotlib.pyplot as plt
-    runs = named(runs, "run")
-    if fig is None:
-        fig = plt.figure(figsize=(7.5, 6.5))
-    ax, loss_ax = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
-    drawn: dict[str, dict[str, np.ndarray]] = {"steps": {}, "sharpness": {}, "threshold": {}}
-    for i, (label, run) in enumerate(runs.items()):
-        color = CURVE_COLORS[i % len(CURVE_COLORS)]
-        steps, lam, thr, pre = _series(run, label)
-        ax.plot(steps, lam, "-", color=color, lw=1.8, label=f"{label}: λ_max(H)")
-        if pre is not None:
-            ax.plot(steps, pre, ":", color=color, lw=1.8, label=f"{label}: λ_max(P⁻¹H)")
-        ax.step(steps, thr, "--", where="post", color=color, lw=1.2, alpha=0.8,
-                label=f"{label}: {_threshold_name(run)}")
-        loss = np.asarray(run.step_loss, dtype=float)
-        loss_ax.plot(np.arange(1, loss.size + 1), loss, "-", color=color, lw=1.2, label=label)
-        for key, value in (("steps", steps), ("sharpness", lam), ("threshold", thr)):
-            drawn[key][label] = value
-    top = max(np.nanmax(np.concatenate([drawn["sharpness"][k], drawn["threshold"][k]]))
-              for k in drawn["steps"])
-    ax.set_ylim(0, 1.15 * top)
-    ax.set_ylabel("sharpness", fontsize=12)
-    ax.set_title(title, fontsize=13)
-    ax.legend(fontsize=9)
-    ax.grid(True, alpha=0.3)
-    if log_loss:
-        loss_ax.set_yscale("log")
-    loss_ax.set_xlabel("step", fontsize=12)
-    loss_ax.set_ylabel("training loss", fontsize=12)
-    loss_ax.grid(True, alpha=0.3)
-    return SharpnessDisplay(ax, loss_ax=loss_ax, **drawn)
+    return SharpnessDisplay.from_histories(runs).plot(fig, log_loss=log_loss, title=title)
 
 
 def _threshold_name(run: Any) -> str:
