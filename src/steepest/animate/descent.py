@@ -11,7 +11,7 @@ import numpy as np
 from ..plot._base import evaluate, frame, named, path_of, to_numpy
 from ._core import Animation, frame_schedule
 
-_COLORS = ["k", "tab:red", "tab:orange", "tab:cyan", "tab:purple", "tab:green", "tab:brown"]
+_COLORS = ("k", "tab:red", "tab:orange", "tab:cyan", "tab:purple", "tab:green", "tab:brown")
 
 
 def _figure(figsize: tuple[float, float], dpi: float) -> Any:

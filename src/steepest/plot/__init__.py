@@ -1,8 +1,18 @@
 """Figures of gradient-based learning, in one call each (matplotlib, headless-safe).
 
 Every function takes ``ax=None`` (``fig=None`` for multi-panel ones), draws, and returns a
-Display object with ``.ax``, ``.figure`` and the data it drew; nothing calls ``plt.show()``.
+Display with ``.ax``, ``.figure`` and the data it drew; nothing calls ``plt.show()``.
 Runs may be ``steepest.minimize`` Results, ``nn.fit`` histories, or plain arrays.
+
+Displays follow scikit-learn's pattern: each is a dataclass of the computed data, built by a
+``from_*`` constructor without drawing; its ``plot(ax=None, **style)`` draws that data (again,
+on other axes, without recomputing) and keeps the artists; ``contour(...)`` is
+``ContourDisplay.from_function(...).plot(...)``. Compute once, draw twice::
+
+    d = st.plot.ContourDisplay.from_function(problem, paths={"GD": result})
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5))
+    d.plot(left)                                    # filled, with a colour bar
+    d.plot(right, filled=False, colorbar=False)     # the same grid as level lines
 
 - calculus: :func:`tangent` (tangent and secants), :func:`directional_derivative` (the
   slope in every direction: the foggy mountain), :func:`activations`
@@ -17,12 +27,34 @@ Runs may be ``steepest.minimize`` Results, ``nn.fit`` histories, or plain arrays
 """
 
 from ._base import Display
-from ._history import CURVE_COLORS, dashboard, grad_norm, learning_rate, loss_curve, parameter_path
-from .calculus import ACTIVATIONS, activations, directional_derivative, slope, tangent
-from .graph import computation_graph, graph_layout
+from ._history import (
+    CURVE_COLORS,
+    CurveDisplay,
+    DashboardDisplay,
+    ParameterPathDisplay,
+    dashboard,
+    grad_norm,
+    learning_rate,
+    loss_curve,
+    parameter_path,
+)
+from .calculus import (
+    ACTIVATIONS,
+    ActivationDisplay,
+    FogDisplay,
+    TangentDisplay,
+    activations,
+    directional_derivative,
+    slope,
+    tangent,
+)
+from .graph import GraphDisplay, computation_graph, graph_layout
 from .interactive import descent_explorer, tangent_explorer
-from .layer_gradients import layer_gradients
+from .layer_gradients import LayerGradientsDisplay, layer_gradients
 from .models import (
+    BoundaryDisplay,
+    LineFitDisplay,
+    NetworkDisplay,
     center_axes,
     decision_boundary,
     fitted_line,
@@ -30,17 +62,27 @@ from .models import (
     network_diagram,
     predict_scores,
 )
-from .sharpness import sharpness
-from .surface import contour, quadratic_form, quadratic_mesh, surface, trajectories
+from .sharpness import SharpnessDisplay, sharpness
+from .surface import (
+    ContourDisplay,
+    SurfaceDisplay,
+    TrajectoryDisplay,
+    contour,
+    quadratic_form,
+    quadratic_mesh,
+    surface,
+    trajectories,
+)
 
 __all__ = [
-    "ACTIVATIONS", "CURVE_COLORS", "Display", "activations", "center_axes",
-    "computation_graph", "contour", "dashboard", "decision_boundary", "descent_explorer",
-    "directional_derivative",
-    "fitted_line", "grad_norm",
-    "graph_layout", "layer_gradients", "layer_weights", "learning_rate", "loss_curve",
-    "network_diagram",
-    "parameter_path", "predict_scores", "quadratic_form", "quadratic_mesh", "sharpness",
-    "slope", "surface",
-    "tangent", "tangent_explorer", "trajectories",
+    "ACTIVATIONS", "CURVE_COLORS", "ActivationDisplay", "BoundaryDisplay", "ContourDisplay",
+    "CurveDisplay", "DashboardDisplay", "Display", "FogDisplay", "GraphDisplay",
+    "LayerGradientsDisplay", "LineFitDisplay", "NetworkDisplay", "ParameterPathDisplay",
+    "SharpnessDisplay", "SurfaceDisplay", "TangentDisplay", "TrajectoryDisplay",
+    "activations", "center_axes", "computation_graph", "contour", "dashboard",
+    "decision_boundary", "descent_explorer", "directional_derivative", "fitted_line",
+    "grad_norm", "graph_layout", "layer_gradients", "layer_weights", "learning_rate",
+    "loss_curve", "network_diagram", "parameter_path", "predict_scores", "quadratic_form",
+    "quadratic_mesh", "sharpness", "slope", "surface", "tangent", "tangent_explorer",
+    "trajectories",
 ]

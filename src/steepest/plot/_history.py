@@ -24,8 +24,8 @@ from ._base import (
 
 #: the colours of runs in curve plots, in order (pass them as ``contour(..., colors=)`` to
 #: match a contour map to a loss plot beside it)
-CURVE_COLORS = ["tab:blue", "tab:red", "tab:green", "tab:orange", "tab:purple", "tab:brown",
-                "tab:pink", "tab:cyan"]
+CURVE_COLORS = ("tab:blue", "tab:red", "tab:green", "tab:orange", "tab:purple", "tab:brown",
+                "tab:pink", "tab:cyan")
 
 
 @dataclass(repr=False, eq=False)

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from ._base import Display, evaluate, new_axes, to_numpy
-
-if TYPE_CHECKING:
-    from .surface import ContourDisplay
+from .surface import ContourDisplay
 
 
 def scalar_function(f: Any) -> Callable[[Any], Any]:
@@ -256,7 +254,6 @@ class FogDisplay(Display):
         """The gradient at ``point`` (the problem's closed form, else autodiff), the slope
         in 361 directions, the contour map and an ``n_arrows``² field of −∇ℒ/‖∇ℒ‖."""
         from ..autodiff import grad as autodiff_grad
-        from .surface import ContourDisplay
         x = np.asarray(point, dtype=float).ravel()
         gradient = getattr(fun, "grad", None) or autodiff_grad(fun)
         g = np.asarray(gradient(x), dtype=float)

@@ -107,7 +107,7 @@ def fitted_line(x: Any, y: Any, beta: Any, *, step: int = -1, ax: Any = None,
 
 # ------------------------------------------------------------------------------ classifiers
 
-_CLASS_COLORS = ["tab:blue", "tab:red", "tab:green", "tab:orange", "tab:purple"]
+_CLASS_COLORS = ("tab:blue", "tab:red", "tab:green", "tab:orange", "tab:purple")
 
 
 def predict_scores(model: Any, points: np.ndarray) -> np.ndarray:

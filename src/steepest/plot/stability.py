@@ -7,12 +7,13 @@ draws it — scikit-learn's Display pattern; ``m.plot(...)`` is the one-call wra
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ..errors import SteepestError
+from ._base import Display
 
 #: one colour per outcome: converged, bounded (not converged), diverged
 OUTCOME_COLORS = ("#1e8449", "#e67e22", "#c0392b")
@@ -26,8 +27,8 @@ def _eta(lr: float) -> str:
 
 
 
-@dataclass
-class StabilityMapDisplay:
+@dataclass(repr=False, eq=False)
+class StabilityMapDisplay(Display):
     """The starts of one rate coloured by outcome over the loss's contour map.
 
     ``lr`` the rate drawn, ``starts`` (N, 2), ``outcome`` (N,), ``counts`` per outcome,
@@ -43,7 +44,6 @@ class StabilityMapDisplay:
     fun: Any
     optimizer: str
     limit: float | None
-    ax: Any = field(default=None, repr=False)
 
     @classmethod
     def from_map(cls, m: Any, lr: float | None = None) -> StabilityMapDisplay:
@@ -160,13 +160,9 @@ class StabilityMapDisplay:
                 ax.plot(q[-1, 0], q[-1, 1], "D", ms=7, mfc="white", mec=color, mew=2,
                         zorder=7)
 
-    @property
-    def figure(self) -> Any:
-        return None if self.ax is None else self.ax.figure
 
-
-@dataclass
-class StabilityFractionsDisplay:
+@dataclass(repr=False, eq=False)
+class StabilityFractionsDisplay(Display):
     """The share of starts that converge / stay bounded / diverge against η (log axis), with the
     optimizer's stability limit at the minimum marked. ``lrs`` (R,), ``fractions`` (R, 3)."""
 
@@ -176,7 +172,6 @@ class StabilityFractionsDisplay:
     limit: float | None
     lam_max: float | None
     max_steps: int
-    ax: Any = field(default=None, repr=False)
 
     @classmethod
     def from_map(cls, m: Any) -> StabilityFractionsDisplay:
@@ -218,10 +213,6 @@ class StabilityFractionsDisplay:
         ax.legend(loc="lower left", fontsize=11, framealpha=0.9)
         self.ax = ax
         return self
-
-    @property
-    def figure(self) -> Any:
-        return None if self.ax is None else self.ax.figure
 
 
 def plot_stability_map(m: Any, kind: str = "map", *, lr: float | None = None, ax: Any = None,

@@ -691,8 +691,8 @@ class TrajectoryDisplay(Display):
             exit_marker(ax, *self.exits[label], color=color)
 
 
-_COLORS_2D = ["tab:red", "white", "tab:orange", "tab:cyan", "magenta", "k"]
-_COLORS_3D = ["k", "tab:red", "tab:orange", "tab:cyan", "tab:purple", "tab:green"]
+_COLORS_2D = ("tab:red", "white", "tab:orange", "tab:cyan", "magenta", "k")
+_COLORS_3D = ("k", "tab:red", "tab:orange", "tab:cyan", "tab:purple", "tab:green")
 
 
 def trajectories(paths: Any, fun: Callable[[Any], Any] | None = None, *, ax: Any = None,
