@@ -200,10 +200,41 @@ def test_tour_into_a_read_only_location_fails_first(capsys, no_work):
 
 def test_tour_into_a_read_only_folder_fails_first(tmp_path, capsys, no_work):
     if os.geteuid() == 0:
-        pytest.skip("root writes into read-only folders")
+        pytest.skip("root writes into read-only folders (the next test drops to 'nobody')")
     folder = tmp_path / "ro"
     folder.mkdir(mode=0o555)
     assert "Permission denied" in _tour_refused(folder, capsys)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or os.geteuid() != 0, reason="root with fork")
+def test_a_read_only_folder_is_refused_for_a_user_without_rights(capsys, no_work):
+    """As root, the same check in a forked child that has dropped to the 'nobody' user (root
+    itself may write anywhere): the tour refuses a folder it may not write into."""
+    import shutil
+    import tempfile
+    base = tempfile.mkdtemp()  # under /tmp, traversable by 'nobody' once opened up
+    try:
+        os.chmod(base, 0o755)
+        folder = os.path.join(base, "ro")
+        os.mkdir(folder, 0o555)
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: drop to nobody, run the CLI, report its stderr line
+            os.close(read)
+            code = 1
+            try:
+                os.setgid(65534)
+                os.setuid(65534)
+                code = 0 if "Permission denied" in _tour_refused(folder, capsys) else 1
+            finally:
+                os.write(write, bytes([code]))
+                os._exit(0)
+        os.close(write)
+        answer = os.read(read, 1)
+        os.waitpid(pid, 0)
+        assert answer == bytes([0]), "the child as 'nobody' was not refused with Permission denied"
+    finally:
+        shutil.rmtree(base)
 
 
 def test_tour_onto_a_full_disk_fails_first(tmp_path):
