@@ -7,12 +7,22 @@ Runs may be ``steepest.minimize`` Results, ``nn.fit`` histories, or plain arrays
 Displays follow scikit-learn's pattern: each is a dataclass of the computed data, built by a
 ``from_*`` constructor without drawing; its ``plot(ax=None, **style)`` draws that data (again,
 on other axes, without recomputing) and keeps the artists; ``contour(...)`` is
-``ContourDisplay.from_function(...).plot(...)``. Compute once, draw twice::
+``ContourDisplay.from_function(...).plot(...)``. Compute once, draw twice:
 
-    d = st.plot.ContourDisplay.from_function(problem, paths={"GD": result})
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5))
-    d.plot(left)                                    # filled, with a colour bar
-    d.plot(right, filled=False, colorbar=False)     # the same grid as level lines
+>>> import matplotlib.pyplot as plt
+>>> import steepest as st
+>>> problem = st.datasets.lecture_problem()
+>>> result = st.minimize(problem, problem.x0, st.optim.GD(lr=0.002), max_steps=100)
+>>> d = st.plot.ContourDisplay.from_function(problem, paths={"GD η=0.002": result})
+>>> d.Z.shape, d.ax is None                     # the grid is computed, nothing is drawn
+((200, 200), True)
+>>> fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5), layout="constrained")
+>>> d.plot(left).ax is left                     # filled, with a colour bar
+True
+>>> d.plot(right, filled=False, colorbar=False).ax is right   # the same grid, level lines
+True
+>>> [line.get_label() for line in d.lines]
+['GD η=0.002']
 
 - calculus: :func:`tangent` (tangent and secants), :func:`directional_derivative` (the
   slope in every direction: the foggy mountain), :func:`activations`

@@ -47,6 +47,8 @@ class StabilityMapDisplay(Display):
 
     @classmethod
     def from_map(cls, m: Any, lr: float | None = None) -> StabilityMapDisplay:
+        """The starts, outcomes and recorded paths of the map's rate nearest ``lr`` (default:
+        the first rate above the stability limit, else the middle one)."""
         if m.starts.shape[1] != 2:
             raise SteepestError(f"StabilityMap.plot: the map of starts needs 2-D starts, got "
                                 f"{m.starts.shape[1]}-D (plot kind='fractions' instead)")
@@ -175,9 +177,13 @@ class StabilityFractionsDisplay(Display):
 
     @classmethod
     def from_map(cls, m: Any) -> StabilityFractionsDisplay:
+        """The share of each outcome at every rate of the map."""
         return cls(m.lrs, m.fractions(), m.optimizer, m.limit, m.lam_max, m.max_steps)
 
     def plot(self, ax: Any = None, *, title: str | None = None) -> StabilityFractionsDisplay:
+        """Draw on ``ax`` (new if None): the shares stacked against η on a log axis (ticks
+        1, 2, 5 per decade), the stability limit dashed with what "bounded" means either
+        side of it."""
         from ._base import new_axes
         ax = new_axes(ax, figsize=(7, 4.5))
         ax.stackplot(self.lrs, self.fractions.T, colors=OUTCOME_COLORS, alpha=0.85,
