@@ -141,7 +141,7 @@ def test_no_module_level_state_between_calls(runs):
     modules = [m for name, m in sys.modules.items()
                if name.startswith("steepest.plot") or name in
                ("steepest.animate.descent", "steepest.animate.calculus")]
-    assert len(modules) == 13          # steepest.plot, its ten modules, two animations
+    assert len(modules) == 14          # steepest.plot, its eleven modules, two animations
     found = [(m.__name__, k) for m in modules for k, v in vars(m).items()
              if not k.startswith("__") and isinstance(v, mutable)]
     assert found == []

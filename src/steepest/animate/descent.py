@@ -73,7 +73,8 @@ def descent_3d(runs: Any, fun: Callable[[Any], Any], *,
     a diverging path is followed until it leaves it. ``runs``: a Result, (k, 2) points, or
     {label: run} to race several. ``frames``: step indices (default: dense early, sparse later,
     120 frames), or a count. Axes: ``labels``, else ``fun``'s ``.variables``."""
-    from ..plot.surface import mark_every, path_styles, quadratic_form, surface
+    from ..plot._paths import mark_every, path_styles
+    from ..plot.surface import quadratic_form, surface
     if fun is None or isinstance(fun, tuple):
         raise TypeError("descent_3d(runs, fun): pass the problem whose surface to draw (e.g. "
                         "st.datasets.lecture_problem()); a hand-made quadratic (Q, b, c) is no "
@@ -148,14 +149,8 @@ def descent_contour(runs: Any, fun: Callable[[Any], Any], *,
     ({label: Result}) race, styled as :func:`steepest.plot.trajectories` draws them (the first
     run widest and lowest, each with its own marker shape), so overlapping paths stay apart.
     Axes: ``labels``, else ``fun``'s ``.variables``."""
-    from ..plot.surface import (
-        contour,
-        exit_marker,
-        mark_every,
-        path_legend,
-        path_outline,
-        path_styles,
-    )
+    from ..plot._paths import exit_marker, mark_every, path_legend, path_outline, path_styles
+    from ..plot.surface import contour
     runs = named(runs, "path")
     fig = _figure(figsize, dpi)
     ax = fig.add_subplot()

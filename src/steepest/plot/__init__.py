@@ -48,6 +48,7 @@ from ._history import (
     loss_curve,
     parameter_path,
 )
+from ._paths import TrajectoryDisplay, trajectories
 from .calculus import (
     ACTIVATIONS,
     ActivationDisplay,
@@ -76,12 +77,10 @@ from .sharpness import SharpnessDisplay, sharpness
 from .surface import (
     ContourDisplay,
     SurfaceDisplay,
-    TrajectoryDisplay,
     contour,
     quadratic_form,
     quadratic_mesh,
     surface,
-    trajectories,
 )
 
 __all__ = [

@@ -236,7 +236,7 @@ class ParameterPathDisplay(Display):
     def plot(self, ax: Any = None, *, style: str = ".-") -> ParameterPathDisplay:
         """Draw on ``ax`` (new if None), styled as :func:`~steepest.plot.trajectories` keeps
         runs apart; start ○, end □, the solution ★."""
-        from .surface import STAR_ZORDER, path_styles
+        from ._paths import STAR_ZORDER, path_styles
         ax = self.ax = new_axes(ax, figsize=(6, 4.5))
         self.lines = {}
         for (label, P), st in zip(self.data.items(), path_styles(len(self.data), CURVE_COLORS)):

@@ -231,7 +231,7 @@ def activations(names: Sequence[str | tuple[str, Callable[[Any], Any]]] = ACTIVA
 class FogDisplay(Display):
     """The foggy-mountain figure's data: ``.point``, ``.grad`` ∇ℒ there, ``.angles`` θ and
     ``.slopes`` ∇ℒ·u(θ), ``.steepest`` the unit direction of steepest descent −∇ℒ/‖∇ℒ‖,
-    ``.contour`` (the :class:`~steepest.plot.surface.ContourDisplay` of the map), and the
+    ``.contour`` (the :class:`~steepest.plot.ContourDisplay` of the map), and the
     field of descent directions ``.arrows`` (m, 2) at ``.arrow_points`` (m, 2). After
     :meth:`plot`: ``.figure``, ``.ax`` (the contour map), ``.polar_ax`` (the slope against
     θ)."""

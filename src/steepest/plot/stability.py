@@ -146,7 +146,7 @@ class StabilityMapDisplay(Display):
         """Each followed path up to ``most`` steps, until it leaves the map (a diverging run
         then gets an arrow to where it went); ◇ where a path that stays ended."""
         from ._base import _inside
-        from .surface import exit_marker
+        from ._paths import exit_marker
         (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
         box = np.array([min(x0, x1), min(y0, y1)]), np.array([max(x0, x1), max(y0, y1)])
         for i, p in self.paths.items():
