@@ -12,14 +12,14 @@ on other axes, without recomputing) and keeps the artists; ``contour(...)`` is
 >>> import matplotlib.pyplot as plt
 >>> import steepest as st
 >>> problem = st.datasets.lecture_problem()
->>> result = st.minimize(problem, problem.x0, st.optim.GD(lr=0.002), max_steps=100)
->>> d = st.plot.ContourDisplay.from_function(problem, paths={"GD η=0.002": result})
->>> d.Z.shape, d.ax is None                     # the grid is computed, nothing is drawn
+>>> gd = st.minimize(problem, problem.x0, st.optim.GD(lr=0.002), max_steps=100)
+>>> d = st.plot.ContourDisplay.from_function(problem, paths={"GD η=0.002": gd})
+>>> d.Z.shape, d.ax is None            # the grid is computed, nothing drawn
 ((200, 200), True)
 >>> fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5), layout="constrained")
->>> d.plot(left).ax is left                     # filled, with a colour bar
+>>> d.plot(left).ax is left            # filled, with a colour bar
 True
->>> d.plot(right, filled=False, colorbar=False).ax is right   # the same grid, level lines
+>>> d.plot(right, filled=False, colorbar=False).ax is right   # level lines
 True
 >>> [line.get_label() for line in d.lines]
 ['GD η=0.002']

@@ -41,17 +41,17 @@ class Display:
 
     @property
     def figure(self) -> Any:
-        """The figure (or subfigure) of :attr:`ax`; None before :meth:`plot`."""
+        """The figure (or subfigure) of ``ax``; None before ``plot``."""
         return None if self.ax is None else self.ax.figure
 
     @property
     def ax_(self) -> Any:
-        """scikit-learn's name for :attr:`ax`."""
+        """scikit-learn's name for ``ax``."""
         return self.ax
 
     @property
     def figure_(self) -> Any:
-        """scikit-learn's name for :attr:`figure`."""
+        """scikit-learn's name for ``figure``."""
         return self.figure
 
     def savefig(self, path: str, **kwargs: Any) -> None:

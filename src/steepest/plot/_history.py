@@ -34,8 +34,8 @@ class CurveDisplay(Display):
     divergence step}, ``.x`` {label: step or epoch of every recorded value}, ``.diverged``
     {label: step or None}, ``.validation`` {label: validation values}, ``.backoffs`` {label:
     [(step, [rates from the first tried to the one kept]), …]} (learning-rate plots), and the
-    axis text ``.ylabel``, ``.title``, ``.xlabel``. After :meth:`plot`: ``.ax``, ``.lines``
-    {label: Line2D}."""
+    axis text ``.ylabel``, ``.title``, ``.xlabel``; ``.labelled``: the runs were named, so
+    even one gets a legend entry. After :meth:`plot`: ``.ax``, ``.lines`` {label: Line2D}."""
 
     data: dict[str, np.ndarray]
     x: dict[str, np.ndarray]
@@ -45,7 +45,7 @@ class CurveDisplay(Display):
     xlabel: str = "Iteration"
     validation: dict[str, np.ndarray] = field(default_factory=dict)
     backoffs: dict[str, list[tuple[int, list[float]]]] = field(default_factory=dict)
-    legend: bool = True
+    labelled: bool = True
     lines: dict[str, Any] = field(default_factory=dict, init=False)
 
     @classmethod
@@ -103,7 +103,7 @@ class CurveDisplay(Display):
         ax.set_ylabel(self.ylabel, fontsize=13)
         ax.set_title(self.title, fontsize=14)
         ax.grid(True, which="major", alpha=0.3)
-        if len(ax.get_legend_handles_labels()[1]) > 1 or self.legend:
+        if len(ax.get_legend_handles_labels()[1]) > 1 or self.labelled:
             ax.legend(fontsize=10)
         if self.backoffs:
             self._plot_backoffs(ax)

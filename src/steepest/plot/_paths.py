@@ -134,7 +134,7 @@ class TrajectoryDisplay(Display):
     empty axes). ``.paths`` {label: (k, 2 or 3) points}. After :meth:`plot`: ``.lines`` (one
     per run), ``.markers`` (iterate markers), ``.starts``, ``.ends``, ``.mark_every`` (steps
     between iterate markers; None without markers) and ``.legend_parts`` {line: (outline,
-    markers)}, which :func:`path_legend` draws as one entry."""
+    markers)}, which ``path_legend`` draws as one entry."""
 
     points: dict[str, np.ndarray]
     heights: dict[str, np.ndarray] = field(default_factory=dict)
@@ -169,7 +169,7 @@ class TrajectoryDisplay(Display):
     def plot(self, ax: Any = None, *, markers: bool = True, colors: Sequence[Any] | None = None,
              labels: Sequence[str] | None = None) -> TrajectoryDisplay:
         """Draw the paths on ``ax`` (2-D, or 3-D when lifted): styles from
-        :func:`path_styles`, iterate markers every :func:`mark_every` steps, an arrow where a
+        ``path_styles``, iterate markers every ``mark_every`` steps, an arrow where a
         path was cut, one legend entry per run."""
         ax = self.ax = new_axes(ax)
         is3d = getattr(ax, "name", None) == "3d"

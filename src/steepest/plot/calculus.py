@@ -252,7 +252,7 @@ class FogDisplay(Display):
                       xlim: Sequence[float] | None = None, ylim: Sequence[float] | None = None,
                       n_arrows: int = 15, title: str | None = None) -> FogDisplay:
         """The gradient at ``point`` (the problem's closed form, else autodiff), the slope
-        in 361 directions, the contour map and an ``n_arrows``² field of −∇ℒ/‖∇ℒ‖."""
+        in 361 directions, the contour map and an ``n_arrows`` × ``n_arrows`` field of −∇ℒ/‖∇ℒ‖."""
         from ..autodiff import grad as autodiff_grad
         x = np.asarray(point, dtype=float).ravel()
         gradient = getattr(fun, "grad", None) or autodiff_grad(fun)
