@@ -4,12 +4,15 @@ optimizers racing), the fitted line turning, the decision boundary during traini
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..plot._base import evaluate, frame, named, path_of, to_numpy
 from ._core import Animation, frame_schedule
+
+if TYPE_CHECKING:
+    from ..plot.surface import SurfaceDisplay
 
 _COLORS = ("k", "tab:red", "tab:orange", "tab:cyan", "tab:purple", "tab:green", "tab:brown")
 
@@ -73,8 +76,6 @@ def descent_3d(runs: Any, fun: Callable[[Any], Any], *,
     a diverging path is followed until it leaves it. ``runs``: a Result, (k, 2) points, or
     {label: run} to race several. ``frames``: step indices (default: dense early, sparse later,
     120 frames), or a count. Axes: ``labels``, else ``fun``'s ``.variables``."""
-    from ..plot._paths import mark_every, path_styles
-    from ..plot.surface import quadratic_form, surface
     if fun is None or isinstance(fun, tuple):
         raise TypeError("descent_3d(runs, fun): pass the problem whose surface to draw (e.g. "
                         "st.datasets.lecture_problem()); a hand-made quadratic (Q, b, c) is no "
@@ -85,35 +86,13 @@ def descent_3d(runs: Any, fun: Callable[[Any], Any], *,
     pts = [path_of(r, "runs")[:, :2] for r in runs.values()]
     xlim, ylim, cuts = frame(fun, xlim, ylim, pts)
     bowl = _is_bowl(fun)
-    if bowl:
-        from ..plot.surface import _z_range
-        if zlim is None:
-            zlim = _z_range(fun, fun, pts, cuts)
-        disp = quadratic_form(fun, xlim=xlim, ylim=ylim, zlim=zlim, ax=ax, view=view,
-                              labels=labels)
-    else:
-        disp = surface(fun, xlim, ylim, zlim, ax=ax, view=view, labels=labels)
-    zmap = disp.zmap
+    disp = _surface_3d(ax, fun, bowl, (xlim, ylim, zlim), pts, cuts, view, labels)
     if title:
         ax.set_title(title, fontsize=12)
     fig.subplots_adjust(left=0.06, right=0.94, bottom=0.04, top=0.96)
     ax.set_box_aspect(None, zoom=0.86)
-    data, lines, heads = {}, [], []
-    for label, full, k in zip(runs, pts, cuts):
-        P = full[:k]
-        z = evaluate(disp.fun, P) if len(P) else np.zeros(0)
-        if zmap is not None:
-            z = zmap(z)
-        end = _finite_prefix(P, z)
-        data[label] = (P[:end], z[:end])
-    every = mark_every(max(1, *(len(P) for P, _ in data.values())))
-    for label, st in zip(data, path_styles(len(data), _COLORS)):
-        (ln,) = ax.plot([], [], [], color=st["color"], lw=st["lw"], ls=st["ls"],
-                        marker=st["marker"], ms=0.8 * st["ms"], mec="k", mew=0.4,
-                        markevery=slice(every, None, every), label=label)
-        (hd,) = ax.plot([], [], [], "o", color=st["color"], ms=7, mec="white", mew=1)
-        lines.append(ln)
-        heads.append(hd)
+    data = {label: _lifted(full[:k], disp) for label, full, k in zip(runs, pts, cuts)}
+    lines, heads, every = _moving_3d(ax, data)
     if len(runs) > 1:
         ax.legend(loc="upper right", fontsize=9, handles=lines, title_fontsize=8,
                   title=f"markers every {every} steps" if every > 1 else None)
@@ -140,6 +119,47 @@ def descent_3d(runs: Any, fun: Callable[[Any], Any], *,
                      progress=progress, data={"ax": ax, "lines": lines, "paths": data})
 
 
+def _surface_3d(ax: Any, fun: Any, bowl: bool, box: tuple[Any, Any, Any],
+                pts: list[np.ndarray], cuts: Sequence[int], view: tuple[float, float],
+                labels: Sequence[str] | None) -> SurfaceDisplay:
+    """The static surface: the clean-edged quadratic form for a bowl (its z range from the
+    shown paths unless given), else the grid surface."""
+    from ..plot.surface import _z_range, quadratic_form, surface
+    xlim, ylim, zlim = box
+    if not bowl:
+        return surface(fun, xlim, ylim, zlim, ax=ax, view=view, labels=labels)
+    if zlim is None:
+        zlim = _z_range(fun, fun, pts, cuts)
+    return quadratic_form(fun, xlim=xlim, ylim=ylim, zlim=zlim, ax=ax, view=view,
+                          labels=labels)
+
+
+def _lifted(P: np.ndarray, disp: SurfaceDisplay) -> tuple[np.ndarray, np.ndarray]:
+    """A path's points and heights on the drawn surface, up to the first non-finite one."""
+    z = evaluate(disp.fun, P) if len(P) else np.zeros(0)
+    if disp.zmap is not None:
+        z = disp.zmap(z)
+    end = _finite_prefix(P, z)
+    return P[:end], z[:end]
+
+
+def _moving_3d(ax: Any, data: dict[str, tuple[np.ndarray, np.ndarray]]
+               ) -> tuple[list[Any], list[Any], int]:
+    """An empty line (with iterate markers every k steps) and a head dot per run, to be
+    extended frame by frame; and k."""
+    from ..plot._paths import mark_every, path_styles
+    every = mark_every(max(1, *(len(P) for P, _ in data.values())))
+    lines, heads = [], []
+    for label, st in zip(data, path_styles(len(data), _COLORS)):
+        (ln,) = ax.plot([], [], [], color=st["color"], lw=st["lw"], ls=st["ls"],
+                        marker=st["marker"], ms=0.8 * st["ms"], mec="k", mew=0.4,
+                        markevery=slice(every, None, every), label=label)
+        (hd,) = ax.plot([], [], [], "o", color=st["color"], ms=7, mec="white", mew=1)
+        lines.append(ln)
+        heads.append(hd)
+    return lines, heads, every
+
+
 def descent_contour(runs: Any, fun: Callable[[Any], Any], *,
                     xlim: Sequence[float] | None = None, ylim: Sequence[float] | None = None,
                     frames: Any = None, fps: float = 10, figsize: tuple[float, float] = (6, 5),
@@ -149,7 +169,7 @@ def descent_contour(runs: Any, fun: Callable[[Any], Any], *,
     ({label: Result}) race, styled as :func:`steepest.plot.trajectories` draws them (the first
     run widest and lowest, each with its own marker shape), so overlapping paths stay apart.
     Axes: ``labels``, else ``fun``'s ``.variables``."""
-    from ..plot._paths import exit_marker, mark_every, path_legend, path_outline, path_styles
+    from ..plot._paths import mark_every, path_legend
     from ..plot.surface import contour
     runs = named(runs, "path")
     fig = _figure(figsize, dpi)
@@ -157,28 +177,10 @@ def descent_contour(runs: Any, fun: Callable[[Any], Any], *,
     pts = [path_of(r, "runs")[:, :2] for r in runs.values()]
     xlim, ylim, cuts = frame(fun, xlim, ylim, pts)
     contour(fun, xlim, ylim, ax=ax, log=log, labels=labels, title=title)
-    colors = ["tab:red", "white", "tab:orange", "tab:cyan", "tab:pink", "k", "tab:olive"]
     paths = [P[:min(_finite_prefix(P), k)] for P, k in zip(pts, cuts)]
     every = mark_every(max(1, *(len(P) for P in paths)))
-    data, outlines, lines, dots, heads, exits = {}, [], [], [], [], []
-    for label, P, full, st in zip(runs, paths, pts, path_styles(len(paths), colors)):
-        data[label] = P
-        color, zo = st["color"], st["zorder"]
-        outlines.append(path_outline(ax, [np.zeros(0), np.zeros(0)], st))
-        (ln,) = ax.plot([], [], color=color, lw=st["lw"], ls=st["ls"], label=label, zorder=zo)
-        (dt,) = ax.plot([], [], st["marker"], color=color, ms=st["ms"], mec="k", mew=0.6,
-                        zorder=zo + 1)
-        (hd,) = ax.plot([], [], "o", color=color, ms=st["ms"] + 3, mec="k", mew=1,
-                        zorder=zo + 2)
-        lines.append(ln)
-        dots.append(dt)
-        heads.append(hd)
-        if len(P):
-            ax.plot(P[0, 0], P[0, 1], "o", ms=st["start_ms"], mfc="white", mec=color, mew=2,
-                    zorder=zo + 3)
-        if 0 < len(P) < len(full):
-            exits.append((len(P), exit_marker(ax, len(P), full[len(P) - 1:len(P) + 1],
-                                              color=color)))
+    data = dict(zip(runs, paths))
+    outlines, lines, dots, heads, exits = _moving_2d(ax, data, pts)
     if len(runs) > 1 or not next(iter(runs)).startswith("path"):
         path_legend(ax, f"markers every {every} steps" if every > 1 else None,
                     parts={ln: (ol, dt) for ln, ol, dt in zip(lines, outlines, dots)})
@@ -210,6 +212,34 @@ def descent_contour(runs: Any, fun: Callable[[Any], Any], *,
                                legend],
                      fps=fps, progress=progress,
                      data={"ax": ax, "lines": lines, "paths": data, "mark_every": every})
+
+
+def _moving_2d(ax: Any, data: dict[str, np.ndarray], full: list[np.ndarray]
+               ) -> tuple[list[Any], list[Any], list[Any], list[Any], list[tuple[int, Any]]]:
+    """Per run, empty artists to extend frame by frame (outline, line, iterate markers, head
+    dot), the start circle, and the arrow where a cut path went (with the step it shows
+    from), styled as :func:`steepest.plot.trajectories` draws paths."""
+    from ..plot._paths import exit_marker, path_outline, path_styles
+    colors = ["tab:red", "white", "tab:orange", "tab:cyan", "tab:pink", "k", "tab:olive"]
+    outlines, lines, dots, heads, exits = [], [], [], [], []
+    for (label, P), whole, st in zip(data.items(), full, path_styles(len(data), colors)):
+        color, zo = st["color"], st["zorder"]
+        outlines.append(path_outline(ax, [np.zeros(0), np.zeros(0)], st))
+        (ln,) = ax.plot([], [], color=color, lw=st["lw"], ls=st["ls"], label=label, zorder=zo)
+        (dt,) = ax.plot([], [], st["marker"], color=color, ms=st["ms"], mec="k", mew=0.6,
+                        zorder=zo + 1)
+        (hd,) = ax.plot([], [], "o", color=color, ms=st["ms"] + 3, mec="k", mew=1,
+                        zorder=zo + 2)
+        lines.append(ln)
+        dots.append(dt)
+        heads.append(hd)
+        if len(P):
+            ax.plot(P[0, 0], P[0, 1], "o", ms=st["start_ms"], mfc="white", mec=color, mew=2,
+                    zorder=zo + 3)
+        if 0 < len(P) < len(whole):
+            exits.append((len(P), exit_marker(ax, len(P), whole[len(P) - 1:len(P) + 1],
+                                              color=color)))
+    return outlines, lines, dots, heads, exits
 
 
 def descent(fun: Any, runs: Any, *, surface: bool = False, **kwargs: Any) -> Animation:
