@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..plot.calculus import _values, scalar_function, slope
 from ._core import Animation
 
 
@@ -24,7 +25,6 @@ def secant(f: Callable[[Any], Any], x: float, hs: Sequence[float] | None = None,
     30 % of the ``xlim`` width down to 0.1 % of it, geometrically. The animation carries ``.hs``,
     ``.slopes`` (the secant slope of each frame), ``.slope`` (f'(x)) and ``.secant`` (the line).
     """
-    from ..plot.calculus import _values, scalar_function, slope
     problem: Any = f if getattr(f, "dim", None) == 1 else None
     g = scalar_function(f)
     if xlim is None:
@@ -46,19 +46,7 @@ def secant(f: Callable[[Any], Any], x: float, hs: Sequence[float] | None = None,
     from .descent import _figure
     fig = _figure(figsize, dpi)
     ax = fig.add_subplot()
-    xs = np.linspace(lo, hi, 400)
-    ys = _values(g, xs)
-    ax.plot(xs, ys, lw=2, color="tab:blue", label=f"${name}$")
-    ax.plot(xs, fx + m * (xs - x), "--", lw=2.8, color="tab:red",
-            label=f"tangent, slope $f'({x:.3g})$ = {m:.4g} (autodiff)")
-    ax.plot([x], [fx], "o", color="tab:red", ms=8, zorder=5)
-    span = float(np.max(ys) - np.min(ys))
-    ax.set_ylim(float(np.min(ys)) - 0.1 * span, float(np.max(ys)) + 0.1 * span)
-    ax.set_xlim(lo, hi)
-    ax.set_xlabel("$x$", fontsize=13)
-    ax.set_ylabel(f"${name}$", fontsize=13)
-    ax.set_title(f"The secant becomes the tangent at $x = {x:.3g}$", fontsize=13)
-    ax.grid(True, alpha=0.3)
+    xs = _tangent_picture(ax, g, x, m, (lo, hi), name)
     (line,) = ax.plot([], [], "-", lw=1.5, color="tab:green", label="secant through x and x + h")
     (run,) = ax.plot([], [], ":", lw=1.4, color="0.25")
     (rise,) = ax.plot([], [], ":", lw=1.4, color="0.25")
@@ -81,3 +69,25 @@ def secant(f: Callable[[Any], Any], x: float, hs: Sequence[float] | None = None,
                      animated=[line, run, rise, point, caption, legend], fps=fps,
                      progress=progress,
                      data={"ax": ax, "hs": steps, "slopes": slopes, "slope": m, "secant": line})
+
+
+def _tangent_picture(ax: Any, g: Callable[[Any], Any], x: float, m: float,
+                     xlim: tuple[float, float], name: str) -> np.ndarray:
+    """The static part: ``g`` on 400 points of ``xlim`` (returned), its tangent at ``x``
+    with slope ``m`` dashed, the point, the box and the labels."""
+    lo, hi = xlim
+    xs = np.linspace(lo, hi, 400)
+    ys = _values(g, xs)
+    fx = float(_values(g, np.array([x]))[0])
+    ax.plot(xs, ys, lw=2, color="tab:blue", label=f"${name}$")
+    ax.plot(xs, fx + m * (xs - x), "--", lw=2.8, color="tab:red",
+            label=f"tangent, slope $f'({x:.3g})$ = {m:.4g} (autodiff)")
+    ax.plot([x], [fx], "o", color="tab:red", ms=8, zorder=5)
+    span = float(np.max(ys) - np.min(ys))
+    ax.set_ylim(float(np.min(ys)) - 0.1 * span, float(np.max(ys)) + 0.1 * span)
+    ax.set_xlim(lo, hi)
+    ax.set_xlabel("$x$", fontsize=13)
+    ax.set_ylabel(f"${name}$", fontsize=13)
+    ax.set_title(f"The secant becomes the tangent at $x = {x:.3g}$", fontsize=13)
+    ax.grid(True, alpha=0.3)
+    return xs
