@@ -311,8 +311,8 @@ def decision_boundary(model: Any, history: Any, X: Any, y: Any, *,
     ``.snapshot_epochs``; or a list of vectors). Each snapshot is loaded into ``model`` with
     ``set_params(model, vector)`` (default ``steepest.nn.vector_to_parameters``); the model's own
     parameters are restored afterwards."""
-    from ..plot.models import _draw_boundary, predict_scores
     from ..plot.models import decision_boundary as draw
+    from ..plot.models import predict_scores
     snaps = getattr(history, "snapshots", history)
     snaps = [to_numpy(s).ravel() for s in snaps]
     if not snaps:
@@ -347,7 +347,7 @@ def decision_boundary(model: Any, history: Any, X: Any, y: Any, *,
         set_params(model, snaps[i])
         scores = predict_scores(model, grid_pts)
         scores = scores.reshape(disp.xx.shape + scores.shape[1:])
-        _draw_boundary(disp, scores, animated=True)
+        disp.shade(scores, animated=True)
         caption.set_text(f"epoch {epochs[i]}")
         if original is not None and i == len(snaps) - 1:
             set_params(model, original)

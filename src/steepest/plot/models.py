@@ -171,7 +171,7 @@ class BoundaryDisplay(Display):
         the data coloured and shaped by class."""
         ax = self.ax = new_axes(ax, figsize=(6, 5.5))
         self.image = self.boundary = None
-        _draw_boundary(self, self.scores, cmap)
+        self.shade(self.scores, cmap=cmap)
         markers = ["o", "s", "^", "D", "v"]
         self.scatter = [ax.scatter(self.X[self.y == c, 0], self.X[self.y == c, 1], s=22,
                                    c=_CLASS_COLORS[i % 5], marker=markers[i % 5],
@@ -187,6 +187,59 @@ class BoundaryDisplay(Display):
             ax.set_title(self.title, fontsize=14)
         return self
 
+    def shade(self, scores: np.ndarray, *, cmap: str = "RdBu_r",
+              animated: bool = False) -> None:
+        """Shade ``scores`` (the grid's model output) on ``ax`` and draw the boundary
+        contour, replacing those drawn before (an animation calls this per frame)."""
+        if self.boundary is not None:
+            self.boundary.remove()
+        self.boundary = None
+        if scores.ndim == 3:
+            self._shade_classes(scores, animated)
+            return
+        prob = scores.min() >= 0 and scores.max() <= 1
+        thr = self.threshold if self.threshold is not None else (0.5 if prob else 0.0)
+        self.threshold = thr
+        m = 0.5 if prob else max(float(np.abs(scores - thr).max()), 1e-12)
+        vmin, vmax = thr - 1.6 * m, thr + 1.6 * m  # pastel extremes, so the points stand out
+        if self.image is None:
+            self.image = self.ax.imshow(scores, origin="lower", extent=self._extent(),
+                                        cmap=cmap, vmin=vmin, vmax=vmax, alpha=0.8,
+                                        aspect="auto", interpolation="bilinear",
+                                        animated=animated)
+        else:
+            self.image.set_data(scores)
+            self.image.set_clim(vmin, vmax)
+        if scores.min() < thr < scores.max():
+            self.boundary = self.ax.contour(self.xx, self.yy, scores, levels=[thr], colors="k",
+                                            linewidths=2)
+            self.boundary.set_animated(animated)
+
+    def _shade_classes(self, scores: np.ndarray, animated: bool) -> None:
+        """Multi-class: regions of the argmax in pale class colours, black lines where it
+        changes."""
+        from matplotlib.colors import ListedColormap, to_rgb
+        k = scores.shape[-1]
+        label = np.argmax(scores, axis=-1).astype(float)
+        self.threshold = None
+        if self.image is None:
+            pale = [tuple(0.55 + 0.45 * np.array(to_rgb(_CLASS_COLORS[i % 5])))
+                    for i in range(k)]
+            self.image = self.ax.imshow(label, origin="lower", extent=self._extent(),
+                                        cmap=ListedColormap(pale), vmin=-0.5, vmax=k - 0.5,
+                                        aspect="auto", interpolation="nearest",
+                                        animated=animated)
+        else:
+            self.image.set_data(label)
+        if label.min() < label.max():
+            self.boundary = self.ax.contour(self.xx, self.yy, label,
+                                            levels=np.arange(k - 1) + 0.5, colors="k",
+                                            linewidths=1.5)
+            self.boundary.set_animated(animated)
+
+    def _extent(self) -> tuple[float, float, float, float]:
+        return (self.xx[0, 0], self.xx[0, -1], self.yy[0, 0], self.yy[-1, 0])
+
 
 def decision_boundary(model: Any, X: Any, y: Any, *, ax: Any = None, n: int = 200,
                       threshold: float | None = None, pad: float = 0.5,
@@ -199,56 +252,6 @@ def decision_boundary(model: Any, X: Any, y: Any, *, ax: Any = None, n: int = 20
     estimator with ``predict_proba``."""
     return BoundaryDisplay.from_model(model, X, y, n=n, threshold=threshold, pad=pad,
                                       labels=labels, title=title).plot(ax, cmap=cmap)
-
-
-def _draw_boundary(disp: BoundaryDisplay, scores: np.ndarray, cmap: str = "RdBu_r",
-                   animated: bool = False) -> None:
-    """Shade the scores and draw the boundary contour (replacing earlier ones)."""
-    ax = disp.ax
-    old = getattr(disp, "boundary", None)
-    if old is not None:
-        old.remove()
-    disp.boundary = None
-    if scores.ndim == 3:
-        _draw_classes(disp, scores, animated)
-        return
-    prob = scores.min() >= 0 and scores.max() <= 1
-    thr = disp.threshold if disp.threshold is not None else (0.5 if prob else 0.0)
-    disp.threshold = thr
-    m = 0.5 if prob else max(float(np.abs(scores - thr).max()), 1e-12)
-    vmin, vmax = thr - 1.6 * m, thr + 1.6 * m  # pastel extremes, so the points stand out
-    extent = (disp.xx[0, 0], disp.xx[0, -1], disp.yy[0, 0], disp.yy[-1, 0])
-    if getattr(disp, "image", None) is None:
-        disp.image = ax.imshow(scores, origin="lower", extent=extent, cmap=cmap, vmin=vmin,
-                               vmax=vmax, alpha=0.8, aspect="auto", interpolation="bilinear",
-                               animated=animated)
-    else:
-        disp.image.set_data(scores)
-        disp.image.set_clim(vmin, vmax)
-    if scores.min() < thr < scores.max():
-        disp.boundary = ax.contour(disp.xx, disp.yy, scores, levels=[thr], colors="k",
-                                   linewidths=2)
-        disp.boundary.set_animated(animated)
-
-
-def _draw_classes(disp: BoundaryDisplay, scores: np.ndarray, animated: bool) -> None:
-    """Multi-class: regions of the argmax in pale class colours, black lines where it changes."""
-    from matplotlib.colors import ListedColormap, to_rgb
-    k = scores.shape[-1]
-    label = np.argmax(scores, axis=-1).astype(float)
-    disp.threshold = None
-    if getattr(disp, "image", None) is None:
-        pale = [tuple(0.55 + 0.45 * np.array(to_rgb(_CLASS_COLORS[i % 5]))) for i in range(k)]
-        extent = (disp.xx[0, 0], disp.xx[0, -1], disp.yy[0, 0], disp.yy[-1, 0])
-        disp.image = disp.ax.imshow(label, origin="lower", extent=extent,
-                                    cmap=ListedColormap(pale), vmin=-0.5, vmax=k - 0.5,
-                                    aspect="auto", interpolation="nearest", animated=animated)
-    else:
-        disp.image.set_data(label)
-    if label.min() < label.max():
-        disp.boundary = disp.ax.contour(disp.xx, disp.yy, label, levels=np.arange(k - 1) + 0.5,
-                                        colors="k", linewidths=1.5)
-        disp.boundary.set_animated(animated)
 
 
 # ---------------------------------------------------------------------------- network diagram
