@@ -363,11 +363,10 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Callable[..., Tensor], opt
     measures each layer's diagonal Hessian block.
     """
     from .._validate import check_int
-    from ..curvature.tracking import LayerGradients, SharpnessTracker
+    from ..curvature.tracking import SharpnessTracker
     plan = _plan(model, X, y, loss, optimizer, epochs, batch_size, validation_data,
                  early_stopping, seed, metric, l2, snapshot_every)
-    grads = LayerGradients(plan.model)
-    trackers: list[Any] = [grads]
+    trackers: list[Any] = []
     if track_sharpness is not None:
         every = check_int(track_sharpness, "fit: track_sharpness", low=1)
         batch = None if sharpness_batch is None else check_int(
@@ -379,7 +378,9 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Callable[..., Tensor], opt
     plan.callbacks, plan.observers, plan.progress, plan.shuffle = (
         tuple(callbacks), tuple(observers) + tuple(trackers), progress, shuffle)
     plan.replay = bool(replay)
-    hist = _Training(plan).run()
+    training = _Training(plan)
+    hist = training.run()
+    grads = training.layer_grads
     hist.layer_names, hist.layer_grad_norms = grads.names, grads.norms()
     if track_sharpness is not None:
         tracker.fill(hist)
@@ -390,6 +391,7 @@ class _Training:
     """One run of ``fit``: the epochs, the minibatch steps, the end of each epoch."""
 
     def __init__(self, plan: _Plan):
+        from ..curvature.tracking import LayerGradients
         self.p = plan
         self.rows: dict[str, list[float]] = {k: [] for k in ("loss", "val_loss", "metric",
                                                             "val_metric", "lr")}
@@ -398,6 +400,11 @@ class _Training:
         self.hist = TrainingHistory(empty, empty, empty, empty, empty, empty, empty,
                                     metric_name=plan.metric_name)
         self.params = plan.model.parameters()
+        self.layer_grads = LayerGradients(plan.model)
+        self.grad_flat = np.empty(sum(q.data.size for q in self.params))
+        stops = np.cumsum([q.data.size for q in self.params])[:-1]
+        self.grad_parts = [part.reshape(q.data.shape)
+                           for q, part in zip(self.params, np.split(self.grad_flat, stops))]
         self.theta_init = parameters_to_vector(plan.model)
         self.best_theta: np.ndarray | None = None
         self.detector: Detector | None = None
@@ -434,7 +441,8 @@ class _Training:
     def _epoch(self, epoch: int, bar: Any) -> bool:
         """One pass over the data; True when training stops after it."""
         p = self.p
-        start_theta, lr_now = parameters_to_vector(p.model), self._lr()
+        start_theta = np.concatenate([q.data.ravel() for q in self.params])  # θ, as a vector
+        lr_now = self._lr()
         p.model.train()
         n = len(p.X)
         order = p.rng.permutation(n) if p.shuffle and p.batch_size < n else np.arange(n)
@@ -475,14 +483,26 @@ class _Training:
             return verdict, value, out.data
         if self.replay is None:
             L.backward()
-        if not all(q.grad is None or np.isfinite(q.grad.data).all() for q in self.params):
+        grad = self._flat_grad()
+        if not np.isfinite(grad).all():
             return "gradient", value, out.data
         p.optimizer.step()
-        if not all(np.isfinite(q.data).all() for q in self.params):
+        if not np.isfinite(np.concatenate([q.data.ravel() for q in self.params])).all():
             return "parameters", value, out.data
+        self.layer_grads.add(grad)
         if p.observers:
             self._observe(k, value, lr, epoch, b)
         return None, value, out.data
+
+    def _flat_grad(self) -> np.ndarray:
+        """This step's gradient as one vector (``parameters_to_vector`` order; zeros where a
+        parameter got none): what the finite check and the layer norms read."""
+        for q, part in zip(self.params, self.grad_parts):
+            if q.grad is None:
+                part[...] = 0
+            else:
+                part[...] = q.grad.data
+        return self.grad_flat
 
     def _forward(self, Xb: np.ndarray, yb: np.ndarray) -> tuple[Tensor, Tensor]:
         """The minibatch loss (with the L2 term) and the model's outputs."""
@@ -524,8 +544,9 @@ class _Training:
             self._snapshot(epoch)
         logs = {"epoch": epoch, "loss": mean_loss, "val_loss": vl, "metric": metric,
                 "val_metric": vm, "lr": lr_now}
-        bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()
-                         if k != "epoch" and np.isfinite(v)})
+        if p.progress:
+            bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()
+                             if k != "epoch" and np.isfinite(v)})
         return self._early_stop(epoch, logs) or self._callbacks(epoch, logs)
 
     def _early_stop(self, epoch: int, logs: dict[str, float]) -> bool:
