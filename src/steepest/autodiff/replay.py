@@ -174,6 +174,26 @@ def _getitem_kernel(args: dict[str, Any], result: Tensor) -> Callable[..., Array
     return _view(lambda x: x[index])
 
 
+def _log_softmax_kernel(args: dict[str, Any], result: Tensor) -> Callable[..., Array]:
+    """x − m − ln Σ e^(x−m) along the axis, the eager op's arithmetic (a fresh array)."""
+    (axis,) = ops._axes("log_softmax", result.ndim, args["axis"])
+
+    def forward(out: Array | None, x: Array) -> Array:
+        shifted, _ = ops._np_shifted(x, axis)
+        return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    forward.view = True  # type: ignore[attr-defined]  # (nothing preallocated)
+    return forward
+
+
+def _pick_kernel(args: dict[str, Any], result: Tensor) -> Callable[..., Array]:
+    rows = np.arange(result.shape[0])
+
+    def forward(out: Array | None, x: Array, index: Array) -> Array:
+        return x[rows, index]
+    forward.view = True  # type: ignore[attr-defined]
+    return forward
+
+
 #: The eager ops a recording can replay, keyed by their code: each one's operands and how its
 #: forward runs. Any other op in a step makes it run eagerly.
 KERNELS: dict[Any, Kernel] = {fn.__code__: k for fn, k in {
@@ -200,6 +220,8 @@ KERNELS: dict[Any, Kernel] = {fn.__code__: k for fn, k in {
     ops.reshape: Kernel(("x",), _reshape_kernel),
     ops.transpose: Kernel(("x",), _transpose_kernel),
     ops.getitem: Kernel(("x",), _getitem_kernel),
+    ops.log_softmax: Kernel(("x",), _log_softmax_kernel),
+    ops.pick: Kernel(("x", "index"), _pick_kernel),
 }.items()}
 
 
@@ -386,7 +408,8 @@ def _build(calls: list[tuple[Kernel, dict[str, Any], Any]], root: Tensor,
         if forward is None:
             raise _Refused(f"{result.op or 'an op'} with these arguments has no replay kernel")
         operands: list[Any] = []
-        parents = result.parents if result.parents else _constant_parents(kernel, call_args)
+        parents = ((*result.parents, *_constant_parents(kernel, call_args)[len(result.parents):])
+                   if result.parents else _constant_parents(kernel, call_args))
         for name, parent in zip(kernel.operands, parents):
             given = call_args.get(name)
             operands.append(_classify(parent, given, slot_of, arg_ids, params, param_slot,
@@ -453,6 +476,10 @@ def _inline_vjps(result: Tensor, call_args: dict[str, Any]
         return _inline_reduction(op == "mean", tuple(shapes[0] or ()))
     if op == "linear" and len(shape) == 2 and len(shapes[0] or ()) == 2:
         return _inline_linear(result)
+    if op == "pick":  # the eager vjp, with this call's labels: zeros, g added at (i, label_i)
+        return (("SCATTER{k}({g}, (ROWS{k}, {a1}), SHAPE{k})", None),
+                {"SCATTER": ops._np_scatter, "ROWS": np.arange(shape[0]),
+                 "SHAPE": tuple(shapes[0] or ())})
     return (), {}
 
 
