@@ -401,6 +401,7 @@ class _Training:
                                     metric_name=plan.metric_name)
         self.params = plan.model.parameters()
         self.layer_grads = LayerGradients(plan.model)
+        self.modules = [m for _, m in plan.model.named_modules()]
         self.grad_flat = np.empty(sum(q.data.size for q in self.params))
         stops = np.cumsum([q.data.size for q in self.params])[:-1]
         self.grad_parts = [part.reshape(q.data.shape)
@@ -443,24 +444,26 @@ class _Training:
         p = self.p
         start_theta = np.concatenate([q.data.ravel() for q in self.params])  # θ, as a vector
         lr_now = self._lr()
-        p.model.train()
+        if not all(m.training for m in self.modules):
+            p.model.train()
         n = len(p.X)
-        order = p.rng.permutation(n) if p.shuffle and p.batch_size < n else np.arange(n)
+        order = p.rng.permutation(n) if p.shuffle and p.batch_size < n else None
         total, outs = 0.0, []
         for b, lo in enumerate(range(0, n, p.batch_size)):
-            idx = order[lo:lo + p.batch_size]
+            hi = min(lo + p.batch_size, n)  # in order: a slice, the batch a view of X
+            idx = slice(lo, hi) if order is None else order[lo:hi]
             failure, value, out = self._step(idx, epoch, b, lr_now)
             if failure is not None:
                 self._diverged(failure, epoch, lr_now, start_theta)
                 return True
             if self.status != "completed":
                 return True
-            total += value * len(idx)
-            outs.append((idx, out))
+            total += value * (hi - lo)
+            outs.append(out)
         bar.update(1)
-        return self._end_epoch(epoch, total / n, outs, lr_now, bar)
+        return self._end_epoch(epoch, total / n, outs, order, lr_now, bar)
 
-    def _step(self, idx: np.ndarray, epoch: int, b: int, lr: float
+    def _step(self, idx: np.ndarray | slice, epoch: int, b: int, lr: float
               ) -> tuple[Verdict | str | None, float, np.ndarray]:
         """One minibatch step: (what diverged or None, the loss, the outputs)."""
         p = self.p
@@ -521,17 +524,17 @@ class _Training:
             self.status = "callback_stopped"
             self.message = f"an observer stopped training at step {k} (epoch {epoch})"
 
-    def _end_epoch(self, epoch: int, mean_loss: float, outs: list[Any], lr_now: float,
-                   bar: Any) -> bool:
+    def _end_epoch(self, epoch: int, mean_loss: float, outs: list[np.ndarray],
+                   order: np.ndarray | None, lr_now: float, bar: Any) -> bool:
         """Record the epoch; run schedules, snapshots, early stopping and callbacks. True when
         training stops here."""
         p, rows = self.p, self.rows
         rows["loss"].append(mean_loss)
         rows["lr"].append(lr_now)
         metric = math.nan
-        if p.metric_fn is not None:
-            idx = np.concatenate([i for i, _ in outs])
-            metric = p.metric_fn(np.concatenate([o for _, o in outs]), p.y[idx])
+        if p.metric_fn is not None:  # the epoch's outputs against its targets, in its order
+            metric = p.metric_fn(np.concatenate(outs) if len(outs) > 1 else outs[0],
+                                 p.y if order is None else p.y[order])
         rows["metric"].append(metric)
         vl, vm = (math.nan, math.nan) if p.validation is None else _evaluate(
             p.model, *p.validation, p.loss_fn, p.metric_fn)
