@@ -21,6 +21,12 @@ After every optimizer step, each of ``observers`` is called with a
 loss, ``lr``, ``logs``: ``{"epoch", "batch"}``) while each ``p.grad`` still holds that step's
 gradient and ``p.data`` the updated parameters — the place to track sharpness or per-layer
 gradient norms. An observer returning True stops training ("callback_stopped").
+
+An optimizer whose step needs the loss — :class:`~steepest.optim.LBFGS`, ``GD`` with a line
+search — is stepped PyTorch's way, ``optimizer.step(closure)``, with a closure re-evaluating the
+minibatch's loss and gradients (replayed like the step); its observers then see ``p.grad`` at
+the updated parameters (the closure's last evaluation), while the per-layer gradient norms are
+those of the step's own gradient.
 """
 
 from __future__ import annotations
@@ -231,6 +237,10 @@ def _bind_optimizer(optimizer: Any, model: Module) -> Any:
     if not hasattr(optimizer, "step") or not hasattr(optimizer, "param_groups"):
         raise TypeError(f"fit: optimizer must be a steepest.optim optimizer, e.g. "
                         f"Adam(model.parameters(), lr=1e-3), got {type(optimizer).__name__}")
+    if getattr(optimizer, "closure_form", True) is False:
+        raise ValueError(f"fit: {type(optimizer).__name__} needs exact Hessian-vector "
+                         f"products, which a training step cannot give; use LBFGS, or "
+                         f"steepest.minimize on the loss as a function of the parameters")
     params = model.parameters()
     if not optimizer.param_groups:  # built as GD(lr=…): give it this model's parameters
         optimizer.add_param_group({"params": params})
@@ -489,13 +499,31 @@ class _Training:
         grad = self._flat_grad()
         if not np.isfinite(grad).all():
             return "gradient", value, out.data
-        p.optimizer.step()
+        if p.optimizer.needs_loss:  # LBFGS, a line search: re-evaluates this batch's loss
+            p.optimizer.step(self._closure(idx))
+        else:
+            p.optimizer.step()
         if not np.isfinite(np.concatenate([q.data.ravel() for q in self.params])).all():
             return "parameters", value, out.data
         self.layer_grads.add(grad)
         if p.observers:
             self._observe(k, value, lr, epoch, b)
         return None, value, out.data
+
+    def _closure(self, idx: np.ndarray | slice) -> Callable[[], Tensor]:
+        """PyTorch's closure for ``optimizer.step(closure)``: this batch's loss and gradients
+        at the current parameters (through the replay, as the step itself)."""
+        Xb, yb = self.p.X[idx], self.p.y[idx]
+
+        def closure() -> Tensor:
+            for q in self.params:
+                q.grad = None
+            if self.replay is not None:
+                return self.replay(Xb, yb)[0]
+            L, _ = self._forward(Xb, yb)
+            L.backward()
+            return L
+        return closure
 
     def _flat_grad(self) -> np.ndarray:
         """This step's gradient as one vector (``parameters_to_vector`` order; zeros where a
