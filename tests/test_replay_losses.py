@@ -88,3 +88,21 @@ def test_pick_matches_torch_to_second_order():
         return (torch.log_softmax(t, 1)[torch.arange(6), torch.from_numpy(labels)] ** 2).sum()
     _, hvt = torch.autograd.functional.hvp(ft, zt, torch.from_numpy(v))
     np.testing.assert_allclose(hv, hvt.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_under_a_profiler_the_step_runs_eagerly_then_records_when_it_stops():
+    import cProfile
+    w = st.tensor([[0.5], [-1.0]], requires_grad=True)
+    step = Replay(lambda x: ((x @ w).tanh() ** 2).mean())
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        first = step(x).item()
+    finally:
+        profiler.disable()
+    assert step.status.startswith("eager: a profiler") and step.recordings == 0
+    w.grad = None
+    assert step(x).item() == first and step.recordings == 1
+    step(x)
+    assert step.status == "replaying"

@@ -40,7 +40,9 @@ How it maps to the eager engine:
   result nor a Python number (an array built inside the step: it may differ next time), or
   the step reading a Tensor's *values* into Python (``.item()``, ``float()``, ``if t > 0``,
   ``.data``, ``np.asarray``) — a branch on a value that a replay would freeze. Shapes and
-  dtypes may be read freely. ``Replay(fn, enabled=False)`` always runs eagerly.
+  dtypes may be read freely. ``Replay(fn, enabled=False)`` always runs eagerly; so does a step
+  not yet recorded while a profiler (``cProfile``) holds ``sys.setprofile``, which recording
+  needs — it records on the first call after the profiler stops.
 
 The contract, as for ``jax.jit``: Python numbers inside ``fn`` are baked into the recording,
 and everything that changes from step to step is an argument or a parameter's ``.data``
@@ -619,6 +621,10 @@ class Replay:
             out = Tensor._wrap(np.array(loss, copy=True))
             return (out, Tensor._wrap(np.array(aux, copy=True))) if self.has_aux else out
         if isinstance(plan, str):
+            return self._eager(args)
+        if sys.getprofile() is not None:  # recording needs sys.setprofile: not while profiled
+            self.status = ("eager: a profiler (sys.setprofile) is running; the step records "
+                           "once it stops")
             return self._eager(args)
         return self._record(key, args)
 
