@@ -101,3 +101,18 @@ def test_mixed_dtypes_are_stepped_one_by_one():
     assert not opt._flat and a.data.dtype == np.float32
     np.testing.assert_array_equal(a.data, 0.5)
     np.testing.assert_array_equal(b.data, 0.5)
+
+
+def test_large_parameters_are_stepped_one_by_one_in_place():
+    from steepest.optim.optimizer import FLAT_SIZE
+    rng = np.random.default_rng(0)
+    big = [st.tensor(rng.normal(size=(FLAT_SIZE + 1,)), requires_grad=True) for _ in range(2)]
+    before = [p.data.copy() for p in big]
+    data = [p.data for p in big]
+    opt = optim.Momentum(big, lr=0.1, momentum=0.5)
+    for p in big:
+        p.grad = st.tensor(np.ones(FLAT_SIZE + 1))
+    opt.step()
+    assert not opt._flat and all(p.data is d for p, d in zip(big, data))
+    for p, b in zip(big, before):
+        np.testing.assert_array_equal(p.data, b - 0.1 * np.ones(FLAT_SIZE + 1))

@@ -86,8 +86,26 @@ class Optimizer:
         """x − η · T_k(… T_1(g)) and the new state; inputs are not modified. Transformations
         that are the identity for ``hp`` (``weight_decay=0``, ``momentum=0``) are skipped, as
         PyTorch skips them."""
-        d, new = chain_update(tuple(t for t in self.transforms if t.active(hp)), g, state, x, hp)
+        d, new = self.direction(g, state, x, hp)
         return x - lr * d, new
+
+    def direction(self, g: np.ndarray, state: State, x: np.ndarray, hp: dict[str, Any]
+                  ) -> tuple[np.ndarray, State]:
+        """d = T_k(… T_1(g)) of :meth:`rule_update` (x_new = x − η·d) and the new state."""
+        return chain_update(tuple(t for t in self.transforms if t.active(hp)), g, state, x, hp)
+
+    def _descend(self, x: np.ndarray, g: np.ndarray, state: State, lr: float,
+                 hp: dict[str, Any]) -> State:
+        """x ← the rule's update of x, written into x; the new state. The default rule as
+        x −= η·d (x − η·d to the bit, without a temporary of x); a rule written by hand
+        through its ``rule_update``."""
+        if type(self).rule_update is Optimizer.rule_update:
+            d, new = self.direction(g, state, x, hp)
+            np.subtract(x, lr * d, out=x)
+            return new
+        x_new, new = self.rule_update(g, state, x, lr, hp)
+        x[...] = x_new
+        return new
 
     def vector_rule(self) -> VectorRule | None:
         """The step (g, state, x, lr) ↦ (x_new, state) specialised to the current
@@ -317,10 +335,9 @@ class Optimizer:
             if state is None:
                 state = self.rule_init(p.data, group)
                 state["step"] = 0
-            x_new, new = self.rule_update(np.asarray(p.grad.data), state, p.data, lr, group)
+            new = self._descend(p.data, np.asarray(p.grad.data), state, lr, group)
             new["step"] = state["step"] + 1
             self.state[p] = new
-            p.data[...] = x_new
 
     def _step_flat(self, group: dict[str, Any], lr: float) -> bool:
         """The rule applied once to all of ``group``'s parameters laid end to end (every rule
@@ -330,6 +347,8 @@ class Optimizer:
         params = group["params"]
         if len(params) < 2 or any(p.grad is None for p in params):
             return False
+        if sum(p.data.size for p in params) > FLAT_SIZE * len(params):
+            return False  # large parameters: copying them in and out costs more than it saves
         flat = self._flat.get(id(group))
         if flat is None or not flat.holds(params, self.state):
             flat = _Flat.build(self, params, group)
@@ -367,6 +386,11 @@ class Optimizer:
                          for k, v in self.defaults.items())
         where = f"{len(self.parameters())} params, " if self.param_groups else ""
         return f"{type(self).__name__}({where}{opts})"
+
+
+#: :meth:`Optimizer._step_flat` lays a group end to end when its parameters hold at most this
+#: many numbers on average (small ones, where the per-parameter Python cost dominates)
+FLAT_SIZE = 2048
 
 
 class _Flat:
@@ -436,8 +460,7 @@ class _Flat:
         for p, xv, gv in zip(self.params, self.x_views, self.g_views):
             xv[...] = p.data
             gv[...] = p.grad.data  # type: ignore[union-attr]
-        x_new, new = opt.rule_update(self.g, self.state, self.x, lr, group)
-        self.x[...] = x_new
+        new = opt._descend(self.x, self.g, self.state, lr, group)
         for p, xv in zip(self.params, self.x_views):
             p.data[...] = xv
         for k, v in new.items():
