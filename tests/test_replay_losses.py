@@ -106,3 +106,26 @@ def test_under_a_profiler_the_step_runs_eagerly_then_records_when_it_stops():
     assert step(x).item() == first and step.recordings == 1
     step(x)
     assert step.status == "replaying"
+
+
+def test_gradients_handed_out_never_alias_even_where_the_graph_shares_them():
+    a = st.tensor(np.ones(3), requires_grad=True)
+    b = st.tensor(np.ones(3), requires_grad=True)
+    w = st.tensor(np.ones((2, 3)), requires_grad=True)
+    shared = Replay(lambda x: ((a + b) * x).sum())      # a and b get the same array
+    fresh = Replay(lambda x: (st.linear(x, w) ** 2).sum())  # a matmul: a new array each time
+    x = np.arange(3.0)
+    for _ in range(3):
+        a.grad = b.grad = w.grad = None
+        shared(x)
+        fresh(x[None, :])
+    assert shared.status == fresh.status == "replaying"
+    plans = [next(iter(r._plans.values())) for r in (shared, fresh)]
+    assert [p.fresh for p in plans] == [False, True]
+    a.grad.data[0] = 99.0
+    assert b.grad.data[0] == 0.0   # copied apart, as backward gives them
+    kept = w.grad
+    w.grad = None
+    fresh(x[None, :])
+    assert w.grad.data is not kept.data
+    np.testing.assert_array_equal(kept.data, w.grad.data)

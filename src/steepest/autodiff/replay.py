@@ -103,7 +103,7 @@ def _linear(out: Array, x: Array, w: Array, b: Array | None = None) -> Array:
 
 def _reduce(mean: bool, axis: Any, keepdims: bool, n: int) -> Callable[..., Array]:
     def forward(out: Array, x: Array) -> Array:
-        np.sum(x, axis=axis, keepdims=keepdims, out=out)
+        np.add.reduce(x, axis=axis, keepdims=keepdims, out=out)  # x.sum(…), its wrapper skipped
         return np.divide(out, n, out=out) if mean else out
     return forward
 
@@ -332,6 +332,7 @@ class _Plan:
     run: Callable[[Sequence[Any]], tuple[Array, tuple[Array | None, ...], Array | None]] = \
         field(init=False)
     leaf_tensors: tuple[Tensor, ...] = field(init=False)
+    fresh: bool = False  # every gradient given out is a new array of its own (see _fresh)
     arg_leaves: bool = field(init=False)     # some leaf is an argument (then: that call's)
     source: str = field(init=False)
 
@@ -410,8 +411,7 @@ def _build(calls: list[tuple[Kernel, dict[str, Any], Any]], root: Tensor,
         if forward is None:
             raise _Refused(f"{result.op or 'an op'} with these arguments has no replay kernel")
         operands: list[Any] = []
-        parents = ((*result.parents, *_constant_parents(kernel, call_args)[len(result.parents):])
-                   if result.parents else _constant_parents(kernel, call_args))
+        parents = _operands(kernel, call_args, result)
         for name, parent in zip(kernel.operands, parents):
             given = call_args.get(name)
             operands.append(_classify(parent, given, slot_of, arg_ids, params, param_slot,
@@ -510,6 +510,15 @@ def _inline_linear(result: Tensor) -> tuple[tuple[str | None, ...], dict[str, An
 def _constant_parents(kernel: Kernel, call_args: dict[str, Any]) -> tuple[Any, ...]:
     """Operands of an op whose result needs no gradient (make records no parents for it)."""
     return tuple(call_args.get(name) for name in kernel.operands)
+
+
+def _operands(kernel: Kernel, call_args: dict[str, Any], result: Tensor) -> tuple[Any, ...]:
+    """The result's parents, then the kernel's operands that are not parents (pick's labels);
+    an optional operand not given (linear's bias=None) is left out."""
+    given = _constant_parents(kernel, call_args)
+    if not result.parents:
+        return given
+    return (*result.parents, *(q for q in given[len(result.parents):] if q is not None))
 
 
 def _classify(parent: Any, given: Any, slot_of: dict[int, int], arg_ids: dict[int, int],
@@ -615,7 +624,12 @@ class Replay:
             loss, grads, aux = plan.run(args)
             leaves = plan.leaf_tensors if not plan.arg_leaves else [
                 args[s] if s < plan.n_args else t for s, t in plan.leaves.items()]
-            _assign(leaves, grads, plan.seed)
+            if plan.fresh:  # nothing to copy: wrap each gradient (or add it to .grad)
+                for leaf, g in zip(leaves, grads):
+                    assert g is not None
+                    leaf.grad = Tensor._wrap(g if leaf.grad is None else leaf.grad.data + g)
+            else:
+                _assign(leaves, grads, plan.seed)
             self.replays += 1
             self.status = "replaying"
             out = Tensor._wrap(np.array(loss, copy=True))
@@ -663,6 +677,7 @@ class Replay:
             plan = _build(recorder.calls, out, args, aux)
             loss, again, aux_again = plan.run(args)
             _check_same(plan, out, loss, again, grads)
+            plan.fresh = _fresh(plan, again, args)
             if aux is not None and not (aux_again is not None
                                         and np.array_equal(aux_again, aux.data)):
                 raise _Refused("the replayed auxiliary output differs from the eager one")
@@ -693,6 +708,21 @@ def _check_same(plan: _Plan, out: Tensor, loss: Array, again: tuple[Array | None
         if not np.array_equal(eager, replayed):
             raise _Refused(f"the replayed gradient of a leaf of shape {leaf.shape} differs "
                            f"from the eager one")
+
+
+def _fresh(plan: _Plan, grads: tuple[Array | None, ...], args: Sequence[Any]) -> bool:
+    """True when every gradient of the check run is a new array owning its memory, none the
+    same as another, the seed, a buffer, a constant, an argument or a parameter. The generated
+    code is the same at every replay, so what it returns aliases the same way each time: then
+    a replay hands the gradients out without :func:`_assign`'s copies and checks."""
+    taken = {id(plan.seed), *(id(c) for c in plan.constants),
+             *(id(n.buffer) for n in plan.nodes if n.buffer is not None),
+             *(id(p.data) for p in plan.params),
+             *(id(getattr(a, "data", a)) for a in args)}
+    given = [g for g in grads if g is not None]
+    return (len(given) == len(grads) and len({id(g) for g in given}) == len(given)
+            and all(type(g) is np.ndarray and g.base is None and g.flags.writeable
+                    and id(g) not in taken for g in given))
 
 
 def replayed_value_and_grad(fn: Callable[[Tensor], Tensor], *, enabled: bool = True
