@@ -84,15 +84,23 @@ def eager_way(problem: Callable) -> Callable[[], Callable[[], float]]:
     return factory
 
 
-def nn_replay_way(problem: Callable) -> Callable[[], Callable[[], float]]:
+def _nn_model(problem: Callable, activation: str = "tanh"):
+    """``nn.MLP`` with the problem's initial weights, its data and a GD optimizer."""
+    X, y, init = problem()
+    sizes = [init[0].shape[0]] + [p.shape[1] for p in init[0::2]]
+    net = st.nn.MLP(sizes[0], sizes[1:], activation=activation, dtype=init[0].dtype)
+    for layer, W, b in zip(net.layers, init[0::2], init[1::2]):
+        layer.weight.data[...] = W.T
+        layer.bias.data[...] = b
+    return net, X, y, st.optim.GD(net.parameters(), lr=LR)
+
+
+def nn_replay_way(problem: Callable, activation: str = "tanh", loss: str = "mse"
+                  ) -> Callable[[], Callable[[], float]]:
     def factory() -> Callable[[], float]:
-        X, y, init = problem()
-        net = st.nn.MLP(3, [init[0].shape[1], init[2].shape[1], 1])
-        for layer, W, b in zip(net.layers, init[0::2], init[1::2]):
-            layer.weight.data[...] = W.T
-            layer.bias.data[...] = b
-        opt = st.optim.GD(net.parameters(), lr=LR)
-        step_fn = Replay(lambda X, y: st.nn.mse(net(X), y))
+        net, X, y, opt = _nn_model(problem, activation)
+        loss_fn = getattr(st.nn, loss)
+        step_fn = Replay(lambda X, y: loss_fn(net(X), y))
 
         def step() -> float:
             opt.zero_grad()
@@ -100,6 +108,37 @@ def nn_replay_way(problem: Callable) -> Callable[[], Callable[[], float]]:
             opt.step()
             return loss.item()
         return step
+    return factory
+
+
+def repeated(factory: Callable, times: int) -> Callable[[], Callable[[], float]]:
+    """``factory``'s step run ``times`` times per call (to set beside ``fit`` for as many
+    epochs); the last loss."""
+    def make() -> Callable[[], float]:
+        step = factory()
+
+        def steps() -> float:
+            for _ in range(times):
+                value = step()
+            return value
+        return steps
+    make.__name__ = getattr(factory, "__name__", "way")
+    return make
+
+
+def fit_way(epochs: int) -> Callable[[], Callable[[], float]]:
+    """``nn.fit`` for ``epochs`` full-batch epochs (one step each) of the lecture's net: the
+    whole driver (checks, history, divergence detector, layer-gradient norms, R² per epoch)."""
+    def factory() -> Callable[[], float]:
+        net, X, y, opt = _nn_model(base.small_problem)
+        first = st.nn.fit(net, X, y, loss="mse", optimizer=opt, epochs=1, progress=False)
+        if not np.isclose(first.step_loss[0], base.numpy_small()(), rtol=1e-12, atol=0):
+            raise AssertionError("fit's first loss differs from the NumPy step's")
+
+        def run() -> float:
+            h = st.nn.fit(net, X, y, loss="mse", optimizer=opt, epochs=epochs, progress=False)
+            return float(h.step_loss[-1])
+        return run
     return factory
 
 
@@ -141,6 +180,30 @@ def groups() -> list[Group]:
         baseline="steepest replay", unit="training step",
         target={"jax jit": 1.0, "pytorch": 3.0, "numpy (hand-written)": 1 / 1.15},
         notes="steepest replay: the engine's ops in a Replay (one recording, then replays)")]
+    large = base.large_problem
+    out.append(Group(
+        "replay: MLP 784-256-256-10 relu, batch 256, f32",
+        {"steepest nn.MLP replay": base._checked(nn_replay_way(large, "relu", "cross_entropy"),
+                                                 base.numpy_large, 1e-4),
+         "numpy (hand-written)": base.numpy_large, "steepest nn.MLP eager": base.LARGE[
+             "steepest nn.MLP"], "pytorch": base.LARGE["pytorch"],
+         "jax jit": base.LARGE["jax jit"]},
+        baseline="steepest nn.MLP replay", unit="training step",
+        target={"numpy (hand-written)": 0.95},
+        notes="nn.MLP + nn.cross_entropy + optim.GD in a Replay (softmax and label pick "
+              "replayed)"))
+    k = 20
+    out.append(Group(
+        f"replay: nn.fit 3-4-4-1 tanh, 1000 pts, {k} full-batch epochs",
+        {"steepest nn.fit": fit_way(k),
+         "steepest nn.MLP replay": repeated(_checked(nn_replay_way(small), small), k),
+         "numpy (hand-written)": repeated(numpy_way(small), k),
+         "pytorch": repeated(_checked(base.torch_small, small), k),
+         "jax jit": repeated(_checked(base.jax_small, small), k)},
+        baseline="steepest nn.fit", unit=f"{k} steps", repeats=5,
+        target={"jax jit": 1.0, "pytorch": 3.0, "numpy (hand-written)": 1 / 1.15},
+        notes="fit: one call of 20 epochs (its setup and one recording included); others: "
+              "20 steps"))
     for n in (100, 1_000, 10_000, 100_000):
         for width in (4, 32, 512):
             if n * width > 10_000_000:

@@ -591,6 +591,15 @@ def getitem(x: ArrayLike, index: Any) -> Tensor:
                 (lambda g, out, x: _scatter(g, index, x.shape),))
 
 
+def pick(x: ArrayLike, index: np.ndarray) -> Tensor:
+    """x[i, index_i] for each row i of a matrix (a label's score in each row);  g is placed at
+    those entries, zeros elsewhere. What ``cross_entropy`` reads (``index`` an argument, so a
+    replayed step takes each batch's labels)."""
+    x = as_tensor(x)
+    rows = (np.arange(x.shape[0]), index)
+    return make(x.data[rows], "pick", (x,), (lambda g, out, x: _scatter(g, rows, x.shape),))
+
+
 def scatter_add(g: ArrayLike, index: Any, shape: Sequence[int]) -> Tensor:
     """zeros(shape) with g added at ``index`` (the adjoint of indexing);
     ∂/∂g = (∂L/∂out)[index]."""

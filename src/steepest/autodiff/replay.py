@@ -40,7 +40,9 @@ How it maps to the eager engine:
   result nor a Python number (an array built inside the step: it may differ next time), or
   the step reading a Tensor's *values* into Python (``.item()``, ``float()``, ``if t > 0``,
   ``.data``, ``np.asarray``) — a branch on a value that a replay would freeze. Shapes and
-  dtypes may be read freely. ``Replay(fn, enabled=False)`` always runs eagerly.
+  dtypes may be read freely. ``Replay(fn, enabled=False)`` always runs eagerly; so does a step
+  not yet recorded while a profiler (``cProfile``) holds ``sys.setprofile``, which recording
+  needs — it records on the first call after the profiler stops.
 
 The contract, as for ``jax.jit``: Python numbers inside ``fn`` are baked into the recording,
 and everything that changes from step to step is an argument or a parameter's ``.data``
@@ -101,7 +103,7 @@ def _linear(out: Array, x: Array, w: Array, b: Array | None = None) -> Array:
 
 def _reduce(mean: bool, axis: Any, keepdims: bool, n: int) -> Callable[..., Array]:
     def forward(out: Array, x: Array) -> Array:
-        np.sum(x, axis=axis, keepdims=keepdims, out=out)
+        np.add.reduce(x, axis=axis, keepdims=keepdims, out=out)  # x.sum(…), its wrapper skipped
         return np.divide(out, n, out=out) if mean else out
     return forward
 
@@ -174,6 +176,26 @@ def _getitem_kernel(args: dict[str, Any], result: Tensor) -> Callable[..., Array
     return _view(lambda x: x[index])
 
 
+def _log_softmax_kernel(args: dict[str, Any], result: Tensor) -> Callable[..., Array]:
+    """x − m − ln Σ e^(x−m) along the axis, the eager op's arithmetic (a fresh array)."""
+    (axis,) = ops._axes("log_softmax", result.ndim, args["axis"])
+
+    def forward(out: Array | None, x: Array) -> Array:
+        shifted, _ = ops._np_shifted(x, axis)
+        return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    forward.view = True  # type: ignore[attr-defined]  # (nothing preallocated)
+    return forward
+
+
+def _pick_kernel(args: dict[str, Any], result: Tensor) -> Callable[..., Array]:
+    rows = np.arange(result.shape[0])
+
+    def forward(out: Array | None, x: Array, index: Array) -> Array:
+        return x[rows, index]
+    forward.view = True  # type: ignore[attr-defined]
+    return forward
+
+
 #: The eager ops a recording can replay, keyed by their code: each one's operands and how its
 #: forward runs. Any other op in a step makes it run eagerly.
 KERNELS: dict[Any, Kernel] = {fn.__code__: k for fn, k in {
@@ -200,6 +222,8 @@ KERNELS: dict[Any, Kernel] = {fn.__code__: k for fn, k in {
     ops.reshape: Kernel(("x",), _reshape_kernel),
     ops.transpose: Kernel(("x",), _transpose_kernel),
     ops.getitem: Kernel(("x",), _getitem_kernel),
+    ops.log_softmax: Kernel(("x",), _log_softmax_kernel),
+    ops.pick: Kernel(("x", "index"), _pick_kernel),
 }.items()}
 
 
@@ -308,6 +332,7 @@ class _Plan:
     run: Callable[[Sequence[Any]], tuple[Array, tuple[Array | None, ...], Array | None]] = \
         field(init=False)
     leaf_tensors: tuple[Tensor, ...] = field(init=False)
+    fresh: bool = False  # every gradient given out is a new array of its own (see _fresh)
     arg_leaves: bool = field(init=False)     # some leaf is an argument (then: that call's)
     source: str = field(init=False)
 
@@ -386,7 +411,7 @@ def _build(calls: list[tuple[Kernel, dict[str, Any], Any]], root: Tensor,
         if forward is None:
             raise _Refused(f"{result.op or 'an op'} with these arguments has no replay kernel")
         operands: list[Any] = []
-        parents = result.parents if result.parents else _constant_parents(kernel, call_args)
+        parents = _operands(kernel, call_args, result)
         for name, parent in zip(kernel.operands, parents):
             given = call_args.get(name)
             operands.append(_classify(parent, given, slot_of, arg_ids, params, param_slot,
@@ -453,6 +478,10 @@ def _inline_vjps(result: Tensor, call_args: dict[str, Any]
         return _inline_reduction(op == "mean", tuple(shapes[0] or ()))
     if op == "linear" and len(shape) == 2 and len(shapes[0] or ()) == 2:
         return _inline_linear(result)
+    if op == "pick":  # the eager vjp, with this call's labels: zeros, g added at (i, label_i)
+        return (("SCATTER{k}({g}, (ROWS{k}, {a1}), SHAPE{k})", None),
+                {"SCATTER": ops._np_scatter, "ROWS": np.arange(shape[0]),
+                 "SHAPE": tuple(shapes[0] or ())})
     return (), {}
 
 
@@ -481,6 +510,15 @@ def _inline_linear(result: Tensor) -> tuple[tuple[str | None, ...], dict[str, An
 def _constant_parents(kernel: Kernel, call_args: dict[str, Any]) -> tuple[Any, ...]:
     """Operands of an op whose result needs no gradient (make records no parents for it)."""
     return tuple(call_args.get(name) for name in kernel.operands)
+
+
+def _operands(kernel: Kernel, call_args: dict[str, Any], result: Tensor) -> tuple[Any, ...]:
+    """The result's parents, then the kernel's operands that are not parents (pick's labels);
+    an optional operand not given (linear's bias=None) is left out."""
+    given = _constant_parents(kernel, call_args)
+    if not result.parents:
+        return given
+    return (*result.parents, *(q for q in given[len(result.parents):] if q is not None))
 
 
 def _classify(parent: Any, given: Any, slot_of: dict[int, int], arg_ids: dict[int, int],
@@ -586,12 +624,21 @@ class Replay:
             loss, grads, aux = plan.run(args)
             leaves = plan.leaf_tensors if not plan.arg_leaves else [
                 args[s] if s < plan.n_args else t for s, t in plan.leaves.items()]
-            _assign(leaves, grads, plan.seed)
+            if plan.fresh:  # nothing to copy: wrap each gradient (or add it to .grad)
+                for leaf, g in zip(leaves, grads):
+                    assert g is not None
+                    leaf.grad = Tensor._wrap(g if leaf.grad is None else leaf.grad.data + g)
+            else:
+                _assign(leaves, grads, plan.seed)
             self.replays += 1
             self.status = "replaying"
             out = Tensor._wrap(np.array(loss, copy=True))
             return (out, Tensor._wrap(np.array(aux, copy=True))) if self.has_aux else out
         if isinstance(plan, str):
+            return self._eager(args)
+        if sys.getprofile() is not None:  # recording needs sys.setprofile: not while profiled
+            self.status = ("eager: a profiler (sys.setprofile) is running; the step records "
+                           "once it stops")
             return self._eager(args)
         return self._record(key, args)
 
@@ -630,6 +677,7 @@ class Replay:
             plan = _build(recorder.calls, out, args, aux)
             loss, again, aux_again = plan.run(args)
             _check_same(plan, out, loss, again, grads)
+            plan.fresh = _fresh(plan, again, args)
             if aux is not None and not (aux_again is not None
                                         and np.array_equal(aux_again, aux.data)):
                 raise _Refused("the replayed auxiliary output differs from the eager one")
@@ -660,6 +708,21 @@ def _check_same(plan: _Plan, out: Tensor, loss: Array, again: tuple[Array | None
         if not np.array_equal(eager, replayed):
             raise _Refused(f"the replayed gradient of a leaf of shape {leaf.shape} differs "
                            f"from the eager one")
+
+
+def _fresh(plan: _Plan, grads: tuple[Array | None, ...], args: Sequence[Any]) -> bool:
+    """True when every gradient of the check run is a new array owning its memory, none the
+    same as another, the seed, a buffer, a constant, an argument or a parameter. The generated
+    code is the same at every replay, so what it returns aliases the same way each time: then
+    a replay hands the gradients out without :func:`_assign`'s copies and checks."""
+    taken = {id(plan.seed), *(id(c) for c in plan.constants),
+             *(id(n.buffer) for n in plan.nodes if n.buffer is not None),
+             *(id(p.data) for p in plan.params),
+             *(id(getattr(a, "data", a)) for a in args)}
+    given = [g for g in grads if g is not None]
+    return (len(given) == len(grads) and len({id(g) for g in given}) == len(given)
+            and all(type(g) is np.ndarray and g.base is None and g.flags.writeable
+                    and id(g) not in taken for g in given))
 
 
 def replayed_value_and_grad(fn: Callable[[Tensor], Tensor], *, enabled: bool = True

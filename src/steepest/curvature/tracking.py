@@ -59,6 +59,8 @@ class LayerGradients:
         owners = [full.rsplit(".", 1)[0] if "." in full else full
                   for full, _ in model.named_parameters()]
         self.index = [self.names.index(o) for o in owners]
+        sizes = [p.data.size for p in self.params]
+        self.starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
         self.rows: list[np.ndarray] = []
 
     def __call__(self, state: Any) -> None:
@@ -68,6 +70,12 @@ class LayerGradients:
                 g = p.grad.data
                 sq[i] += float(np.vdot(g, g))
         self.rows.append(np.sqrt(sq))
+
+    def add(self, grad: np.ndarray) -> None:
+        """Record a step's norms from its flat gradient ``grad`` (``parameters_to_vector``
+        order), as a call does from each ``p.grad``: what ``fit`` uses (one reduction)."""
+        sq = np.add.reduceat(grad * grad, self.starts) if grad.size else np.zeros(0)
+        self.rows.append(np.sqrt(np.bincount(self.index, sq, len(self.names))))
 
     def norms(self) -> np.ndarray:
         """(steps, layers) array of the recorded norms."""

@@ -26,6 +26,7 @@ import numpy as np
 
 from .. import autodiff as ad
 from ..autodiff import Tensor, as_tensor
+from ..autodiff.ops import pick
 from ..errors import SteepestError
 from . import batched_losses as batched
 from .batched_losses import _TINY_LOG
@@ -132,12 +133,12 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Tensor:
     y = target.data if isinstance(target, Tensor) else np.asarray(target)
     if y.shape == (n, c) and y.dtype.kind == "f":
         return _reduce(-(logp * y.astype(z.dtype)).sum(axis=1), reduction, "cross_entropy")
-    y = y.reshape(-1) if y.size == n else y
+    y = y.reshape(-1) if y.size == n and y.ndim != 1 else y
     if y.shape != (n,):
         raise SteepestError(f"cross_entropy: target must hold one label per row of the logits "
                          f"({n}), got shape {y.shape}")
     labels = _integer_labels(y, c, "cross_entropy")
-    return _reduce(-logp[np.arange(n), labels], reduction, "cross_entropy")
+    return _reduce(-pick(logp, labels), reduction, "cross_entropy")
 
 
 def _integer_labels(y: np.ndarray, n_classes: int, who: str) -> np.ndarray:
@@ -146,7 +147,7 @@ def _integer_labels(y: np.ndarray, n_classes: int, who: str) -> np.ndarray:
             raise SteepestError(f"{who}: labels must be integers 0 … {n_classes - 1}")
     elif y.dtype.kind not in "iub":
         raise SteepestError(f"{who}: labels must be integers, got dtype {y.dtype}")
-    labels = y.astype(np.intp)
+    labels = y.astype(np.intp, copy=False)  # the labels themselves: a replay reads each batch's
     bad = (labels < 0) | (labels >= n_classes)
     if np.any(bad):
         raise SteepestError(f"{who}: labels must lie in 0 … {n_classes - 1} (the model has "

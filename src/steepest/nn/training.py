@@ -21,6 +21,12 @@ After every optimizer step, each of ``observers`` is called with a
 loss, ``lr``, ``logs``: ``{"epoch", "batch"}``) while each ``p.grad`` still holds that step's
 gradient and ``p.data`` the updated parameters — the place to track sharpness or per-layer
 gradient norms. An observer returning True stops training ("callback_stopped").
+
+An optimizer whose step needs the loss — :class:`~steepest.optim.LBFGS`, ``GD`` with a line
+search — is stepped PyTorch's way, ``optimizer.step(closure)``, with a closure re-evaluating the
+minibatch's loss and gradients (replayed like the step); its observers then see ``p.grad`` at
+the updated parameters (the closure's last evaluation), while the per-layer gradient norms are
+those of the step's own gradient.
 """
 
 from __future__ import annotations
@@ -231,6 +237,10 @@ def _bind_optimizer(optimizer: Any, model: Module) -> Any:
     if not hasattr(optimizer, "step") or not hasattr(optimizer, "param_groups"):
         raise TypeError(f"fit: optimizer must be a steepest.optim optimizer, e.g. "
                         f"Adam(model.parameters(), lr=1e-3), got {type(optimizer).__name__}")
+    if getattr(optimizer, "closure_form", True) is False:
+        raise ValueError(f"fit: {type(optimizer).__name__} needs exact Hessian-vector "
+                         f"products, which a training step cannot give; use LBFGS, or "
+                         f"steepest.minimize on the loss as a function of the parameters")
     params = model.parameters()
     if not optimizer.param_groups:  # built as GD(lr=…): give it this model's parameters
         optimizer.add_param_group({"params": params})
@@ -363,11 +373,10 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Callable[..., Tensor], opt
     measures each layer's diagonal Hessian block.
     """
     from .._validate import check_int
-    from ..curvature.tracking import LayerGradients, SharpnessTracker
+    from ..curvature.tracking import SharpnessTracker
     plan = _plan(model, X, y, loss, optimizer, epochs, batch_size, validation_data,
                  early_stopping, seed, metric, l2, snapshot_every)
-    grads = LayerGradients(plan.model)
-    trackers: list[Any] = [grads]
+    trackers: list[Any] = []
     if track_sharpness is not None:
         every = check_int(track_sharpness, "fit: track_sharpness", low=1)
         batch = None if sharpness_batch is None else check_int(
@@ -379,7 +388,9 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Callable[..., Tensor], opt
     plan.callbacks, plan.observers, plan.progress, plan.shuffle = (
         tuple(callbacks), tuple(observers) + tuple(trackers), progress, shuffle)
     plan.replay = bool(replay)
-    hist = _Training(plan).run()
+    training = _Training(plan)
+    hist = training.run()
+    grads = training.layer_grads
     hist.layer_names, hist.layer_grad_norms = grads.names, grads.norms()
     if track_sharpness is not None:
         tracker.fill(hist)
@@ -390,6 +401,7 @@ class _Training:
     """One run of ``fit``: the epochs, the minibatch steps, the end of each epoch."""
 
     def __init__(self, plan: _Plan):
+        from ..curvature.tracking import LayerGradients
         self.p = plan
         self.rows: dict[str, list[float]] = {k: [] for k in ("loss", "val_loss", "metric",
                                                             "val_metric", "lr")}
@@ -398,6 +410,12 @@ class _Training:
         self.hist = TrainingHistory(empty, empty, empty, empty, empty, empty, empty,
                                     metric_name=plan.metric_name)
         self.params = plan.model.parameters()
+        self.layer_grads = LayerGradients(plan.model)
+        self.modules = [m for _, m in plan.model.named_modules()]
+        self.grad_flat = np.empty(sum(q.data.size for q in self.params))
+        stops = np.cumsum([q.data.size for q in self.params])[:-1]
+        self.grad_parts = [part.reshape(q.data.shape)
+                           for q, part in zip(self.params, np.split(self.grad_flat, stops))]
         self.theta_init = parameters_to_vector(plan.model)
         self.best_theta: np.ndarray | None = None
         self.detector: Detector | None = None
@@ -434,25 +452,28 @@ class _Training:
     def _epoch(self, epoch: int, bar: Any) -> bool:
         """One pass over the data; True when training stops after it."""
         p = self.p
-        start_theta, lr_now = parameters_to_vector(p.model), self._lr()
-        p.model.train()
+        start_theta = np.concatenate([q.data.ravel() for q in self.params])  # θ, as a vector
+        lr_now = self._lr()
+        if not all(m.training for m in self.modules):
+            p.model.train()
         n = len(p.X)
-        order = p.rng.permutation(n) if p.shuffle and p.batch_size < n else np.arange(n)
+        order = p.rng.permutation(n) if p.shuffle and p.batch_size < n else None
         total, outs = 0.0, []
         for b, lo in enumerate(range(0, n, p.batch_size)):
-            idx = order[lo:lo + p.batch_size]
+            hi = min(lo + p.batch_size, n)  # in order: a slice, the batch a view of X
+            idx = slice(lo, hi) if order is None else order[lo:hi]
             failure, value, out = self._step(idx, epoch, b, lr_now)
             if failure is not None:
                 self._diverged(failure, epoch, lr_now, start_theta)
                 return True
             if self.status != "completed":
                 return True
-            total += value * len(idx)
-            outs.append((idx, out))
+            total += value * (hi - lo)
+            outs.append(out)
         bar.update(1)
-        return self._end_epoch(epoch, total / n, outs, lr_now, bar)
+        return self._end_epoch(epoch, total / n, outs, order, lr_now, bar)
 
-    def _step(self, idx: np.ndarray, epoch: int, b: int, lr: float
+    def _step(self, idx: np.ndarray | slice, epoch: int, b: int, lr: float
               ) -> tuple[Verdict | str | None, float, np.ndarray]:
         """One minibatch step: (what diverged or None, the loss, the outputs)."""
         p = self.p
@@ -475,14 +496,44 @@ class _Training:
             return verdict, value, out.data
         if self.replay is None:
             L.backward()
-        if not all(q.grad is None or np.isfinite(q.grad.data).all() for q in self.params):
+        grad = self._flat_grad()
+        if not np.isfinite(grad).all():
             return "gradient", value, out.data
-        p.optimizer.step()
-        if not all(np.isfinite(q.data).all() for q in self.params):
+        if p.optimizer.needs_loss:  # LBFGS, a line search: re-evaluates this batch's loss
+            p.optimizer.step(self._closure(idx))
+        else:
+            p.optimizer.step()
+        if not np.isfinite(np.concatenate([q.data.ravel() for q in self.params])).all():
             return "parameters", value, out.data
+        self.layer_grads.add(grad)
         if p.observers:
             self._observe(k, value, lr, epoch, b)
         return None, value, out.data
+
+    def _closure(self, idx: np.ndarray | slice) -> Callable[[], Tensor]:
+        """PyTorch's closure for ``optimizer.step(closure)``: this batch's loss and gradients
+        at the current parameters (through the replay, as the step itself)."""
+        Xb, yb = self.p.X[idx], self.p.y[idx]
+
+        def closure() -> Tensor:
+            for q in self.params:
+                q.grad = None
+            if self.replay is not None:
+                return self.replay(Xb, yb)[0]
+            L, _ = self._forward(Xb, yb)
+            L.backward()
+            return L
+        return closure
+
+    def _flat_grad(self) -> np.ndarray:
+        """This step's gradient as one vector (``parameters_to_vector`` order; zeros where a
+        parameter got none): what the finite check and the layer norms read."""
+        for q, part in zip(self.params, self.grad_parts):
+            if q.grad is None:
+                part[...] = 0
+            else:
+                part[...] = q.grad.data
+        return self.grad_flat
 
     def _forward(self, Xb: np.ndarray, yb: np.ndarray) -> tuple[Tensor, Tensor]:
         """The minibatch loss (with the L2 term) and the model's outputs."""
@@ -501,17 +552,17 @@ class _Training:
             self.status = "callback_stopped"
             self.message = f"an observer stopped training at step {k} (epoch {epoch})"
 
-    def _end_epoch(self, epoch: int, mean_loss: float, outs: list[Any], lr_now: float,
-                   bar: Any) -> bool:
+    def _end_epoch(self, epoch: int, mean_loss: float, outs: list[np.ndarray],
+                   order: np.ndarray | None, lr_now: float, bar: Any) -> bool:
         """Record the epoch; run schedules, snapshots, early stopping and callbacks. True when
         training stops here."""
         p, rows = self.p, self.rows
         rows["loss"].append(mean_loss)
         rows["lr"].append(lr_now)
         metric = math.nan
-        if p.metric_fn is not None:
-            idx = np.concatenate([i for i, _ in outs])
-            metric = p.metric_fn(np.concatenate([o for _, o in outs]), p.y[idx])
+        if p.metric_fn is not None:  # the epoch's outputs against its targets, in its order
+            metric = p.metric_fn(np.concatenate(outs) if len(outs) > 1 else outs[0],
+                                 p.y if order is None else p.y[order])
         rows["metric"].append(metric)
         vl, vm = (math.nan, math.nan) if p.validation is None else _evaluate(
             p.model, *p.validation, p.loss_fn, p.metric_fn)
@@ -524,8 +575,9 @@ class _Training:
             self._snapshot(epoch)
         logs = {"epoch": epoch, "loss": mean_loss, "val_loss": vl, "metric": metric,
                 "val_metric": vm, "lr": lr_now}
-        bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()
-                         if k != "epoch" and np.isfinite(v)})
+        if p.progress:
+            bar.set_postfix({k: f"{v:.4g}" for k, v in logs.items()
+                             if k != "epoch" and np.isfinite(v)})
         return self._early_stop(epoch, logs) or self._callbacks(epoch, logs)
 
     def _early_stop(self, epoch: int, logs: dict[str, float]) -> bool:

@@ -61,6 +61,7 @@ class Optimizer:
         self.state: dict[Tensor, State] = {}
         self.param_groups: list[dict[str, Any]] = []
         self.step_count = 0
+        self._flat: dict[int, _Flat] = {}  # a group's parameters end to end (_step_flat)
         if params is not None:
             self._add_params(params)
 
@@ -85,8 +86,26 @@ class Optimizer:
         """x − η · T_k(… T_1(g)) and the new state; inputs are not modified. Transformations
         that are the identity for ``hp`` (``weight_decay=0``, ``momentum=0``) are skipped, as
         PyTorch skips them."""
-        d, new = chain_update(tuple(t for t in self.transforms if t.active(hp)), g, state, x, hp)
+        d, new = self.direction(g, state, x, hp)
         return x - lr * d, new
+
+    def direction(self, g: np.ndarray, state: State, x: np.ndarray, hp: dict[str, Any]
+                  ) -> tuple[np.ndarray, State]:
+        """d = T_k(… T_1(g)) of :meth:`rule_update` (x_new = x − η·d) and the new state."""
+        return chain_update(tuple(t for t in self.transforms if t.active(hp)), g, state, x, hp)
+
+    def _descend(self, x: np.ndarray, g: np.ndarray, state: State, lr: float,
+                 hp: dict[str, Any]) -> State:
+        """x ← the rule's update of x, written into x; the new state. The default rule as
+        x −= η·d (x − η·d to the bit, without a temporary of x); a rule written by hand
+        through its ``rule_update``."""
+        if type(self).rule_update is Optimizer.rule_update:
+            d, new = self.direction(g, state, x, hp)
+            np.subtract(x, lr * d, out=x)
+            return new
+        x_new, new = self.rule_update(g, state, x, lr, hp)
+        x[...] = x_new
+        return new
 
     def vector_rule(self) -> VectorRule | None:
         """The step (g, state, x, lr) ↦ (x_new, state) specialised to the current
@@ -229,7 +248,7 @@ class Optimizer:
         over ``params`` if given, else unbound): what a diagnosis tries a suggested rate with."""
         new = copy.copy(self)
         new.defaults = {**self.defaults, "lr": check_lr(lr, f"{type(self).__name__}: lr")}
-        new.state, new.param_groups, new.step_count = {}, [], 0
+        new.state, new.param_groups, new.step_count, new._flat = {}, [], 0, {}
         if params is not None:
             new._add_params(params)
         return new
@@ -302,19 +321,42 @@ class Optimizer:
                 loss = closure()
         for group in self.param_groups:
             lr = lr_at(group["lr"], self.step_count)
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state.get(p)
-                if state is None:
-                    state = self.rule_init(p.data, group)
-                    state["step"] = 0
-                x_new, new = self.rule_update(np.asarray(p.grad.data), state, p.data, lr, group)
-                new["step"] = state["step"] + 1
-                self.state[p] = new
-                p.data[...] = x_new
+            if not self._step_flat(group, lr):
+                self._step_each(group, lr)
         self.step_count += 1
         return loss
+
+    def _step_each(self, group: dict[str, Any], lr: float) -> None:
+        """The rule applied to each parameter of ``group`` that has a gradient, one by one."""
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self.state.get(p)
+            if state is None:
+                state = self.rule_init(p.data, group)
+                state["step"] = 0
+            new = self._descend(p.data, np.asarray(p.grad.data), state, lr, group)
+            new["step"] = state["step"] + 1
+            self.state[p] = new
+
+    def _step_flat(self, group: dict[str, Any], lr: float) -> bool:
+        """The rule applied once to all of ``group``'s parameters laid end to end (every rule
+        is elementwise, so this is :meth:`_step_each` to the bit, without its per-parameter
+        Python cost); False — nothing done — when the group does not allow it (one
+        parameter, a missing gradient, mixed dtypes, states that differ in their counters)."""
+        params = group["params"]
+        if len(params) < 2 or any(p.grad is None for p in params):
+            return False
+        if sum(p.data.size for p in params) > FLAT_SIZE * len(params):
+            return False  # large parameters: copying them in and out costs more than it saves
+        flat = self._flat.get(id(group))
+        if flat is None or not flat.holds(params, self.state):
+            flat = _Flat.build(self, params, group)
+            if flat is None:
+                return False
+            self._flat[id(group)] = flat
+        flat.step(self, lr, group)
+        return True
 
     def state_dict(self) -> dict[str, Any]:
         """Step count, group options and per-parameter state (parameters by position)."""
@@ -344,6 +386,106 @@ class Optimizer:
                          for k, v in self.defaults.items())
         where = f"{len(self.parameters())} params, " if self.param_groups else ""
         return f"{type(self).__name__}({where}{opts})"
+
+
+#: :meth:`Optimizer._step_flat` lays a group end to end when its parameters hold at most this
+#: many numbers on average (small ones, where the per-parameter Python cost dominates)
+FLAT_SIZE = 2048
+
+
+class _Flat:
+    """A parameter group laid end to end for :meth:`Optimizer._step_flat`: the flat
+    parameters x and gradient g (gathered each step), the rule's state as flat arrays, and
+    each parameter's ``optimizer.state[p]`` holding views of those arrays (so the state seen
+    per parameter, ``state_dict`` included, is the flat state)."""
+
+    def __init__(self, params: list[Tensor], state: State, views: list[State]):
+        self.params = list(params)
+        sizes = [p.data.size for p in params]
+        self.stops = np.cumsum(sizes).tolist()
+        self.shapes = [p.data.shape for p in params]
+        self.x = np.empty(self.stops[-1], params[0].data.dtype)
+        self.g = np.empty_like(self.x)
+        self.x_views, self.g_views = self._views(self.x), self._views(self.g)
+        self.state, self.views = state, views
+        self.counters = [k for k, v in state.items() if not isinstance(v, np.ndarray)]
+
+    def _views(self, flat: np.ndarray) -> list[np.ndarray]:
+        """Each parameter's part of ``flat``, shaped like it."""
+        return [part.reshape(shape) for part, shape in zip(np.split(flat, self.stops[:-1]),
+                                                            self.shapes)]
+
+    @staticmethod
+    def build(opt: Optimizer, params: list[Tensor], group: dict[str, Any]) -> _Flat | None:
+        """The flat layout of ``params`` with their current states (fresh ones if none), or
+        None when the parameters' dtypes or their states' counters differ."""
+        dtype = params[0].data.dtype
+        if any(p.data.dtype != dtype or p.grad is None or p.grad.data.dtype != dtype
+               for p in params):
+            return None
+        found = [opt.state.get(p) for p in params]
+        states = [st for st in found if st is not None]
+        if not states:
+            state = opt.rule_init(np.concatenate([p.data.ravel() for p in params]), group)
+            state["step"] = 0
+        elif len(states) < len(params) or any(st.keys() != states[0].keys() for st in states):
+            return None
+        else:
+            joined = _joined(states)
+            if joined is None:
+                return None
+            state = joined
+        views: list[State] = [{} for _ in params]
+        flat = _Flat(params, state, views)
+        for k, v in state.items():
+            parts = np.split(v, flat.stops[:-1]) if isinstance(v, np.ndarray) else [v] * len(params)
+            for view, part, shape in zip(views, parts, flat.shapes):
+                view[k] = part.reshape(shape) if isinstance(v, np.ndarray) else part
+        for p, view in zip(params, views):
+            opt.state[p] = view
+        return flat
+
+    def holds(self, params: list[Tensor], states: dict[Tensor, State]) -> bool:
+        """Still the layout of ``params``, their states still the views (not replaced by
+        ``load_state_dict`` or another driver)."""
+        dtype = self.x.dtype
+        return (len(params) == len(self.params)
+                and all(p is q and p.data.shape == s and p.data.dtype == dtype
+                        and p.grad is not None and p.grad.data.dtype == dtype
+                        and states.get(p) is v
+                        for p, q, s, v in zip(params, self.params, self.shapes, self.views)))
+
+    def step(self, opt: Optimizer, lr: float, group: dict[str, Any]) -> None:
+        """Gather x and g, run the rule once, write x back into each ``p.data`` (in place)."""
+        for p, xv, gv in zip(self.params, self.x_views, self.g_views):
+            xv[...] = p.data
+            gv[...] = p.grad.data  # type: ignore[union-attr]
+        new = opt._descend(self.x, self.g, self.state, lr, group)
+        for p, xv in zip(self.params, self.x_views):
+            p.data[...] = xv
+        for k, v in new.items():
+            if isinstance(v, np.ndarray) and k in self.state:
+                self.state[k][...] = v
+        self.state["step"] = self.state["step"] + 1
+        for k in self.counters:
+            if k != "step":
+                self.state[k] = new[k]
+            for view in self.views:
+                view[k] = self.state[k]
+
+
+def _joined(states: list[State]) -> State | None:
+    """Per-parameter states as one flat state (None if their counters differ)."""
+    first = states[0]
+    joined: State = {}
+    for k, v in first.items():
+        if isinstance(v, np.ndarray):
+            joined[k] = np.concatenate([np.asarray(s[k]).ravel() for s in states])
+        elif all(s[k] == v for s in states):
+            joined[k] = v
+        else:
+            return None
+    return joined
 
 
 __all__ = ["Optimizer", "State", "VectorRule"]
