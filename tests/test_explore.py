@@ -357,6 +357,60 @@ def test_landscape_view_hessian_plane_and_bad_settings():
         lv.check_data(net, np.ones((4, 3)), "d.csv")
 
 
+def _trained_with_path(tmp_path):
+    X, y = st.datasets.moons(80, noise=0.1, seed=1)
+    net = st.nn.MLP(2, [4, 1], seed=0)
+    hist = st.nn.fit(net, X, y, loss="bce_with_logits", optimizer=st.optim.Adam(lr=0.05),
+                     epochs=12, progress=False, seed=0, snapshot_every=3)
+    net.save(tmp_path / "m.npz", snapshots=hist)
+    return net, X, y, hist
+
+
+def test_a_model_file_carries_its_training_path(tmp_path):
+    from steepest.explore.uploads import load_model_file
+    net, _, _, hist = _trained_with_path(tmp_path)
+    model, (S, epochs) = load_model_file((tmp_path / "m.npz").read_bytes(), "m.npz")
+    np.testing.assert_array_equal(S, np.stack(hist.snapshots))
+    assert epochs.tolist() == [0, 3, 6, 9, 12] == hist.snapshot_epochs
+    np.testing.assert_array_equal(st.nn.parameters_to_vector(model), S[-1])  # ends at the model
+    net.save(tmp_path / "plain.npz")
+    assert load_model_file((tmp_path / "plain.npz").read_bytes(), "p.npz")[1] is None
+    with pytest.raises(ValueError, match=r"snapshots must be \(T, 17\)"):
+        net.save(tmp_path / "bad.npz", snapshots=np.zeros((3, 5)))
+    # a file whose snapshots do not fit its weights is refused, not drawn
+    arrays = dict(np.load(tmp_path / "m.npz"))
+    arrays["__snapshots__"] = arrays["__snapshots__"][:, :5]
+    np.savez(tmp_path / "forged.npz", **arrays)
+    with pytest.raises(ValueError, match=r"snapshots must be \(T, 17\) floats"):
+        load_model_file((tmp_path / "forged.npz").read_bytes(), "forged.npz")
+
+
+@pytest.mark.parametrize("directions", ["filter", "hessian"])
+def test_landscape_view_draws_the_projected_training_path(tmp_path, directions):
+    net, X, y, hist = _trained_with_path(tmp_path)
+    S = np.stack(hist.snapshots)
+    s = {**lv.DEFAULTS, "resolution": 5, "span": 0.5, "directions": directions}
+    land = lv.compute(net, X, y, s, S)
+    ref = st.landscape.project(S, st.nn.parameters_to_vector(net), land.directions)
+    surface, contour, _ = lv.figures(land, hist.snapshot_epochs)
+    path = contour["data"][lv.PATH_TRACE]
+    np.testing.assert_allclose(np.column_stack([path["x"], path["y"]]), ref.coords,
+                               rtol=1e-12, atol=1e-12)
+    assert path["x"][-1] == pytest.approx(0, abs=1e-12)  # the path ends at the model
+    np.testing.assert_allclose(surface["data"][1]["z"], land.trajectory.loss_on_plane)
+    real = [float(st.nn.binary_cross_entropy_with_logits(_at(net, v)(X), y).data) for v in S]
+    np.testing.assert_allclose(land.trajectory.loss, real, rtol=1e-10)
+    assert path["text"][0].startswith(f"epoch 0: loss {real[0]:.4g}")
+    assert "training path of 5 points" in lv.summary(land, net, len(y))
+
+
+def _at(net, v):
+    import copy
+    other = copy.deepcopy(net)
+    st.nn.vector_to_parameters(v, other)
+    return other
+
+
 def test_explore_runs_inline_in_jupyter_and_binds_localhost(monkeypatch):
     dash = pytest.importorskip("dash")
     calls = []

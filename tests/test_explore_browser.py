@@ -26,6 +26,7 @@ pytest.importorskip("dash")
 
 import steepest as st  # noqa: E402
 from steepest.explore import lab, state  # noqa: E402
+from steepest.explore import landscape_view as lv  # noqa: E402
 from steepest.explore import playground as pg  # noqa: E402
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -247,13 +248,14 @@ def test_landscape_of_a_saved_model(server, browser, tmp_path):
     _, url = server
     X, y = st.datasets.moons(150, noise=0.1, seed=0)
     net = st.nn.MLP(2, [6, 1], seed=0)
-    st.nn.fit(net, X, y, loss="bce_with_logits", optimizer=st.optim.Adam(lr=0.05), epochs=40,
-              batch_size=32, progress=False, seed=0)
-    net.save(tmp_path / "model.npz")
+    hist = st.nn.fit(net, X, y, loss="bce_with_logits", optimizer=st.optim.Adam(lr=0.05),
+                     epochs=40, batch_size=32, progress=False, seed=0, snapshot_every=5)
+    net.save(tmp_path / "model.npz", snapshots=hist)
     np.savez(tmp_path / "data.npz", X=X, y=y)
     view = Logged(browser, url + "?view=land")
     view.page.set_input_files("#land-model input[type=file]", str(tmp_path / "model.npz"))
-    assert "25 parameters" in view.wait_change("#land-model-msg", "")
+    assert "25 parameters, a training path of 9 snapshots (epochs 0–40)" in \
+        view.wait_change("#land-model-msg", "")
     (tmp_path / "text.npz").write_text("not a zip")
     view.page.set_input_files("#land-data input[type=file]", str(tmp_path / "text.npz"))
     assert "not an .npz file" in view.wait_change("#land-data-msg", "")
@@ -269,5 +271,11 @@ def test_landscape_of_a_saved_model(server, browser, tmp_path):
     acc = float(np.mean((net(X).data.ravel() > 0) == (y > 0.5)))
     assert m.group(2) == f"{100 * acc:.1f}"
     view.page.locator("#land-surface .main-svg").first.wait_for(timeout=TIMEOUT)
+    # the training path, projected on the plane as the library projects it
+    land = lv.compute(net, X, y, dict(lv.DEFAULTS), np.stack(hist.snapshots))
+    path = view.trace("land-contour", lv.PATH_TRACE)
+    np.testing.assert_allclose(np.column_stack([path["x"], path["y"]]),
+                               land.trajectory.coords, rtol=1e-9, atol=1e-12)
+    assert "training path of 9 points" in shown
     _shot(view, "landscape")
     view.check_clean()

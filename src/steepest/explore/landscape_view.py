@@ -1,7 +1,9 @@
 """The landscape of your model: a ``model.save()`` file and data (.npz with X, y or a CSV with
 the target last) in; the loss on a plane through the weights out — filter-normalized random
 directions (Li et al. 2018) or the Hessian's top two eigenvectors — as a 3-D surface, a contour
-map and the two 1-D slices through the model, all from ``steepest.landscape.surface_2d``."""
+map and the two 1-D slices through the model, all from ``steepest.landscape.surface_2d``; when
+the file carries the training path (``model.save(path, snapshots=history)``), the path projected
+on the plane (``surface_2d(..., trajectory=…)``) on the contour map and the surface."""
 
 from __future__ import annotations
 
@@ -18,9 +20,11 @@ DEFAULTS: dict[str, Any] = {"loss": "bce", "directions": "filter", "resolution":
 MAX_RESOLUTION = 61
 
 
-def compute(model: Any, X: np.ndarray, y: np.ndarray, s: dict[str, Any]) -> Any:
+def compute(model: Any, X: np.ndarray, y: np.ndarray, s: dict[str, Any],
+            snapshots: np.ndarray | None = None) -> Any:
     """``surface_2d`` with the view's settings: directions "filter", "layer", "none" (random,
-    seeded) or "hessian" (the top two eigenvectors of the loss's Hessian at the model)."""
+    seeded) or "hessian" (the top two eigenvectors of the loss's Hessian at the model); with
+    ``snapshots`` (T, n) the training path projected on the plane (``land.trajectory``)."""
     from .. import landscape
     n = int(s["resolution"])
     if not 3 <= n <= MAX_RESOLUTION:
@@ -36,7 +40,7 @@ def compute(model: Any, X: np.ndarray, y: np.ndarray, s: dict[str, Any]) -> Any:
     elif y.ndim == 1 and nout > 1:
         raise SteepestError(f"the model has {nout} outputs: use the cross-entropy loss")
     kw: dict[str, Any] = {"loss": loss, "resolution": n, "range": (-span, span),
-                          "accuracy": loss != "mse", "progress": False}
+                          "accuracy": loss != "mse", "progress": False, "trajectory": snapshots}
     with np.errstate(all="ignore"):
         if s["directions"] == "hessian":
             target = landscape.as_target(model, X, y, loss=loss)
@@ -55,8 +59,11 @@ def check_data(model: Any, X: np.ndarray, filename: str) -> None:
                             f"{nin} inputs")
 
 
-def figures(land: Any) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """The 3-D surface, the contour map (the model at the centre) and the 1-D slices."""
+def figures(land: Any, epochs: Any = None
+            ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The 3-D surface, the contour map (the model at the centre) and the 1-D slices; the
+    projected training path on the first two when ``land`` has one (``epochs`` label its
+    points)."""
     from .lab import _list
     a, b, L = land.alphas, land.betas, land.loss
     Z = _list(L.T)  # plotly: z[row = β][column = α]
@@ -76,6 +83,8 @@ def figures(land: Any) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
                                                          "line": {"color": "black",
                                                                   "width": 1}}}],
                "layout": _layout("contour map (★ the model)", *axis)}
+    if land.trajectory is not None:
+        _add_path(surface, contour, land.trajectory, epochs)
     i0, j0 = int(np.argmin(np.abs(a))), int(np.argmin(np.abs(b)))
     slices = {"data": [{"type": "scatter", "x": _list(a), "y": _list(L[:, j0]),
                         "mode": "lines", "name": "along α (β = 0)"},
@@ -83,6 +92,31 @@ def figures(land: Any) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
                         "mode": "lines", "name": "along β (α = 0)"}],
               "layout": _layout("1-D slices through the model", "coordinate", "loss")}
     return surface, contour, slices
+
+
+#: the training path's trace on the contour map (on the surface it is trace 1)
+PATH_TRACE = 2
+
+
+def _add_path(surface: dict[str, Any], contour: dict[str, Any], traj: Any, epochs: Any) -> None:
+    """The training path: its projected coordinates on the map, and on the surface at the
+    loss *on the plane* (where the surface is drawn; the real loss is in the hover text)."""
+    from .lab import _list
+    c = traj.coords
+    e = np.arange(len(c)) if epochs is None else np.asarray(epochs)
+    text = [f"epoch {k}: loss {v:.4g} (on the plane {w:.4g}), {r:.0%} off the plane"
+            for k, v, w, r in zip(e, traj.loss, traj.loss_on_plane, traj.relative_residual)]
+    style = {"mode": "lines+markers", "name": "training path (projected)", "text": text,
+             "hovertemplate": "%{text}<extra></extra>"}
+    surface["data"].append({"type": "scatter3d", "x": _list(c[:, 0]), "y": _list(c[:, 1]),
+                            "z": _list(traj.loss_on_plane), **style,
+                            "line": {"color": "#c0392b", "width": 5},
+                            "marker": {"size": 3, "color": "#c0392b"}})
+    surface["layout"]["showlegend"] = False
+    contour["data"].append({"type": "scatter", "x": _list(c[:, 0]), "y": _list(c[:, 1]),
+                            **style, "line": {"color": "#c0392b", "width": 2},
+                            "marker": {"size": 6, "color": "#c0392b"}})
+    contour["layout"]["title"]["text"] = "contour map (★ the model, red: its training path)"
 
 
 def summary(land: Any, model: Any, n: int) -> str:
@@ -96,8 +130,11 @@ def summary(land: Any, model: Any, n: int) -> str:
     ev = getattr(land.directions, "eigenvalues", None)
     if ev is not None:
         text += " · Hessian eigenvalues " + ", ".join(f"{v:.4g}" for v in np.ravel(ev))
-    return text + (f" · on the plane min {np.nanmin(land.loss):.6g}, max "
-                   f"{np.nanmax(land.loss):.6g} · {land.meta.get('elapsed_s', 0.0):.2f} s")
+    text += (f" · on the plane min {np.nanmin(land.loss):.6g}, max "
+             f"{np.nanmax(land.loss):.6g} · {land.meta.get('elapsed_s', 0.0):.2f} s")
+    if land.trajectory is not None:
+        text += f" · training {land.trajectory.summary()}"
+    return text
 
 
 def _layout(title: str, xt: str, yt: str) -> dict[str, Any]:
@@ -159,7 +196,7 @@ def register(app: Any) -> None:
     from dash import Input, Output, State, no_update
 
     from ..errors import FileFormatError
-    from .uploads import decode, load_model, parse_table
+    from .uploads import decode, load_model_file, parse_table
 
     @app.callback(Output("land-model-store", "data"), Output("land-model-msg", "children"),
                   Input("land-model", "contents"), State("land-model", "filename"),
@@ -167,11 +204,13 @@ def register(app: Any) -> None:
     def model_uploaded(contents: str, filename: str) -> Any:
         name = filename or "model"
         try:
-            model = load_model(decode(contents, name), name)
+            model, path = load_model_file(decode(contents, name), name)
         except FileFormatError as exc:
             return None, html_error(str(exc))
         n = sum(p.data.size for p in model.parameters())
-        return contents, f"{name}: {type(model).__name__}, {n} parameters"
+        kept = "" if path is None else \
+            f", a training path of {len(path[0])} snapshots (epochs {path[1][0]}–{path[1][-1]})"
+        return contents, f"{name}: {type(model).__name__}, {n} parameters{kept}"
 
     @app.callback(Output("land-data-store", "data"), Output("land-data-msg", "children"),
                   Input("land-data", "contents"), State("land-data", "filename"),
@@ -202,13 +241,15 @@ def register(app: Any) -> None:
         if not model_b64 or not data:
             return (no_update,) * 4 + ("upload a model file and a data file first", s)
         try:
-            model = load_model(decode(model_b64, model_name or "model"), model_name or "model")
+            model, path = load_model_file(decode(model_b64, model_name or "model"),
+                                          model_name or "model")
             X, y = np.asarray(data["X"], float), np.asarray(data["y"], float)
             check_data(model, X, data["name"])
-            land = compute(model, X, y, s)
+            land = compute(model, X, y, s, None if path is None else path[0])
         except ValueError as exc:
             return (no_update,) * 4 + (str(exc), s)
-        return (*figures(land), summary(land, model, len(y)), "", s)
+        return (*figures(land, None if path is None else path[1]),
+                summary(land, model, len(y)), "", s)
 
 
 def html_error(text: str) -> Any:
