@@ -385,7 +385,7 @@ def test_a_model_file_carries_its_training_path(tmp_path):
         load_model_file((tmp_path / "forged.npz").read_bytes(), "forged.npz")
 
 
-@pytest.mark.parametrize("directions", ["filter", "hessian"])
+@pytest.mark.parametrize("directions", ["filter", "hessian", "pca"])
 def test_landscape_view_draws_the_projected_training_path(tmp_path, directions):
     net, X, y, hist = _trained_with_path(tmp_path)
     S = np.stack(hist.snapshots)
@@ -402,6 +402,13 @@ def test_landscape_view_draws_the_projected_training_path(tmp_path, directions):
     np.testing.assert_allclose(land.trajectory.loss, real, rtol=1e-10)
     assert path["text"][0].startswith(f"epoch 0: loss {real[0]:.4g}")
     assert "training path of 5 points" in lv.summary(land, net, len(y))
+    if directions == "pca":  # the plane of the path itself: it lies in it, the grid holds it
+        pca = st.landscape.pca_directions(S, centre=S[-1])
+        np.testing.assert_allclose(np.abs(land.directions.vectors @ pca.vectors.T), np.eye(2),
+                                   atol=1e-9)
+        assert np.abs(ref.coords).max() * 1.1 == pytest.approx(land.alphas[-1] / 0.5)
+        with pytest.raises(ValueError, match="needs a model file saved with its path"):
+            lv.compute(net, X, y, s)
 
 
 def _at(net, v):

@@ -23,8 +23,10 @@ MAX_RESOLUTION = 61
 def compute(model: Any, X: np.ndarray, y: np.ndarray, s: dict[str, Any],
             snapshots: np.ndarray | None = None) -> Any:
     """``surface_2d`` with the view's settings: directions "filter", "layer", "none" (random,
-    seeded) or "hessian" (the top two eigenvectors of the loss's Hessian at the model); with
-    ``snapshots`` (T, n) the training path projected on the plane (``land.trajectory``)."""
+    seeded), "hessian" (the top two eigenvectors of the loss's Hessian at the model) or "pca"
+    (the training path's two principal directions, Li et al. §7: random directions are nearly
+    orthogonal to a path; there ``span`` 1 is the path's extent); with ``snapshots`` (T, n)
+    the training path projected on the plane (``land.trajectory``)."""
     from .. import landscape
     n = int(s["resolution"])
     if not 3 <= n <= MAX_RESOLUTION:
@@ -45,10 +47,26 @@ def compute(model: Any, X: np.ndarray, y: np.ndarray, s: dict[str, Any],
         if s["directions"] == "hessian":
             target = landscape.as_target(model, X, y, loss=loss)
             kw["directions"] = landscape.hessian_directions(target, k=2)
+        elif s["directions"] == "pca":
+            kw["directions"], extent = _pca(model, snapshots)
+            kw["range"] = (-span * extent, span * extent)
         else:
             kw["normalization"] = None if s["directions"] == "none" else s["directions"]
             kw["seed"] = int(s["seed"])
         return landscape.surface_2d(model, X, y, **kw)
+
+
+def _pca(model: Any, snapshots: np.ndarray | None) -> tuple[Any, float]:
+    """The path's principal directions through the model, and 1.1 × the path's largest
+    coordinate on them (the range that holds the whole path)."""
+    from .. import landscape
+    from ..nn import parameters_to_vector
+    if snapshots is None or len(snapshots) < 2:
+        raise SteepestError("directions: PCA of the training path needs a model file saved "
+                            "with its path: model.save(path, snapshots=fit(..., "
+                            "snapshot_every=k))")
+    d = landscape.pca_directions(snapshots, centre=parameters_to_vector(model))
+    return d, 1.1 * float(np.max(np.abs(d.trajectory.coords))) or 1.0
 
 
 def check_data(model: Any, X: np.ndarray, filename: str) -> None:
@@ -167,7 +185,9 @@ def layout(s: dict[str, Any]) -> Any:
             options=[{"label": "random, filter-normalized", "value": "filter"},
                      {"label": "random, layer-normalized", "value": "layer"},
                      {"label": "random, not normalized", "value": "none"},
-                     {"label": "Hessian's top two eigenvectors", "value": "hessian"}])),
+                     {"label": "Hessian's top two eigenvectors", "value": "hessian"},
+                     {"label": "PCA of the training path (span 1 = the path)",
+                      "value": "pca"}])),
         control("resolution", dcc.Input(id="land-resolution", type="number", min=3,
                                         max=MAX_RESOLUTION, step=1, value=s["resolution"],
                                         style={"width": "70px"})),
