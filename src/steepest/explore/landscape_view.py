@@ -65,8 +65,10 @@ def _pca(model: Any, snapshots: np.ndarray | None) -> tuple[Any, float]:
         raise SteepestError("directions: PCA of the training path needs a model file saved "
                             "with its path: model.save(path, snapshots=fit(..., "
                             "snapshot_every=k))")
-    d = landscape.pca_directions(snapshots, centre=parameters_to_vector(model))
-    return d, 1.1 * float(np.max(np.abs(d.trajectory.coords))) or 1.0
+    theta = parameters_to_vector(model)
+    d = landscape.pca_directions(snapshots, centre=theta)
+    coords = landscape.project(snapshots, theta, d).coords
+    return d, 1.1 * float(np.max(np.abs(coords))) or 1.0
 
 
 def check_data(model: Any, X: np.ndarray, filename: str) -> None:
