@@ -226,14 +226,25 @@ def test_app_serves_its_assets_itself():
         other["props"]["children"][1]["props"]["data"]  # a session id per page load
 
 
+def offline(page: str) -> None:
+    """Nothing in the page outside its scripts' text points off this machine: no src/href to
+    another host (the only URL allowed is the link back to the local app)."""
+    import re
+    markup = re.sub(r"<script\b[^>]*>.*?</script>", "", page, flags=re.S)
+    assert "<script src" not in page and "<link" not in markup
+    hosts = set(re.findall(r"https?://([^/\s\"'`<>]+)", markup))
+    assert hosts <= {"127.0.0.1:8050"}, hosts
+
+
 def test_export_writes_the_view_through_the_report_module():
+    from steepest.explore.export import lab_report
     s = _lab(lr=0.0055)
-    page = __import__("steepest.explore.export", fromlist=["x"]).lab_report(
-        s, link="http://127.0.0.1:8050/?view=lab&lr=0.0055")
+    page = lab_report(s, link="http://127.0.0.1:8050/?view=lab&lr=0.0055")
     run = lab.run(s)
     assert page.startswith("<!DOCTYPE html>") and run.diagnosis.split(":")[0] in page
     assert "?view=lab&amp;lr=0.0055" in page or "?view=lab&lr=0.0055" in page
     assert page.count("data:image/png;base64,") >= 2
+    offline(page)
 
 
 # ---- network playground --------------------------------------------------------------------
@@ -304,6 +315,20 @@ def test_playground_uploaded_csv_and_bad_settings():
     with pytest.raises(ValueError, match="layers"):
         pg.hidden_layers("8,x")
     assert pg.hidden_layers("") == [] and pg.hidden_layers(" 4, 2") == [4, 2]
+
+
+def test_playground_export_is_the_tabs_network_as_it_is():
+    from steepest.explore.export import play_report
+    t = pg.new_trainer({**pg.DEFAULTS, "points": 120, "optimizer": "gd", "lr": 0.5})
+    for _ in range(10):
+        pg.train(t)
+    page = play_report(t, link="http://127.0.0.1:8050/?view=play")
+    assert page.startswith("<!DOCTYPE html>") and pg.summary(t) in page
+    # boundary, network, losses, gradient norms and (GD) the sharpness: five figures
+    assert page.count("data:image/png;base64,") == 5 and "2/η" in page
+    _, acc = pg.evaluate(t, t.X, t.y)
+    assert f"{acc:.1%}" in page and "epoch 10 " in page
+    offline(page)
 
 
 def test_playground_stops_when_training_diverges():
@@ -409,6 +434,24 @@ def test_landscape_view_draws_the_projected_training_path(tmp_path, directions):
         assert np.abs(ref.coords).max() * 1.1 == pytest.approx(land.alphas[-1] / 0.5)
         with pytest.raises(ValueError, match="needs a model file saved with its path"):
             lv.compute(net, X, y, s)
+
+
+def test_landscape_export_has_the_path_the_page_shows(tmp_path):
+    from steepest.explore.export import landscape_report
+    net, X, y, hist = _trained_with_path(tmp_path)
+    s = {**lv.DEFAULTS, "resolution": 7, "span": 0.5}
+    land = lv.compute(net, X, y, s, np.stack(hist.snapshots))
+    page = landscape_report(land, net, len(y), s, hist.snapshot_epochs)
+    assert lv.summary(land, net, len(y)) in page.replace("&#x27;", "'")
+    assert "snapshots are at epochs 0, 3, 6, 9, 12." in page and land.trajectory.summary() in page
+    assert page.count("data:image/png;base64,") >= 3  # contour, slices, the surface's fallback
+    if "plot3d-1-spec" in page:  # plotly installed: the surface and the path, interactive
+        import json
+        import re
+        spec = json.loads(re.search(r'id="plot3d-1-spec">(.*?)</script>', page, re.S)[1])
+        np.testing.assert_allclose(spec["data"][1]["x"], land.trajectory.coords[:, 0],
+                                   rtol=1e-5, atol=1e-9)
+    offline(page)
 
 
 def _at(net, v):

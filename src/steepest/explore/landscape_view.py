@@ -198,6 +198,7 @@ def layout(s: dict[str, Any]) -> Any:
         control("seed", dcc.Input(id="land-seed", type="number", step=1, value=s["seed"],
                                   style={"width": "60px"})),
         html.Button("compute", id="land-compute", className="primary"),
+        html.Button("export HTML", id="land-export"), dcc.Download(id="land-download"),
     ], className="controls")
     graphs = html.Div([
         html.Div(dcc.Graph(id="land-surface", style={"height": "430px"}), className="card"),
@@ -218,7 +219,9 @@ def register(app: Any) -> None:
     from dash import Input, Output, State, no_update
 
     from ..errors import FileFormatError
+    from .export import register_landscape
     from .uploads import decode, load_model_file, parse_table
+    register_landscape(app)
 
     @app.callback(Output("land-model-store", "data"), Output("land-model-msg", "children"),
                   Input("land-model", "contents"), State("land-model", "filename"),
@@ -254,10 +257,10 @@ def register(app: Any) -> None:
         State("land-model", "filename"), State("land-data-store", "data"),
         State("land-loss", "value"), State("land-directions", "value"),
         State("land-resolution", "value"), State("land-span", "value"),
-        State("land-seed", "value"), prevent_initial_call=True,
+        State("land-seed", "value"), State("session", "data"), prevent_initial_call=True,
         running=[(Output("land-compute", "disabled"), True, False)])
     def run(_: int, model_b64: Any, model_name: str, data: Any, loss: str, directions: str,
-            resolution: Any, span: Any, seed: Any) -> Any:
+            resolution: Any, span: Any, seed: Any, sid: str) -> Any:
         s = {"loss": loss, "directions": directions, "resolution": int(resolution or 25),
              "span": float(span or 1.0), "seed": int(seed or 0)}
         if not model_b64 or not data:
@@ -270,8 +273,11 @@ def register(app: Any) -> None:
             land = compute(model, X, y, s, None if path is None else path[0])
         except ValueError as exc:
             return (no_update,) * 4 + (str(exc), s)
-        return (*figures(land, None if path is None else path[1]),
-                summary(land, model, len(y)), "", s)
+        epochs = None if path is None else path[1]
+        # what "export" writes: the landscape on screen, not a recomputation
+        app.sessions.get(sid)["landscape"] = {"land": land, "model": model, "n": len(y),
+                                              "settings": s, "epochs": epochs}
+        return (*figures(land, epochs), summary(land, model, len(y)), "", s)
 
 
 def html_error(text: str) -> Any:
