@@ -78,7 +78,7 @@ def _serve() -> tuple[object, str, dict[str, list[float]]]:
         from flask import g, request
         if request.path.startswith("/_dash-update-component"):
             body = request.get_json(silent=True) or {}
-            key = "lab" if "lab-loss" in str(body.get("output")) else \
+            key = "lab" if "lab-diagnosis" in str(body.get("output")) else \
                 "play" if "play-boundary" in str(body.get("output")) else "other"
             times.setdefault(key, []).append(1e3 * (time.perf_counter() - g.t0))
         return resp
@@ -95,6 +95,8 @@ def _settle(page, ms: int = 400) -> None:
 def lab_latency(page, url: str, moves: int, graphs: list[str] = LAB_GRAPHS) -> np.ndarray:
     page.goto(url + "?view=lab&lr=0.002")
     page.wait_for_selector("#lab-diagnosis:not(:empty)", timeout=120_000)
+    page.wait_for_function("ids => ids.every(id => document.querySelector("
+                           "'#' + id + ' .js-plotly-plot'))", arg=graphs, timeout=120_000)
     _settle(page, 2000)
     out = []
     for i in range(moves):

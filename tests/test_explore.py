@@ -121,7 +121,9 @@ def test_loss_figure_lifts_negative_losses_for_its_log_axis():
     fig = lab.loss_figure(run)
     shown = np.asarray(fig["data"][0]["y"], float)
     assert shown.min() > 0
-    np.testing.assert_allclose(shown - run.loss, lab.loss_shift(run.loss))
+    # drawn to 6 significant digits (what a curve needs), against the exact shift
+    np.testing.assert_allclose(shown, run.loss + lab.loss_shift(run.loss), rtol=1e-5, atol=0)
+    assert lab.loss_shift(run.loss) == pytest.approx(-run.loss.min() + 1e-12, abs=1e-9)
 
 
 # ---- URL state -----------------------------------------------------------------------------
@@ -224,14 +226,25 @@ def test_app_serves_its_assets_itself():
         other["props"]["children"][1]["props"]["data"]  # a session id per page load
 
 
+def offline(page: str) -> None:
+    """Nothing in the page outside its scripts' text points off this machine: no src/href to
+    another host (the only URL allowed is the link back to the local app)."""
+    import re
+    markup = re.sub(r"<script\b[^>]*>.*?</script>", "", page, flags=re.S)
+    assert "<script src" not in page and "<link" not in markup
+    hosts = set(re.findall(r"https?://([^/\s\"'`<>]+)", markup))
+    assert hosts <= {"127.0.0.1:8050"}, hosts
+
+
 def test_export_writes_the_view_through_the_report_module():
+    from steepest.explore.export import lab_report
     s = _lab(lr=0.0055)
-    page = __import__("steepest.explore.export", fromlist=["x"]).lab_report(
-        s, link="http://127.0.0.1:8050/?view=lab&lr=0.0055")
+    page = lab_report(s, link="http://127.0.0.1:8050/?view=lab&lr=0.0055")
     run = lab.run(s)
     assert page.startswith("<!DOCTYPE html>") and run.diagnosis.split(":")[0] in page
     assert "?view=lab&amp;lr=0.0055" in page or "?view=lab&lr=0.0055" in page
     assert page.count("data:image/png;base64,") >= 2
+    offline(page)
 
 
 # ---- network playground --------------------------------------------------------------------
@@ -304,6 +317,20 @@ def test_playground_uploaded_csv_and_bad_settings():
     assert pg.hidden_layers("") == [] and pg.hidden_layers(" 4, 2") == [4, 2]
 
 
+def test_playground_export_is_the_tabs_network_as_it_is():
+    from steepest.explore.export import play_report
+    t = pg.new_trainer({**pg.DEFAULTS, "points": 120, "optimizer": "gd", "lr": 0.5})
+    for _ in range(10):
+        pg.train(t)
+    page = play_report(t, link="http://127.0.0.1:8050/?view=play")
+    assert page.startswith("<!DOCTYPE html>") and pg.summary(t) in page
+    # boundary, network, losses, gradient norms and (GD) the sharpness: five figures
+    assert page.count("data:image/png;base64,") == 5 and "2/η" in page
+    _, acc = pg.evaluate(t, t.X, t.y)
+    assert f"{acc:.1%}" in page and "epoch 10 " in page
+    offline(page)
+
+
 def test_playground_stops_when_training_diverges():
     t = pg.new_trainer({**pg.DEFAULTS, "optimizer": "gd", "lr": 1e6, "points": 100})
     for _ in range(5):
@@ -353,6 +380,85 @@ def test_landscape_view_hessian_plane_and_bad_settings():
         lv.compute(net, X, y, {**lv.DEFAULTS, "resolution": 500})
     with pytest.raises(ValueError, match="takes 2 inputs"):
         lv.check_data(net, np.ones((4, 3)), "d.csv")
+
+
+def _trained_with_path(tmp_path):
+    X, y = st.datasets.moons(80, noise=0.1, seed=1)
+    net = st.nn.MLP(2, [4, 1], seed=0)
+    hist = st.nn.fit(net, X, y, loss="bce_with_logits", optimizer=st.optim.Adam(lr=0.05),
+                     epochs=12, progress=False, seed=0, snapshot_every=3)
+    net.save(tmp_path / "m.npz", snapshots=hist)
+    return net, X, y, hist
+
+
+def test_a_model_file_carries_its_training_path(tmp_path):
+    from steepest.explore.uploads import load_model_file
+    net, _, _, hist = _trained_with_path(tmp_path)
+    model, (S, epochs) = load_model_file((tmp_path / "m.npz").read_bytes(), "m.npz")
+    np.testing.assert_array_equal(S, np.stack(hist.snapshots))
+    assert epochs.tolist() == [0, 3, 6, 9, 12] == hist.snapshot_epochs
+    np.testing.assert_array_equal(st.nn.parameters_to_vector(model), S[-1])  # ends at the model
+    net.save(tmp_path / "plain.npz")
+    assert load_model_file((tmp_path / "plain.npz").read_bytes(), "p.npz")[1] is None
+    with pytest.raises(ValueError, match=r"snapshots must be \(T, 17\)"):
+        net.save(tmp_path / "bad.npz", snapshots=np.zeros((3, 5)))
+    # a file whose snapshots do not fit its weights is refused, not drawn
+    arrays = dict(np.load(tmp_path / "m.npz"))
+    arrays["__snapshots__"] = arrays["__snapshots__"][:, :5]
+    np.savez(tmp_path / "forged.npz", **arrays)
+    with pytest.raises(ValueError, match=r"snapshots must be \(T, 17\) floats"):
+        load_model_file((tmp_path / "forged.npz").read_bytes(), "forged.npz")
+
+
+@pytest.mark.parametrize("directions", ["filter", "hessian", "pca"])
+def test_landscape_view_draws_the_projected_training_path(tmp_path, directions):
+    net, X, y, hist = _trained_with_path(tmp_path)
+    S = np.stack(hist.snapshots)
+    s = {**lv.DEFAULTS, "resolution": 5, "span": 0.5, "directions": directions}
+    land = lv.compute(net, X, y, s, S)
+    ref = st.landscape.project(S, st.nn.parameters_to_vector(net), land.directions)
+    surface, contour, _ = lv.figures(land, hist.snapshot_epochs)
+    path = contour["data"][lv.PATH_TRACE]
+    np.testing.assert_allclose(np.column_stack([path["x"], path["y"]]), ref.coords,
+                               rtol=1e-12, atol=1e-12)
+    assert path["x"][-1] == pytest.approx(0, abs=1e-12)  # the path ends at the model
+    np.testing.assert_allclose(surface["data"][1]["z"], land.trajectory.loss_on_plane)
+    real = [float(st.nn.binary_cross_entropy_with_logits(_at(net, v)(X), y).data) for v in S]
+    np.testing.assert_allclose(land.trajectory.loss, real, rtol=1e-10)
+    assert path["text"][0].startswith(f"epoch 0: loss {real[0]:.4g}")
+    assert "training path of 5 points" in lv.summary(land, net, len(y))
+    if directions == "pca":  # the plane of the path itself: it lies in it, the grid holds it
+        pca = st.landscape.pca_directions(S, centre=S[-1])
+        np.testing.assert_allclose(np.abs(land.directions.vectors @ pca.vectors.T), np.eye(2),
+                                   atol=1e-9)
+        assert np.abs(ref.coords).max() * 1.1 == pytest.approx(land.alphas[-1] / 0.5)
+        with pytest.raises(ValueError, match="needs a model file saved with its path"):
+            lv.compute(net, X, y, s)
+
+
+def test_landscape_export_has_the_path_the_page_shows(tmp_path):
+    from steepest.explore.export import landscape_report
+    net, X, y, hist = _trained_with_path(tmp_path)
+    s = {**lv.DEFAULTS, "resolution": 7, "span": 0.5}
+    land = lv.compute(net, X, y, s, np.stack(hist.snapshots))
+    page = landscape_report(land, net, len(y), s, hist.snapshot_epochs)
+    assert lv.summary(land, net, len(y)) in page.replace("&#x27;", "'")
+    assert "snapshots are at epochs 0, 3, 6, 9, 12." in page and land.trajectory.summary() in page
+    assert page.count("data:image/png;base64,") >= 3  # contour, slices, the surface's fallback
+    if "plot3d-1-spec" in page:  # plotly installed: the surface and the path, interactive
+        import json
+        import re
+        spec = json.loads(re.search(r'id="plot3d-1-spec">(.*?)</script>', page, re.S)[1])
+        np.testing.assert_allclose(spec["data"][1]["x"], land.trajectory.coords[:, 0],
+                                   rtol=1e-5, atol=1e-9)
+    offline(page)
+
+
+def _at(net, v):
+    import copy
+    other = copy.deepcopy(net)
+    st.nn.vector_to_parameters(v, other)
+    return other
 
 
 def test_explore_runs_inline_in_jupyter_and_binds_localhost(monkeypatch):

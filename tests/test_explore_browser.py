@@ -26,6 +26,7 @@ pytest.importorskip("dash")
 
 import steepest as st  # noqa: E402
 from steepest.explore import lab, state  # noqa: E402
+from steepest.explore import landscape_view as lv  # noqa: E402
 from steepest.explore import playground as pg  # noqa: E402
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -102,12 +103,40 @@ def _lab_checks(view: Logged, data=None):
     return s, ref
 
 
+def _exported(browser, view: Logged, button: str, folder: Path, images: int,
+              surfaces: int = 0):
+    """Click a view's "export HTML", open the file it downloads with the network cut off, and
+    check it shows its figures (PNG images that decoded, interactive 3-D surfaces drawn) and
+    asked for nothing but itself. Returns the page's text."""
+    with view.page.expect_download(timeout=TIMEOUT) as info:
+        view.page.click(button)
+    path = folder / info.value.suggested_filename
+    info.value.save_as(path)
+    page = browser.new_page()  # a context of its own, cut off from the network
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url))
+    page.context.set_offline(True)
+    try:
+        page.goto(path.as_uri(), timeout=TIMEOUT)
+        shown = page.evaluate("() => Array.from(document.querySelectorAll('figure img'))"
+                              ".filter(i => i.complete && i.naturalWidth > 0).length")
+        assert shown >= images, (path.name, shown)
+        for k in range(1, surfaces + 1):
+            page.locator(f"#plot3d-{k}").scroll_into_view_if_needed()
+            page.locator(f"#plot3d-{k} .main-svg").first.wait_for(timeout=TIMEOUT)
+        text = page.inner_text("body")
+    finally:
+        page.close()
+    assert {u.split(":")[0] for u in asked} <= {"file", "data"}, asked
+    return text
+
+
 def _shot(view: Logged, name: str):
     ARTIFACTS.mkdir(exist_ok=True)
     view.page.screenshot(path=str(ARTIFACTS / f"explore-{name}.png"), full_page=True)
 
 
-def test_descent_lab(server, browser):
+def test_descent_lab(server, browser, tmp_path):
     _, url = server
     view = Logged(browser, url + "?view=lab&lr=0.0055")
     diag = view.wait_change("#lab-diagnosis", "")
@@ -154,6 +183,8 @@ def test_descent_lab(server, browser):
     again.wait_change("#lab-diagnosis", "")
     assert again.text("#lab-diagnosis") == view.text("#lab-diagnosis") or \
         again.text("#lab-status") == lab_view_status(ref)
+    text = _exported(browser, view, "#lab-export", tmp_path, images=2, surfaces=1)
+    assert ref.diagnosis.split(":")[0] in text
     view.check_clean()
     again.check_clean()
 
@@ -221,6 +252,8 @@ def test_playground_trains_and_shows_the_models_accuracy(server, browser, tmp_pa
     shown = view.wait_change("#play-summary", shown)
     assert f"epoch {t.epoch} " in shown
     _shot(view, "playground")
+    text = _exported(browser, view, "#play-export", tmp_path, images=4)
+    assert shown in text
     # uploads: a bad CSV is reported in the page, a good one is trained on
     view.page.goto(url + "?view=play&dataset=csv")
     view.wait_change("#play-error", "")
@@ -247,13 +280,14 @@ def test_landscape_of_a_saved_model(server, browser, tmp_path):
     _, url = server
     X, y = st.datasets.moons(150, noise=0.1, seed=0)
     net = st.nn.MLP(2, [6, 1], seed=0)
-    st.nn.fit(net, X, y, loss="bce_with_logits", optimizer=st.optim.Adam(lr=0.05), epochs=40,
-              batch_size=32, progress=False, seed=0)
-    net.save(tmp_path / "model.npz")
+    hist = st.nn.fit(net, X, y, loss="bce_with_logits", optimizer=st.optim.Adam(lr=0.05),
+                     epochs=40, batch_size=32, progress=False, seed=0, snapshot_every=5)
+    net.save(tmp_path / "model.npz", snapshots=hist)
     np.savez(tmp_path / "data.npz", X=X, y=y)
     view = Logged(browser, url + "?view=land")
     view.page.set_input_files("#land-model input[type=file]", str(tmp_path / "model.npz"))
-    assert "25 parameters" in view.wait_change("#land-model-msg", "")
+    assert "25 parameters, a training path of 9 snapshots (epochs 0–40)" in \
+        view.wait_change("#land-model-msg", "")
     (tmp_path / "text.npz").write_text("not a zip")
     view.page.set_input_files("#land-data input[type=file]", str(tmp_path / "text.npz"))
     assert "not an .npz file" in view.wait_change("#land-data-msg", "")
@@ -269,5 +303,13 @@ def test_landscape_of_a_saved_model(server, browser, tmp_path):
     acc = float(np.mean((net(X).data.ravel() > 0) == (y > 0.5)))
     assert m.group(2) == f"{100 * acc:.1f}"
     view.page.locator("#land-surface .main-svg").first.wait_for(timeout=TIMEOUT)
+    # the training path, projected on the plane as the library projects it
+    land = lv.compute(net, X, y, dict(lv.DEFAULTS), np.stack(hist.snapshots))
+    path = view.trace("land-contour", lv.PATH_TRACE)
+    np.testing.assert_allclose(np.column_stack([path["x"], path["y"]]),
+                               land.trajectory.coords, rtol=1e-9, atol=1e-12)
+    assert "training path of 9 points" in shown
     _shot(view, "landscape")
+    text = _exported(browser, view, "#land-export", tmp_path, images=3, surfaces=1)
+    assert "snapshots are at epochs 0, 5, 10" in text and shown.split(" · ")[1] in text
     view.check_clean()

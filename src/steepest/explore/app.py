@@ -30,7 +30,7 @@ header span { margin-left: 16px; opacity: .8; font-size: 14px; }
 .grid2 { display: grid; grid-template-columns: 1fr 1fr; gap: 10px; }
 .grid3 { display: grid; grid-template-columns: 1fr 1fr 1fr; gap: 10px; }
 .card { background: white; border-radius: 6px; box-shadow: 0 1px 3px rgba(0,0,0,.12);
-        padding: 4px; min-width: 0; }
+        padding: 4px; min-width: 0; contain: layout paint; }
 .diagnosis { background: #fdfefe; border-left: 4px solid #2e86c1; padding: 8px 12px;
              margin: 8px 0; font-size: 14px; line-height: 1.45; white-space: pre-wrap; }
 .status { font-family: ui-monospace, monospace; font-size: 13px; margin: 4px 0; }
@@ -77,6 +77,7 @@ def _layout(app: Any) -> Any:
     return html.Div([
         dcc.Location(id="url", refresh=False),
         dcc.Store(id="session", data=app.sessions.new_id()),
+        dcc.Store(id="page-built", data=False),
         html.Header([html.H1("steepest explore"),
                      html.Span("gradient descent, networks and landscapes — computed live by "
                                "steepest on your machine")]),
@@ -85,16 +86,18 @@ def _layout(app: Any) -> Any:
 
 def _register_page(app: Any) -> None:
     """The page is built once per load from the URL's query (later URL changes are the page's
-    own, written as the controls move)."""
+    own, written as the controls move). A flag, not the page itself, says it is built: as a
+    State the page's children would travel to the server on every URL change (430 kB per η
+    move in the lab)."""
     from dash import Input, Output, State, dcc, no_update
 
     from . import lab_view, landscape_view, play_view, state
 
-    @app.callback(Output("page", "children"), Input("url", "search"),
-                  State("page", "children"))
-    def build_page(search: str | None, current: Any) -> Any:
-        if current:
-            return no_update
+    @app.callback(Output("page", "children"), Output("page-built", "data"),
+                  Input("url", "search"), State("page-built", "data"))
+    def build_page(search: str | None, built: bool) -> Any:
+        if built:
+            return no_update, no_update
         view, lab_settings = state.decode(search, lab_view.DEFAULTS)
         play_settings = state.decode(search, play_view.DEFAULTS)[1] if view == "play" \
             else dict(play_view.DEFAULTS)
@@ -108,7 +111,7 @@ def _register_page(app: Any) -> None:
                         children=play_view.layout(play_settings)),
                 dcc.Tab(label="Landscape of your model", value="land",
                         children=landscape_view.layout(land_settings))]
-        return dcc.Tabs(id="view", value=view, children=tabs)
+        return dcc.Tabs(id="view", value=view, children=tabs), True
 
     @app.callback(Output("url", "search"), Input("view", "value"),
                   Input("lab-settings", "data"), Input("play-settings", "data"),

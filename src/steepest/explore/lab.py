@@ -302,8 +302,8 @@ def path_traces(lab: LabRun) -> dict[str, Any]:
     ``sx``, ``sy``, ``z`` for the 3-D surface (clipped to the surface's box, so a diverging
     run does not rescale the scene) and the ``start``."""
     P = _clip(lab.path, lab.problem)
-    return {"x": _list(lab.path[:, 0]), "y": _list(lab.path[:, 1]), "sx": _list(P[:, 0]),
-            "sy": _list(P[:, 1]), "z": _list(_surface_z(lab)),
+    return {"x": _list(lab.path[:, 0]), "y": _list(lab.path[:, 1]), "sx": _short(P[:, 0]),
+            "sy": _short(P[:, 1]), "z": _short(_surface_z(lab)),
             "start": _list(lab.path[0]) if len(lab.path) else []}
 
 
@@ -322,13 +322,12 @@ def _surface_z(lab: LabRun) -> np.ndarray:
 
 def loss_figure(lab: LabRun) -> dict[str, Any]:
     """Loss against step on a log axis, with the scrubber's marker (trace 1)."""
-    k = np.arange(len(lab.loss))
     shift = loss_shift(lab.loss)
     layout = _layout(f"loss: {lab.result.status} after {lab.result.nit} steps", "step",
                      "loss" if shift == 0 else f"loss + {shift:.3g}")
     layout["yaxis"]["type"] = "log"
     return {"data": [
-        {"type": "scatter", "x": _list(k), "y": _list(lab.loss + shift), "mode": "lines",
+        {"type": "scatter", "x0": 0, "dx": 1, "y": _short(lab.loss + shift), "mode": "lines",
          "name": "loss", "line": {"color": "#2c3e50"}},
         {"type": "scatter", "x": [], "y": [], "mode": "markers", "name": "step",
          "marker": {"size": 11, "color": "#f39c12", "symbol": "diamond"}}],
@@ -344,10 +343,9 @@ def loss_shift(loss: np.ndarray) -> float:
 
 def params_figure(lab: LabRun) -> dict[str, Any]:
     """Each parameter against step, with the scrubber's markers (traces 2, 3)."""
-    k = np.arange(len(lab.path))
     lx, ly = labels_of(lab.problem)
     data: list[dict[str, Any]] = [
-        {"type": "scatter", "x": _list(k), "y": _list(lab.path[:, i]), "mode": "lines",
+        {"type": "scatter", "x0": 0, "dx": 1, "y": _short(lab.path[:, i]), "mode": "lines",
          "name": name} for i, name in enumerate((lx, ly))]
     data += [{"type": "scatter", "x": [], "y": [], "mode": "markers", "showlegend": False,
               "marker": {"size": 10, "color": "#f39c12", "symbol": "diamond"}}
@@ -421,6 +419,18 @@ def _layout(title: str, xtitle: str, ytitle: str) -> dict[str, Any]:
             "margin": {"l": 55, "r": 15, "t": 40, "b": 45},
             "xaxis": {"title": {"text": xtitle}}, "yaxis": {"title": {"text": ytitle}},
             "legend": {"orientation": "h", "y": -0.2}, "template": "plotly_white"}
+
+
+def _short(a: Any, digits: int = 6) -> list[Any]:
+    """JSON-ready numbers rounded to ``digits`` significant digits: for what is only drawn
+    (a curve 500 px wide needs 4), a third of the bytes of full precision."""
+    arr = np.asarray(a, dtype=float)
+    with np.errstate(all="ignore"):
+        e = np.floor(np.log10(np.abs(arr)))
+        scale = 10.0 ** np.where(np.isfinite(e), digits - 1 - e, 0)
+        out = (np.round(arr * scale) / scale).astype(object)
+    out[~np.isfinite(arr)] = None
+    return out.tolist()
 
 
 def _list(a: Any) -> list[Any]:

@@ -77,7 +77,7 @@ def layout(s: dict[str, Any]) -> Any:
         html.Div(id="lab-scrub-text", className="status")], className="controls")
     return html.Div([
         dcc.Store(id="lab-settings"), dcc.Store(id="lab-start", data=s["start"]),
-        dcc.Store(id="lab-data"), dcc.Store(id="lab-problem-key"), dcc.Store(id="lab-path"),
+        dcc.Store(id="lab-data"), dcc.Store(id="lab-problem-key"),
         dcc.Store(id="lab-marker"),
         controls, rate,
         html.Div(id="lab-status", className="status"),
@@ -159,53 +159,79 @@ def _register_run(app: Any) -> None:
 
     @app.callback(
         Output("lab-contour", "figure", allow_duplicate=True),
-        Output("lab-surface", "figure", allow_duplicate=True),
         Output("lab-loss", "figure"), Output("lab-params", "figure"),
         Output("lab-fit", "figure"), Output("lab-fit-box", "style"),
         Output("lab-diagnosis", "children"), Output("lab-status", "children"),
         Output("lab-overlay-text", "children"), Output("lab-lr", "marks"),
         Output("lab-lr-text", "children"), Output("lab-scrub", "max"),
-        Output("lab-scrub", "value"), Output("lab-path", "data"),
-        Output("lab-settings", "data"), Output("lab-marker", "data"),
+        Output("lab-scrub", "value"), Output("lab-settings", "data"),
+        Output("lab-marker", "data"),
         Input("lab-problem-key", "data"), Input("lab-optimizer", "value"),
         Input("lab-lr", "value"), Input("lab-momentum", "value"), Input("lab-steps", "value"),
         Input("lab-start", "data"), Input("lab-overlay", "value"),
         State("lab-problem", "value"), State("lab-eig1", "value"), State("lab-eig2", "value"),
         State("lab-angle", "value"), State("lab-data", "data"), State("lab-lr", "min"),
-        State("lab-lr", "max"), State("lab-fit-box", "style"),
+        State("lab-lr", "max"), State("lab-fit-box", "style"), State("session", "data"),
         prevent_initial_call=True)
     def rerun(key: Any, optimizer: str, lr_log: float, momentum: float, steps: Any,
               start: Any, overlay: Any, name: str, eig1: Any, eig2: Any, angle: Any,
-              stored: Any, lo: int, hi: int, fit_style: dict[str, Any]) -> Any:
+              stored: Any, lo: int, hi: int, fit_style: dict[str, Any], sid: str) -> Any:
         from dash import no_update
         if key is None:
-            return (no_update,) * 16
+            return (no_update,) * 14
         s = settings_of(name, eig1, eig2, angle, optimizer, lr_log, momentum, steps, start,
                         overlay)
         run = lab.run(s, _data(stored))
-        contour, surface = Patch(), Patch()
-        tr = lab.path_traces(run)
-        contour["data"][lab.PATH].update({"x": tr["x"], "y": tr["y"],
-                                          "mode": lab.path_mode(len(tr["x"]))})
-        contour["data"][lab.START]["x"] = [tr["start"][0]]
-        contour["data"][lab.START]["y"] = [tr["start"][1]]
-        surface["data"][1].update({"x": tr["sx"], "y": tr["sy"], "z": tr["z"]})
+        path = app.sessions.get(sid)["lab"] = path_data(run, s)
+        contour = Patch()
+        contour["data"][lab.PATH].update({"x": path["x"], "y": path["y"],
+                                          "mode": lab.path_mode(len(path["x"]))})
+        contour["data"][lab.START]["x"] = [path["start"][0]]
+        contour["data"][lab.START]["y"] = [path["start"][1]]
         overlay_text = _overlay(contour, run, s)
-        _marker(contour, surface, None, None, tr, len(tr["x"]) - 1)
-        fit = lab.fit_figure(run)
         last = len(run.path) - 1
-        fit_x: list[float] = []
+        fit = lab.fit_figure(run)
         if fit is not None:
-            fit_x, fit["data"][1]["y"] = lab.fit_line(run, run.path[last])
-            fit["data"][1]["x"] = fit_x
+            fit["data"][1]["x"], fit["data"][1]["y"] = lab.fit_line(run, run.path[last])
         loss, params = lab.loss_figure(run), lab.params_figure(run)
-        _marker(None, None, loss, params, tr, last)
-        return (contour, surface, loss, params, fit or {"data": [], "layout": {}},
+        _marker(contour, None, loss, params, path, last)
+        return (contour, loss, params, fit or {"data": [], "layout": {}},
                 {**fit_style, "display": "block" if fit else "none"}, run.diagnosis,
                 status_text(run), overlay_text, lab.lr_marks(run.limit, lo, hi),
-                lr_text(s["lr"], run.limit), last, last,
-                {**tr, "loss": lab._list(run.loss),
-                 "beta": lab._list(run.path), "fit": fit is not None, "fit_x": fit_x}, s, last)
+                lr_text(s["lr"], run.limit), last, last, s, last)
+
+    @app.callback(Output("lab-surface", "figure", allow_duplicate=True),
+                  Input("lab-settings", "data"), State("lab-data", "data"),
+                  State("session", "data"), prevent_initial_call=True)
+    def surface_path(s: dict[str, Any], stored: Any, sid: str) -> Any:
+        """The 3-D path, drawn after the 2-D figures (software WebGL is the slowest redraw
+        of the page: the map and curves do not wait for it)."""
+        path = _path_of(app, sid, s, stored)
+        surface = Patch()
+        surface["data"][1].update({"x": path["sx"], "y": path["sy"], "z": path["z"]})
+        _marker(None, surface, None, None, path, len(path["x"]) - 1)
+        return surface
+
+
+def path_data(run: Any, s: dict[str, Any]) -> dict[str, Any]:
+    """What the scrubber and the 3-D path need of a run, kept in the tab's server session
+    (in a ``dcc.Store`` it would travel to the server with every scrub): the path in full
+    precision, the surface's clipped copy, the losses, the fitted curve's x and the settings
+    it belongs to."""
+    tr = lab.path_traces(run)
+    fit = lab.fit_figure(run) is not None
+    fit_x = lab.fit_line(run, run.path[-1])[0] if fit else []
+    return {**tr, "loss": lab._list(run.loss), "beta": lab._list(run.path), "fit": fit,
+            "fit_x": fit_x, "settings": s}
+
+
+def _path_of(app: Any, sid: str, s: dict[str, Any], stored: Any) -> dict[str, Any]:
+    """The session's run for the settings ``s``, rerun if the session no longer has it (the
+    server keeps the 64 most recent tabs)."""
+    path = app.sessions.get(sid).get("lab")
+    if path is None or path["settings"] != s:
+        path = app.sessions.get(sid)["lab"] = path_data(lab.run(s, _data(stored)), s)
+    return path
 
 
 def _overlay(contour: Any, run: Any, s: dict[str, Any]) -> str:
@@ -263,12 +289,14 @@ def _register_scrub(app: Any) -> None:
         Output("lab-fit", "figure", allow_duplicate=True),
         Output("lab-scrub-text", "children"),
         Output("lab-marker", "data", allow_duplicate=True),
-        Input("lab-scrub", "value"), State("lab-path", "data"), State("lab-problem", "value"),
-        State("lab-marker", "data"), prevent_initial_call=True)
-    def scrub(k: int, path: dict[str, Any] | None, name: str, marker: int | None) -> Any:
+        Input("lab-scrub", "value"), State("lab-settings", "data"), State("lab-data", "data"),
+        State("session", "data"), State("lab-marker", "data"), prevent_initial_call=True)
+    def scrub(k: int, s: dict[str, Any] | None, stored: Any, sid: str,
+              marker: int | None) -> Any:
         from dash import no_update
-        if not path or k is None:
+        if not s or k is None:
             return (no_update,) * 7
+        path = _path_of(app, sid, s, stored)
         k = max(0, min(int(k), len(path["x"]) - 1))
         text = _scrub_text(path, k)
         if k == marker:  # a new run put the markers there already
@@ -278,7 +306,7 @@ def _register_scrub(app: Any) -> None:
         figs[2]["data"][1].update({"x": [k], "y": [_shown_loss(path["loss"], k)]})
         if path["fit"]:
             figs[4]["data"][1]["x"] = path["fit_x"]
-            figs[4]["data"][1]["y"] = _fit_values(path, k, name)
+            figs[4]["data"][1]["y"] = _fit_values(path, k, s["problem"])
         else:
             figs[4] = no_update
         return (*figs, text, k)

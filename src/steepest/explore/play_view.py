@@ -64,6 +64,7 @@ def layout(s: dict[str, Any]) -> Any:
     buttons = html.Div([
         html.Button("start", id="play-run", className="primary"),
         html.Button("step", id="play-step"), html.Button("reset", id="play-reset"),
+        html.Button("export HTML", id="play-export"), dcc.Download(id="play-download"),
         html.Div(id="play-summary", className="status"),
         dcc.Store(id="play-go", data=0), dcc.Store(id="play-running", data=False),
         dcc.Store(id="play-loop"),
@@ -117,6 +118,9 @@ def figures(t: pg.Trainer) -> tuple[Any, ...]:
 def register(app: Any) -> None:
     """The playground's callbacks."""
     from dash import Input, Output, State, ctx, no_update
+
+    from .export import register_play
+    register_play(app)
 
     @app.callback(Output("play-settings", "data"), Output("play-data-controls", "style"),
                   *[Input(f"play-{k}", "value") for k in KEYS])

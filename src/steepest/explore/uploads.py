@@ -124,13 +124,19 @@ def classification_labels(y: np.ndarray, filename: str) -> np.ndarray:
 
 def load_model(data: bytes, filename: str) -> Any:
     """A model from the bytes of a ``model.save()`` file (``steepest.nn.load``: no pickle)."""
+    return load_model_file(data, filename)[0]
+
+
+def load_model_file(data: bytes, filename: str) -> tuple[Any, tuple[np.ndarray, np.ndarray] | None]:
+    """The model of a ``model.save()`` file and the training path saved with it (snapshots
+    (T, n) and their epochs, ``steepest.nn.load_snapshots``), None when it has none."""
     from .. import nn
 
     fd, tmp = tempfile.mkstemp(suffix=".npz")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-        return nn.load(tmp)
+        return nn.load(tmp), nn.load_snapshots(tmp)
     except Exception as exc:
         raise FileFormatError(f"{filename}: not a steepest model file ({exc})") from None
     finally:

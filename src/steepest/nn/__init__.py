@@ -46,7 +46,7 @@ from .losses import (
 from .lr_find import LRFinder, lr_find
 from .metrics import accuracy, r2_score
 from .module import Module, ModuleList, Parameter, Sequential
-from .serialization import UnsafeFileError, load, save
+from .serialization import UnsafeFileError, load, load_snapshots, save
 from .training import Diagnosis, EarlyStopping, TrainingHistory, fit
 from .vector import (
     functional_call,
@@ -96,6 +96,7 @@ __all__ = [
     "l2_penalty",
     "leaky_relu",
     "load",
+    "load_snapshots",
     "loss_info",
     "loss_of_parameters",
     "lr_find",

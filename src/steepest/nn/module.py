@@ -207,11 +207,12 @@ class Module:
         """Output width the module produces (None when it does not fix one)."""
         return None
 
-    def save(self, path: Any) -> None:
-        """Write architecture and weights to one ``.npz`` file (see :func:`steepest.nn.save`)."""
+    def save(self, path: Any, *, snapshots: Any = None) -> None:
+        """Write architecture and weights to one ``.npz`` file, with the training path if
+        ``snapshots`` is given (a ``fit`` history; see :func:`steepest.nn.save`)."""
         from .serialization import save
 
-        save(self, path)
+        save(self, path, snapshots=snapshots)
 
 
 class ModuleList(Module):

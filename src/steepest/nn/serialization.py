@@ -8,6 +8,10 @@ builds the architecture without initializing or allocating any weight, checks th
 holds exactly the weights that architecture needs, and only then reads them. A file that is
 not a steepest model raises :class:`~steepest.errors.FileFormatError` saying what is wrong;
 nothing is ever unpickled (an object array raises :class:`UnsafeFileError`).
+
+A file may also carry the training path (``save(model, path, snapshots=history)``, the flat
+parameter vectors ``fit(..., snapshot_every=k)`` kept): :func:`load_snapshots` reads it, and
+landscape views (``steepest explore``) draw it projected on their plane.
 """
 
 from __future__ import annotations
@@ -27,21 +31,59 @@ from .registry import build_module, module_config
 
 FORMAT = "steepest.nn/1"
 _ARCH_KEY = "__architecture__"
+_SNAPSHOTS_KEY, _EPOCHS_KEY = "__snapshots__", "__snapshot_epochs__"
+_RESERVED = (_ARCH_KEY, _SNAPSHOTS_KEY, _EPOCHS_KEY)
 _MAX_HEADER_BYTES = 1 << 20  # 1 MiB of JSON describes any architecture
 _MAX_DEPTH = 64              # nesting of the JSON header
 _JSON_KINDS = {list: "array", int: "number", float: "number", str: "string", bool: "boolean",
                type(None): "null"}
 
 
-def save(model: Module, path: str | os.PathLike[str]) -> None:
+def save(model: Module, path: str | os.PathLike[str], *, snapshots: Any = None) -> None:
     """Write ``model`` to ``path`` (exactly that name): its architecture (JSON) and every
-    parameter array, atomically."""
+    parameter array, atomically. ``snapshots``: the training path kept with it — a ``fit``
+    history (its ``snapshots`` and ``snapshot_epochs``) or an array (T, n) of flat parameter
+    vectors in ``parameters_to_vector`` order."""
     arch = json.dumps({"format": FORMAT, "model": module_config(model)})
     arrays = model.state_dict()
-    if _ARCH_KEY in arrays:
-        raise SteepestError(f"save: a parameter may not be called {_ARCH_KEY!r}")
+    for key in _RESERVED:
+        if key in arrays:
+            raise SteepestError(f"save: a parameter may not be called {key!r}")
+    if snapshots is not None:
+        arrays.update(_snapshot_arrays(model, snapshots))
     with atomic_write(path) as fh:
         np.savez(fh, **{_ARCH_KEY: np.array(arch)}, **arrays)  # type: ignore[arg-type]
+
+
+def _snapshot_arrays(model: Module, snapshots: Any) -> dict[str, np.ndarray]:
+    """The snapshots (T, n) float64 and their epochs (T,) (0, 1, … when not given)."""
+    epochs = getattr(snapshots, "snapshot_epochs", None)
+    rows = getattr(snapshots, "snapshots", snapshots)
+    S = np.asarray([np.ravel(r) for r in rows] if isinstance(rows, list) else rows, float)
+    n = sum(p.data.size for p in model.parameters())
+    if S.ndim != 2 or S.shape[1] != n or not len(S):
+        raise SteepestError(f"save: snapshots must be (T, {n}) flat parameter vectors, got "
+                            f"shape {S.shape}")
+    E = np.arange(len(S)) if epochs is None or len(epochs) != len(S) else np.asarray(epochs)
+    return {_SNAPSHOTS_KEY: S, _EPOCHS_KEY: E.astype(np.int64)}
+
+
+def load_snapshots(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """The training path saved with the model at ``path``: snapshots (T, n), one flat
+    parameter vector per row, and their epochs (T,); None when the file has none."""
+    with NpzReader(path, "steepest model file") as f:
+        _header(f)
+        if _SNAPSHOTS_KEY not in f.members:
+            return None
+        S, E = f.members[_SNAPSHOTS_KEY], f.members.get(_EPOCHS_KEY)
+        n = sum(m.nbytes // m.dtype.itemsize for k, m in f.members.items()
+                if k not in _RESERVED)
+        if S.dtype.kind != "f" or len(S.shape) != 2 or S.shape[1] != n or \
+                E is None or E.dtype.kind not in "iu" or E.shape != (S.shape[0],):
+            raise f.error(f"its snapshots must be (T, {n}) floats with (T,) integer epochs, "
+                          f"got {S.shape} {S.dtype} and "
+                          f"{'none' if E is None else f'{E.shape} {E.dtype}'}")
+        return np.asarray(f.read(_SNAPSHOTS_KEY), float), f.read(_EPOCHS_KEY).astype(int)
 
 
 def load(path: str | os.PathLike[str]) -> Module:
@@ -99,7 +141,7 @@ def _depth(obj: Any) -> int:
 
 def _check_weights(f: NpzReader, params: dict[str, Parameter]) -> None:
     """The file's arrays are exactly the architecture's parameters, shape and dtype alike."""
-    stored = {k: m for k, m in f.members.items() if k != _ARCH_KEY}
+    stored = {k: m for k, m in f.members.items() if k not in _RESERVED}
     missing = [k for k in params if k not in stored]
     unexpected = [k for k in stored if k not in params]
     if missing or unexpected:
@@ -113,4 +155,5 @@ def _check_weights(f: NpzReader, params: dict[str, Parameter]) -> None:
                           f"architecture needs {p.shape} {p.dtype}")
 
 
-__all__ = ["FORMAT", "UnsafeFileError", "build_module", "load", "module_config", "save"]
+__all__ = ["FORMAT", "UnsafeFileError", "build_module", "load", "load_snapshots",
+           "module_config", "save"]
