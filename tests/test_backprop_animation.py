@@ -1,6 +1,8 @@
 """Backpropagation, animated (issue 14): every value and gradient the frames show is steepest's
 own and equals autodiff's and PyTorch's."""
 
+import itertools
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -127,7 +129,7 @@ def test_the_animation_saves_every_frame_and_plays_in_the_light_player(tmp_path)
     html = anim.to_jshtml(progress=False)
     assert 'class="steepest-player"' in html and 'max="13"' in html
     frames = list(anim.iter_frames(progress=False))
-    assert all((a != b).any() for a, b in zip(frames, frames[1:]))  # every frame moves
+    assert all((a != b).any() for a, b in itertools.pairwise(frames))  # every frame moves
     assert anim.save(tmp_path / "backprop.html").read_text(encoding="utf-8").count(
         "steepest-player") >= 1
 

@@ -398,3 +398,22 @@ def test_kmeans_and_gaussian_mixture_losses_have_their_minimum_twice():
     r = x[:, None] - gm.minima[0]  # the mixture's NLL, written out
     dens = 0.5 * np.exp(-0.5 * r ** 2) / np.sqrt(2 * np.pi)
     assert gm.value(gm.minima[0]) == pytest.approx(-np.log(dens.sum(axis=1)).sum(), rel=1e-12)
+
+
+# ---- a backoff's steps count once, and only a converged run is called converged ------------
+@pytest.mark.parametrize("rtol, status", [(1e-5, "converged"), (None, "max_steps")])
+def test_a_backoff_run_counts_its_kept_steps_and_its_title_says_its_status(rtol, status):
+    from steepest.report.tour import run_verdict
+    problem = lecture_problem("half")
+    run = st.minimize(problem, np.array(lecture_start(0.0065)), st.optim.GD(lr=0.0065),
+                      max_steps=1000, rtol=rtol, on_divergence="backoff")
+    assert run.status == status and run.history.backoffs == [0]
+    # one step count: the rows kept, the same in nit, the history, the message and the title
+    assert run.nit == len(run.history.x) - 1 == len(run.history.loss) - 1
+    discarded = run.nfev - 1 - run.nit - len(run.history.backoffs)
+    assert discarded == 12  # η = 0.0065 from (−8, −2): diverged for certain at step 12
+    if status == "max_steps":
+        assert run.nit == 1000 and "reached max_steps=1000" in run.message
+        assert run_verdict(run) == "ends max_steps after 1000 steps"
+    else:
+        assert run.nit < 1000 and run_verdict(run) == f"converges in {run.nit} steps"

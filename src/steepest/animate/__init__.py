@@ -28,6 +28,6 @@ from .descent import (
     race,
 )
 
-__all__ = ["LECTURE_FRAMES", "Animation", "backprop", "backprop_network", "decision_boundary", "descent", "descent_3d",
-           "descent_contour", "ffmpeg_executable", "frame_schedule", "line_fit", "race",
-           "secant"]
+__all__ = ["LECTURE_FRAMES", "Animation", "backprop", "backprop_network", "decision_boundary",
+           "descent", "descent_3d", "descent_contour", "ffmpeg_executable", "frame_schedule",
+           "line_fit", "race", "secant"]
