@@ -123,7 +123,8 @@ KILL_MID_SAVE = textwrap.dedent("""
             seen.append(f"broken: {type(exc).__name__}")
         else:
             seen.append([k for k in (0, 1) if np.array_equal(w, nets[k].layers[1].weight.data)])
-    print(json.dumps(seen))
+    nets[0].save(path)  # the next save of the same file sweeps the killed writers' .tmp files
+    print(json.dumps({"seen": seen, "after": sorted(os.listdir(os.path.dirname(path)))}))
 """)
 
 
@@ -131,8 +132,27 @@ KILL_MID_SAVE = textwrap.dedent("""
 def test_sigkill_mid_save_leaves_the_old_file_or_the_new_one(tmp_path):
     proc = _python(KILL_MID_SAVE, str(tmp_path / "model.npz"))
     assert proc.returncode == 0, proc.stderr[-2000:]
-    seen = json.loads(proc.stdout)
+    out = json.loads(proc.stdout)
+    seen = out["seen"]
     assert len(seen) == 12 and all(s in ([0], [1]) for s in seen), seen  # never a broken file
+    assert out["after"] == ["model.npz"], out  # no killed writer's temporary file is left
+
+
+def test_the_next_write_removes_a_killed_writers_temporary_file_only(tmp_path):
+    import subprocess
+    import sys
+
+    from steepest._io import atomic_write
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    orphan = tmp_path / f".out.txt.{dead}.abc123.tmp"  # what SIGKILL mid-write leaves
+    live = tmp_path / f".out.txt.{os.getpid()}.def456.tmp"  # a writer still at work
+    other = tmp_path / f".other.txt.{dead}.ghi789.tmp"  # another file's: not ours to judge
+    for p in (orphan, live, other):
+        p.write_text("partial")
+    with atomic_write(tmp_path / "out.txt", "w") as fh:
+        fh.write("done")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, other.name, "out.txt"])
 
 
 # ---- the tour's output location, checked before any work --------------------------------------
@@ -180,10 +200,41 @@ def test_tour_into_a_read_only_location_fails_first(capsys, no_work):
 
 def test_tour_into_a_read_only_folder_fails_first(tmp_path, capsys, no_work):
     if os.geteuid() == 0:
-        pytest.skip("root writes into read-only folders")
+        pytest.skip("root writes into read-only folders (the next test drops to 'nobody')")
     folder = tmp_path / "ro"
     folder.mkdir(mode=0o555)
     assert "Permission denied" in _tour_refused(folder, capsys)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or os.geteuid() != 0, reason="root with fork")
+def test_a_read_only_folder_is_refused_for_a_user_without_rights(capsys, no_work):
+    """As root, the same check in a forked child that has dropped to the 'nobody' user (root
+    itself may write anywhere): the tour refuses a folder it may not write into."""
+    import shutil
+    import tempfile
+    base = tempfile.mkdtemp()  # under /tmp, traversable by 'nobody' once opened up
+    try:
+        os.chmod(base, 0o755)
+        folder = os.path.join(base, "ro")
+        os.mkdir(folder, 0o555)
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: drop to nobody, run the CLI, report its stderr line
+            os.close(read)
+            code = 1
+            try:
+                os.setgid(65534)
+                os.setuid(65534)
+                code = 0 if "Permission denied" in _tour_refused(folder, capsys) else 1
+            finally:
+                os.write(write, bytes([code]))
+                os._exit(0)
+        os.close(write)
+        answer = os.read(read, 1)
+        os.waitpid(pid, 0)
+        assert answer == bytes([0]), "the child as 'nobody' was not refused with Permission denied"
+    finally:
+        shutil.rmtree(base)
 
 
 def test_tour_onto_a_full_disk_fails_first(tmp_path):

@@ -334,7 +334,11 @@ def test_diagnose_survives_absurd_rates(lr):
     r = st.minimize(P, [-8, -2], optim.GD(lr=lr), max_steps=10)
     d = st.diagnose(r, P)
     assert d.kind == "diverged" and d.trial.status != "diverged"
-    assert "inf" in d.message or "e+" in d.message
+    # the words carry the real size of ηλ_max (as 10^k past a float's range), never "−inf"
+    lam = 2 / d.lr_max
+    shown = f"10^{np.log10(lr) + np.log10(lam):.1f}" if lr * lam == np.inf else f"{lr * lam:.4g}"
+    assert f"−ηλ_max = −{shown} per step" in d.message, d.message
+    assert "-inf" not in d.message and "= inf" not in d.message
 
 
 # ---- the detector: one implementation, two entry points ------------------------------------------

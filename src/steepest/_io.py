@@ -3,7 +3,8 @@
 :func:`atomic_write` writes to a temporary file in the target's folder, flushes and fsyncs it,
 then ``os.replace``\\ s it over the target (atomic on POSIX and Windows) and fsyncs the folder.
 If anything fails on the way — a full disk, Ctrl-C, an exception in the caller's code — the
-temporary file is removed and the previous target is untouched::
+temporary file is removed and the previous target is untouched; a writer killed outright
+(SIGKILL) leaves its temporary file, which the next write of the same target removes::
 
     >>> import os, tempfile
     >>> folder = tempfile.mkdtemp()
@@ -37,8 +38,9 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "wb", *,
         raise ValueError(f"atomic_write: mode must be 'w' or 'wb', got {mode!r}")
     target = os.path.abspath(os.fspath(path))
     folder = os.path.dirname(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp",
-                               dir=folder)
+    prefix = f".{os.path.basename(target)}.{os.getpid()}."
+    _sweep_orphans(folder, os.path.basename(target))
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=folder)
     try:
         if mode == "w":
             fh: IO[Any] = os.fdopen(fd, "w", encoding=encoding or "utf-8")
@@ -55,6 +57,31 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "wb", *,
             os.remove(tmp)
         raise
     _fsync_dir(folder)
+
+
+def _sweep_orphans(folder: str, name: str) -> None:
+    """Remove the temporary files an earlier writer of ``name`` left when it was killed
+    (SIGKILL, power loss: no ``except`` ran). Each is ``.<name>.<pid>.<random>.tmp``; only those
+    whose writing process no longer exists are removed, so a live writer keeps its file."""
+    head = f".{name}."
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            pid = entry.name[len(head):].split(".", 1)[0]
+            if entry.name.startswith(head) and entry.name.endswith(".tmp") and pid.isdigit() \
+                    and not _alive(int(pid)):
+                with contextlib.suppress(OSError):
+                    os.remove(entry.path)
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (one we may not signal counts as alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, OverflowError):
+        return True
+    return True
 
 
 def _mode_for(target: str) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -23,6 +23,7 @@ from . import __version__
 from ._interrupt import interruptible
 from ._io import writable_folder
 from ._npz import NpzReader
+from ._validate import check_float, check_int
 from .optim.optimizers import OPTIMIZERS
 
 #: ``descend``'s default convergence test: stop when ‖∇L‖ ≤ RTOL × ‖∇L(x₀)‖ (the lecture's
@@ -41,34 +42,22 @@ class UsageError(Exception):
     """A bad value found after parsing (unknown file, wrong dimension …): exit code 2."""
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not (np.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
+def _arg_type(parse: Callable[[str], Any], check: Callable[..., Any], what: str,
+              **bounds: Any) -> Callable[[str], Any]:
+    """An argparse ``type=``: parse the text, then check it with the library's own rules
+    (:mod:`steepest._validate`), so ``--lr nan`` fails here as ``lr=nan`` fails in Python."""
+    def convert(text: str) -> Any:
+        try:
+            return check(parse(text), "value", **bounds)
+        except (ValueError, TypeError):  # SteepestError is a ValueError
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+    convert.__name__ = what
+    return convert
 
 
-def _nonnegative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number ≥ 0, got {text!r}") from None
-    if not (np.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"expected a number ≥ 0, got {text!r}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
+_positive_float = _arg_type(float, check_float, "a positive number", low=0.0, low_open=True)
+_nonnegative_float = _arg_type(float, check_float, "a number ≥ 0", low=0.0)
+_positive_int = _arg_type(int, check_int, "a positive integer")
 
 
 # ---- problems by name -----------------------------------------------------------------------
@@ -149,12 +138,21 @@ _EXAMPLES = """examples:
 # ---- parser ---------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``steepest`` and its subcommands."""
-    problems = _problem_names()
     parser = _Parser(prog="steepest", description="See gradient descent work, and fail, and why.",
                      epilog=_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"steepest {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    problems = _problem_names()
+    _add_tour(sub)
+    _add_descend(sub, problems)
+    _add_landscape(sub)
+    _add_diagnose(sub, problems)
+    _add_explore(sub)
+    return parser
 
+
+def _add_tour(sub: Any) -> None:
+    """``steepest tour``: the lecture as one HTML page."""
     tour = sub.add_parser(
         "tour", help="run the lecture end to end and write an HTML report",
         description="Run the gradient-descent lecture end to end — derivatives, the loss surface, "
@@ -172,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="static 3-D figures only, even when plotly is installed")
     tour.add_argument("--quiet", action="store_true", help="no progress display")
 
+
+def _add_descend(sub: Any, problems: dict[str, str]) -> None:
+    """``steepest descend``: one descent, its table and figures."""
     desc = sub.add_parser(
         "descend", help="run one descent; print a results table, write figures",
         description="Minimize a built-in problem with one optimizer and print what happened "
@@ -203,6 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="folder for the figures (default: ./steepest-descend)")
     desc.add_argument("--no-animation", action="store_true", help="skip the animated GIF")
 
+
+def _add_landscape(sub: Any) -> None:
+    """``steepest landscape``: the loss around a saved model."""
     land = sub.add_parser(
         "landscape", help="map the loss landscape around a saved model",
         description="Evaluate the loss of a saved model (steepest.nn model.save) on a data file "
@@ -232,6 +236,9 @@ def build_parser() -> argparse.ArgumentParser:
     land.add_argument("--out", metavar="DIR", type=Path, default=Path("steepest-landscape"),
                       help="output folder (default: ./steepest-landscape)")
 
+
+def _add_diagnose(sub: Any, problems: dict[str, str]) -> None:
+    """``steepest diagnose``: what η does on a problem, and why."""
     diag = sub.add_parser(
         "diagnose", help="what does learning rate η do on a problem, and why",
         description="Run gradient descent with learning rate η and explain the outcome with the "
@@ -250,6 +257,9 @@ def build_parser() -> argparse.ArgumentParser:
     diag.add_argument("--rtol", type=_nonnegative_float, default=RTOL,
                       help=f"converged once ‖∇L‖ ≤ RTOL × its start (default: {RTOL:g})")
 
+
+def _add_explore(sub: Any) -> None:
+    """``steepest explore``: the live explorer."""
     exp = sub.add_parser(
         "explore", help="the live explorer in the browser (descent lab, playground, landscape)",
         description="Serve steepest's live explorer on this machine and open it in the browser: "
@@ -261,8 +271,6 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--host", default="127.0.0.1",
                      help="address to bind (default: 127.0.0.1, this machine only)")
     exp.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    return parser
-
 
 # ---- commands -------------------------------------------------------------------------------
 def cmd_tour(args: argparse.Namespace) -> int:

@@ -58,6 +58,14 @@ ZIGZAG_FRACTION = 0.8
 TRIAL_STEPS, MAX_HALVINGS = 2000, 30
 
 
+def _huge(a: float, b: float) -> str:
+    """a·b in words even where the product overflows a float (as 10^k)."""
+    product = a * b
+    if np.isfinite(product) or a <= 0 or b <= 0:
+        return fmt(product)
+    return f"10^{np.log10(a) + np.log10(b):.1f}"
+
+
 def _steps(rate: float) -> float:
     """Steps for rateᵏ to reach TARGET_REDUCTION."""
     if rate <= 0:
@@ -224,7 +232,12 @@ def _diverged(d: Diagnosis, result: Any, fun: Any, opt: Any) -> None:
     limit = _limit_text(d, opt)
     if d.lr >= d.lr_max:
         growth = abs(d.multiplier or 0.0)
-        if name == "GD":
+        if not np.isfinite(growth):  # ηλ beyond 1e150: the factor itself would overflow
+            factor = (f"Along the sharpest direction the error is multiplied by about −ηλ_max "
+                      f"= −{_huge(d.lr, d.lam_max or 0.0)} per step (stable needs ηλ_max < "
+                      f"{fmt(d.lr_max * (d.lam_max or 0.0))}): the numbers overflow to "
+                      f"infinity within a step or two.")
+        elif name == "GD":
             factor = (f"Along the top eigenvector of the Hessian the error is multiplied by "
                       f"1 − ηλ_max = {fmt(d.multiplier)} each step: it flips sign and grows by "
                       f"|1 − ηλ_max| = {fmt(growth)} > 1 per step (the loss by "

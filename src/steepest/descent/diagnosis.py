@@ -55,7 +55,8 @@ class Trial:
     halvings: int = 0
 
     def __str__(self) -> str:
-        return (f"η = {self.lr:.3g}: tried for {self.steps} steps from {self.start}, loss "
+        steps = f"{self.steps} step{'s' if self.steps != 1 else ''}"
+        return (f"η = {self.lr:.3g}: tried for {steps} from {self.start}, loss "
                 f"{self.loss_start:.3g} → {self.loss_end:.3g} ({self.status})")
 
 
