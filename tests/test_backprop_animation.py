@@ -140,3 +140,25 @@ def test_only_graphs_of_scalars_are_animated():
         st.animate.backprop((w * 2).sum())
     with pytest.raises(SteepestError, match="requires_grad=True"):
         st.animate.backprop(st.tensor(1.0))
+
+
+def test_a_failed_save_leaves_no_half_written_file(tmp_path, monkeypatch):
+    (*_, L), names = micrograd_expression()
+    anim = st.animate.backprop(L, names=names, progress=False)
+    target = anim.save(tmp_path / "page.html")
+    before = target.read_bytes()
+
+    update, calls = anim._update, []
+
+    def broken(key):  # Ctrl-C in the third frame
+        calls.append(key)
+        if len(calls) % 3 == 0:
+            raise KeyboardInterrupt
+        return update(key)
+
+    monkeypatch.setattr(anim, "_update", broken)
+    for name in ("page.html", "anim.gif", "last.png"):
+        with pytest.raises(KeyboardInterrupt):
+            anim.save(tmp_path / name)
+    assert target.read_bytes() == before  # the earlier page untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["page.html"]  # no .tmp, no gif
