@@ -417,3 +417,46 @@ def test_a_backoff_run_counts_its_kept_steps_and_its_title_says_its_status(rtol,
         assert run_verdict(run) == "ends max_steps after 1000 steps"
     else:
         assert run.nit < 1000 and run_verdict(run) == f"converges in {run.nit} steps"
+
+
+# ---- the interactive 3-D surfaces: a path above the surface, a legend clear of it -----------
+def _surface_spec(x, y, z, paths):
+    import json
+
+    from steepest.report.builder import Report
+    pytest.importorskip("plotly")
+    report = Report("T")
+    fig, _ = plt.subplots()
+    report.section("S").surface(x, y, z, fig, "s", paths=paths)
+    page = report.to_html()
+    body = re.search(r'<script type="application/json" id="plot3d-1-spec">(.*?)</script>', page,
+                     re.DOTALL).group(1)
+    return json.loads(body)
+
+
+def test_a_path_on_a_plotly_surface_is_thick_marked_and_lifted_just_above_it():
+    from steepest.report.builder import PATH_LIFT
+    problem = lecture_problem()
+    run = lecture_run(0.002, steps=200)
+    bx, by = np.linspace(-12, 12, 25), np.linspace(-4, 4, 9)
+    B0, B1 = np.meshgrid(bx, by)
+    Z = problem.value(np.stack([B0.ravel(), B1.ravel()])).reshape(B0.shape)
+    path = np.column_stack([run.history.x, problem.value(run.history.x.T)])
+    spec = _surface_spec(bx, by, Z, [("GD η=0.002", path)])
+    trace = spec["data"][1]
+    lift = PATH_LIFT * np.ptp(Z)
+    np.testing.assert_allclose(trace["z"], path[:, 2] + lift, atol=0.006)  # above, by 1.2 %
+    np.testing.assert_allclose(trace["customdata"], path[:, 2], atol=0.006)  # hover: true ℒ
+    assert "customdata" in trace["hovertemplate"] and trace["name"] == "GD η=0.002"
+    assert trace["mode"] == "lines+markers" and trace["line"]["width"] >= 6
+    sizes, symbols = trace["marker"]["size"], trace["marker"]["symbol"]
+    assert len(sizes) == len(path) and sizes[0] > sizes[1] and symbols[-1] == "square"
+    layout = spec["layout"]
+    legend = layout["legend"]  # top left: off the surface and off plotly's buttons (top right)
+    assert legend["x"] <= 0.05 and legend["y"] >= 0.95 and legend["xanchor"] == "left"
+    # the lecture's 24 × 8 box is drawn wide, not as a cube in the middle of a wide box
+    ratio = layout["scene"]["aspectratio"]
+    assert ratio["x"] / ratio["y"] == pytest.approx(1.6) and layout["margin"]["t"] == 0
+    square = _surface_spec(np.linspace(-1, 1, 5), np.linspace(-1, 1, 5), np.ones((5, 5)), [])
+    assert square["layout"]["scene"]["aspectratio"]["x"] == 1.0
+    assert not square["layout"]["showlegend"]

@@ -146,6 +146,52 @@ def _png_bytes(fig: Any, dpi: int) -> bytes:
     return out.getvalue()
 
 
+#: a path on a surface is drawn this fraction of the surface's height above it, so the surface
+#: (drawn at 0.75 opacity) never hides it; its hover shows the true loss
+PATH_LIFT = 0.012
+
+
+def _path_trace(label: str, path: Any, z: np.ndarray) -> dict[str, Any]:
+    """A path on a 3-D surface: a thick line with a marker per iterate (larger at the start,
+    a square at the end), lifted by :data:`PATH_LIFT` of the surface's height."""
+    p = np.asarray(path, float)
+    if p.ndim != 2 or p.shape[1] != 3:
+        raise ValueError(f"surface: path {label!r} must have shape (k, 3), got {p.shape}")
+    finite = z[np.isfinite(z)]
+    lift = PATH_LIFT * float(np.ptp(finite)) if finite.size else 0.0
+    n = len(p)
+    sizes = [2.5] * n
+    symbols = ["circle"] * n
+    sizes[0], sizes[-1], symbols[-1] = 8.0, 8.0, "square"
+    return {"type": "scatter3d", "mode": "lines+markers", "name": label,
+            "x": _json_grid(p[:, 0]), "y": _json_grid(p[:, 1]),
+            "z": _json_grid(p[:, 2] + lift), "customdata": _json_grid(p[:, 2]),
+            "hovertemplate": "%{x:.4g}, %{y:.4g}<br>loss %{customdata:.6g}",
+            "line": {"width": 7, "color": "#d62728"},
+            "marker": {"size": sizes, "symbol": symbols, "color": "#8b0000"}}
+
+
+def _surface_layout(x: np.ndarray, y: np.ndarray, labels: tuple[str, str, str],
+                    legend: bool) -> dict[str, Any]:
+    """A scene that fills its box: the base stretched toward the box's shape (wide boxes
+    leave no blank side bands), the camera close — higher with a path, to look into the
+    valley it runs along rather than at the wall in front of it — and the legend at the top
+    left, clear of the surface and of plotly's buttons at the top right."""
+    spans = [float(np.ptp(v[np.isfinite(v)])) or 1.0 for v in (x, y)]
+    ratio = float(np.clip(spans[0] / spans[1], 1.0, 1.6))  # the lecture's 24 × 8 box: 1.6
+    return {"margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "height": 560, "showlegend": legend,
+            "legend": {"x": 0.01, "y": 0.99, "xanchor": "left", "yanchor": "top",
+                       "bgcolor": "rgba(255,255,255,0.8)"},
+            "scene": {"aspectmode": "manual",
+                      "aspectratio": {"x": ratio, "y": 1.0, "z": 0.65},
+                      "xaxis": {"title": {"text": labels[0]}},
+                      "yaxis": {"title": {"text": labels[1]}},
+                      "zaxis": {"title": {"text": labels[2]}},
+                      "camera": {"eye": {"x": -1.1, "y": -1.1, "z": 1.3} if legend else
+                                 {"x": -1.3, "y": -1.3, "z": 0.8},
+                                 "center": {"x": 0, "y": 0, "z": -0.1}}}}
+
+
 class Section:
     """One numbered part of a :class:`Report`. Each method appends a block, in order."""
 
@@ -274,23 +320,8 @@ class Section:
             "name": labels[2]}
         if np.isfinite(z).all():  # contour lines around holes take plotly tens of seconds
             trace["contours"] = {"z": {"show": True, "usecolormap": True, "project": {"z": True}}}
-        data = [trace]
-        for label, path in paths:
-            p = np.asarray(path, float)
-            if p.ndim != 2 or p.shape[1] != 3:
-                raise ValueError(f"surface: path {label!r} must have shape (k, 3), got {p.shape}")
-            data.append({"type": "scatter3d", "mode": "lines+markers", "name": label,
-                         "x": _json_grid(p[:, 0]), "y": _json_grid(p[:, 1]),
-                         "z": _json_grid(p[:, 2]),
-                         "line": {"width": 5, "color": "#d62728"},
-                         "marker": {"size": 2.5, "color": "#d62728"}})
-        layout = {"margin": {"l": 0, "r": 0, "t": 10, "b": 0}, "height": 520,
-                  "showlegend": bool(paths),
-                  "scene": {"aspectmode": "manual", "aspectratio": {"x": 1, "y": 1, "z": 0.75},
-                            "xaxis": {"title": {"text": labels[0]}},
-                            "yaxis": {"title": {"text": labels[1]}},
-                            "zaxis": {"title": {"text": labels[2]}},
-                            "camera": {"eye": {"x": -1.6, "y": -1.4, "z": 0.8}}}}
+        data = [trace, *(_path_trace(label, path, z) for label, path in paths)]
+        layout = _surface_layout(x, y, labels, bool(paths))
         spec = json.dumps({"data": data, "layout": layout}, separators=(",", ":"))
         figure = _figure_of(fallback)
         png = _png_bytes(figure, self.report.dpi)
@@ -472,7 +503,7 @@ table.numbers th { text-align: left; font-weight: 500; color: var(--muted); }
 table.grid thead th { border-bottom: 2px solid var(--ink); font-weight: 600; }
 .row { display: flex; flex-wrap: wrap; gap: 1rem; align-items: center; }
 .row > .cell { flex: 1 1 300px; min-width: 0; }
-.plotly3d { width: 100%; height: 520px; }
+.plotly3d { width: 100%; height: 560px; }
 .static3d.behind { display: none; }
 .animation { display: inline-block; }
 .animation img { max-width: 100%; }
