@@ -734,7 +734,8 @@ def new_report(cfg: TourConfig) -> Report:
 
     return Report("A tour of gradient descent, run by steepest",
                   f"steepest {st.__version__} · every number and figure on this page was "
-                  "computed as it was built" + (" · quick mode" if cfg.quick else ""))
+                  "computed as it was built" + (" · quick mode" if cfg.quick else ""),
+                  image_format="webp")
 
 
 def run_tour(out: str | Path = "steepest-tour", *, quick: bool = False, progress: bool = True,
