@@ -288,7 +288,7 @@ def _figure(graph: BackpropGraph, figsize: tuple[float, float] | None, dpi: floa
     from matplotlib.figure import Figure
     span = np.ptp(graph.positions, axis=0)
     if figsize is None:
-        figsize = (min(11.0, 2.2 * span[0] + 2.4), 1.25 * span[1] + 2.6)
+        figsize = (min(11.0, 2.2 * span[0] + 2.4), 1.25 * span[1] + 2.2)
     fig = Figure(figsize=figsize, dpi=dpi)
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0.01, 0.14, 0.98, 0.8))
@@ -332,7 +332,7 @@ def _animate(graph: BackpropGraph, title: str, fps: float, figsize: Any, dpi: fl
     grads = [ax.text(x, y - half[i, 1] - 0.26, "", color=_GRAD, **kw)
              for i, (x, y) in enumerate(pos)]
     hot, = ax.plot([], [], color=_HOT, lw=3.5, zorder=2, animated=True)
-    local = ax.text(0, 0, "", ha="center", va="center", fontsize=10.5, zorder=5, animated=True,
+    local = ax.text(0, 0, "", ha="center", va="center", fontsize=10, zorder=5, animated=True,
                     bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": _HOT})
     caption = fig.text(0.5, 0.03, "", ha="center", va="bottom", fontsize=11.5, animated=True)
 
@@ -341,10 +341,16 @@ def _animate(graph: BackpropGraph, title: str, fps: float, figsize: Any, dpi: fl
         for i, (v, g) in enumerate(_state(graph, frames, k)):
             values[i].set_text("" if v is None else f"value {_g(v)}")
             grads[i].set_text("" if g is None else f"grad {_g(g)}")
+            # the number this frame changes, in bold
+            values[i].set_fontweight("bold" if step.phase == "forward" and i == step.node
+                                     else "normal")
+            grads[i].set_fontweight("bold" if step.phase == "backward" and i == step.node
+                                    else "normal")
         hot.set_data(*_hot_path(graph, step, half))
         local.set_text("" if step.edge is None else _local_label(graph, step.edge))
         if step.edge is not None:
-            local.set_position(pos[list(graph.edges[step.edge])].mean(axis=0))
+            p, c = graph.edges[step.edge]  # a little nearer the parent: clear of the child's text
+            local.set_position(0.55 * pos[p] + 0.45 * pos[c])
         caption.set_text(step.text)
         return [hot, *[t for t in (*values, *grads) if t.get_text()], local, caption]
 
