@@ -398,3 +398,65 @@ def test_kmeans_and_gaussian_mixture_losses_have_their_minimum_twice():
     r = x[:, None] - gm.minima[0]  # the mixture's NLL, written out
     dens = 0.5 * np.exp(-0.5 * r ** 2) / np.sqrt(2 * np.pi)
     assert gm.value(gm.minima[0]) == pytest.approx(-np.log(dens.sum(axis=1)).sum(), rel=1e-12)
+
+
+# ---- a backoff's steps count once, and only a converged run is called converged ------------
+@pytest.mark.parametrize("rtol, status", [(1e-5, "converged"), (None, "max_steps")])
+def test_a_backoff_run_counts_its_kept_steps_and_its_title_says_its_status(rtol, status):
+    from steepest.report.tour import run_verdict
+    problem = lecture_problem("half")
+    run = st.minimize(problem, np.array(lecture_start(0.0065)), st.optim.GD(lr=0.0065),
+                      max_steps=1000, rtol=rtol, on_divergence="backoff")
+    assert run.status == status and run.history.backoffs == [0]
+    # one step count: the rows kept, the same in nit, the history, the message and the title
+    assert run.nit == len(run.history.x) - 1 == len(run.history.loss) - 1
+    discarded = run.nfev - 1 - run.nit - len(run.history.backoffs)
+    assert discarded == 12  # η = 0.0065 from (−8, −2): diverged for certain at step 12
+    if status == "max_steps":
+        assert run.nit == 1000 and "reached max_steps=1000" in run.message
+        assert run_verdict(run) == "ends max_steps after 1000 steps"
+    else:
+        assert run.nit < 1000 and run_verdict(run) == f"converges in {run.nit} steps"
+
+
+# ---- the interactive 3-D surfaces: a path above the surface, a legend clear of it -----------
+def _surface_spec(x, y, z, paths):
+    import json
+
+    from steepest.report.builder import Report
+    pytest.importorskip("plotly")
+    report = Report("T")
+    fig, _ = plt.subplots()
+    report.section("S").surface(x, y, z, fig, "s", paths=paths)
+    page = report.to_html()
+    body = re.search(r'<script type="application/json" id="plot3d-1-spec">(.*?)</script>', page,
+                     re.DOTALL).group(1)
+    return json.loads(body)
+
+
+def test_a_path_on_a_plotly_surface_is_thick_marked_and_lifted_just_above_it():
+    from steepest.report.builder import PATH_LIFT
+    problem = lecture_problem()
+    run = lecture_run(0.002, steps=200)
+    bx, by = np.linspace(-12, 12, 25), np.linspace(-4, 4, 9)
+    B0, B1 = np.meshgrid(bx, by)
+    Z = problem.value(np.stack([B0.ravel(), B1.ravel()])).reshape(B0.shape)
+    path = np.column_stack([run.history.x, problem.value(run.history.x.T)])
+    spec = _surface_spec(bx, by, Z, [("GD η=0.002", path)])
+    trace = spec["data"][1]
+    lift = PATH_LIFT * np.ptp(Z)
+    np.testing.assert_allclose(trace["z"], path[:, 2] + lift, atol=0.006)  # above, by 1.2 %
+    np.testing.assert_allclose(trace["customdata"], path[:, 2], atol=0.006)  # hover: true ℒ
+    assert "customdata" in trace["hovertemplate"] and trace["name"] == "GD η=0.002"
+    assert trace["mode"] == "lines+markers" and trace["line"]["width"] >= 6
+    sizes, symbols = trace["marker"]["size"], trace["marker"]["symbol"]
+    assert len(sizes) == len(path) and sizes[0] > sizes[1] and symbols[-1] == "square"
+    layout = spec["layout"]
+    legend = layout["legend"]  # top left: off the surface and off plotly's buttons (top right)
+    assert legend["x"] <= 0.05 and legend["y"] >= 0.95 and legend["xanchor"] == "left"
+    # the lecture's 24 × 8 box is drawn wide, not as a cube in the middle of a wide box
+    ratio = layout["scene"]["aspectratio"]
+    assert ratio["x"] / ratio["y"] == pytest.approx(1.6) and layout["margin"]["t"] == 0
+    square = _surface_spec(np.linspace(-1, 1, 5), np.linspace(-1, 1, 5), np.ones((5, 5)), [])
+    assert square["layout"]["scene"]["aspectratio"]["x"] == 1.0
+    assert not square["layout"]["showlegend"]

@@ -252,7 +252,7 @@ calls.length = 0;
 {uid}.go({k});
 if ({uid}.i !== {k} || {uid}.drawn !== {k}) throw new Error("go({k}) -> " + {uid}.i);
 if (els["{uid}_label"].textContent !== "3/3") throw new Error(els["{uid}_label"].textContent);
-if (calls[0][0] !== "image" || calls[0][1].indexOf("data:image/png") !== 0)
+if (calls[0][0] !== "image" || calls[0][1].indexOf("data:image/") !== 0)
   throw new Error("the background first: " + JSON.stringify(calls[0]));
 var stroke = calls.filter(function (c) {{ return c[0] === "stroke"; }})[0][1];
 console.log(JSON.stringify(stroke));

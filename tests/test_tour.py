@@ -43,7 +43,7 @@ def test_the_page_is_self_contained(html):
     assert not re.search(r'(src|href)="(https?:)?//', markup)
     assert not re.search(r'<link\b', markup)
     assert html.count('<figure class="anim">') >= 3
-    assert html.count("data:image/png;base64,") >= 15
+    assert html.count("data:image/webp;base64,") >= 15  # lossless WebP: half of PNG's bytes
 
 
 def test_derivative_matches_the_closed_form(html):
@@ -117,13 +117,13 @@ def test_the_starting_gradient_matches_the_closed_form(html):
 
 def test_the_page_is_light(html):
     """The animations embed their background once and only what moves per frame, surfaces
-    their grids to six digits: the quick page, plotly's own code aside, stays under 4 MB
-    (it was 4.9 MB with a PNG per frame, before the lecture's "total disaster", foggy
-    mountain and clustering-loss figures were added) and no player holds more than 400 kB."""
+    their grids to six digits, figures and sprites are lossless WebP: the quick page, plotly's
+    own code aside, stays under 3 MB (2.65 MB with the backpropagation players; 4.9 MB with a
+    PNG per frame; 3.65 MB with PNG figures) and no player holds more than 400 kB."""
     plotly = re.search(r'<script type="text/plain" id="plotly-source">.*?</script>', html,
                        re.DOTALL)
     rest = len(html) - (len(plotly.group(0)) if plotly else 0)
-    assert rest < 4_000_000, f"{rest / 1e6:.2f} MB besides plotly.js"
+    assert rest < 3_000_000, f"{rest / 1e6:.2f} MB besides plotly.js"
     players = re.findall(r'<script type="application/json" id="st\w+_data">(.*?)</script>',
                          html, re.DOTALL)
     assert len(players) >= 3 and max(len(p) for p in players) < 400_000

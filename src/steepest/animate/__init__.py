@@ -12,9 +12,12 @@ that adds a line per frame and redraws the whole figure.
 - :func:`descent_contour` — the path on the contour map; :func:`race` — several optimizers
 - :func:`line_fit` — the fitted line turning toward the data
 - :func:`decision_boundary` — a classifier's boundary over training snapshots
+- :func:`backprop` — a scalar expression's forward and backward pass, edge by edge;
+  :func:`backprop_network` — the same through a network's neurons on one sample
 """
 
 from ._core import LECTURE_FRAMES, Animation, ffmpeg_executable, frame_schedule
+from .backprop import backprop, backprop_network
 from .calculus import secant
 from .descent import (
     decision_boundary,
@@ -25,6 +28,6 @@ from .descent import (
     race,
 )
 
-__all__ = ["LECTURE_FRAMES", "Animation", "decision_boundary", "descent", "descent_3d",
-           "descent_contour", "ffmpeg_executable", "frame_schedule", "line_fit", "race",
-           "secant"]
+__all__ = ["LECTURE_FRAMES", "Animation", "backprop", "backprop_network", "decision_boundary",
+           "descent", "descent_3d", "descent_contour", "ffmpeg_executable", "frame_schedule",
+           "line_fit", "race", "secant"]

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from .._io import atomic_write
 from .._progress import progress_bar
 
 LECTURE_FRAMES = np.array(list(range(10)) + [2 * x for x in range(5, 25)]
@@ -136,25 +137,29 @@ class Animation:
         path = Path(path)
         fps = self.fps if fps is None else float(fps)
         ext = path.suffix.lower()
-        if ext == ".gif":
-            self._save_gif(path, fps, progress)
-        elif ext == ".mp4":
-            self._save_mp4(path, fps, progress)
-        elif ext in (".html", ".htm"):
-            path.write_text(f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>"
-                            f"{path.stem}</title></head><body>\n"
-                            f"{self.to_jshtml(fps=fps, embed_limit=None, progress=progress)}"
-                            f"\n</body></html>\n", encoding="utf-8")
-        elif ext == ".png":
-            from PIL import Image
-            *_, last = self.iter_frames(progress)
-            Image.fromarray(last).save(path)
-        else:
+        if ext not in (".gif", ".mp4", ".html", ".htm", ".png"):
             raise ValueError(f"unsupported animation format {ext!r} for {str(path)!r}: use "
                              ".gif, .mp4, .html or .png")
+        if ext == ".mp4":
+            ffmpeg_executable()  # the missing extra is named before any file is made
+        # every format through a temporary file renamed into place: never a half-written file
+        with atomic_write(path, "w" if ext in (".html", ".htm") else "wb") as fh:
+            if ext == ".gif":
+                self._save_gif(fh, fps, progress)
+            elif ext == ".mp4":
+                self._save_mp4(fh, fps, progress, path)
+            elif ext == ".png":
+                from PIL import Image
+                *_, last = self.iter_frames(progress)
+                Image.fromarray(last).save(fh, format="PNG")
+            else:
+                fh.write(f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>"
+                         f"{path.stem}</title></head><body>\n"
+                         f"{self.to_jshtml(fps=fps, embed_limit=None, progress=progress)}"
+                         f"\n</body></html>\n")
         return path
 
-    def _save_gif(self, path: Path, fps: float, progress: bool | None) -> None:
+    def _save_gif(self, fh: Any, fps: float, progress: bool | None) -> None:
         from PIL import Image
         frames = list(self.iter_frames(progress))
         # one palette for all frames (from the first and last), no dithering: the static
@@ -164,16 +169,25 @@ class Animation:
         images = [Image.fromarray(f).quantize(palette=ref, dither=Image.Dither.NONE)
                   for f in frames]
         duration = max(round(1000 / fps), 20)  # ms; browsers clamp below 20
-        images[0].save(path, save_all=True, append_images=images[1:], duration=duration,
-                       loop=0, optimize=False, disposal=1)
+        images[0].save(fh, format="GIF", save_all=True, append_images=images[1:],
+                       duration=duration, loop=0, optimize=False, disposal=1)
 
-    def _save_mp4(self, path: Path, fps: float, progress: bool | None) -> None:
+    def _save_mp4(self, fh: Any, fps: float, progress: bool | None, path: Path) -> None:
+        """ffmpeg writes into a scratch folder (an mp4 is seeked while written), then the
+        bytes go to ``fh``."""
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            out = str(Path(tmp) / "anim.mp4")
+            self._ffmpeg(out, fps, progress, path)
+            fh.write(Path(out).read_bytes())
+
+    def _ffmpeg(self, out: str, fps: float, progress: bool | None, path: Path) -> None:
         exe = ffmpeg_executable()
         w, h = self.size
         W, H = w + w % 2, h + h % 2  # yuv420p needs even sizes: pad, never rescale
         cmd = [exe, "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
                "-s", f"{W}x{H}", "-r", f"{fps:g}", "-i", "-", "-an", "-vcodec", "libx264",
-               "-pix_fmt", "yuv420p", "-crf", "20", str(path)]
+               "-pix_fmt", "yuv420p", "-crf", "20", out]
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
         stdin, stderr = proc.stdin, proc.stderr
         assert stdin is not None and stderr is not None  # both are pipes

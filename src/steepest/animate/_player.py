@@ -1,6 +1,6 @@
-"""The light player: an animation embedded as its static background (one PNG) and, per frame,
-only what moves — as vector paths where the moving artists draw paths, as small cropped PNG
-sprites where they draw text or images.
+"""The light player: an animation embedded as its static background (one lossless WebP, or
+PNG where Pillow lacks WebP) and, per frame, only what moves — as vector paths where the moving
+artists draw paths, as small cropped image sprites where they draw text or images.
 
 An :class:`~steepest.animate.Animation` already splits each frame into a background rasterized
 once and the artists that ``update(key)`` returns. Embedding every frame as a full PNG repeats
@@ -12,7 +12,7 @@ Here each returned artist is drawn into a *recording* renderer instead:
   a path that grows from frame to frame (a descent path) is stored once, and each frame names
   how much of it to draw — so 1000 iterates cost 1000 points, not 1000 × frames;
 - an artist that draws text, images or meshes is rasterized alone onto a transparent canvas,
-  cropped to its pixels and embedded as a PNG sprite; identical sprites (a legend, a star that
+  cropped to its pixels and embedded as an image sprite; identical sprites (a legend, a star that
   is redrawn on top) are embedded once.
 
 In the browser a ``<canvas>`` draws the background, then each frame's layers in the order the
@@ -207,12 +207,24 @@ class _Table:
         return self._index[key]
 
 
-def _png(pixels: np.ndarray) -> str:
-    """A data-URI body for RGB(A) ``pixels`` as a lossless PNG in the smallest fitting mode:
-    grey with alpha when every pixel is grey (black text), a palette when at most 256
-    colours occur, else full colour."""
-    from PIL import Image
+def _image(pixels: np.ndarray) -> str:
+    """A data-URI body for RGB(A) ``pixels``, lossless: WebP (half the bytes of PNG for text
+    and plots; every browser of the last years draws it) where Pillow can write it, else PNG
+    in the smallest fitting mode."""
+    from PIL import features
     px = np.ascontiguousarray(pixels)
+    if not features.check("webp"):
+        return _png(px)
+    from PIL import Image
+    buf = io.BytesIO()
+    Image.fromarray(px).save(buf, format="WEBP", lossless=True, method=1, quality=50)
+    return "image/webp;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _png(px: np.ndarray) -> str:
+    """The PNG data-URI body: grey with alpha when every pixel is grey (black text), a palette
+    when at most 256 colours occur, else full colour."""
+    from PIL import Image
     rgba = px if px.shape[-1] == 4 else np.concatenate(
         [px, np.full((*px.shape[:2], 1), 255, np.uint8)], axis=-1)
     if (px[..., 0] == px[..., 1]).all() and (px[..., 1] == px[..., 2]).all():
@@ -244,7 +256,7 @@ def _crop(rgba: np.ndarray) -> tuple[int, int, np.ndarray] | None:
 
 
 def encode(anim: Any, indices: Sequence[int], progress: bool = False) -> dict[str, Any]:
-    """The player's data for frames ``indices`` of ``anim``: the background PNG, the distinct
+    """The player's data for frames ``indices`` of ``anim``: the background image, the distinct
     sprites, styles, marker shapes and vertex pools, and per frame its layers in drawing order:
     ``[0, sprite, x, y]``, ``[1, style, pool, start, count, …]`` (a path: those ranges of
     the pool, joined) or ``[2, style, shape, pool, start, count, …]`` (a marker at each of
@@ -257,7 +269,7 @@ def encode(anim: Any, indices: Sequence[int], progress: bool = False) -> dict[st
     frames: list[list[list[Any]]] = []
     raster: set[int] = set()  # the artists drawn as sprites
     with anim._canvas() as canvas:
-        background = _png(np.asarray(canvas.buffer_rgba())[..., :3])
+        background = _image(np.asarray(canvas.buffer_rgba())[..., :3])
         rec = _recorder(w, h, anim.figure.dpi)
         paint = RendererAgg(w, h, anim.figure.dpi)
         with progress_bar(len(indices), "encoding", "frame", enabled=progress) as bar:
@@ -291,7 +303,7 @@ def _sprite_layer(artist: Any, paint: Any, sprites: _Table) -> list[list[Any]]:
         return []
     x, y, px = crop
     key = hashlib.sha1(px.tobytes() + str(px.shape).encode()).hexdigest()
-    return [[0, sprites.add(None if key in sprites else _png(px), key), x, y]]
+    return [[0, sprites.add(None if key in sprites else _image(px), key), x, y]]
 
 
 def _vector_layer(call: tuple[Any, ...], key: Any, tracks: _Tracks, styles: _Table,

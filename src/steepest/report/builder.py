@@ -133,9 +133,63 @@ def _figure_of(obj: Any) -> Any:
 
 
 def _png_bytes(fig: Any, dpi: int) -> bytes:
+    """The figure as a PNG on white, without the alpha channel it does not need and deflated
+    harder than matplotlib does (lossless: the same pixels, about 12 % fewer bytes)."""
+    from PIL import Image
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
-    return buf.getvalue()
+    buf.seek(0)
+    with Image.open(buf) as im:
+        rgb = im.convert("RGB")
+    out = io.BytesIO()
+    rgb.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+#: a path on a surface is drawn this fraction of the surface's height above it, so the surface
+#: (drawn at 0.75 opacity) never hides it; its hover shows the true loss
+PATH_LIFT = 0.012
+
+
+def _path_trace(label: str, path: Any, z: np.ndarray) -> dict[str, Any]:
+    """A path on a 3-D surface: a thick line with a marker per iterate (larger at the start,
+    a square at the end), lifted by :data:`PATH_LIFT` of the surface's height."""
+    p = np.asarray(path, float)
+    if p.ndim != 2 or p.shape[1] != 3:
+        raise ValueError(f"surface: path {label!r} must have shape (k, 3), got {p.shape}")
+    finite = z[np.isfinite(z)]
+    lift = PATH_LIFT * float(np.ptp(finite)) if finite.size else 0.0
+    n = len(p)
+    sizes = [2.5] * n
+    symbols = ["circle"] * n
+    sizes[0], sizes[-1], symbols[-1] = 8.0, 8.0, "square"
+    return {"type": "scatter3d", "mode": "lines+markers", "name": label,
+            "x": _json_grid(p[:, 0]), "y": _json_grid(p[:, 1]),
+            "z": _json_grid(p[:, 2] + lift), "customdata": _json_grid(p[:, 2]),
+            "hovertemplate": "%{x:.4g}, %{y:.4g}<br>loss %{customdata:.6g}",
+            "line": {"width": 7, "color": "#d62728"},
+            "marker": {"size": sizes, "symbol": symbols, "color": "#8b0000"}}
+
+
+def _surface_layout(x: np.ndarray, y: np.ndarray, labels: tuple[str, str, str],
+                    legend: bool) -> dict[str, Any]:
+    """A scene that fills its box: the base stretched toward the box's shape (wide boxes
+    leave no blank side bands), the camera close — higher with a path, to look into the
+    valley it runs along rather than at the wall in front of it — and the legend at the top
+    left, clear of the surface and of plotly's buttons at the top right."""
+    spans = [float(np.ptp(v[np.isfinite(v)])) or 1.0 for v in (x, y)]
+    ratio = float(np.clip(spans[0] / spans[1], 1.0, 1.6))  # the lecture's 24 × 8 box: 1.6
+    return {"margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "height": 560, "showlegend": legend,
+            "legend": {"x": 0.01, "y": 0.99, "xanchor": "left", "yanchor": "top",
+                       "bgcolor": "rgba(255,255,255,0.8)"},
+            "scene": {"aspectmode": "manual",
+                      "aspectratio": {"x": ratio, "y": 1.0, "z": 0.65},
+                      "xaxis": {"title": {"text": labels[0]}},
+                      "yaxis": {"title": {"text": labels[1]}},
+                      "zaxis": {"title": {"text": labels[2]}},
+                      "camera": {"eye": {"x": -1.1, "y": -1.1, "z": 1.3} if legend else
+                                 {"x": -1.3, "y": -1.3, "z": 0.8},
+                                 "center": {"x": 0, "y": 0, "z": -0.1}}}}
 
 
 class Section:
@@ -196,9 +250,8 @@ class Section:
             plt.close(figure)
         stem = f"{self.number:02d}-{_slug(name or caption or self.title)}"
         self.report._pngs.append((stem, png))
-        data = base64.b64encode(png).decode("ascii")
         alt = html.escape(caption or self.title)
-        self._add(f'<figure class="image"><img src="data:image/png;base64,{data}" alt="{alt}">'
+        self._add(f'<figure class="image"><img src="{self.report._data_uri(png)}" alt="{alt}">'
                   f"{self._caption(caption)}</figure>")
 
     def animation(self, anim: Any, caption: str = "") -> None:
@@ -266,23 +319,8 @@ class Section:
             "name": labels[2]}
         if np.isfinite(z).all():  # contour lines around holes take plotly tens of seconds
             trace["contours"] = {"z": {"show": True, "usecolormap": True, "project": {"z": True}}}
-        data = [trace]
-        for label, path in paths:
-            p = np.asarray(path, float)
-            if p.ndim != 2 or p.shape[1] != 3:
-                raise ValueError(f"surface: path {label!r} must have shape (k, 3), got {p.shape}")
-            data.append({"type": "scatter3d", "mode": "lines+markers", "name": label,
-                         "x": _json_grid(p[:, 0]), "y": _json_grid(p[:, 1]),
-                         "z": _json_grid(p[:, 2]),
-                         "line": {"width": 5, "color": "#d62728"},
-                         "marker": {"size": 2.5, "color": "#d62728"}})
-        layout = {"margin": {"l": 0, "r": 0, "t": 10, "b": 0}, "height": 520,
-                  "showlegend": bool(paths),
-                  "scene": {"aspectmode": "manual", "aspectratio": {"x": 1, "y": 1, "z": 0.75},
-                            "xaxis": {"title": {"text": labels[0]}},
-                            "yaxis": {"title": {"text": labels[1]}},
-                            "zaxis": {"title": {"text": labels[2]}},
-                            "camera": {"eye": {"x": -1.6, "y": -1.4, "z": 0.8}}}}
+        data = [trace, *(_path_trace(label, path, z) for label, path in paths)]
+        layout = _surface_layout(x, y, labels, bool(paths))
         spec = json.dumps({"data": data, "layout": layout}, separators=(",", ":"))
         figure = _figure_of(fallback)
         png = _png_bytes(figure, self.report.dpi)
@@ -290,12 +328,12 @@ class Section:
         plt.close(figure)
         self.report._pngs.append((f"{self.number:02d}-{_slug(name or caption or self.title)}",
                                   png))
-        data64 = base64.b64encode(png).decode("ascii")
+        uri = self.report._data_uri(png)
         self._add(
             f'<figure class="surface3d" data-fallback="{div}-static">'
             f'<div id="{div}" class="plotly3d"></div>'
             f'<img id="{div}-static" class="static3d" alt="{html.escape(caption or self.title)}" '
-            f'src="data:image/png;base64,{data64}">'
+            f'src="{uri}">'
             f'<script type="application/json" id="{div}-spec">{spec}</script>'
             f"{self._caption(caption + ' (Drag to rotate, scroll to zoom.)')}</figure>")
 
@@ -324,19 +362,35 @@ class Section:
 
 
 class Report:
-    """An ordered list of :class:`Section`\\ s rendered into one self-contained HTML page."""
+    """An ordered list of :class:`Section`\\ s rendered into one self-contained HTML page.
+    ``image_format="webp"`` embeds figures as lossless WebP (the tour does: half the weight)."""
 
     def __init__(self, title: str, subtitle: str = "", *, dpi: int = 100,
-                 animation_dpi: int = 80) -> None:
+                 animation_dpi: int = 80, image_format: str = "png") -> None:
+        from .._validate import check_choice
         self.title = title
         self.subtitle = subtitle
         self.dpi = dpi
+        #: how figures are embedded in the page: "png", or "webp" (lossless, the same pixels in
+        #: about half the bytes; PNG where Pillow cannot write WebP). Saved figures are PNG.
+        self.image_format = check_choice(image_format, "Report: image_format", ("png", "webp"))
         self.animation_dpi = animation_dpi
         self.sections: list[Section] = []
         self.footer = ""
         self._pngs: list[tuple[str, bytes]] = []
         self._needs_plotly = False
         self._count = 0
+
+    def _data_uri(self, png: bytes) -> str:
+        """The figure's ``data:`` URI in :attr:`image_format`."""
+        from PIL import features
+        if self.image_format == "webp" and features.check("webp"):
+            from PIL import Image
+            out = io.BytesIO()
+            with Image.open(io.BytesIO(png)) as im:
+                im.save(out, format="WEBP", lossless=True, method=1, quality=50)
+            return "data:image/webp;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+        return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
     def section(self, title: str, intro: str = "") -> Section:
         """Start a new numbered section; ``intro`` is its first paragraph(s)."""
@@ -464,7 +518,7 @@ table.numbers th { text-align: left; font-weight: 500; color: var(--muted); }
 table.grid thead th { border-bottom: 2px solid var(--ink); font-weight: 600; }
 .row { display: flex; flex-wrap: wrap; gap: 1rem; align-items: center; }
 .row > .cell { flex: 1 1 300px; min-width: 0; }
-.plotly3d { width: 100%; height: 520px; }
+.plotly3d { width: 100%; height: 560px; }
 .static3d.behind { display: none; }
 .animation { display: inline-block; }
 .animation img { max-width: 100%; }

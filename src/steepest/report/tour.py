@@ -355,7 +355,7 @@ print(st.diagnose(bad, problem).message)""")
                  "the last good point, halves η and carries on:")
         sec.code(f"""st.minimize(problem, {_lst(x0)}, st.optim.GD(lr={eta:g}), max_steps=1000,
             on_divergence="backoff")""")
-        verdict = "converges" if backoff.status == "converged" else f"ends {backoff.status}"
+        verdict = run_verdict(backoff)
         with sec.row():
             sec.figure(st.plot.loss_curve({f"GD η={eta:g}, on_divergence=\"stop\"": diverged,
                                            f"GD η={eta:g}, on_divergence=\"backoff\"": backoff},
@@ -561,6 +561,7 @@ m.plot("map", lr={self.MAP_ETA:g}); m.plot("fractions")""")
                          "∂L/∂f = a·b + c": float(f.grad.data),
                          "finite-difference check": _gradcheck_text(st)},
                         caption="Gradients by backpropagation")
+        self._backprop_played(sec, L, {a: "a", b_: "b", c: "c", e: "e", d: "d", f: "f", L: "L"})
 
         # a 2-D classifier so the decision boundary can be drawn as it evolves
         Xm, ym = st.datasets.moons(n=120 if self.cfg.quick else 200, noise=0.15, seed=0)
@@ -599,6 +600,27 @@ m.plot("map", lr={self.MAP_ETA:g}); m.plot("fractions")""")
                          for k, r in ranges.items()}, caption=text)
         else:
             sec.figure(st.plot.sharpness(eos), text, name="edge of stability")
+
+    def _backprop_played(self, sec: Any, L: Any, names: dict[Any, str]) -> None:
+        """The backward pass played edge by edge: on L = (a·b + c)·f, then through the
+        lecture's 3 → 4 → 4 → 1 network on one of its four samples."""
+        st = self.st
+        sec.text("The same backward pass, played: first the forward pass fills in each node's "
+                 "value, then the chain rule walks back one edge at a time — the local "
+                 "derivative ∂child/∂parent on the edge, and the gradient adding up at the node "
+                 "it reaches (∂L/∂parent += ∂L/∂child · ∂child/∂parent). Step with ◀ ▶ or "
+                 "drag the slider.")
+        sec.animation(st.animate.backprop(L, names=names, progress=False),
+                      "Backpropagation on L = (a·b + c)·f, one edge per frame.")
+        X, y = st.datasets.lecture_network()
+        net = st.nn.MLP(3, [4, 4, 1], activation="relu", seed=2)
+        sec.animation(st.animate.backprop_network(net, X[0], y[0], progress=False),
+                      "The lecture's 3 → 4 → 4 → 1 network (ReLU hidden layers, linear output, "
+                      f"before training) on its first sample x = {tuple(X[0].tolist())}, target "
+                      f"y = {y[0]:g}, loss L = (ŷ − y)²: each neuron's gradient ∂L/∂a is the "
+                      "sum over the edges leaving it; a ReLU that is off (value 0) passes no "
+                      "gradient back. Every number equals steepest's backward and PyTorch's "
+                      "(tested).")
 
     # ---- 7. the loss landscape --------------------------------------------------------------
     def landscape(self) -> None:
@@ -660,6 +682,14 @@ def _head(run: Any, k: int) -> np.ndarray:
     return np.asarray(run.history.x)[: k + 1]
 
 
+def run_verdict(result: Any) -> str:
+    """What a title may say of a run: "converges" only when its status is converged, else
+    the status and the steps it counted (the same count as ``nit`` and the CLI's)."""
+    if result.status == "converged":
+        return f"converges in {result.nit} step{'' if result.nit == 1 else 's'}"
+    return f"ends {result.status} after {result.nit} step{'' if result.nit == 1 else 's'}"
+
+
 def _gradcheck_text(st: Any) -> str:
     """Run ``st.gradcheck`` on the section's expression; it raises (naming the input) if the
     backpropagated gradients disagree with central differences."""
@@ -704,7 +734,8 @@ def new_report(cfg: TourConfig) -> Report:
 
     return Report("A tour of gradient descent, run by steepest",
                   f"steepest {st.__version__} · every number and figure on this page was "
-                  "computed as it was built" + (" · quick mode" if cfg.quick else ""))
+                  "computed as it was built" + (" · quick mode" if cfg.quick else ""),
+                  image_format="webp")
 
 
 def run_tour(out: str | Path = "steepest-tour", *, quick: bool = False, progress: bool = True,
