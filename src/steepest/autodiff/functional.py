@@ -68,15 +68,26 @@ def grad(f: Callable[..., Tensor], argnums: Argnums = 0) -> Callable[..., Any]:
 
 def hvp(f: Callable[[Tensor], Tensor], x: Any, v: Any) -> np.ndarray:
     """The exact Hessian-vector product H(x)·v = ∇ₓ(∇f(x) · v), by double backpropagation."""
+    return hvp_operator(f, x)(v)
+
+
+def hvp_operator(f: Callable[[Tensor], Tensor], x: Any) -> Callable[[Any], np.ndarray]:
+    """``v ↦ H(x)·v`` at a fixed ``x``: ∇f(x) is computed once with ``create_graph=True`` (on
+    the first product) and each product backpropagates ∇f · v through that recorded graph — one
+    backward pass per product instead of a forward and two backward passes."""
     xt = _leaf(x)
-    v = _as_array(v)
-    if v.shape != xt.shape:
-        raise ValueError(f"hvp: v has shape {v.shape} but x has shape {xt.shape}")
-    with enable_grad():
-        out = _scalar_output(f(xt), "hvp")
-        (g,) = _gradients(out, [xt], create_graph=True)
-        gv = (g * v).sum()
-    return _gradients(gv, [xt])[0]
+    g: list[Tensor] = []
+
+    def product(v: Any) -> np.ndarray:
+        v = _as_array(v)
+        if v.shape != xt.shape:
+            raise ValueError(f"hvp: v has shape {v.shape} but x has shape {xt.shape}")
+        with enable_grad():
+            if not g:
+                g.extend(_gradients(_scalar_output(f(xt), "hvp"), [xt], create_graph=True))
+            gv = (g[0] * v).sum()
+        return _gradients(gv, [xt])[0]
+    return product
 
 
 def hessian(f: Callable[[Tensor], Tensor]) -> Callable[[Any], np.ndarray]:
@@ -85,7 +96,8 @@ def hessian(f: Callable[[Tensor], Tensor]) -> Callable[[Any], np.ndarray]:
     def wrapped(x: Any) -> np.ndarray:
         x = _as_array(x)
         eye = np.eye(x.size, dtype=x.dtype)
-        cols = [hvp(f, x, e.reshape(x.shape)) for e in eye]
+        product = hvp_operator(f, x)
+        cols = [product(e.reshape(x.shape)) for e in eye]
         return np.stack(cols, axis=-1).reshape(x.shape + x.shape)
     return wrapped
 

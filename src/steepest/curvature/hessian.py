@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..autodiff import hvp as _autodiff_hvp
+from ..autodiff.functional import hvp_operator
 
 #: dimension up to which the Hessian is formed densely (one HVP per column) and fully
 #: diagonalised; above it Lanczos (scipy's eigsh) runs on HVPs
@@ -46,7 +46,7 @@ def hvp_function(fun: Any, x: Any, jac: Callable[[np.ndarray], np.ndarray] | Non
     if not callable(fun):
         raise TypeError(f"curvature: fun must be a steepest-ops function or a problem, got "
                         f"{type(fun).__name__}")
-    return lambda v: _autodiff_hvp(fun, x, v)
+    return hvp_operator(fun, x)
 
 
 class HessianEigs(NamedTuple):

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from .hessian import TraceEstimate, hutchinson_trace, hvp_function, lanczos, ritz
+from .torch_loss import as_loss
 
 
 @dataclass
@@ -111,7 +112,7 @@ def spectral_density(fun: Any, x: Any = None, y: Any = None, *, loss: Any = None
     from .._validate import check_int
     n_vectors = check_int(n_vectors, "spectral_density: n_vectors")
     n_lanczos = check_int(n_lanczos, "spectral_density: n_lanczos", low=2)
-    fun, x = _loss_and_point(fun, x, y, loss)
+    fun, x = as_loss(fun, x, y, loss, "spectral_density")
     Hv = hvp_function(fun, x, jac)
     n = x.size
     rng = np.random.default_rng(seed)
@@ -166,27 +167,6 @@ def _smoothed(grid: np.ndarray, nodes: np.ndarray, weights: np.ndarray,
     z = (grid[:, None] - nodes[None, :]) / sigma
     density = np.exp(-0.5 * z * z) @ weights / (sigma * math.sqrt(2 * math.pi))
     return density / np.trapezoid(density, grid)
-
-
-def _loss_and_point(fun: Any, x: Any, y: Any, loss: Any) -> tuple[Any, np.ndarray]:
-    """(θ ↦ loss, θ) for a steepest or PyTorch Module and data; (fun, x) otherwise."""
-    from ..nn.module import Module
-    from .torch_loss import TorchLoss, is_torch_module
-    if is_torch_module(fun):
-        if x is None or y is None or not callable(loss):
-            raise ValueError("spectral_density: a PyTorch model needs data and a loss "
-                             "function: spectral_density(model, X, y, loss=torch.nn.MSELoss())")
-        f = TorchLoss(fun, x, y, loss)
-        return f, f.theta
-    if isinstance(fun, Module):
-        if x is None or y is None or loss is None:
-            raise ValueError("spectral_density: a model needs data and a loss: "
-                             "spectral_density(model, X, y, loss='mse')")
-        from ..nn.vector import loss_of_parameters, parameters_to_vector
-        return loss_of_parameters(fun, x, y, loss), parameters_to_vector(fun)
-    if x is None:
-        raise TypeError("spectral_density: give the point x (or a model with data)")
-    return fun, np.asarray(x, dtype=float).ravel()
 
 
 __all__ = ["SpectralDensity", "spectral_density"]
