@@ -197,6 +197,9 @@ def lab_view_status(ref):
 def test_descent_lab_csv_uploads(server, browser, tmp_path):
     _, url = server
     view = Logged(browser, url + "?view=lab&problem=csv-least-squares&lr=0.01&steps=2000")
+    view.wait_contains("#lab-upload-msg", "upload a CSV")  # built, waiting: nothing ran
+    time.sleep(1.0)
+    assert view.settings(lab.DEFAULTS)["problem"] == "csv-least-squares"  # the URL kept it
     bad = tmp_path / "bad.csv"
     bad.write_text("x,y\n1,2\n3,oops\n")
     view.page.set_input_files("#lab-upload input[type=file]", str(bad))

@@ -115,9 +115,15 @@ def _register_page(app: Any) -> None:
 
     @app.callback(Output("url", "search"), Input("view", "value"),
                   Input("lab-settings", "data"), Input("play-settings", "data"),
-                  Input("land-settings", "data"), prevent_initial_call=True)
+                  Input("land-settings", "data"), State("url", "search"),
+                  prevent_initial_call=True)
     def write_url(view: str, lab_settings: dict[str, Any] | None,
                   play_settings: dict[str, Any] | None,
-                  land_settings: dict[str, Any] | None) -> str:
+                  land_settings: dict[str, Any] | None, search: str | None) -> Any:
+        """The URL for the view on screen and its settings. A view that has not run yet keeps
+        the URL the page was built from (rewriting it as "?view=lab" would drop the settings
+        it asked for: a reload, or a test reading it, would get the defaults)."""
         settings = {"lab": lab_settings, "play": play_settings, "land": land_settings}.get(view)
-        return state.encode(view, settings or {})
+        if settings is not None:
+            return state.encode(view, settings)
+        return no_update if state.decode(search, {})[0] == view else state.encode(view, {})
