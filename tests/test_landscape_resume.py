@@ -119,7 +119,7 @@ def test_checkpoint_of_another_run_is_refused(tmp_path, landfun):
     with pytest.raises(ValueError, match="belongs to another run"):
         L.surface_2d(landfun.f, checkpoint=ckpt, seed=1, **landfun.GRID)
     ckpt.write_bytes(b"not an npz")
-    with pytest.raises(ValueError, match="not a landscape checkpoint"):
+    with pytest.raises(ValueError, match="is not a valid landscape 2-D checkpoint"):
         L.surface_2d(landfun.f, checkpoint=ckpt, **landfun.GRID)
 
 

@@ -21,9 +21,10 @@ structure at every scale.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,7 @@ from .._validate import check_choice, check_int
 from ..descent.batch import BOUNDED, CONVERGED, DIVERGED, OUTCOMES
 from ..descent.divergence import BatchDetector
 from ..errors import SteepestError
+from ..landscape.targets import Prepared, Target
 
 AXES = {("lr1", "lr2"): ("η of layer 1", "η of layers 2–3"),
         ("lr", "init_scale"): ("learning rate η", "initial weight scale")}
@@ -207,13 +209,42 @@ def _init(d: int, hidden: tuple[int, int], seed: int | None) -> list[np.ndarray]
     return [p.data for p in net.parameters()]
 
 
+class _MapTarget(Target):
+    """The map as a landscape target (so it shares the landscapes' chunked runner: atomic
+    checkpoints, resume, threads, Dask): a "point" is a row (η₁, η₂, scale) of C, and its
+    metrics are the trained network's outcome."""
+
+    metrics = ("outcome", "mean_loss", "final_loss", "diverged_at")
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, init: list[np.ndarray], steps: int,
+                 tol: float, dtype: Any) -> None:
+        self.X, self.y, self.init = X.astype(dtype), y.astype(dtype)[:, None], init
+        self.steps, self.tol, self.dtype = steps, tol, np.dtype(dtype)
+        self.theta = np.concatenate([np.ravel(a) for a in init]).astype(np.float64)
+
+    def prepare(self, basis: np.ndarray) -> Prepared:
+        def run(C: np.ndarray) -> dict[str, np.ndarray]:
+            grid = _Grid(self.init, C[:, 2], C[:, 0], C[:, 1], self.dtype)
+            return dict(zip(self.metrics, _run_chunk(grid, self.X, self.y, self.steps,
+                                                     self.tol)))
+        return run
+
+    def fingerprint(self) -> str:
+        h = hashlib.sha256(repr((self.steps, self.tol, self.dtype.str, self.X.shape,
+                                 [a.shape for a in self.init])).encode())
+        for a in (self.X, self.y, self.theta):
+            h.update(np.ascontiguousarray(a).tobytes())
+        return h.hexdigest()
+
+
 def trainability_map(X: Any, y: Any, *, axes: tuple[str, str] = ("lr1", "lr2"),
                      xlim: tuple[float, float] = (1e-2, 1e2),
                      ylim: tuple[float, float] = (1e-2, 1e2), resolution: int = 256,
                      steps: int = 500, hidden: tuple[int, int] = (4, 4),
                      seed: int | None = 0, tol: float = 1e-2, dtype: Any = np.float32,
-                     chunk: int = 4096, n_jobs: int = 2, progress: bool = True
-                     ) -> TrainabilityMap:
+                     chunk: int = 4096, n_jobs: int = 2, progress: bool = True,
+                     checkpoint: str | os.PathLike[str] | None = None,
+                     backend: str = "numpy", scheduler: Any = None) -> TrainabilityMap:
     """Train a ``resolution`` × ``resolution`` grid of copies of a small tanh MLP (``hidden``
     widths, one output, MSE on ``y``) on ``(X, y)`` by full-batch GD for ``steps`` steps, all
     at once (module docstring), and record which train.
@@ -225,8 +256,12 @@ def trainability_map(X: Any, y: Any, *, axes: tuple[str, str] = ("lr1", "lr2"),
     shared detector's rules; a run that does not is "converged" when its final loss is below
     ``tol`` × its first, else "bounded". ``chunk`` networks are stepped together (the arrays
     stay in cache), ``n_jobs`` chunks in parallel threads (NumPy releases the GIL).
+    Run as the landscapes are (:func:`steepest.landscape.run_points`): ``checkpoint`` an .npz
+    written atomically after every chunk, so an interrupted map resumes where it stopped (a
+    checkpoint of other settings is refused); ``backend="dask"`` sends the chunks to the
+    workers of ``scheduler`` (a ``dask.distributed.Client`` or its address).
     """
-    from .._progress import progress_bar
+    from ..landscape.surface import run_points
     axes = check_choice(tuple(axes), "trainability_map: axes", AXES)
     resolution = check_int(resolution, "trainability_map: resolution", low=2)
     steps = check_int(steps, "trainability_map: steps")
@@ -237,33 +272,21 @@ def trainability_map(X: Any, y: Any, *, axes: tuple[str, str] = ("lr1", "lr2"),
                             f"{X.shape} and y {np.shape(y)}")
     xs, ys = (np.geomspace(*lim, resolution) for lim in (xlim, ylim))
     gx, gy = (a.ravel() for a in np.meshgrid(xs, ys))      # row = y, column = x
-    if axes == ("lr1", "lr2"):
-        lr1, lr2, scale = gx, gy, np.ones_like(gx)
-    else:
-        lr1 = lr2 = gx
-        scale = gy
-    init = _init(X.shape[1], (int(hidden[0]), int(hidden[1])), seed)
-    Xd, yd = X.astype(dtype), yv.astype(dtype)[:, None]
-    bounds = list(range(0, gx.size, chunk))
+    C = np.column_stack([gx, gy, np.ones_like(gx)] if axes == ("lr1", "lr2") else [gx, gx, gy])
+    target = _MapTarget(X, yv, _init(X.shape[1], (int(hidden[0]), int(hidden[1])), seed),
+                        steps, tol, dtype)
     t0 = time.perf_counter()
-
-    def job(lo: int) -> tuple[np.ndarray, ...]:
-        sl = slice(lo, lo + chunk)
-        return _run_chunk(_Grid(init, scale[sl], lr1[sl], lr2[sl], dtype), Xd, yd, steps, tol)
-
-    results: list[tuple[np.ndarray, ...]] = []
-    with progress_bar(len(bounds), "trainability map", "chunk", enabled=progress) as bar, \
-            ThreadPoolExecutor(max(1, int(n_jobs))) as pool:
-        for res in pool.map(job, bounds):
-            results.append(res)
-            bar.update(1)
-    outcome, mean, final, div_at = (np.concatenate(parts).reshape(resolution, resolution)
-                                    for parts in zip(*results))
+    values = run_points(target, np.empty((3, 0)), C, chunk_size=chunk, checkpoint=checkpoint,
+                        progress=progress, backend=backend, scheduler=scheduler,
+                        desc="trainability map", n_jobs=n_jobs)
+    outcome, mean, final, div_at = (values[k].reshape(resolution, resolution)
+                                    for k in _MapTarget.metrics)
     settings = dict(X=X, y=yv, axes=axes, xlim=tuple(xlim), ylim=tuple(ylim),
                     resolution=resolution, steps=steps, hidden=tuple(hidden), seed=seed,
-                    tol=tol, dtype=dtype, chunk=chunk, n_jobs=n_jobs, progress=progress)
-    return TrainabilityMap(xs, ys, outcome, mean, final, div_at, axes, steps,
-                           time.perf_counter() - t0, settings)
+                    tol=tol, dtype=dtype, chunk=chunk, n_jobs=n_jobs, progress=progress,
+                    backend=backend, scheduler=scheduler)
+    return TrainabilityMap(xs, ys, outcome.astype(int), mean, final, div_at.astype(int), axes,
+                           steps, time.perf_counter() - t0, settings)
 
 
 __all__ = ["OUTCOMES", "TrainabilityMap", "trainability_map"]

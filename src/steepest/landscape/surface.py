@@ -8,9 +8,11 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import threading
 import time
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -145,11 +147,13 @@ def _line(target: Target, basis: np.ndarray, alphas: np.ndarray, dirs: Direction
 def run_points(target: Target, basis: np.ndarray, C: np.ndarray, *, chunk_size: int,
                checkpoint: str | os.PathLike[str] | None = None, progress: bool = True,
                backend: str = "numpy", scheduler: Any = None,
-               desc: str = "landscape") -> dict[str, np.ndarray]:
+               desc: str = "landscape", n_jobs: int = 1) -> dict[str, np.ndarray]:
     """Evaluate ``target`` at the points ``C @ basis`` (C: (P, m) coefficients), ``chunk_size``
     points at a time. With ``checkpoint``, the finished chunks are saved atomically (temp file +
     ``os.replace``) after each one and a rerun loads them and computes only the rest; chunk
-    boundaries are fixed, so the result is identical to an uninterrupted run."""
+    boundaries are fixed, so the result is identical to an uninterrupted run. ``n_jobs`` > 1
+    runs the numpy backend's chunks in that many threads (NumPy releases the GIL), each thread
+    with its own prepared target; ``desc`` names the run in the progress bar and errors."""
     if backend not in ("numpy", "dask"):
         raise ValueError(f"backend must be 'numpy' or 'dask', got {backend!r}")
     chunk_size = check_int(chunk_size, "landscape: chunk_size")
@@ -159,7 +163,7 @@ def run_points(target: Target, basis: np.ndarray, C: np.ndarray, *, chunk_size: 
     done = np.zeros(len(bounds), dtype=bool)
     if checkpoint is not None:
         checkpoint = os.fspath(checkpoint)
-    key = _resume(target, basis, C, bounds, checkpoint, values, done)
+    key = _resume(target, basis, C, bounds, checkpoint, values, done, desc)
     pending = [int(i) for i in np.flatnonzero(~done)]
     bar = _progress(progress, len(C), int(sum(b - a for (a, b), d in zip(bounds, done) if d)),
                     desc)
@@ -176,10 +180,7 @@ def run_points(target: Target, basis: np.ndarray, C: np.ndarray, *, chunk_size: 
 
     try:
         if backend == "numpy" and pending:
-            prepared = target.prepare(basis)
-            for i in pending:
-                a, b = bounds[i]
-                store(i, prepared(C[a:b]))
+            _run_threads(target, basis, C, bounds, pending, store, check_int(n_jobs, "n_jobs"))
         elif backend == "dask":
             _run_dask(target, basis, C, bounds, pending, store, scheduler)
     finally:
@@ -188,15 +189,40 @@ def run_points(target: Target, basis: np.ndarray, C: np.ndarray, *, chunk_size: 
     return values
 
 
+def _run_threads(target: Target, basis: np.ndarray, C: np.ndarray,
+                 bounds: list[tuple[int, int]], pending: list[int], store: Any,
+                 n_jobs: int) -> None:
+    """The numpy backend: the pending chunks in order, in ``n_jobs`` threads (one prepared
+    target per thread: a prepared target may reuse its buffers)."""
+    if n_jobs == 1:
+        prepared = target.prepare(basis)
+        for i in pending:
+            a, b = bounds[i]
+            store(i, prepared(C[a:b]))
+        return
+    local = threading.local()
+
+    def run(i: int) -> dict[str, np.ndarray]:
+        if not hasattr(local, "prepared"):
+            local.prepared = target.prepare(basis)
+        a, b = bounds[i]
+        return local.prepared(C[a:b])
+
+    with ThreadPoolExecutor(n_jobs) as pool:
+        for i, res in zip(pending, pool.map(run, pending)):
+            store(i, res)
+
+
 def _resume(target: Target, basis: np.ndarray, C: np.ndarray, bounds: list[tuple[int, int]],
-            checkpoint: str | None, values: dict[str, np.ndarray], done: np.ndarray) -> str:
+            checkpoint: str | None, values: dict[str, np.ndarray], done: np.ndarray,
+            desc: str) -> str:
     """The run's checkpoint key ("" without a checkpoint); the chunks a matching checkpoint holds
     are loaded into ``values`` and marked in ``done``."""
     if checkpoint is None:
         return ""
     key = _run_key(target, basis, C, bounds)
     if os.path.exists(checkpoint):
-        _load_checkpoint(checkpoint, key, values, done)
+        _load_checkpoint(checkpoint, key, values, done, desc)
     return key
 
 
@@ -264,18 +290,19 @@ def _save_checkpoint(path: str, key: str, values: dict[str, np.ndarray], done: n
                  **{f"value_{k}": v for k, v in values.items()})  # type: ignore[arg-type]
 
 
-def _load_checkpoint(path: str, key: str, values: dict[str, np.ndarray], done: np.ndarray) -> None:
+def _load_checkpoint(path: str, key: str, values: dict[str, np.ndarray], done: np.ndarray,
+                     desc: str) -> None:
     try:
-        with NpzReader(path, "landscape checkpoint") as f:
+        with NpzReader(path, f"{desc} checkpoint") as f:
             saved_key, saved_done = str(f.read("key")), f.read("done")
             saved = {k: f.read(f"value_{k}") for k in values if f"value_{k}" in f.members}
     except (FileFormatError, KeyError) as exc:
-        raise FileFormatError(f"checkpoint {path!r} is not a landscape checkpoint ({exc}); "
-                              "delete it or choose another path") from None
+        raise FileFormatError(f"checkpoint unreadable: {exc}; delete it or choose another "
+                              "path") from None
     if saved_key != key or saved_done.shape != done.shape or len(saved) != len(values):
-        raise SteepestError(f"checkpoint {path!r} belongs to another run (the model, data, "
-                            "directions, grid or chunk size differ); delete it or choose "
-                            "another path")
+        raise SteepestError(f"checkpoint {path!r} belongs to another run of the {desc} (the "
+                            "model, data, settings, grid or chunk size differ); delete it or "
+                            "choose another path")
     done[:] = saved_done
     for k, v in values.items():
         v[:] = saved[k]
