@@ -164,3 +164,65 @@ def test_a_failed_save_leaves_no_half_written_file(tmp_path, monkeypatch):
         with pytest.raises(OSError, match="No space left"):
             anim.save(tmp_path / name)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_reused_text_sprites_encode_exactly_what_drawing_every_text_gives(monkeypatch):
+    """The player draws a text once per distinct state (content, place, colour, weight, box):
+    the network's 47 frames encode byte for byte as when every text is drawn each frame."""
+    from steepest.animate import _player
+    net, X, y = lecture_net()
+    anim = st.animate.backprop_network(net, X[0], y[0], progress=False)
+    keys = list(range(len(anim)))
+    cached = _player.encode(anim, keys)
+    monkeypatch.setattr(_player, "_text_state", lambda artist: None)
+    assert _player.encode(anim, keys) == cached
+    bold = [t for t in anim.figure.axes[0].texts if t.get_fontweight() == "bold"]
+    assert len(bold) == 1  # (the last frame's changed number: weight is part of the state)
+
+
+@pytest.mark.parametrize("which", ["expression", "network"])
+def test_every_frame_is_readable_at_page_width(which):
+    """Each frame as the tour shows it (at most 1000 px wide): no text under 10 px, and no
+    text (node, value, gradient, the edge's local derivative) over another."""
+    from matplotlib.text import Text
+    if which == "expression":
+        (*_, L), names = micrograd_expression()
+        anim = st.animate.backprop(L, names=names, progress=False)
+    else:
+        net, X, y = lecture_net()
+        anim = st.animate.backprop_network(net, X[0], y[0], progress=False)
+    fig = anim.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    scale = min(1.0, 1000 / anim.size[0])
+    static = [t for t in fig.axes[0].texts if not t.get_animated()]
+    for k in range(len(anim)):
+        shown = [a for a in anim._update(k) if isinstance(a, Text) and a.get_text()]
+        for t in shown + static:
+            assert t.get_fontsize() * fig.dpi / 72 * scale >= 10, (k, t.get_text())
+        boxes = [(t.get_text(), t.get_window_extent(renderer))
+                 for t in shown + static if t is not shown[-1]]  # (the caption: below all)
+        for i, (ta, a) in enumerate(boxes):
+            for tb, b in boxes[i + 1:]:
+                assert not a.padded(-0.5).overlaps(b), f"frame {k}: {ta!r} over {tb!r}"
+
+
+def test_a_neuron_played_gives_micrograds_gradients_and_says_why_tanh_passes_half():
+    torch = pytest.importorskip("torch")
+    values = (2.0, 0.0, -3.0, 1.0, 6.8813735870195432)  # x₁, x₂, w₁, w₂, b: micrograd's neuron
+    x1, x2, w1, w2, b = (st.tensor(v, requires_grad=True) for v in values)
+    o = (x1 * w1 + x2 * w2 + b).tanh()
+    anim = st.animate.backprop(o, names={x1: "x₁", x2: "x₂", w1: "w₁", w2: "w₂", b: "b",
+                                         o: "o"}, progress=False)
+    g = anim.graph
+    assert g.names[:5] == ("x₁", "w₁", "x₂", "w₂", "b") and g.values[-1] == pytest.approx(
+        0.7071067811865476, rel=1e-12)
+    shown = dict(zip(g.names, shown_gradients(anim)))
+    for name, want in {"x₁": -1.5, "w₁": 1.0, "x₂": 0.5, "w₂": 0.0, "b": 0.5}.items():
+        assert shown[name] == pytest.approx(want, abs=1e-12)
+    first = next(s for s in anim.steps if s.edge is not None)
+    assert "∂o/∂add += ∂o/∂o · ∂o/∂add = 1 × 0.5" in first.text and "1 − o²" in first.text
+    tx = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in values]
+    torch.tanh(tx[0] * tx[2] + tx[1] * tx[3] + tx[4]).backward()
+    np.testing.assert_allclose([shown[k] for k in ("x₁", "x₂", "w₁", "w₂", "b")],
+                               [t.grad.item() for t in tx], rtol=1e-12, atol=1e-15)

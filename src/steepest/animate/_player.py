@@ -268,6 +268,7 @@ def encode(anim: Any, indices: Sequence[int], progress: bool = False) -> dict[st
     tracks, sprites, styles, shapes = _Tracks(), _Table(), _Table(), _Table()
     frames: list[list[list[Any]]] = []
     raster: set[int] = set()  # the artists drawn as sprites
+    drawn: dict[tuple[Any, ...], list[list[Any]]] = {}  # a text's sprite layer by its state
     with anim._canvas() as canvas:
         background = _image(np.asarray(canvas.buffer_rgba())[..., :3])
         rec = _recorder(w, h, anim.figure.dpi)
@@ -282,7 +283,12 @@ def encode(anim: Any, indices: Sequence[int], progress: bool = False) -> dict[st
                         if rec.raster:
                             raster.add(id(artist))
                     if id(artist) in raster:
-                        layers.extend(_sprite_layer(artist, paint, sprites))
+                        state = _text_state(artist)
+                        if state is None or state not in drawn:
+                            layer = _sprite_layer(artist, paint, sprites)
+                            if state is not None:
+                                drawn[state] = layer
+                        layers.extend(layer if state is None else drawn[state])
                     else:
                         layers.extend(_vector_layer(call, (id(artist), c), tracks, styles, shapes)
                                       for c, call in enumerate(rec.calls))
@@ -291,6 +297,31 @@ def encode(anim: Any, indices: Sequence[int], progress: bool = False) -> dict[st
     return {"w": w, "h": h, "bg": background, "sprites": sprites.items,
             "styles": styles.items, "shapes": shapes.items, "pools": tracks.payload(),
             "frames": frames}
+
+
+def _text_state(artist: Any) -> tuple[Any, ...] | None:
+    """Everything a plain Text's pixels depend on, so a text unchanged since an earlier frame
+    (a node's value shown for 40 frames) reuses its sprite instead of being drawn again; None
+    for any other artist (drawn every frame)."""
+    from matplotlib.text import Text
+    clipped = artist.get_clip_on()
+    if type(artist) is not Text or artist.get_path_effects() or (
+            clipped and artist.get_clip_path() is not None):
+        return None
+    clip = artist.get_clip_box() if clipped else None
+    patch = artist.get_bbox_patch()
+    box = None if patch is None else (
+        type(patch.get_boxstyle()).__name__, tuple(sorted(vars(patch.get_boxstyle()).items())),
+        tuple(patch.get_facecolor()), tuple(patch.get_edgecolor()), patch.get_linewidth(),
+        patch.get_linestyle())
+    xy = artist.get_transform().transform(artist.get_unitless_position())
+    return (id(artist), artist.get_text(), tuple(np.round(xy, 3)), artist.get_rotation(),
+            str(artist.get_color()), hash(artist.get_fontproperties()),
+            artist.get_math_fontfamily(), artist.get_horizontalalignment(),
+            artist.get_verticalalignment(), getattr(artist, "_multialignment", None),
+            artist.get_alpha(), artist.get_visible(), artist.get_linespacing(),
+            artist.get_usetex(), artist.get_wrap(), box,
+            None if clip is None else tuple(np.round(clip.bounds, 3)))
 
 
 def _sprite_layer(artist: Any, paint: Any, sprites: _Table) -> list[list[Any]]:

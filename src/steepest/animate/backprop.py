@@ -103,7 +103,7 @@ def tensor_graph(out: Any, names: Mapping[Any, str] | None = None) -> BackpropGr
                 local.append(_scalar(vjp(np.ones_like(t.data), t.data, *args), "a vjp"))
                 others = [names_[where[id(q)]] if id(q) in where else _g(_scalar(q.data, "x"))
                           for j, q in enumerate(t.parents) if j != k]
-                why.append(_why(t.op, k, others))
+                why.append(_why(t.op, k, others, names_[i]))
     listing = _Listing.of(nodes, where)
     return BackpropGraph(names_, tuple(t.op for t in nodes),
                          tuple(_formula(t.op, [names_[j] for j in n.parents])
@@ -113,8 +113,12 @@ def tensor_graph(out: Any, names: Mapping[Any, str] | None = None) -> BackpropGr
                          tuple(edges), np.array(local), graph_layout(listing), tuple(why))
 
 
-def _why(op: str, k: int, others: Sequence[str]) -> str:
-    """How the local derivative of ``op`` with respect to its ``k``-th input reads."""
+def _why(op: str, k: int, others: Sequence[str], out: str) -> str:
+    """How the local derivative of ``out = op(…)`` with respect to its ``k``-th input reads."""
+    known = {"tanh": f"1 − {out}²", "exp": out, "sigmoid": f"{out}(1 − {out})",
+             "relu": "1 where the input is positive, else 0", "neg": "−1"}
+    if op in known:
+        return known[op]
     if op == "mul" and len(others) == 1:
         return f"{others[0]} (the other factor)"
     if op == "add":
@@ -278,9 +282,10 @@ def _plain(name: str) -> str:
 def _edge_text(graph: BackpropGraph, e: int, acc: np.ndarray) -> str:
     p, c = graph.edges[e]
     P, C = _plain(graph.names[p]), _plain(graph.names[c])
+    L = _plain(graph.names[graph.output])
     why = f"\nlocal derivative ∂{C}/∂{P} = {graph.why[e]}" if graph.why else ""
-    return (f"∂L/∂{P} += ∂L/∂{C} · ∂{C}/∂{P} = {_g(acc[c])} × {_g(graph.local[e])}"
-            f"   →   ∂L/∂{P} = {_g(acc[p])}{why}")
+    return (f"∂{L}/∂{P} += ∂{L}/∂{C} · ∂{C}/∂{P} = {_g(acc[c])} × {_g(graph.local[e])}"
+            f"   →   ∂{L}/∂{P} = {_g(acc[p])}{why}")
 
 
 def _figure(graph: BackpropGraph, figsize: tuple[float, float] | None, dpi: float) -> Any:
@@ -322,7 +327,8 @@ def _op_label(op: str) -> str:
 def _animate(graph: BackpropGraph, title: str, fps: float, figsize: Any, dpi: float,
              progress: bool) -> Animation:
     fig, ax = _figure(graph, figsize, dpi)
-    half = _box_sizes(fig, ax, _draw_static(ax, graph))
+    boxes = _draw_static(ax, graph)
+    half = _box_sizes(fig, ax, boxes)
     fig.suptitle(title, fontsize=13, y=0.985)
     pos, frames = graph.positions, steps(graph)
     kw = {"ha": "center", "va": "top", "fontsize": 10.5, "zorder": 4, "animated": True,
@@ -335,6 +341,7 @@ def _animate(graph: BackpropGraph, title: str, fps: float, figsize: Any, dpi: fl
     local = ax.text(0, 0, "", ha="center", va="center", fontsize=10, zorder=5, animated=True,
                     bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": _HOT})
     caption = fig.text(0.5, 0.03, "", ha="center", va="bottom", fontsize=11.5, animated=True)
+    spots = _label_spots(fig, graph, local, boxes, values, grads)
 
     def update(k: int) -> list[Any]:
         step = frames[k]
@@ -349,14 +356,40 @@ def _animate(graph: BackpropGraph, title: str, fps: float, figsize: Any, dpi: fl
         hot.set_data(*_hot_path(graph, step, half))
         local.set_text("" if step.edge is None else _local_label(graph, step.edge))
         if step.edge is not None:
-            p, c = graph.edges[step.edge]  # a little nearer the parent: clear of the child's text
-            local.set_position(0.55 * pos[p] + 0.45 * pos[c])
+            local.set_position(spots[step.edge])
         caption.set_text(step.text)
         return [hot, *[t for t in (*values, *grads) if t.get_text()], local, caption]
 
     return Animation(fig, update, list(range(len(frames))),
                      animated=[*values, *grads, hot, local, caption], fps=fps, progress=progress,
                      data={"graph": graph, "steps": frames})
+
+
+def _label_spots(fig: Any, graph: BackpropGraph, local: Any, boxes: Sequence[Any],
+                 values: Sequence[Any], grads: Sequence[Any]) -> np.ndarray:
+    """Where each edge's label goes: the point along the edge (from its middle outward, then
+    just above or below it) where it covers the fewest node boxes and value/gradient texts
+    (all shown, as at the end)."""
+    renderer = fig.canvas.get_renderer()
+    for i, (v, g) in enumerate(zip(values, grads)):
+        v.set_text(f"value {_g(graph.values[i])}")
+        g.set_text(f"grad {_g(graph.grads[i])}")
+    taken = [b.get_bbox_patch().get_window_extent(renderer) for b in boxes]
+    taken += [t.get_window_extent(renderer) for t in (*values, *grads)]
+    spots = []
+    for e, (p, c) in enumerate(graph.edges):
+        local.set_text(_local_label(graph, e))
+        costs = []  # (texts covered, rank, place): on the edge first, nearest its middle
+        for rank, (t, dy) in enumerate((t, dy) for dy in (0.0, 0.18, -0.18, 0.3, -0.3)
+                                       for t in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8)):
+            xy = (1 - t) * graph.positions[p] + t * graph.positions[c] + (0.0, dy)
+            local.set_position(xy)
+            box = local.get_window_extent(renderer).padded(2)
+            costs.append((sum(box.overlaps(b) for b in taken), rank, tuple(xy)))
+        spots.append(min(costs)[2])
+    for text in (*values, *grads, local):
+        text.set_text("")
+    return np.array(spots)
 
 
 def _box_sizes(fig: Any, ax: Any, boxes: Sequence[Any]) -> np.ndarray:
