@@ -52,6 +52,7 @@ the *values* of a plain NumPy argument (``if y.max() > 1``); keep such logic out
 
 from __future__ import annotations
 
+import functools
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -341,7 +342,7 @@ class _Plan:
         self.leaf_tensors = tuple(self.leaves.values())
         self.arg_leaves = any(s < self.n_args for s in self.leaves)
         self.source, namespace = self._generate()
-        exec(compile(self.source, "<steepest replay>", "exec"), namespace)
+        exec(_compiled(self.source), namespace)
         self.run = namespace["run"]
 
     def _generate(self) -> tuple[str, dict[str, Any]]:
@@ -389,6 +390,13 @@ class _Plan:
     def guards_hold(self) -> bool:
         return all(p.requires_grad and p.data.shape == s and p.data.dtype == d
                    for p, s, d in self.param_specs)
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(source: str) -> Any:
+    """The code object of a generated ``run`` (a pure function of its text, so the same step
+    recorded again — each ``fit`` call records its own — is not compiled again)."""
+    return compile(source, "<steepest replay>", "exec")
 
 
 def _build(calls: list[tuple[Kernel, dict[str, Any], Any]], root: Tensor,
