@@ -331,6 +331,41 @@ def test_playground_export_is_the_tabs_network_as_it_is():
     offline(page)
 
 
+def apply_patch(fig, patch):
+    """A dash Patch applied as the page applies it (the operations the explorer sends)."""
+    import copy
+    fig = copy.deepcopy(fig)
+    for op in patch.to_plotly_json()["operations"]:
+        *where, last = op["location"]
+        node = fig
+        for key in where:
+            node = node[key]
+        value = op["params"]["value"]
+        if op["operation"] == "Assign":
+            node[last] = value
+        elif op["operation"] == "Extend":
+            node[last].extend(value)
+        elif op["operation"] == "Merge":
+            node[last].update(value)
+        else:
+            raise AssertionError(op)
+    return fig
+
+
+def test_playground_tick_patches_give_the_figures_a_full_redraw_would():
+    from steepest.explore.play_view import figures, trained
+    t = pg.new_trainer({**pg.DEFAULTS, "points": 100, "optimizer": "momentum", "lr": 0.1})
+    for _ in range(SHARPNESS_EVERY := pg.SHARPNESS_EVERY):
+        shown = figures(t)
+        sent = trained(t)
+        full = figures(t)
+        for i in (0, 2, 3):  # boundary, losses, gradient norms: patched
+            assert apply_patch(shown[i], sent[i]) == full[i]
+        assert sent[1] == full[1] and sent[5] == full[5]  # network, summary: whole
+    assert sent[4] == full[4] and len(t.sharp) == 1  # measured at epoch 10: redrawn
+    assert t.epoch == SHARPNESS_EVERY
+
+
 def test_playground_stops_when_training_diverges():
     t = pg.new_trainer({**pg.DEFAULTS, "optimizer": "gd", "lr": 1e6, "points": 100})
     for _ in range(5):

@@ -115,6 +115,28 @@ def figures(t: pg.Trainer) -> tuple[Any, ...]:
             pg.grad_figure(t), pg.sharpness_figure(t), pg.summary(t))
 
 
+def trained(t: pg.Trainer) -> tuple[Any, ...]:
+    """One more epoch, and what changed on the page: the boundary's probabilities, the new
+    points of the loss and gradient-norm curves (appended), the network's weights, the
+    sharpness when it was measured, the summary — as Patches, so that a tick sends the
+    rows it adds, not every figure again (the points of the boundary plot stay as drawn)."""
+    from dash import Patch, no_update
+    rows, n_sharp = len(t.rows["epoch"]), len(t.sharp)
+    pg.train(t)
+    boundary, loss, grads = Patch(), Patch(), Patch()
+    boundary["data"][0]["z"] = pg.boundary_probability(t)
+    epochs = t.rows["epoch"][rows:]
+    for i, key in enumerate(("loss", "test_loss")):
+        loss["data"][i]["x"].extend(epochs)
+        loss["data"][i]["y"].extend(pg._r(t.rows[key][rows:]))
+    G = np.asarray(t.grad_norms[rows:], float)
+    for i in range(G.shape[1]):
+        grads["data"][i]["x"].extend(epochs)
+        grads["data"][i]["y"].extend(pg._r(G[:, i]))
+    sharp = pg.sharpness_figure(t) if len(t.sharp) != n_sharp else no_update
+    return boundary, pg.network_figure(t), loss, grads, sharp, pg.summary(t)
+
+
 def register(app: Any) -> None:
     """The playground's callbacks."""
     from dash import Input, Output, State, ctx, no_update
@@ -154,11 +176,7 @@ def register(app: Any) -> None:
                 return (*figures(t), "", False, "start")
             if trigger == "play-go" and not running:
                 return (no_update,) * 9
-            n_sharp = len(t.sharp)
-            pg.train(t)
-            f = list(figures(t))
-            if len(t.sharp) == n_sharp and trigger == "play-go":
-                f[4] = no_update  # the sharpness plot changes every SHARPNESS_EVERY epochs
+            f = trained(t)
             stop = t.status == "diverged"
             return (*f, "", False if stop else no_update,
                     "start" if stop else no_update)

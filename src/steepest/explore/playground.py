@@ -218,20 +218,26 @@ def _box(t: Trainer) -> tuple[np.ndarray, np.ndarray]:
             np.linspace(lo[1] - pad[1], hi[1] + pad[1], BOUNDARY_GRID))
 
 
-def boundary_figure(t: Trainer) -> dict[str, Any]:
-    """P(class 1) over the plane as a heatmap, train points (circles) and test points (crosses)."""
+def boundary_probability(t: Trainer) -> list[Any]:
+    """P(class 1) = σ(logit) on the boundary's grid (rows along x₂), as the heatmap's z."""
     from ..autodiff import no_grad
     xs, ys = _box(t)
     G = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
     with no_grad(), np.errstate(all="ignore"):
         z = t.model(G).data.reshape(BOUNDARY_GRID, BOUNDARY_GRID)
-    p = 1 / (1 + np.exp(-np.clip(z, -50, 50)))
+    return _r(1 / (1 + np.exp(-np.clip(z, -50, 50))))
+
+
+def boundary_figure(t: Trainer) -> dict[str, Any]:
+    """P(class 1) over the plane as a heatmap, train points (circles) and test points (crosses)."""
+    xs, ys = _box(t)
     # the background lighter than the points (TensorFlow Playground's convention): orange is
     # class 0, blue class 1
     back = [[0, "#f5b87a"], [0.5, "#fbfcfc"], [1, "#8fc1e3"]]
     colors = [[0, "#ca6f1e"], [1, "#1f618d"]]
     data: list[dict[str, Any]] = [
-        {"type": "heatmap", "x": _r(xs), "y": _r(ys), "z": _r(p), "zmin": 0, "zmax": 1,
+        {"type": "heatmap", "x": _r(xs), "y": _r(ys), "z": boundary_probability(t), "zmin": 0,
+         "zmax": 1,
          "colorscale": back, "showscale": False, "hoverinfo": "skip"}]
     for X, y, sym, name in ((t.X, t.y, "circle", "train"), (t.Xt, t.yt, "x", "test")):
         data.append({"type": "scattergl", "x": _r(X[:, 0]), "y": _r(X[:, 1]), "mode": "markers",
@@ -244,7 +250,7 @@ def boundary_figure(t: Trainer) -> dict[str, Any]:
 
 def loss_figure(t: Trainer) -> dict[str, Any]:
     r = t.rows
-    data = [{"type": "scatter", "x": r["epoch"], "y": _r(r[k]), "mode": "lines", "name": name}
+    data = [{"type": "scatter", "x": list(r["epoch"]), "y": _r(r[k]), "mode": "lines", "name": name}
             for k, name in (("loss", "train loss"), ("test_loss", "test loss"))]
     return {"data": data, "layout": _layout("loss", "epoch", "binary cross-entropy")}
 
@@ -252,7 +258,7 @@ def loss_figure(t: Trainer) -> dict[str, Any]:
 def grad_figure(t: Trainer) -> dict[str, Any]:
     """‖∇‖ of each layer's parameters at the last step of each epoch (log scale)."""
     G = np.asarray(t.grad_norms, float)
-    data = [{"type": "scatter", "x": t.rows["epoch"], "y": _r(G[:, i]), "mode": "lines",
+    data = [{"type": "scatter", "x": list(t.rows["epoch"]), "y": _r(G[:, i]), "mode": "lines",
              "name": f"layer {i + 1}"} for i in range(G.shape[1])]
     layout = _layout("gradient norm per layer", "epoch", "‖∇‖")
     layout["yaxis"]["type"] = "log"
