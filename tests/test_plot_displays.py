@@ -169,3 +169,44 @@ def test_repr_savefig_and_the_hand_drawn_record(tmp_path, runs):
     rec = plot.Display(ax, lrs=[1, 2])
     assert rec.ax is ax and rec.figure is ax.figure and rec.lrs == [1, 2]
     assert repr(rec) == "Display(lrs)"
+
+
+def test_constructors_compute_known_answers():
+    t = plot.TangentDisplay.from_function(lambda x: x ** 2, 1.0, h=[0.1, -0.5, 1.0])
+    assert t.slope == pytest.approx(2.0) and t.fx == pytest.approx(1.0)
+    assert list(t.secant_slopes) == [1.0, -0.5, 0.1]                # largest |h| first
+    for h, s in t.secant_slopes.items():                              # ((1 + h)² − 1)/h = 2 + h
+        assert s == pytest.approx(2.0 + h) and t.secant_values[h] == pytest.approx((1 + h) ** 2)
+    loss = np.array([4.0, 2.0, 1.0, np.inf, np.nan])
+    c = plot.CurveDisplay.from_runs({"run": loss})
+    np.testing.assert_array_equal(c.data["run"], [4.0, 2.0, 1.0])      # cut at the overflow
+    assert c.diverged == {"run": 3} and c.xlabel == "Iteration" and c.labelled
+    x, y = np.array([0.0, 1.0, 2.0]), np.array([1.0, 3.0, 5.0])
+    betas = np.array([[0.0, 0.0], [0.5, 1.0], [1.0, 2.0]])
+    f = plot.LineFitDisplay.from_fit(x, y, betas, step=-2)
+    assert f.step == 1 and f.n_steps == 3 and list(f.beta) == [0.5, 1.0]
+    path = np.array([[0.0, 1.0], [2.0, 3.0], [np.nan, 1.0], [4.0, 4.0]])
+    p = plot.ParameterPathDisplay.from_runs({"a": path}, solution=[9.0, 8.0])
+    np.testing.assert_array_equal(p.data["a"], path[:2])
+    assert list(p.solution) == [9.0, 8.0]
+    net = st.nn.MLP(2, [3, 1], seed=0)
+    n = plot.NetworkDisplay.from_model(net)
+    assert n.sizes == [2, 3, 1] and n.weights.shape == (2 * 3 + 3 * 1,)
+    np.testing.assert_array_equal(n.weights[:2], np.asarray(net.layers[0].weight.data)[0])
+
+
+def test_figure_level_and_3d_kinds_draw_again(runs):
+    lec, results = runs
+
+    def picture(fig):
+        return [(type(a).__name__, len(a.get_children())) for a in fig.axes]
+    figure_kinds = [plot.FogDisplay.from_function(lec, lec.x0, n_arrows=5),
+                    plot.ActivationDisplay.from_activations(("tanh", "relu")),
+                    plot.DashboardDisplay.from_runs(results)]
+    for d in figure_kinds:
+        first = picture(d.plot(plt.figure()).figure)
+        assert first and picture(d.plot(plt.figure()).figure) == first, type(d).__name__
+    s = plot.SurfaceDisplay.from_quadratic(lec, path=results)
+    drawn = [s.plot(plt.figure().add_subplot(projection="3d")).ax for _ in range(2)]
+    assert drawn[0] is not drawn[1] and s.ax is drawn[1]
+    assert len(drawn[0].get_children()) == len(drawn[1].get_children())
