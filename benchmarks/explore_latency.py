@@ -12,6 +12,13 @@ by Playwright): ``python benchmarks/explore_latency.py [--moves 40] [--seconds 8
 
 The server's own time per update is printed beside it (what the machine's other load cannot
 hide from the page). Quote the load average with the numbers: these machines are shared.
+
+Where the time goes (measured Dec 2026, load 2–6 on 2 cores): the server's part is 20–60 ms
+(``minimize`` itself is 90 % of a 20 ms lab rerun); the rest is the browser. One
+``Plotly.react`` costs 25–30 ms in headless chromium with software rendering even for a 10-point
+line on a blank page (50 ms on a log axis), the WebGL surface and ``scattergl`` points more, so
+five linked figures (or the playground's five) cannot be redrawn within 150 ms / 100 ms here
+(a browser with hardware WebGL was not available to measure).
 """
 
 from __future__ import annotations

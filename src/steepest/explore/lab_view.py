@@ -159,6 +159,7 @@ def _register_run(app: Any) -> None:
 
     @app.callback(
         Output("lab-contour", "figure", allow_duplicate=True),
+        Output("lab-surface", "figure", allow_duplicate=True),
         Output("lab-loss", "figure"), Output("lab-params", "figure"),
         Output("lab-fit", "figure"), Output("lab-fit-box", "style"),
         Output("lab-diagnosis", "children"), Output("lab-status", "children"),
@@ -178,12 +179,13 @@ def _register_run(app: Any) -> None:
               stored: Any, lo: int, hi: int, fit_style: dict[str, Any], sid: str) -> Any:
         from dash import no_update
         if key is None:
-            return (no_update,) * 14
+            return (no_update,) * 15
         s = settings_of(name, eig1, eig2, angle, optimizer, lr_log, momentum, steps, start,
                         overlay)
         run = lab.run(s, _data(stored))
         path = app.sessions.get(sid)["lab"] = path_data(run, s)
-        contour = Patch()
+        contour, surface = Patch(), Patch()
+        surface["data"][1].update({"x": path["sx"], "y": path["sy"], "z": path["z"]})
         contour["data"][lab.PATH].update({"x": path["x"], "y": path["y"],
                                           "mode": lab.path_mode(len(path["x"]))})
         contour["data"][lab.START]["x"] = [path["start"][0]]
@@ -194,23 +196,11 @@ def _register_run(app: Any) -> None:
         if fit is not None:
             fit["data"][1]["x"], fit["data"][1]["y"] = lab.fit_line(run, run.path[last])
         loss, params = lab.loss_figure(run), lab.params_figure(run)
-        _marker(contour, None, loss, params, path, last)
-        return (contour, loss, params, fit or {"data": [], "layout": {}},
+        _marker(contour, surface, loss, params, path, last)
+        return (contour, surface, loss, params, fit or {"data": [], "layout": {}},
                 {**fit_style, "display": "block" if fit else "none"}, run.diagnosis,
                 status_text(run), overlay_text, lab.lr_marks(run.limit, lo, hi),
                 lr_text(s["lr"], run.limit), last, last, s, last)
-
-    @app.callback(Output("lab-surface", "figure", allow_duplicate=True),
-                  Input("lab-settings", "data"), State("lab-data", "data"),
-                  State("session", "data"), prevent_initial_call=True)
-    def surface_path(s: dict[str, Any], stored: Any, sid: str) -> Any:
-        """The 3-D path, drawn after the 2-D figures (software WebGL is the slowest redraw
-        of the page: the map and curves do not wait for it)."""
-        path = _path_of(app, sid, s, stored)
-        surface = Patch()
-        surface["data"][1].update({"x": path["sx"], "y": path["sy"], "z": path["z"]})
-        _marker(None, surface, None, None, path, len(path["x"]) - 1)
-        return surface
 
 
 def path_data(run: Any, s: dict[str, Any]) -> dict[str, Any]:
