@@ -127,3 +127,26 @@ def test_the_page_is_light(html):
     players = re.findall(r'<script type="application/json" id="st\w+_data">(.*?)</script>',
                          html, re.DOTALL)
     assert len(players) >= 3 and max(len(p) for p in players) < 400_000
+
+
+def test_the_trainability_map_on_the_page_is_the_librarys(html, quick_report):
+    import steepest as st
+    X, y = st.datasets.moons(24, noise=0.1, seed=0)
+    m = st.curvature.trainability_map((X - X.mean(0)) / X.std(0), y, resolution=40, steps=150,
+                                      progress=False)
+    assert f"{m.trainable.mean():.0%} of the grid trains" in html
+    assert 0 < m.trainable.mean() < 1  # the map shows a boundary, not one colour
+    names = {p.name for p in (quick_report.parent / "figures").glob("*.png")}
+    assert {"06-trainability-map.png", "06-trainability-zoom.png"} <= names
+
+
+def test_the_zooms_words_are_computed_from_the_map():
+    from steepest.report.tour import _boundary_words
+    t = np.zeros((10, 10), bool)
+    t[:5] = True                                   # a straight boundary across the panel
+    assert _boundary_words(t).startswith("it is 1.0× as long") and "without islands" in \
+        _boundary_words(t)
+    t[8, 3] = True                                 # a trained pixel inside the diverged part
+    t[1:3, 6:8] = False                            # and a diverged patch in the trained part
+    words = _boundary_words(t)
+    assert "with 2 islands" in words and "2.2×" in words   # (10 + 4 + 8 pixel edges) / 10

@@ -600,10 +600,40 @@ m.plot("map", lr={self.MAP_ETA:g}); m.plot("fractions")""")
                          for k, r in ranges.items()}, caption=text)
         else:
             sec.figure(st.plot.sharpness(eos), text, name="edge of stability")
+        self._trainability(sec)
+
+    def _trainability(self, sec: Any) -> None:
+        """Sohl-Dickstein (2024): which per-layer learning rates train a small net, and the
+        boundary's fine structure under a zoom."""
+        st = self.st
+        X, y = st.datasets.moons(24, noise=0.1, seed=0)
+        X = (X - X.mean(0)) / X.std(0)
+        res, steps = (40, 150) if self.cfg.quick else (96, 300)
+        m = st.curvature.trainability_map(X, y, resolution=res, steps=steps, progress=False)
+        j = int(np.argmin(abs(np.log10(m.x) - 1.5)))       # the column at η₁ ≈ 30 …
+        i = int(np.argmax(~m.trainable[:, j]))             # … where it first fails going up
+        z = m.zoom((float(m.x[j]), float(m.y[i])), factor=20)
+        sec.text(f"A rate that trains one layer may be too large for another. Below, every "
+                 f"pixel is one copy of a 2 → 4 → 4 → 1 tanh network trained for {steps} steps "
+                 f"by full-batch GD on 24 points of the moons data, from the same start: the "
+                 f"first layer's learning rate along x, the later layers' along y. All "
+                 f"{m.outcome.size:,} networks train at once, as one stacked array.")
+        with sec.row():
+            sec.figure(m.plot(title="Which per-layer rates train"),
+                       f"Blue: trained (darker: the loss fell faster); red: diverged (brighter: "
+                       f"sooner). {m.trainable.mean():.0%} of the grid trains (computed in "
+                       f"{m.elapsed_s:.1f} s).",
+                       name="trainability map")
+            sec.figure(z.plot(title=f"20× zoom at η₁ = {m.x[j]:.3g}, η₂ = {m.y[i]:.3g}"),
+                       f"The same boundary 20 times closer, at the same resolution: "
+                       f"{_boundary_words(z.trainable)}. Sohl-Dickstein (2024) zoomed over "
+                       f"ten decades and found such structure at every scale: the boundary of "
+                       f"trainability is fractal.",
+                       name="trainability zoom")
 
     def _backprop_played(self, sec: Any, L: Any, names: dict[Any, str]) -> None:
-        """The backward pass played edge by edge: on L = (a·b + c)·f, then through the
-        lecture's 3 → 4 → 4 → 1 network on one of its four samples."""
+        """The backward pass played edge by edge: on L = (a·b + c)·f, on a tanh neuron, then
+        through the lecture's 3 → 4 → 4 → 1 network on one of its four samples."""
         st = self.st
         sec.text("The same backward pass, played: first the forward pass fills in each node's "
                  "value, then the chain rule walks back one edge at a time — the local "
@@ -612,6 +642,19 @@ m.plot("map", lr={self.MAP_ETA:g}); m.plot("fractions")""")
                  "drag the slider.")
         sec.animation(st.animate.backprop(L, names=names, progress=False),
                       "Backpropagation on L = (a·b + c)·f, one edge per frame.")
+        x1, x2, w1, w2, b = (st.tensor(v, requires_grad=True)
+                             for v in (2.0, 0.0, -3.0, 1.0, 6.8813735870195432))
+        x1w1, x2w2 = x1 * w1, x2 * w2
+        s = x1w1 + x2w2
+        n = s + b
+        o = n.tanh()
+        sec.animation(st.animate.backprop(
+            o, names={x1: "x₁", x2: "x₂", w1: "w₁", w2: "w₂", b: "b", x1w1: "x₁w₁",
+                      x2w2: "x₂w₂", s: "Σ", n: "n", o: "o"}, progress=False,
+            title="backpropagation through a neuron: o = tanh(x₁w₁ + x₂w₂ + b)"),
+            "A neuron written out as its scalar operations (micrograd's example, b chosen so "
+            "that n = 0.8814 and o = tanh n = 0.7071): tanh passes back 1 − o² = 0.5, the "
+            "sums pass it on unchanged, each product multiplies it by the other factor.")
         X, y = st.datasets.lecture_network()
         net = st.nn.MLP(3, [4, 4, 1], activation="relu", seed=2)
         sec.animation(st.animate.backprop_network(net, X[0], y[0], progress=False),
@@ -783,3 +826,16 @@ def _save_partial(report: Report, out: Path) -> Path:
     report.footer = (f"Interrupted: {done} of {len(SECTIONS)} sections were started; the last "
                      "may be incomplete. Re-run `steepest tour` for the complete report.")
     return report.save(out / PARTIAL)
+
+
+def _boundary_words(trainable: np.ndarray) -> str:
+    """How rough a map's boundary is, in words computed from it: its length against a straight
+    line across the panel (pixel edges between the two outcomes ÷ the side), and the islands
+    (connected patches, 4-neighbour) of each outcome beyond the largest one."""
+    from scipy import ndimage
+    t = np.asarray(trainable, bool)
+    edges = int((t[1:] != t[:-1]).sum() + (t[:, 1:] != t[:, :-1]).sum())
+    islands = sum(max(ndimage.label(side)[1] - 1, 0) for side in (t, ~t))
+    where = (f"with {islands} island{'s' if islands != 1 else ''} of one outcome inside the "
+             f"other" if islands else "without islands at this resolution")
+    return f"it is {edges / t.shape[1]:.1f}× as long as a straight line across the panel, {where}"
