@@ -500,12 +500,21 @@ m.plot("map", lr={self.MAP_ETA:g}); m.plot("fractions")""")
 
     # ---- 6. neurons and backpropagation -----------------------------------------------------
     def networks(self) -> None:
-        st = self.st
         sec = self.report.section(
             "Neurons, networks and backpropagation",
             "An artificial neuron computes σ(w·x + b): a weighted sum of its inputs plus a bias, "
             "passed through a nonlinearity σ. Layers of neurons make a multi-layer perceptron; "
             "the lecture's classifier is 3 → 4 → 4 → 1.")
+        self._neuron(sec)
+        self._lecture_network(sec)
+        self._backprop(sec)
+        self._moons_classifier(sec)
+        self._edge_of_stability(sec)
+        self._trainability(sec)
+
+    def _neuron(self, sec: Any) -> None:
+        """One tanh neuron, its numbers, and the activations with their derivatives."""
+        st = self.st
         neuron = st.nn.Neuron(3, activation="tanh", seed=0)
         x = np.array([1.0, -2.0, 0.5])
         out = neuron(x)
@@ -525,6 +534,10 @@ m.plot("map", lr={self.MAP_ETA:g}); m.plot("fractions")""")
         sec.figure(st.plot.activations(("sigmoid", "tanh", "relu")),
                    "Nonlinearities σ(z) and their derivatives (dashed, by autodiff).",
                    name="activations")
+
+    def _lecture_network(self, sec: Any) -> None:
+        """The lecture's 3 → 4 → 4 → 1 classifier trained with Adam."""
+        st = self.st
         Xc, yc = st.datasets.lecture_classifier(seed=0)
         net = st.nn.MLP(3, [4, 4, 1], seed=0)
         hist = st.nn.fit(net, Xc, yc, loss="bce_with_logits",
@@ -540,6 +553,9 @@ m.plot("map", lr={self.MAP_ETA:g}); m.plot("fractions")""")
                          "training accuracy": float(hist.metric[-1])},
                         caption="Trained on the lecture's 3-feature data with Adam")
 
+    def _backprop(self, sec: Any) -> None:
+        """The chain rule on L = (a·b + c)·f: the graph, its gradients, then played."""
+        st = self.st
         sec.text("Backpropagation is the chain rule applied from the output back to every "
                  "input, each node multiplying the gradient flowing in by its local derivative. "
                  "Here on L = (a·b + c)·f:")
@@ -563,7 +579,9 @@ m.plot("map", lr={self.MAP_ETA:g}); m.plot("fractions")""")
                         caption="Gradients by backpropagation")
         self._backprop_played(sec, L, {a: "a", b_: "b", c: "c", e: "e", d: "d", f: "f", L: "L"})
 
-        # a 2-D classifier so the decision boundary can be drawn as it evolves
+    def _moons_classifier(self, sec: Any) -> None:
+        """A 2-D classifier, so that the decision boundary can be drawn as it evolves."""
+        st = self.st
         Xm, ym = st.datasets.moons(n=120 if self.cfg.quick else 200, noise=0.15, seed=0)
         net2 = st.nn.MLP(2, [8, 8, 1], seed=1)
         every = max(1, self.cfg.epochs // self.cfg.snapshots)
@@ -579,7 +597,9 @@ m.plot("map", lr={self.MAP_ETA:g}); m.plot("fractions")""")
             sec.figure(st.plot.loss_curve(hist2, title="Training loss", style="-"),
                        "Binary cross-entropy per epoch.", name="training loss")
 
-        # the edge of stability (Cohen et al. 2021): λ_max tracked under full-batch GD
+    def _edge_of_stability(self, sec: Any) -> None:
+        """Cohen et al. (2021): λ_max tracked under full-batch GD rises to 2/η and hovers."""
+        st = self.st
         Xs, ys = st.datasets.spirals(100, n_arms=2, noise=0.05, seed=0)
         Xs, steps = (Xs - Xs.mean(0)) / Xs.std(0), 600 if self.cfg.quick else 2000
         eos = {f"η = {lr:g}": st.nn.fit(st.nn.MLP(2, [16, 16, 1], seed=0), Xs, ys.astype(float),
@@ -600,7 +620,6 @@ m.plot("map", lr={self.MAP_ETA:g}); m.plot("fractions")""")
                          for k, r in ranges.items()}, caption=text)
         else:
             sec.figure(st.plot.sharpness(eos), text, name="edge of stability")
-        self._trainability(sec)
 
     def _trainability(self, sec: Any) -> None:
         """Sohl-Dickstein (2024): which per-layer learning rates train a small net, and the
