@@ -9,7 +9,7 @@ import pytest
 import steepest
 from steepest.cli import build_parser, main
 
-SUBCOMMANDS = ("tour", "descend", "landscape", "diagnose")
+SUBCOMMANDS = ("tour", "descend", "landscape", "diagnose", "trainability")
 
 
 def test_version(capsys):
@@ -44,6 +44,9 @@ def test_no_command_prints_the_overview(capsys):
     (["tour", "--bogus"], "unrecognized arguments: --bogus"),
     (["frobnicate"], "argument COMMAND: invalid choice: 'frobnicate'"),
     (["landscape"], "the following arguments are required: model, data"),
+    (["trainability", "--xlim", "1", "0"], "argument --xlim: expected a positive number"),
+    (["trainability", "--hidden", "4"], "argument --hidden: expected 2 arguments"),
+    (["trainability", "missing.csv"], "data file 'missing.csv' does not exist"),
 ])
 def test_bad_arguments_give_one_line_and_exit_2(argv, fragment, capsys):
     with pytest.raises(SystemExit) as exc:
@@ -183,3 +186,27 @@ def test_optimizer_names_come_from_the_one_registry():
     action = next(a for a in build_parser()._subparsers._group_actions[0]
                   .choices["descend"]._actions if a.dest == "optimizer")
     assert list(action.choices) == list(OPTIMIZERS) and "sgd" in OPTIMIZERS
+
+
+def test_trainability_writes_the_librarys_map_and_resumes(tmp_path, capsys):
+    X, y = steepest.datasets.moons(30, noise=0.1, seed=1)
+    np.savetxt(tmp_path / "d.csv", np.column_stack([X, y]), delimiter=",")
+    argv = ["trainability", str(tmp_path / "d.csv"), "--resolution", "12", "--steps", "40",
+            "--xlim", "0.1", "100", "--checkpoint", str(tmp_path / "ck.npz"), "--out",
+            str(tmp_path / "out")]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    with np.load(tmp_path / "out" / "trainability.npz") as f:
+        saved = {k: f[k] for k in f.files}
+    Xs = (X - X.mean(0)) / X.std(0)
+    m = steepest.curvature.trainability_map(Xs, y, resolution=12, steps=40, xlim=(0.1, 100),
+                                            progress=False)
+    np.testing.assert_array_equal(saved["outcome"], m.outcome)
+    np.testing.assert_array_equal(saved["final_loss"], m.final_loss)
+    assert list(saved["axes"]) == ["lr1", "lr2"] and int(saved["steps"]) == 40
+    assert f"144 networks (2 → 4 → 4 → 1, 30 points, 40 steps): {m.trainable.mean():.1%} " \
+           f"train" in out
+    assert (tmp_path / "out" / "trainability.png").stat().st_size > 10_000
+    assert main(argv) == 0  # again, from the finished checkpoint: the same map
+    with np.load(tmp_path / "out" / "trainability.npz") as f:
+        np.testing.assert_array_equal(f["outcome"], saved["outcome"])

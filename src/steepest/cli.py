@@ -4,6 +4,7 @@
 ``steepest descend`` runs one descent and writes a results table and figures;
 ``steepest landscape`` maps the loss landscape of a saved model on a data file;
 ``steepest diagnose`` explains what a learning rate does on a problem (2/λ_max and all);
+``steepest trainability`` maps which pairs of per-layer learning rates train a small network;
 ``steepest explore`` serves the live explorer (descent lab, network playground, landscapes).
 
 Every subcommand has ``--help``. A bad argument prints one line on stderr and exits with 2.
@@ -131,6 +132,7 @@ _EXAMPLES = """examples:
   steepest descend --problem rosenbrock --optimizer adam --lr 0.05 --steps 2000
   steepest diagnose --lr 0.0055          why this rate zigzags
   steepest landscape model.npz data.npz  the loss around a model saved with model.save()
+  steepest trainability --resolution 128 which per-layer rates train a small net (moons)
   steepest explore                       the live explorer in your browser (needs [explore])
 """
 
@@ -147,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_descend(sub, problems)
     _add_landscape(sub)
     _add_diagnose(sub, problems)
+    _add_trainability(sub)
     _add_explore(sub)
     return parser
 
@@ -256,6 +259,40 @@ def _add_diagnose(sub: Any, problems: dict[str, str]) -> None:
                       help="starting point, one number per parameter (default as for descend)")
     diag.add_argument("--rtol", type=_nonnegative_float, default=RTOL,
                       help=f"converged once ‖∇L‖ ≤ RTOL × its start (default: {RTOL:g})")
+
+
+def _add_trainability(sub: Any) -> None:
+    """``steepest trainability``: which per-layer learning rates train (Sohl-Dickstein 2024)."""
+    tm = sub.add_parser(
+        "trainability", help="map which pairs of per-layer learning rates train a small net",
+        description="Train a RESOLUTION × RESOLUTION grid of copies of a 2-hidden-layer tanh "
+                    "network (MSE, full-batch GD, all copies at once) on a data file or, by "
+                    "default, 48 points of the moons data, with the first layer's rate along x "
+                    "and the later layers' along y (or η × the initial weight scale), and "
+                    "colour each by whether and how fast it trained; write trainability.png "
+                    "and trainability.npz. With --checkpoint an interrupted map resumes.")
+    tm.add_argument("data", type=Path, nargs="?",
+                    help="data: .npz with arrays X and y, or .csv with the target last "
+                         "(default: 48 points of the moons data)")
+    tm.add_argument("--axes", choices=("lr1-lr2", "lr-init-scale"), default="lr1-lr2",
+                    help="the two swept hyperparameters (default: lr1-lr2)")
+    tm.add_argument("--xlim", type=_positive_float, nargs=2, default=(1e-2, 1e2),
+                    metavar=("LO", "HI"), help="x range, log-spaced (default: 0.01 100)")
+    tm.add_argument("--ylim", type=_positive_float, nargs=2, default=(1e-2, 1e2),
+                    metavar=("LO", "HI"), help="y range, log-spaced (default: 0.01 100)")
+    tm.add_argument("--resolution", type=_positive_int, default=128,
+                    help="grid points per axis (default: 128)")
+    tm.add_argument("--steps", type=_positive_int, default=300,
+                    help="GD steps per network (default: 300)")
+    tm.add_argument("--hidden", type=_positive_int, nargs=2, default=(4, 4),
+                    metavar=("H1", "H2"), help="hidden layer widths (default: 4 4)")
+    tm.add_argument("--seed", type=int, default=0, help="seed of the shared initialization")
+    tm.add_argument("--jobs", type=_positive_int, default=2,
+                    help="threads stepping chunks of the grid (default: 2)")
+    tm.add_argument("--checkpoint", type=Path, metavar="FILE",
+                    help="save finished chunks here and resume from them (.npz)")
+    tm.add_argument("--out", metavar="DIR", type=Path, default=Path("steepest-trainability"),
+                    help="output folder (default: ./steepest-trainability)")
 
 
 def _add_explore(sub: Any) -> None:
@@ -437,6 +474,36 @@ def cmd_landscape(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_trainability(args: argparse.Namespace) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .curvature import trainability_map
+    from .datasets import moons
+
+    X, y = _load_data(args.data) if args.data else moons(48, noise=0.1, seed=0)
+    writable_folder(args.out, "--out")
+    X = (X - X.mean(0)) / np.where(X.std(0) > 0, X.std(0), 1.0)
+    m = trainability_map(X, y, axes=("lr1", "lr2") if args.axes == "lr1-lr2" else
+                         ("lr", "init_scale"), xlim=tuple(args.xlim), ylim=tuple(args.ylim),
+                         resolution=args.resolution, steps=args.steps,
+                         hidden=tuple(args.hidden), seed=args.seed, n_jobs=args.jobs,
+                         checkpoint=args.checkpoint)
+    args.out.mkdir(parents=True, exist_ok=True)
+    m.save(args.out / "trainability.npz")
+    disp = m.plot()
+    disp.figure.savefig(args.out / "trainability.png", dpi=110, bbox_inches="tight")
+    plt.close(disp.figure)
+    print(f"{m.outcome.size} networks ({X.shape[1]} → {args.hidden[0]} → {args.hidden[1]} → 1, "
+          f"{len(y)} points, {_steps(args.steps)}): {m.trainable.mean():.1%} train, "
+          f"{1 - m.trainable.mean():.1%} diverge ({m.elapsed_s:.1f} s)")
+    for name in ("trainability.npz", "trainability.png"):
+        print(f"wrote {args.out / name}")
+    return 0
+
+
 def cmd_explore(args: argparse.Namespace) -> int:
     try:
         from .explore._dash import require_dash
@@ -450,7 +517,8 @@ def cmd_explore(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"tour": cmd_tour, "descend": cmd_descend, "landscape": cmd_landscape,
-            "diagnose": cmd_diagnose, "explore": cmd_explore}
+            "diagnose": cmd_diagnose, "trainability": cmd_trainability,
+            "explore": cmd_explore}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -75,6 +75,19 @@ class TrainabilityMap:
         s.update(changes)
         return trainability_map(**s)
 
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """The map's arrays (``x``, ``y``, ``outcome``, ``mean_loss``, ``final_loss``,
+        ``diverged_at``) and, as text, ``axes``, ``outcomes`` and ``steps``, in one compressed
+        .npz written atomically (an interrupted save leaves the earlier file whole); no pickles."""
+        from .._io import atomic_write
+        target = os.fspath(path)
+        target += "" if target.endswith(".npz") else ".npz"
+        with atomic_write(target) as fh:
+            np.savez_compressed(fh, x=self.x, y=self.y, outcome=self.outcome,
+                                mean_loss=self.mean_loss, final_loss=self.final_loss,
+                                diverged_at=self.diverged_at, axes=np.array(self.axes),
+                                outcomes=np.array(OUTCOMES), steps=np.array(self.steps))
+
     def plot(self, ax: Any = None, *, title: str | None = None) -> Any:
         """The map: blue where training succeeded (darker = the loss fell faster), red where it
         diverged (brighter = sooner), on log axes. Returns a :class:`~steepest.plot.Display`."""
