@@ -20,11 +20,14 @@ import copy
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .module import Module
+
+if TYPE_CHECKING:
+    from ..plot.lr_find import LRFinderDisplay
 
 
 @dataclass
@@ -54,34 +57,13 @@ class LRFinder:
         return (f"LRFinder({self.optimizer}: suggested_lr={self.suggested_lr:.3g}, "
                 f"min_lr={self.min_lr:.3g}, blowup_lr={blow}{limit}, steps={self.lrs.size})")
 
-    def plot(self, ax: Any = None, *, title: str = "Learning-rate range test") -> Any:
+    def plot(self, ax: Any = None, *, title: str = "Learning-rate range test"
+             ) -> LRFinderDisplay:
         """Loss against η (log axis): raw steps faint, smoothed solid; the suggestion, the
-        blow-up point and the stability limit at the start marked."""
-        from ..plot._base import Display, new_axes
-        ax = new_axes(ax, figsize=(7, 4.5))
-        ok = np.isfinite(self.losses)
-        ax.plot(self.lrs[ok], self.losses[ok], ".", color="tab:blue", alpha=0.25, ms=3,
-                label="loss per step")
-        ax.plot(self.lrs, self.smoothed, "-", color="tab:blue", lw=2, label="smoothed")
-        ax.axvline(self.suggested_lr, color="tab:green", lw=1.8,
-                   label=f"suggested η = {self.suggested_lr:.3g} (minimum ÷ 10)")
-        if self.blowup_lr is not None:
-            ax.axvline(self.blowup_lr, color="tab:red", lw=1.5,
-                       label=f"blows up at η = {self.blowup_lr:.3g}")
-        if self.lr_limit is not None:
-            ax.axvline(self.lr_limit, color="0.3", ls="--", lw=1.5,
-                       label=f"{self.limit_formula} at the start = {self.lr_limit:.3g}")
-        ax.set_xscale("log")
-        finite = self.smoothed[np.isfinite(self.smoothed)]
-        if finite.size:
-            lo, hi = float(finite.min()), float(self.smoothed[0])
-            ax.set_ylim(lo - 0.1 * (hi - lo + 1e-12), max(hi, lo) + 0.6 * (hi - lo + 1e-12))
-        ax.set_xlabel("learning rate η", fontsize=12)
-        ax.set_ylabel("training loss", fontsize=12)
-        ax.set_title(title, fontsize=13)
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=9)
-        return Display(ax, lrs=self.lrs, losses=self.losses, smoothed=self.smoothed)
+        blow-up point and the stability limit at the start marked. Returns the
+        :class:`~steepest.plot.LRFinderDisplay` (``.lrs``, ``.losses``, ``.smoothed``, …)."""
+        from ..plot.lr_find import LRFinderDisplay
+        return LRFinderDisplay.from_finder(self).plot(ax, title=title)
 
 
 class _Sweep:
