@@ -22,12 +22,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .hessian import TraceEstimate, hutchinson_trace, hvp_function, lanczos, ritz
 from .torch_loss import as_loss
+
+if TYPE_CHECKING:
+    from ..plot.spectrum import SpectralDensityDisplay
 
 
 @dataclass
@@ -67,31 +70,13 @@ class SpectralDensity:
         return np.asarray(ndtr((t[..., None] - self.nodes) / self.sigma) @ self.weights)
 
     def plot(self, ax: Any = None, *, log: bool = True,
-             title: str = "Hessian eigenvalue density") -> Any:
+             title: str = "Hessian eigenvalue density") -> SpectralDensityDisplay:
         """The density against the eigenvalue (log scale by default, as the papers draw it: the
         bulk near zero and the few outliers both show), with λ_max marked and the trace in the
-        legend. Returns a :class:`~steepest.plot.Display`."""
-        from ..plot._base import Display, new_axes
-        ax = new_axes(ax, figsize=(7, 4.5))
-        floor = 1e-8 * float(self.density.max())
-        ax.plot(self.grid, np.maximum(self.density, floor), color="tab:blue", lw=1.5,
-                label=f"density (stochastic Lanczos quadrature, σ = {self.sigma:.2g}; "
-                      f"{self.n_exact} eigenvalues exact)")
-        ax.axvline(self.lam_max, color="tab:red", ls="--", lw=1.2,
-                   label=f"λ_max ≈ {self.lam_max:.4g}")
-        ax.plot([], [], " ", label=f"tr H ≈ {self.n * self.moment(1):.4g} (SLQ), "
-                                   f"{self.trace.trace:.4g} ± {self.trace.stderr:.2g} "
-                                   f"(Hutchinson); n = {self.n}")
-        if log:
-            ax.set_yscale("log")
-            ax.set_ylim(max(floor, 1e-6 * float(self.density.max())),
-                        2 * float(self.density.max()))
-        ax.set_xlabel("eigenvalue λ", fontsize=12)
-        ax.set_ylabel("density", fontsize=12)
-        ax.set_title(title, fontsize=13)
-        ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=9)
-        return Display(ax, grid=self.grid, density=self.density)
+        legend. Returns the :class:`~steepest.plot.SpectralDensityDisplay` (``.grid``,
+        ``.density``, …)."""
+        from ..plot.spectrum import SpectralDensityDisplay
+        return SpectralDensityDisplay.from_density(self).plot(ax, log=log, title=title)
 
 
 def spectral_density(fun: Any, x: Any = None, y: Any = None, *, loss: Any = None,
