@@ -26,7 +26,7 @@ import math
 import os
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -35,6 +35,9 @@ from ..descent.batch import BOUNDED, CONVERGED, DIVERGED, OUTCOMES
 from ..descent.divergence import BatchDetector
 from ..errors import SteepestError
 from ..landscape.targets import Prepared, Target
+
+if TYPE_CHECKING:
+    from ..plot.trainability import TrainabilityMapDisplay
 
 AXES = {("lr1", "lr2"): ("η of layer 1", "η of layers 2–3"),
         ("lr", "init_scale"): ("learning rate η", "initial weight scale")}
@@ -88,42 +91,12 @@ class TrainabilityMap:
                                 diverged_at=self.diverged_at, axes=np.array(self.axes),
                                 outcomes=np.array(OUTCOMES), steps=np.array(self.steps))
 
-    def plot(self, ax: Any = None, *, title: str | None = None) -> Any:
+    def plot(self, ax: Any = None, *, title: str | None = None) -> TrainabilityMapDisplay:
         """The map: blue where training succeeded (darker = the loss fell faster), red where it
-        diverged (brighter = sooner), on log axes. Returns a :class:`~steepest.plot.Display`."""
-        from ..plot._base import Display, new_axes
-        ax = new_axes(ax, figsize=(6.5, 6))
-        img = _colours(self)
-        ax.imshow(img, origin="lower", aspect="auto", interpolation="nearest",
-                  extent=(*np.log10(self.x[[0, -1]]), *np.log10(self.y[[0, -1]])))
-        names = AXES[self.axes]
-        ax.set_xlabel(f"log₁₀ {names[0]}", fontsize=12)
-        ax.set_ylabel(f"log₁₀ {names[1]}", fontsize=12)
-        share = float(np.mean(self.trainable))
-        ax.set_title(title or f"Trainability: {share:.0%} of {self.outcome.size} networks train "
-                              f"({self.steps} steps)", fontsize=12)
-        from matplotlib.patches import Patch
-        ax.legend(handles=[Patch(color=(0.15, 0.3, 0.75), label="trains (darker: faster)"),
-                           Patch(color=(0.9, 0.2, 0.1), label="diverges (brighter: sooner)")],
-                  fontsize=9, loc="upper right", framealpha=0.9)
-        return Display(ax, image=img)
-
-
-def _colours(m: TrainabilityMap) -> np.ndarray:
-    """RGB per point: blues by log mean loss for trained runs, reds by how soon diverged ones
-    blew up."""
-    rgb = np.zeros((*m.outcome.shape, 3))
-    ok = m.trainable
-    speed = np.log10(np.clip(m.mean_loss, 1e-6, 1.0))
-    lo = float(speed[ok].min()) if ok.any() else -1.0
-    t = np.clip(speed / lo, 0, 1) if lo < 0 else np.zeros_like(speed)  # 1 = fastest
-    blue = np.array([0.75, 0.85, 1.0])[None, None] * (1 - t[..., None]) + \
-        np.array([0.05, 0.15, 0.55])[None, None] * t[..., None]
-    soon = 1 - np.log1p(np.maximum(m.diverged_at, 0)) / math.log1p(m.steps)  # 1 = at once
-    red = np.array([0.55, 0.1, 0.05])[None, None] * (1 - soon[..., None]) + \
-        np.array([1.0, 0.45, 0.2])[None, None] * soon[..., None]
-    rgb[ok], rgb[~ok] = blue[ok], red[~ok]
-    return rgb
+        diverged (brighter = sooner), on log axes. Returns the
+        :class:`~steepest.plot.TrainabilityMapDisplay` (``.image``, …)."""
+        from ..plot.trainability import TrainabilityMapDisplay
+        return TrainabilityMapDisplay.from_map(self).plot(ax, title=title)
 
 
 # ---- the batched network --------------------------------------------------------------------
