@@ -95,35 +95,30 @@ class Landscape:
         in 3-D), resolving a sharp minimum; by default contour maps use it (a basin is not one
         blank area) and surfaces and curves do not. The projected trajectory, if any, is
         overlaid; on the 3-D surface it is drawn at the loss *on the plane* (see
-        ``trajectory.loss`` for the real one). Returns the Display object of the figure."""
+        ``trajectory.loss`` for the real one). Returns the Display of the figure
+        (:class:`~steepest.plot.ContourDisplay`, :class:`~steepest.plot.SurfaceDisplay`, or
+        :class:`~steepest.plot.LandscapeLineDisplay` for a line), ``.landscape`` this one."""
         from .. import plot as splot
+        from ..plot.landscape import LandscapeLineDisplay, directions_title
         if log is None:
             log = kind in ("contour", "filled")
 
         if metric not in self.values:
             raise ValueError(f"metric {metric!r} was not computed; have {list(self.values)}")
-        title = title or (f"{self.directions.kind} directions" + (
-            f", {self.directions.normalization}-normalized" if self.directions.normalization
-            else ""))
+        title = title or directions_title(self.directions)
+        disp: Any
         if self.ndim == 1:
             if kind not in ("contour", "line"):
                 raise ValueError(f"a 1-D landscape is drawn as a line, got kind={kind!r}")
-            import matplotlib.pyplot as plt
-
-            ax = ax if ax is not None else plt.figure(figsize=(6, 4)).add_subplot()
-            (line,) = ax.plot(self.alphas, self.values[metric], color="tab:blue", lw=2)
-            if log:
-                ax.set_yscale("log")
-            ax.set_xlabel(self.directions.labels[0])
-            ax.set_ylabel(metric)
-            ax.set_title(title)
-            return splot.Display(ax, landscape=self, line=line)
+            disp = LandscapeLineDisplay.from_landscape(self, metric).plot(ax, log=log,
+                                                                         title=title)
+            disp.landscape = self
+            return disp
         fun = _GridFunction(self.coords[0], self.coords[1], self.values[metric])
         n = max(len(self.coords[0]), len(self.coords[1]))
         xlim = (self.coords[0][0], self.coords[0][-1])
         ylim = (self.coords[1][0], self.coords[1][-1])
         labels = self.directions.labels[:2]
-        disp: Any
         paths = None
         if trajectory and self.trajectory is not None:
             worst = float(np.max(self.trajectory.relative_residual))
