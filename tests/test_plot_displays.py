@@ -52,7 +52,7 @@ DISPLAYS += [stability.StabilityMapDisplay, stability.StabilityFractionsDisplay]
 
 
 def test_every_display_is_a_typed_dataclass_with_ax_and_figure():
-    assert len(DISPLAYS) == 17
+    assert len(DISPLAYS) == 21
     for cls in DISPLAYS:
         assert dataclasses.is_dataclass(cls) and issubclass(cls, plot.Display), cls
         fields = {f.name: f for f in dataclasses.fields(cls)}
@@ -141,7 +141,7 @@ def test_no_module_level_state_between_calls(runs):
     modules = [m for name, m in sys.modules.items()
                if name.startswith("steepest.plot") or name in
                ("steepest.animate.descent", "steepest.animate.calculus")]
-    assert len(modules) == 14          # steepest.plot, its eleven modules, two animations
+    assert len(modules) == 18          # steepest.plot, its fifteen modules, two animations
     found = [(m.__name__, k) for m in modules for k, v in vars(m).items()
              if not k.startswith("__") and isinstance(v, mutable)]
     assert found == []
@@ -210,3 +210,115 @@ def test_figure_level_and_3d_kinds_draw_again(runs):
     drawn = [s.plot(plt.figure().add_subplot(projection="3d")).ax for _ in range(2)]
     assert drawn[0] is not drawn[1] and s.ax is drawn[1]
     assert len(drawn[0].get_children()) == len(drawn[1].get_children())
+
+
+# ---- the Displays of result objects' .plot() --------------------------------------------------
+
+def _pixels(d, ax_args=()):
+    """What ``d.plot`` draws on fresh axes of a 5 × 4 figure, as an RGBA array."""
+    fig = plt.figure(figsize=(5, 4), dpi=60)
+    d.plot(fig.add_subplot(*ax_args))
+    fig.canvas.draw()
+    return np.asarray(fig.canvas.buffer_rgba()).copy()
+
+
+@pytest.fixture(scope="module")
+def results():
+    """One small result of each kind whose .plot() returns a typed Display."""
+    X, y = st.datasets.moons(40, noise=0.2, seed=0)
+    net = st.nn.MLP(2, [4, 1], seed=0)
+    finder = st.nn.lr_find(net, X, y, loss="bce_with_logits", num_steps=60, end_lr=1e3)
+    lam = np.r_[np.linspace(0.1, 1.0, 18), 10.0, 20.0]
+    spectrum = st.curvature.spectral_density(lambda x: 0.5 * (x @ (st.tensor(lam) * x)),
+                                             np.zeros(20), n_vectors=3, n_lanczos=10,
+                                             sigma=0.05, trace_samples=8)
+    line = st.landscape.line_1d(net, X, y, loss="bce_with_logits", resolution=7,
+                                progress=False)
+    return {"finder": finder, "spectrum": spectrum, "line": line, "map": _hand_map(),
+            "lam": lam}
+
+
+def _hand_map():
+    """A 2 × 2 trainability map with one run of each extreme: the fastest and the slowest
+    trained, one diverged at once and one at the last step."""
+    from steepest.curvature.trainability import TrainabilityMap
+    from steepest.descent.batch import CONVERGED, DIVERGED
+    return TrainabilityMap(
+        x=np.array([1e-2, 1e2]), y=np.array([1e-1, 1e3]),
+        outcome=np.array([[CONVERGED, CONVERGED], [DIVERGED, DIVERGED]]),
+        mean_loss=np.array([[1e-3, 1.0], [np.nan, np.nan]]), final_loss=np.ones((2, 2)),
+        diverged_at=np.array([[-1, -1], [0, 20]]), axes=("lr1", "lr2"), steps=20,
+        elapsed_s=0.0, settings={})
+
+
+def test_result_objects_plot_typed_displays_computed_once(results):
+    kinds = {
+        "finder": (plot.LRFinderDisplay, plot.LRFinderDisplay.from_finder, ("lrs", "smoothed")),
+        "spectrum": (plot.SpectralDensityDisplay, plot.SpectralDensityDisplay.from_density,
+                     ("grid", "density")),
+        "map": (plot.TrainabilityMapDisplay, plot.TrainabilityMapDisplay.from_map, ("image",)),
+        "line": (plot.LandscapeLineDisplay, plot.LandscapeLineDisplay.from_landscape,
+                 ("alphas", "values")),
+    }
+    for key, (cls, build, arrays) in kinds.items():
+        shown = results[key].plot()                  # the one-call method, unchanged
+        assert type(shown) is cls and shown.ax is not None, key
+        d = build(results[key])
+        assert d.ax is None, key                     # computed, nothing drawn
+        for name in arrays:
+            np.testing.assert_array_equal(getattr(d, name), getattr(shown, name))
+        data = {name: getattr(d, name) for name in arrays}
+        first = _pixels(d)
+        assert np.array_equal(_pixels(d), first), key   # the same picture twice
+        assert all(getattr(d, n) is v for n, v in data.items()), key  # nothing recomputed
+    assert results["line"].plot().landscape is results["line"]
+
+
+def test_lr_finder_display_marks_the_finders_rates(results):
+    r = results["finder"]
+    d = plot.LRFinderDisplay.from_finder(r)
+    assert d.lrs is r.lrs and d.losses is r.losses and d.smoothed is r.smoothed
+    assert (d.suggested_lr, d.blowup_lr, d.lr_limit) == (r.suggested_lr, r.blowup_lr,
+                                                         r.lr_limit)
+    assert r.blowup_lr is not None and r.lr_limit is not None
+    ax = d.plot(title="range").ax
+    marked = [ln.get_xdata()[0] for ln in ax.lines[2:]]   # after the raw and smoothed losses
+    assert marked == [r.suggested_lr, r.blowup_lr, r.lr_limit]
+    assert ax.get_xscale() == "log" and ax.get_title() == "range"
+
+
+def test_spectral_density_display_against_the_spectrum(results):
+    sd, lam = results["spectrum"], results["lam"]
+    d = plot.SpectralDensityDisplay.from_density(sd)
+    assert d.lam_max == pytest.approx(20.0) and d.n == 20
+    assert d.slq_trace == pytest.approx(lam.sum(), rel=0.05)      # n·E[λ] = tr H
+    assert (d.trace, d.stderr) == tuple(sd.trace)
+    ax = d.plot(log=False).ax
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), np.maximum(sd.density,
+                                                                      1e-8 * sd.density.max()))
+    assert ax.get_yscale() == "linear" and ax.lines[1].get_xdata()[0] == d.lam_max
+
+
+def test_trainability_display_colours_each_extreme(results):
+    d = plot.TrainabilityMapDisplay.from_map(results["map"])
+    np.testing.assert_allclose(d.image, [[[0.05, 0.15, 0.55], [0.75, 0.85, 1.0]],  # fast, slow
+                                         [[1.0, 0.45, 0.2], [0.55, 0.1, 0.05]]])  # at once, last
+    assert d.extent == (-2.0, 2.0, -1.0, 3.0)
+    assert d.labels == ("η of layer 1", "η of layers 2–3") and (d.share, d.size) == (0.5, 4)
+    ax = d.plot().ax
+    assert ax.get_title() == "Trainability: 50% of 4 networks train (20 steps)"
+    assert ax.images[0].get_extent() == [-2.0, 2.0, -1.0, 3.0]
+
+
+def test_landscape_line_display_reads_the_line(results):
+    land = results["line"]
+    d = plot.LandscapeLineDisplay.from_landscape(land)
+    np.testing.assert_array_equal(d.values, land.loss)
+    assert d.title == "random directions, filter-normalized" and d.metric == "loss"
+    assert d.xlabel == land.directions.labels[0]
+    d.plot(log=True)
+    np.testing.assert_array_equal(d.line.get_xydata(), np.column_stack([land.alphas,
+                                                                        land.loss]))
+    assert d.ax.get_yscale() == "log" and d.ax.get_title() == d.title
+    with pytest.raises(ValueError, match="'accuracy' was not computed"):
+        plot.LandscapeLineDisplay.from_landscape(land, "accuracy")

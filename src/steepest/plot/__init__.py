@@ -33,6 +33,10 @@ True
 - autodiff: :func:`computation_graph`
 - training diagnostics: :func:`sharpness` (λ_max against 2/η above the loss),
   :func:`layer_gradients` (each layer's gradient norm and block sharpness)
+- the figures of result objects, drawn by their ``.plot()``: :class:`LRFinderDisplay`
+  (``nn.lr_find``), :class:`SpectralDensityDisplay` (``curvature.spectral_density``),
+  :class:`TrainabilityMapDisplay` (``curvature.trainability_map``),
+  :class:`LandscapeLineDisplay` (a 1-D ``landscape``)
 - notebooks (extra ``jupyter``): :func:`tangent_explorer`, :func:`descent_explorer`
 """
 
@@ -61,7 +65,9 @@ from .calculus import (
 )
 from .graph import GraphDisplay, computation_graph, graph_layout
 from .interactive import descent_explorer, tangent_explorer
+from .landscape import LandscapeLineDisplay
 from .layer_gradients import LayerGradientsDisplay, layer_gradients
+from .lr_find import LRFinderDisplay
 from .models import (
     BoundaryDisplay,
     LineFitDisplay,
@@ -74,6 +80,7 @@ from .models import (
     predict_scores,
 )
 from .sharpness import SharpnessDisplay, sharpness
+from .spectrum import SpectralDensityDisplay
 from .surface import (
     ContourDisplay,
     SurfaceDisplay,
@@ -82,12 +89,14 @@ from .surface import (
     quadratic_mesh,
     surface,
 )
+from .trainability import TrainabilityMapDisplay
 
 __all__ = [
     "ACTIVATIONS", "CURVE_COLORS", "ActivationDisplay", "BoundaryDisplay", "ContourDisplay",
     "CurveDisplay", "DashboardDisplay", "Display", "FogDisplay", "GraphDisplay",
-    "LayerGradientsDisplay", "LineFitDisplay", "NetworkDisplay", "ParameterPathDisplay",
-    "SharpnessDisplay", "SurfaceDisplay", "TangentDisplay", "TrajectoryDisplay",
+    "LRFinderDisplay", "LandscapeLineDisplay", "LayerGradientsDisplay", "LineFitDisplay",
+    "NetworkDisplay", "ParameterPathDisplay", "SharpnessDisplay", "SpectralDensityDisplay",
+    "SurfaceDisplay", "TangentDisplay", "TrainabilityMapDisplay", "TrajectoryDisplay",
     "activations", "center_axes", "computation_graph", "contour", "dashboard",
     "decision_boundary", "descent_explorer", "directional_derivative", "fitted_line",
     "grad_norm", "graph_layout", "layer_gradients", "layer_weights", "learning_rate",
