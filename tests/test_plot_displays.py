@@ -322,3 +322,5 @@ def test_landscape_line_display_reads_the_line(results):
     assert d.ax.get_yscale() == "log" and d.ax.get_title() == d.title
     with pytest.raises(ValueError, match="'accuracy' was not computed"):
         plot.LandscapeLineDisplay.from_landscape(land, "accuracy")
+    assert land.plot().ax.get_yscale() == "linear"  # a curve, as its docstring says
+    assert land.plot(log=True).ax.get_yscale() == "log"

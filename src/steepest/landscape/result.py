@@ -101,7 +101,7 @@ class Landscape:
         from .. import plot as splot
         from ..plot.landscape import LandscapeLineDisplay, directions_title
         if log is None:
-            log = kind in ("contour", "filled")
+            log = self.ndim == 2 and kind in ("contour", "filled")  # curves: linear
 
         if metric not in self.values:
             raise ValueError(f"metric {metric!r} was not computed; have {list(self.values)}")
