@@ -41,7 +41,7 @@ class LandscapeLineDisplay(Display):
     def plot(self, ax: Any = None, *, log: bool = False, title: str | None = None
              ) -> LandscapeLineDisplay:
         """The curve on ``ax`` (new axes if None), on a log scale when ``log``; ``title`` by
-        default :attr:`title`."""
+        default the display's own ``title`` field."""
         ax = self.ax = new_axes(ax, figsize=(6, 4))
         (self.line,) = ax.plot(self.alphas, self.values, color="tab:blue", lw=2)
         if log:
