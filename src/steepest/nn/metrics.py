@@ -60,11 +60,12 @@ def accuracy(out: Any, y: Any, threshold: float = 0.0, class_axis: int = -1) -> 
 def r2_score(out: Any, y: Any) -> float:
     """Coefficient of determination 1 − Σ(y − ŷ)² / Σ(y − ȳ)² (NaN for constant y)."""
     y = np.asarray(getattr(y, "data", y))
-    out = np.asarray(getattr(out, "data", out))
-    y, out = y.reshape(len(y), -1), out.reshape(len(y), -1)
-    ss_res = np.sum((y - out) ** 2)
-    ss_tot = np.sum((y - y.mean(axis=0)) ** 2)
-    return float(1 - ss_res / ss_tot) if ss_tot > 0 else math.nan
+    n = len(y)
+    y, out = y.reshape(n, -1), np.asarray(getattr(out, "data", out)).reshape(n, -1)
+    res = (y - out).ravel()
+    dev = (y - y.sum(axis=0) / n).ravel()
+    ss_res, ss_tot = float(res @ res), float(dev @ dev)  # sums of squares as dot products
+    return 1 - ss_res / ss_tot if ss_tot > 0 else math.nan
 
 
 __all__ = ["accuracy", "predicted_classes", "r2_score", "true_classes"]
