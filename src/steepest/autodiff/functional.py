@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor, _as_array, _unshared, backprop, enable_grad
+from .tensor import Tensor, _as_array, _graph, _unshared, backprop, enable_grad
 
 Argnums = int | Sequence[int]
 
@@ -72,21 +72,27 @@ def hvp(f: Callable[[Tensor], Tensor], x: Any, v: Any) -> np.ndarray:
 
 
 def hvp_operator(f: Callable[[Tensor], Tensor], x: Any) -> Callable[[Any], np.ndarray]:
-    """``v ↦ H(x)·v`` at a fixed ``x``: ∇f(x) is computed once with ``create_graph=True`` (on
-    the first product) and each product backpropagates ∇f · v through that recorded graph — one
-    backward pass per product instead of a forward and two backward passes."""
+    """``v ↦ H(x)·v`` at a fixed ``x``: g = ∇f(x) is computed once with ``create_graph=True``
+    (on the first product), and each product is one backward pass through g's recorded graph
+    with v as g's gradient — vᵀ ∂g/∂x = vᵀH = (Hv)ᵀ, H being symmetric — in the graph's order,
+    found once: no forward pass, no second backward, no graph search per product."""
     xt = _leaf(x)
-    g: list[Tensor] = []
+    recorded: list[tuple[Tensor, list[Tensor]]] = []  # (g, the ops g depends on, in order)
 
     def product(v: Any) -> np.ndarray:
         v = _as_array(v)
         if v.shape != xt.shape:
             raise ValueError(f"hvp: v has shape {v.shape} but x has shape {xt.shape}")
-        with enable_grad():
-            if not g:
-                g.extend(_gradients(_scalar_output(f(xt), "hvp"), [xt], create_graph=True))
-            gv = (g[0] * v).sum()
-        return _gradients(gv, [xt])[0]
+        if not recorded:
+            with enable_grad():
+                (g,) = _gradients(_scalar_output(f(xt), "hvp"), [xt], create_graph=True)
+            recorded.append((g, _graph(g)[1]))
+        g, order = recorded[0]
+        if not g.requires_grad:  # ∇f does not depend on x: f is linear
+            return np.zeros_like(xt.data)
+        seed = v.astype(g.dtype, copy=False)
+        hv = backprop(g, seed, wrt=[xt], order=order).get(xt)
+        return np.zeros_like(xt.data) if hv is None else _unshared([hv], seed)[0]
     return product
 
 

@@ -511,18 +511,19 @@ _serials = itertools.count()
 
 
 def backprop(root: Tensor, seed: Any, *, create_graph: bool = False,
-             keep_intermediate: bool = False, wrt: Sequence[Tensor] | None = None
-             ) -> dict[Tensor, Any]:
+             keep_intermediate: bool = False, wrt: Sequence[Tensor] | None = None,
+             order: Sequence[Tensor] | None = None) -> dict[Tensor, Any]:
     """The chain rule, once: ∂root/∂node for the leaves (or for ``wrt``), without touching .grad.
 
     Visiting nodes output-first, each node's gradient is complete (every op that used it came
     later in the forward pass, so earlier here) and is passed to its parents through its vjps.
-    Returns ``{node: gradient}`` (NumPy arrays, or Tensors when ``create_graph``).
+    Returns ``{node: gradient}`` (NumPy arrays, or Tensors when ``create_graph``). ``order``:
+    ``_graph(root)[1]`` kept from an earlier call, to backpropagate again through the same graph.
     """
     keep = set(wrt) if wrt is not None else ()
     grads: dict[Tensor, Any] = {root: Tensor._wrap(seed) if create_graph else seed}
     with _grad_mode(create_graph):
-        for node in reversed(_graph(root)[1]):  # output first; leaves' gradients stay in grads
+        for node in reversed(_graph(root)[1] if order is None else order):  # output first
             # ∂root/∂node, summed over all its uses; forgotten once passed on, unless wanted
             g = grads[node] if keep_intermediate or node in keep else grads.pop(node)
             parents = node.parents
