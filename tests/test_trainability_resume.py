@@ -52,11 +52,18 @@ def test_an_interrupted_map_resumes_to_the_same_numbers(data, whole, tmp_path, m
 def test_a_checkpoint_of_other_settings_is_refused(data, tmp_path):
     path = tmp_path / "map.npz"
     st.curvature.trainability_map(*data, checkpoint=path, **SETTINGS)
-    for change in ({"steps": 61}, {"seed": 1}, {"xlim": (1e-2, 1e1)}):
-        with pytest.raises(ValueError, match="belongs to another run of the trainability map"):
+    steps = SETTINGS["steps"]
+    for change, named in (({"steps": steps + 1}, f"steps {steps + 1} here, {steps} in the "
+                                                 rf"checkpoint\)"),
+                          ({"hidden": (5, 4)}, r"layer widths \[5, 4, 1\] here"),
+                          ({"xlim": (1e-2, 1e1)}, r"grid ranges \[\[0.01, 10.0\]"),
+                          ({"seed": 1}, "the same settings, but the model's parameters, "
+                                        "the data or the directions differ")):
+        with pytest.raises(ValueError, match="belongs to another run of the trainability map "
+                                             rf"\({named}"):
             st.curvature.trainability_map(*data, checkpoint=path, **{**SETTINGS, **change})
     X, y = data
-    with pytest.raises(ValueError, match="belongs to another run of the trainability map"):
+    with pytest.raises(ValueError, match="the data or the directions differ"):
         st.curvature.trainability_map(X, 1 - y, checkpoint=path, **SETTINGS)
 
 

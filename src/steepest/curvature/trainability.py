@@ -215,6 +215,11 @@ class _MapTarget(Target):
                                                      self.tol)))
         return run
 
+    def describe(self) -> dict[str, Any]:
+        return {"data points": int(self.X.shape[0]), "features": int(self.X.shape[1]),
+                "layer widths": [int(a.shape[0]) for a in self.init[::2]], "steps": self.steps,
+                "tol": self.tol, "dtype": self.dtype.name}
+
     def fingerprint(self) -> str:
         h = hashlib.sha256(repr((self.steps, self.tol, self.dtype.str, self.X.shape,
                                  [a.shape for a in self.init])).encode())

@@ -6,6 +6,7 @@ stopped and recomputes nothing saved) and an optional Dask backend.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import os
 import threading
@@ -163,7 +164,8 @@ def run_points(target: Target, basis: np.ndarray, C: np.ndarray, *, chunk_size: 
     done = np.zeros(len(bounds), dtype=bool)
     if checkpoint is not None:
         checkpoint = os.fspath(checkpoint)
-    key = _resume(target, basis, C, bounds, checkpoint, values, done, desc)
+    about = _about(target, C, chunk_size)
+    key = _resume(target, basis, C, bounds, checkpoint, values, done, desc, about)
     pending = [int(i) for i in np.flatnonzero(~done)]
     bar = _progress(progress, len(C), int(sum(b - a for (a, b), d in zip(bounds, done) if d)),
                     desc)
@@ -174,7 +176,7 @@ def run_points(target: Target, basis: np.ndarray, C: np.ndarray, *, chunk_size: 
             v[a:b] = res[k]
         done[i] = True
         if checkpoint is not None:
-            _save_checkpoint(checkpoint, key, values, done)
+            _save_checkpoint(checkpoint, key, values, done, about)
         if bar is not None:
             bar.update(b - a)
 
@@ -215,15 +217,31 @@ def _run_threads(target: Target, basis: np.ndarray, C: np.ndarray,
 
 def _resume(target: Target, basis: np.ndarray, C: np.ndarray, bounds: list[tuple[int, int]],
             checkpoint: str | None, values: dict[str, np.ndarray], done: np.ndarray,
-            desc: str) -> str:
+            desc: str, about: dict[str, Any]) -> str:
     """The run's checkpoint key ("" without a checkpoint); the chunks a matching checkpoint holds
     are loaded into ``values`` and marked in ``done``."""
     if checkpoint is None:
         return ""
     key = _run_key(target, basis, C, bounds)
     if os.path.exists(checkpoint):
-        _load_checkpoint(checkpoint, key, values, done, desc)
+        _load_checkpoint(checkpoint, key, values, done, desc, about)
     return key
+
+
+def _about(target: Target, C: np.ndarray, chunk_size: int) -> dict[str, Any]:
+    """What a person would compare between two runs: the target's settings, the grid (its
+    points and the range of each coordinate) and the chunk size."""
+    ranges = [[float(c.min()), float(c.max())] for c in C.T] if len(C) else []
+    return {**target.describe(), "grid points": len(C), "grid ranges": ranges,
+            "chunk size": int(chunk_size)}
+
+
+def _differences(here: dict[str, Any], saved: dict[str, Any]) -> str:
+    """"steps 300 here, 500 in the checkpoint; …" for the settings that differ ("" if none
+    does)."""
+    keys = [k for k in {**saved, **here} if here.get(k) != saved.get(k)]
+    return "; ".join(f"{k} {here.get(k, '—')} here, {saved.get(k, '—')} in the checkpoint"
+                     for k in keys)
 
 
 def _run_dask(target: Target, basis: np.ndarray, C: np.ndarray, bounds: list[tuple[int, int]],
@@ -284,25 +302,29 @@ def _run_key(target: Target, basis: np.ndarray, C: np.ndarray,
     return h.hexdigest()
 
 
-def _save_checkpoint(path: str, key: str, values: dict[str, np.ndarray], done: np.ndarray) -> None:
+def _save_checkpoint(path: str, key: str, values: dict[str, np.ndarray], done: np.ndarray,
+                     about: dict[str, Any]) -> None:
     with atomic_write(path) as fh:
-        np.savez(fh, key=np.array(key), done=done,
+        np.savez(fh, key=np.array(key), done=done, about=np.array(json.dumps(about)),
                  **{f"value_{k}": v for k, v in values.items()})  # type: ignore[arg-type]
 
 
 def _load_checkpoint(path: str, key: str, values: dict[str, np.ndarray], done: np.ndarray,
-                     desc: str) -> None:
+                     desc: str, about: dict[str, Any]) -> None:
     try:
         with NpzReader(path, f"{desc} checkpoint") as f:
             saved_key, saved_done = str(f.read("key")), f.read("done")
             saved = {k: f.read(f"value_{k}") for k in values if f"value_{k}" in f.members}
-    except (FileFormatError, KeyError) as exc:
+            saved_about = json.loads(str(f.read("about"))) if "about" in f.members else {}
+    except (FileFormatError, KeyError, ValueError) as exc:
         raise FileFormatError(f"checkpoint unreadable: {exc}; delete it or choose another "
                               "path") from None
     if saved_key != key or saved_done.shape != done.shape or len(saved) != len(values):
-        raise SteepestError(f"checkpoint {path!r} belongs to another run of the {desc} (the "
-                            "model, data, settings, grid or chunk size differ); delete it or "
-                            "choose another path")
+        why = ("the model, data, settings, grid or chunk size differ" if not saved_about else
+               _differences(about, saved_about) or "the same settings, but the model's "
+               "parameters, the data or the directions differ")
+        raise SteepestError(f"checkpoint {path!r} belongs to another run of the {desc} ({why}); "
+                            "delete it or choose another path")
     done[:] = saved_done
     for k, v in values.items():
         v[:] = saved[k]

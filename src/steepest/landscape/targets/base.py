@@ -33,6 +33,11 @@ class Target(ABC):
         """Identifies the model, data and loss (for checkpoints)."""
         return vector_hash(self.theta)
 
+    def describe(self) -> dict[str, Any]:
+        """The run's settings in words, saved beside a checkpoint's key so that a checkpoint of
+        another run can say which setting differs (values: numbers, strings, lists)."""
+        return {"parameters": int(self.theta.size)}
+
     def evaluate(self, thetas: np.ndarray) -> dict[str, np.ndarray]:
         """Metric values at parameter vectors (T, n) (e.g. a training trajectory)."""
         thetas = np.atleast_2d(np.asarray(thetas, dtype=np.float64))
