@@ -165,8 +165,8 @@ def _add_tour(sub: Any) -> None:
     tour.add_argument("--out", metavar="DIR", type=Path, default=Path("steepest-tour"),
                       help="folder for index.html (default: ./steepest-tour)")
     tour.add_argument("--quick", action="store_true",
-                      help="fewer steps, frames and grid points: about 20 s of CPU time instead of "
-                           "minutes (the tests use it)")
+                      help="fewer steps, frames and grid points: about 30 s of CPU time instead of "
+                           "about a minute (the tests use it)")
     tour.add_argument("--figures", action="store_true",
                       help="also write every static figure as a PNG into DIR/figures")
     tour.add_argument("--no-interactive", action="store_true",
