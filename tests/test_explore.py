@@ -293,12 +293,34 @@ def test_playground_sharpness_against_the_limit_for_gd():
 def test_playground_datasets_and_figures(name):
     t = pg.new_trainer({**pg.DEFAULTS, "dataset": name, "points": 100})
     assert set(np.unique(t.y)) == {0.0, 1.0} and t.X.shape[1] == 2
-    b = pg.boundary_figure(t)
-    p = np.asarray(b["data"][0]["z"], float)
+    p = np.asarray(pg.boundary_probability(t), float)
     assert p.shape == (pg.BOUNDARY_GRID, pg.BOUNDARY_GRID) and (p >= 0).all() and (p <= 1).all()
+    assert pg.boundary_figure(t)["layout"]["images"][0]["source"] == pg.boundary_image(t)
     net = pg.network_figure(t)
     widths = sum(len(tr["x"]) // 3 for tr in net["data"][:-1])
     assert widths == 2 * 8 + 8 * 8 + 8 * 1  # one segment per weight
+
+
+def test_playground_boundary_image_is_the_probability_in_colour():
+    """The PNG the page draws behind the points: one pixel per grid point, the top row the
+    largest x₂, and P = 0, ½, 1 in the colour scale's three colours (linear between)."""
+    import base64
+    import io
+
+    from PIL import Image
+    t = pg.new_trainer({**pg.DEFAULTS, "points": 100})
+    uri = pg.boundary_image(t)
+    img = np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))), float)
+    P = np.asarray(pg.boundary_probability(t), float)
+    assert img.shape == (pg.BOUNDARY_GRID, pg.BOUNDARY_GRID, 3)
+    C = pg.BOUNDARY_COLORS
+    for i, j in ((0, 0), (0, -1), (-1, 0), (-1, -1), (20, 30)):
+        p = P[i, j]
+        want = C[0] + 2 * p * (C[1] - C[0]) if p < 0.5 else C[1] + (2 * p - 1) * (C[2] - C[1])
+        np.testing.assert_allclose(img[-1 - i, j], want, atol=0.5)
+    flat = pg.png_uri(np.array([[[0, 0, 0], [255, 255, 255]]], np.uint8))
+    px = np.asarray(Image.open(io.BytesIO(base64.b64decode(flat.split(",", 1)[1]))))
+    assert px.tolist() == [[[0, 0, 0], [255, 255, 255]]]
 
 
 def test_playground_uploaded_csv_and_bad_settings():

@@ -249,6 +249,9 @@ def test_playground_trains_and_shows_the_models_accuracy(server, browser, tmp_pa
     _, test_acc = pg.evaluate(t, t.Xt, t.yt)
     assert f"epoch {t.epoch} " in shown
     assert f"train accuracy {acc:.1%}" in shown and f"test accuracy {test_acc:.1%}" in shown
+    # the boundary drawn is the trained network's (the image the library makes of it now)
+    assert view.page.evaluate("() => document.querySelector('#play-boundary .js-plotly-plot')"
+                              ".layout.images[0].source") == pg.boundary_image(t)
     assert other.text("#play-summary").startswith("epoch 0")  # the other tab did not train
     # one step more
     view.page.click("#play-step")

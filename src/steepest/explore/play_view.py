@@ -116,7 +116,7 @@ def figures(t: pg.Trainer) -> tuple[Any, ...]:
 
 
 def trained(t: pg.Trainer) -> tuple[Any, ...]:
-    """One more epoch, and what changed on the page: the boundary's probabilities, the new
+    """One more epoch, and what changed on the page: the boundary's image, the new
     points of the loss and gradient-norm curves (appended), the network's weights, the
     sharpness when it was measured, the summary — as Patches, so that a tick sends the
     rows it adds, not every figure again (the points of the boundary plot stay as drawn)."""
@@ -124,7 +124,7 @@ def trained(t: pg.Trainer) -> tuple[Any, ...]:
     rows, n_sharp = len(t.rows["epoch"]), len(t.sharp)
     pg.train(t)
     boundary, loss, grads = Patch(), Patch(), Patch()
-    boundary["data"][0]["z"] = pg.boundary_probability(t)
+    boundary["layout"]["images"][0]["source"] = pg.boundary_image(t)
     epochs = t.rows["epoch"][rows:]
     for i, key in enumerate(("loss", "test_loss")):
         loss["data"][i]["x"].extend(epochs)
