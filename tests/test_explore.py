@@ -62,11 +62,27 @@ def test_every_problem_of_the_lab_runs_and_draws():
         s = _lab(problem=name, lr=1e-3, steps=50)
         run = lab.run(s)
         fig = lab.contour_figure(run.problem)
-        assert len(fig["data"]) == 7 and len(fig["data"][lab.MAP]["z"]) == lab.GRID
+        assert len(fig["data"]) == 4 and len(fig["data"][lab.MAP]["z"]) == lab.GRID
         assert np.isfinite(np.asarray(fig["data"][lab.MAP]["z"], dtype=float)).mean() > 0.95
         assert fig["data"][lab.LINES]["x"].count(None) >= 5, name  # level curves
         tr = lab.path_traces(run)
         assert len(tr["x"]) == len(run.path) == len(tr["z"])
+
+
+def test_the_path_on_the_map_is_drawn_as_shapes_through_every_iterate():
+    run = lab.run(_lab(lr=0.0055))
+    tr = lab.path_traces(run)
+    shapes = lab.path_shapes(tr["x"], tr["y"], 3)
+    pts = [[float(v) for v in p.split(",")] for p in shapes[lab.PATH]["path"][1:].split("L")]
+    np.testing.assert_allclose(pts, run.path, rtol=0, atol=1e-12)  # every iterate, 12 decimals
+    for i, k in ((lab.START, 0), (lab.MARKER, 3)):
+        np.testing.assert_allclose([shapes[i]["xanchor"], shapes[i]["yanchor"]], run.path[k],
+                                   rtol=0, atol=1e-12)
+    assert len(shapes) == 3 and len(run.path) > 80  # a long path: a line alone
+    short = lab.path_shapes(tr["x"][:10], tr["y"][:10], 9)
+    assert [(d["xanchor"], d["yanchor"]) for d in short[3:]] == list(zip(tr["x"][:10],
+                                                                          tr["y"][:10]))
+    assert not lab.path_shapes([], [], 0)[lab.PATH]["visible"]
 
 
 def test_adaptive_optimizers_mark_no_limit():

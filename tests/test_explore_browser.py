@@ -86,6 +86,10 @@ class Logged:
     def settings(self, defaults):
         return state.decode(self.page.evaluate("location.search"), defaults)[1]
 
+    def shapes(self, graph: str):
+        return self.page.evaluate(
+            f"() => document.querySelector('#{graph} .js-plotly-plot').layout.shapes")
+
     def trace(self, graph: str, i: int):
         return self.page.evaluate(
             f"() => {{ const d = document.querySelector('#{graph} .js-plotly-plot').data[{i}];"
@@ -96,11 +100,16 @@ def _lab_checks(view: Logged, data=None):
     """The page's path end, start and diagnosis against lab.run with the URL's settings."""
     s = view.settings(lab.DEFAULTS)
     ref = lab.run(s, data)
-    path = view.trace("lab-contour", lab.PATH)
-    assert len(path["x"]) == len(ref.path)
-    np.testing.assert_allclose([path["x"][-1], path["y"][-1]], ref.result.x, rtol=1e-9)
+    path = _points(view.shapes("lab-contour")[lab.PATH])
+    assert len(path) == len(ref.path)
+    np.testing.assert_allclose(path[-1], ref.result.x, rtol=1e-9)
     assert view.text("#lab-diagnosis") == ref.diagnosis
     return s, ref
+
+
+def _points(shape) -> np.ndarray:
+    """The vertices of a plotly path shape "Mx,yLx,y…" (the lab draws its path so)."""
+    return np.array([[float(v) for v in p.split(",")] for p in shape["path"][1:].split("L")])
 
 
 def _exported(browser, view: Logged, button: str, folder: Path, images: int,
@@ -143,7 +152,7 @@ def test_descent_lab(server, browser, tmp_path):
     s, ref = _lab_checks(view)
     assert s["lr"] == 0.0055 and ref.result.status == "converged" and "oscillat" in diag
     # the lecture's start for this rate
-    np.testing.assert_allclose(view.trace("lab-contour", lab.START)["x"], [-8.0])
+    assert view.shapes("lab-contour")[lab.START]["xanchor"] == -8.0
     # the η slider: one notch right (10^0.01 × η, snapped to the slider's grid), then its end
     slider = view.page.locator("#lab-lr [role=slider]")
     slider.focus()
@@ -174,8 +183,8 @@ def test_descent_lab(server, browser, tmp_path):
     view.page.wait_for_function("() => document.querySelector('#lab-scrub-text').innerText"
                                 ".startsWith('step 0:')", timeout=TIMEOUT)
     time.sleep(0.5)
-    marker = view.trace("lab-contour", lab.MARKER)
-    np.testing.assert_allclose([marker["x"][0], marker["y"][0]], s["start"])
+    marker = view.shapes("lab-contour")[lab.MARKER]
+    np.testing.assert_allclose([marker["xanchor"], marker["yanchor"]], s["start"])
     assert view.trace("lab-loss", 1)["x"] == [0] and view.trace("lab-params", 2)["x"] == [0]
     _shot(view, "lab")
     # the URL reproduces the view in a new tab

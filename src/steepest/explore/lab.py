@@ -210,7 +210,11 @@ def _clip(P: np.ndarray, problem: Any) -> np.ndarray:
 
 
 #: the contour map's traces, by index (Patches address them so)
-MAP, OVERLAY, LINES, PATH, START, MARKER, MINIMA = range(7)
+MAP, OVERLAY, LINES, MINIMA = range(4)
+#: the contour map's shapes, by index: the run is drawn as layout shapes, which plotly redraws
+#: alone when only they change (a trace's new x, y would redraw the map and its level curves:
+#: the map's Plotly.react 50 → 15 ms in software-rendered chromium); the iterates' dots follow
+PATH, START, MARKER = range(3)
 
 
 def isolines(xs: np.ndarray, ys: np.ndarray, Z: np.ndarray, n: int = 18,
@@ -235,9 +239,9 @@ def isolines(xs: np.ndarray, ys: np.ndarray, Z: np.ndarray, n: int = 18,
 def contour_figure(problem: Any, g: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
                    ) -> dict[str, Any]:
     """The map: the loss as a heatmap (clickable) with its level curves, and traces for the
-    stability overlay, the path, the start, the scrubber's marker and the known minima (indices
-    :data:`MAP` … :data:`MINIMA`). A heatmap and one polyline redraw in a few milliseconds; a
-    plotly contour trace is re-contoured in the browser on every update."""
+    stability overlay and the known minima (indices :data:`MAP` … :data:`MINIMA`); the run is
+    added as shapes (:func:`path_shapes`). A heatmap and one polyline redraw in a few
+    milliseconds; a plotly contour trace is re-contoured in the browser on every update."""
     xs, ys, Z = grid(problem) if g is None else g
     log = bool(getattr(problem, "log_levels", False))
     C, title = _levels(Z, log)
@@ -253,13 +257,6 @@ def contour_figure(problem: Any, g: tuple[np.ndarray, np.ndarray, np.ndarray] | 
          "colorscale": [[0, "#2e86c1"], [0.5, "#f4d03f"], [1, "#c0392b"]]},
         {"type": "scatter", "x": lines[0], "y": lines[1], "mode": "lines", "hoverinfo": "skip",
          "showlegend": False, "line": {"color": "rgba(255,255,255,0.55)", "width": 1}},
-        {"type": "scatter", "x": [], "y": [], "mode": "lines+markers", "name": "path",
-         "line": {"color": "#c0392b", "width": 2}, "marker": {"size": 4}},
-        {"type": "scatter", "x": [], "y": [], "mode": "markers", "name": "start",
-         "marker": {"size": 11, "color": "white", "line": {"color": "black", "width": 2}}},
-        {"type": "scatter", "x": [], "y": [], "mode": "markers", "name": "step",
-         "marker": {"size": 13, "color": "#f39c12", "symbol": "diamond",
-                    "line": {"color": "black", "width": 1}}},
         {"type": "scatter", "x": _list(minima[:, 0]), "y": _list(minima[:, 1]),
          "mode": "markers", "name": "minimum", "marker": {"symbol": "star", "size": 14,
                                                           "color": "gold",
@@ -269,8 +266,40 @@ def contour_figure(problem: Any, g: tuple[np.ndarray, np.ndarray, np.ndarray] | 
     layout = _layout("click the map to start there", lx, ly)
     layout.update({"xaxis": {"title": {"text": lx}, "range": [a, b]},
                    "yaxis": {"title": {"text": ly}, "range": [c, d]}, "clickmode": "event",
-                   "uirevision": problem_key(problem)})
+                   "uirevision": problem_key(problem), "shapes": []})
     return {"data": data, "layout": layout}
+
+
+def path_shapes(x: list[float], y: list[float], k: int) -> list[dict[str, Any]]:
+    """The run on the map as layout shapes (indices :data:`PATH`, :data:`START`,
+    :data:`MARKER`): the path through the iterates ``x``, ``y`` (one SVG path in data
+    coordinates, the numbers as given), the start as a white circle, the scrubber's marker at step
+    ``k`` as a diamond, and a dot on each iterate of a short path (:func:`path_mode`)."""
+    pts = list(zip(x, y)) or [(0.0, 0.0)]
+    shown = bool(x)
+    shapes = [{"type": "path", "path": "M" + "L".join(f"{a!r},{b!r}" for a, b in pts),
+               "xref": "x", "yref": "y", "name": "path", "showlegend": True, "visible": shown,
+               "line": {"color": "#c0392b", "width": 2}},
+              _dot(*pts[0], 5.5, "white", 2, "start", shown), marker_shape(*pts[k], shown)]
+    if shown and path_mode(len(pts)) == "lines+markers":
+        shapes += [_dot(a, b, 2, "#c0392b", 0) for a, b in pts]
+    return shapes
+
+
+def _dot(x: Any, y: Any, r: float, color: str, edge: float, name: str = "",
+         visible: bool = True) -> dict[str, Any]:
+    return {"type": "circle", "xref": "x", "yref": "y", "xsizemode": "pixel",
+            "ysizemode": "pixel", "xanchor": x, "yanchor": y, "x0": -r, "x1": r, "y0": -r,
+            "y1": r, "fillcolor": color, "visible": visible, "name": name,
+            "showlegend": bool(name), "line": {"color": "black", "width": edge}}
+
+
+def marker_shape(x: Any, y: Any, visible: bool = True) -> dict[str, Any]:
+    """The scrubber's marker on the map: an orange diamond 14 px across at (x, y)."""
+    return {"type": "path", "xref": "x", "yref": "y", "xsizemode": "pixel",
+            "ysizemode": "pixel", "xanchor": x, "yanchor": y, "path": "M0,-7L7,0L0,7L-7,0Z",
+            "fillcolor": "#f39c12", "visible": visible, "name": "step", "showlegend": True,
+            "line": {"color": "black", "width": 1}}
 
 
 def surface_figure(problem: Any, g: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
@@ -300,11 +329,10 @@ def problem_key(problem: Any) -> str:
 def path_traces(lab: LabRun) -> dict[str, Any]:
     """The run's path: ``x``, ``y`` as run (the contour map's axes stay put, plotly clips),
     ``sx``, ``sy``, ``z`` for the 3-D surface (clipped to the surface's box, so a diverging
-    run does not rescale the scene) and the ``start``."""
+    run does not rescale the scene)."""
     P = _clip(lab.path, lab.problem)
     return {"x": _list(lab.path[:, 0]), "y": _list(lab.path[:, 1]), "sx": _short(P[:, 0]),
-            "sy": _short(P[:, 1]), "z": _short(_surface_z(lab)),
-            "start": _list(lab.path[0]) if len(lab.path) else []}
+            "sy": _short(P[:, 1]), "z": _short(_surface_z(lab))}
 
 
 def path_mode(n: int) -> str:

@@ -177,7 +177,7 @@ def _register_run(app: Any) -> None:
     def rerun(key: Any, optimizer: str, lr_log: float, momentum: float, steps: Any,
               start: Any, overlay: Any, name: str, eig1: Any, eig2: Any, angle: Any,
               stored: Any, lo: int, hi: int, fit_style: dict[str, Any], sid: str) -> Any:
-        from dash import no_update
+        from dash import ctx, no_update
         if key is None:
             return (no_update,) * 15
         s = settings_of(name, eig1, eig2, angle, optimizer, lr_log, momentum, steps, start,
@@ -186,17 +186,14 @@ def _register_run(app: Any) -> None:
         path = app.sessions.get(sid)["lab"] = path_data(run, s)
         contour, surface = Patch(), Patch()
         surface["data"][1].update({"x": path["sx"], "y": path["sy"], "z": path["z"]})
-        contour["data"][lab.PATH].update({"x": path["x"], "y": path["y"],
-                                          "mode": lab.path_mode(len(path["x"]))})
-        contour["data"][lab.START]["x"] = [path["start"][0]]
-        contour["data"][lab.START]["y"] = [path["start"][1]]
-        overlay_text = _overlay(contour, run, s)
         last = len(run.path) - 1
+        contour["layout"]["shapes"] = lab.path_shapes(path["x"], path["y"], max(last, 0))
+        overlay_text = _overlay(contour, run, s, "lab-overlay.value" in ctx.triggered_prop_ids)
         fit = lab.fit_figure(run)
         if fit is not None:
             fit["data"][1]["x"], fit["data"][1]["y"] = lab.fit_line(run, run.path[last])
         loss, params = lab.loss_figure(run), lab.params_figure(run)
-        _marker(contour, surface, loss, params, path, last)
+        _marker(None, surface, loss, params, path, last)
         return (contour, surface, loss, params, fit or {"data": [], "layout": {}},
                 {**fit_style, "display": "block" if fit else "none"}, run.diagnosis,
                 status_text(run), overlay_text, lab.lr_marks(run.limit, lo, hi),
@@ -224,12 +221,16 @@ def _path_of(app: Any, sid: str, s: dict[str, Any], stored: Any) -> dict[str, An
     return path
 
 
-def _overlay(contour: Any, run: Any, s: dict[str, Any]) -> str:
-    # under the overlay's blue/yellow/red the map turns grey, so the outcomes read clearly
-    contour["data"][lab.MAP]["colorscale"] = "Greys" if s["overlay"] else "Viridis"
+def _overlay(contour: Any, run: Any, s: dict[str, Any], toggled: bool) -> str:
+    """The stability overlay at this η, or (``toggled`` off) none; a run with the overlay off
+    leaves the map's traces alone, so that plotly redraws only the path's shapes."""
     if not s["overlay"]:
-        contour["data"][lab.OVERLAY].update({"x": [], "y": [], "z": []})
+        if toggled:
+            contour["data"][lab.MAP]["colorscale"] = "Viridis"
+            contour["data"][lab.OVERLAY].update({"x": [], "y": [], "z": []})
         return ""
+    # under the overlay's blue/yellow/red the map turns grey, so the outcomes read clearly
+    contour["data"][lab.MAP]["colorscale"] = "Greys"
     o = lab.stability_overlay(run.problem, s)
     contour["data"][lab.OVERLAY].update({"x": o["x"], "y": o["y"], "z": o["z"]})
     sh = o["shares"]
@@ -258,7 +259,7 @@ def _marker(contour: Any, surface: Any, loss: Any, params: Any, tr: dict[str, An
     k = max(0, min(k, len(tr["x"]) - 1))
     x, y = tr["x"][k], tr["y"][k]
     if contour is not None:
-        contour["data"][lab.MARKER]["x"], contour["data"][lab.MARKER]["y"] = [x], [y]
+        contour["layout"]["shapes"][lab.MARKER] = lab.marker_shape(x, y)
     if surface is not None:
         surface["data"][2].update({"x": [tr["sx"][k]], "y": [tr["sy"][k]], "z": [tr["z"][k]]})
     if loss is not None:
