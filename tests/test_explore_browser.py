@@ -261,6 +261,8 @@ def test_playground_trains_and_shows_the_models_accuracy(server, browser, tmp_pa
     # the boundary drawn is the trained network's (the image the library makes of it now)
     assert view.page.evaluate("() => document.querySelector('#play-boundary .js-plotly-plot')"
                               ".layout.images[0].source") == pg.boundary_image(t)
+    # paused, the curves drawn between their redraws are complete too
+    assert view.trace("play-loss", 0)["x"] == t.rows["epoch"]
     assert other.text("#play-summary").startswith("epoch 0")  # the other tab did not train
     # one step more
     view.page.click("#play-step")

@@ -22,6 +22,10 @@ ACTIVATIONS = ("tanh", "relu", "sigmoid", "leaky_relu", "gelu")
 BOUNDARY_GRID = 50
 #: the sharpness λ_max is measured every this many epochs (exact HVPs; ~0.1–0.3 s each)
 SHARPNESS_EVERY = 10
+#: while training, the decision boundary is redrawn every epoch and the network and the loss
+#: and gradient-norm curves every this many (a divisor of SHARPNESS_EVERY): in software-rendered
+#: chromium those three cost ~130 ms to redraw, the boundary's image ~10 ms
+CURVES_EVERY = 5
 
 DEFAULTS: dict[str, Any] = {
     "dataset": "moons", "points": 500, "noise": 0.15, "layers": "8,8", "activation": "tanh",
