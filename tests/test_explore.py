@@ -117,10 +117,17 @@ def test_csv_problems_fit_a_line_and_a_logistic_curve():
     run = lab.run(_lab(problem="csv-least-squares", lr=0.01, steps=3000),
                   (x.reshape(-1, 1), y))
     np.testing.assert_allclose(run.result.x, run.problem.solve(), atol=1e-3)
-    fig = lab.fit_figure(run)
+    fig = lab.fit_figure(run.problem)
     xs, ys = lab.fit_line(run, run.result.x)
     np.testing.assert_allclose(ys, run.result.x[0] + run.result.x[1] * np.asarray(xs))
     assert fig["data"][0]["x"] == pytest.approx(list(x))
+    (x0, _), (_, y1) = fig["layout"]["xaxis"]["range"], fig["layout"]["yaxis"]["range"]
+    assert x0 < x.min() and y1 > y.max()  # the data's box
+    line = lab.fit_shape(xs, ys)["path"]
+    np.testing.assert_allclose([[float(v) for v in p.split(",")] for p in line[1:].split("L")],
+                               np.column_stack([xs, ys]))
+    assert not lab.fit_shape(xs, [None] * len(xs))["visible"]
+    assert lab.fit_figure(lab.make_problem(_lab(problem="rosenbrock"))) is None
     labels = (x + 0.3 * rng.standard_normal(40) > 0).astype(float) * 5 + 2  # values 2 and 7
     run = lab.run(_lab(problem="csv-logistic", lr=0.05, steps=200), (x.reshape(-1, 1), labels))
     assert set(np.unique(run.problem.y)) == {0.0, 1.0}

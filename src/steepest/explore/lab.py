@@ -381,19 +381,41 @@ def params_figure(lab: LabRun) -> dict[str, Any]:
     return {"data": data, "layout": _layout("parameters", "step", "value")}
 
 
-def fit_figure(lab: LabRun) -> dict[str, Any] | None:
-    """For a regression problem the data and the fitted line (trace 1) at the scrubbed step;
-    None for other problems."""
-    X = getattr(lab.problem, "X", None)
-    if X is None or X.shape[1] != 2:
+def has_fit(problem: Any) -> bool:
+    """Whether the problem fits a model to (x, y) data: the lab then draws the fitted model."""
+    X = getattr(problem, "X", None)
+    return X is not None and X.shape[1] == 2
+
+
+def fit_figure(problem: Any) -> dict[str, Any] | None:
+    """For a regression problem the data, on axes fixed to the data's box, and a place for the
+    fitted model at the scrubbed step (shape 0, :func:`fit_shape`: a new model redraws alone,
+    not the data with it); None for other problems."""
+    if not has_fit(problem):
         return None
-    x, y = X[:, 1], lab.problem.y
+    x, y = problem.X[:, 1], problem.y
     layout = _layout("the fitted model at the marked step", "x", "y")
+    layout["xaxis"]["range"] = _padded(x, 0.05)
+    layout["yaxis"]["range"] = _padded(y, 0.1)
+    layout["shapes"] = [fit_shape([], [])]
     return {"data": [
         {"type": "scatter", "x": _list(x), "y": _list(y), "mode": "markers", "name": "data",
-         "marker": {"color": "#2c3e50"}},
-        {"type": "scatter", "x": [], "y": [], "mode": "lines", "name": "model",
-         "line": {"color": "#f39c12", "width": 3}}], "layout": layout}
+         "marker": {"color": "#2c3e50"}}], "layout": layout}
+
+
+def _padded(v: np.ndarray, pad: float) -> list[float]:
+    lo, hi = float(np.min(v)), float(np.max(v))
+    d = pad * (hi - lo) or 1.0
+    return [lo - d, hi + d]
+
+
+def fit_shape(x: list[Any], y: list[Any]) -> dict[str, Any]:
+    """The model's curve through the points (x, y) as a path shape (points with no value left
+    out; hidden when none has one)."""
+    pts = [(a, b) for a, b in zip(x, y) if a is not None and b is not None] or [(0.0, 0.0)]
+    return {"type": "path", "path": "M" + "L".join(f"{a!r},{b!r}" for a, b in pts),
+            "xref": "x", "yref": "y", "name": "model", "showlegend": True,
+            "visible": any(b is not None for b in y), "line": {"color": "#f39c12", "width": 3}}
 
 
 def fit_line(lab: LabRun, beta: np.ndarray, n: int = 60) -> tuple[list[float], list[float]]:
