@@ -85,6 +85,18 @@ def test_the_path_on_the_map_is_drawn_as_shapes_through_every_iterate():
     assert not lab.path_shapes([], [], 0)[lab.PATH]["visible"]
 
 
+def test_the_surface_mesh_has_the_grids_values_and_skips_non_finite_ones():
+    xs, ys = np.array([0.0, 1.0, 2.0]), np.array([10.0, 20.0])
+    Z = np.array([[1.0, 2.0, 3.0], [4.0, np.inf, 6.0]])  # rows along y
+    m = lab.surface_mesh(xs, ys, Z)
+    assert list(zip(m["x"], m["y"], m["z"]))[:3] == [(0, 10, 1), (1, 10, 2), (2, 10, 3)]
+    assert m["z"][4] == 1.0 and m["intensity"] == m["z"]  # the inf: the lowest finite height
+    tris = list(zip(m["i"], m["j"], m["k"]))
+    assert tris == [(0, 1, 3)]  # of the 4 triangles, 3 touch the inf (vertex 4)
+    full = lab.surface_mesh(xs, ys, np.ones((2, 3)))
+    assert len(full["i"]) == 2 * (3 - 1) * (2 - 1)
+
+
 def test_adaptive_optimizers_mark_no_limit():
     assert lab.stability_limit(lab.make_problem(_lab()), _lab(optimizer="adam")) is None
     assert "none marked" in __import__("steepest.explore.lab_view", fromlist=["x"]).lr_text(
