@@ -17,16 +17,17 @@ hide from the page). Quote the load average with the numbers: these machines are
 
 Where the time goes (measured Dec 2026 on 2 cores, load 0.5–2, plotly.js 4.1): a
 ``Plotly.react`` whose data changed replots the whole figure — 20–30 ms in headless chromium
-with software rendering even for a 10-point line (axes and tick labels are most of it), 35–60 ms
-for the 3-D surface (plotly refines a surface to ≥ 120² vertices and rebuilds it on every
-update, whatever changed) — while a change to layout shapes or images alone redraws only them
-(5–15 ms). So the lab draws its path, start, marker and fitted model as shapes (map 50 → 23 ms,
-fit 33 → 12 ms) and the playground its boundary as an image (50–60 → 10 ms). An η move is
-then: request and ``minimize`` 40 ms (the run is 20 ms of it), Dash 20 ms, map 23, surface
-40–70, loss and parameter curves 35 each (their data do change), fit 12: ~210 ms, so p95 ≤
-150 ms is out of reach here without dropping a figure from the update (a browser with hardware
-WebGL was not available to measure). The playground's tick is ~58 ms with the boundary alone
-and ~190 ms with the other three figures, hence those every fifth epoch: 4 → 12 updates/s.
+with software rendering even for a 10-point line (axes and tick labels are most of it); a
+``surface`` trace is refined to ≥ 120² vertices and rebuilt on every redraw of its figure
+(45–70 ms) — while a change to layout shapes or images alone redraws only them (5–15 ms). So
+the lab draws its path, start, marker and fitted model as shapes (map 50 → 23 ms, fit 33 → 12
+ms), its 3-D surface as a mesh3d of the grid (69 → 30 ms), and the playground its boundary as
+an image (50–60 → 10 ms). An η move is then: request and ``minimize`` 40 ms (the run is 20 ms
+of it), Dash 20 ms, map 22, 3-D 30, loss and parameter curves 30–35 each (their data do
+change), fit 12–16: ~195 ms (p95 ~220 at load 2, from 250 / 310 before), so p95 ≤ 150 ms is
+out of reach here without dropping a figure from the update (a browser with hardware WebGL was
+not available to measure). The playground's tick is ~58 ms with the boundary alone and ~190 ms
+with the other three figures, hence those every fifth epoch: 4.5 → 12 updates/s.
 """
 
 from __future__ import annotations
