@@ -122,6 +122,25 @@ def test_stability_overlay_is_stability_map_at_the_rate():
     assert lab.stability_overlay(lab.make_problem(s), s, n=4)["shares"]["diverged"] == 1.0
 
 
+def test_a_run_with_the_overlay_off_leaves_the_maps_traces_alone():
+    """Only turning the overlay off clears it; other runs patch the map's shapes alone (a trace
+    patched, even to the same value, makes plotly redraw the whole map)."""
+    from dash import Patch
+
+    from steepest.explore.lab_view import _overlay
+    run = lab.run(_lab(steps=50))
+    fig = lab.contour_figure(run.problem)
+    for toggled, ops in ((False, 0), (True, 2)):
+        p = Patch()
+        assert _overlay(p, run, _lab(overlay=False), toggled) == ""
+        assert len(p.to_plotly_json()["operations"]) == ops
+    on = Patch()
+    assert "converge" in _overlay(on, run, _lab(overlay=True, steps=50), False)
+    shown = apply_patch(fig, on)
+    assert shown["data"][lab.MAP]["colorscale"] == "Greys"
+    assert len(shown["data"][lab.OVERLAY]["z"]) == lab.STABILITY_GRID
+
+
 def test_csv_problems_fit_a_line_and_a_logistic_curve():
     rng = np.random.default_rng(0)
     x = rng.uniform(-2, 2, 40)
