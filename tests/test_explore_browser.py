@@ -251,9 +251,15 @@ def test_playground_trains_and_shows_the_models_accuracy(server, browser, tmp_pa
                                 "'#play-summary').innerText)", timeout=TIMEOUT)
     view.page.click("#play-run")
     time.sleep(1.0)
-    shown = view.text("#play-summary")
     t = _trainer_of(app, before | {sid for sid, s in app.sessions.items()
                                    if s.get("trainer") is not None and s["trainer"].epoch == 0})
+    # paused, every figure is drawn whole: the curves have every epoch, also those drawn
+    # between their redraws while training
+    view.page.wait_for_function("n => document.querySelector('#play-loss .js-plotly-plot')"
+                                ".data[0].x.length === n", arg=len(t.rows["epoch"]),
+                                timeout=TIMEOUT)
+    assert view.trace("play-loss", 0)["x"] == t.rows["epoch"]
+    shown = view.text("#play-summary")
     _, acc = pg.evaluate(t, t.X, t.y)
     _, test_acc = pg.evaluate(t, t.Xt, t.yt)
     assert f"epoch {t.epoch} " in shown
@@ -261,8 +267,6 @@ def test_playground_trains_and_shows_the_models_accuracy(server, browser, tmp_pa
     # the boundary drawn is the trained network's (the image the library makes of it now)
     assert view.page.evaluate("() => document.querySelector('#play-boundary .js-plotly-plot')"
                               ".layout.images[0].source") == pg.boundary_image(t)
-    # paused, the curves drawn between their redraws are complete too
-    assert view.trace("play-loss", 0)["x"] == t.rows["epoch"]
     assert other.text("#play-summary").startswith("epoch 0")  # the other tab did not train
     # one step more
     view.page.click("#play-step")
