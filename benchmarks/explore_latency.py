@@ -8,17 +8,26 @@ by Playwright): ``python benchmarks/explore_latency.py [--moves 40] [--seconds 8
    server, the transfer and the drawing. Moves alternate right/left around η = 0.002 and wait
    for the page to settle between moves. Target: p95 ≤ 150 ms.
 2. Network playground, 2→8→8→1 (tanh, Adam, batch 32) on 500 moons points: training runs for
-   ``--seconds``; updates are counted as the redraws of the decision boundary. Target: ≥ 10/s.
+   ``--seconds``; updates are counted as the redraws of the decision boundary (every epoch; the
+   network, loss and gradient-norm figures follow every ``playground.CURVES_EVERY`` epochs).
+   Target: ≥ 10/s.
 
 The server's own time per update is printed beside it (what the machine's other load cannot
 hide from the page). Quote the load average with the numbers: these machines are shared.
 
-Where the time goes (measured Dec 2026, load 2–6 on 2 cores): the server's part is 20–60 ms
-(``minimize`` itself is 90 % of a 20 ms lab rerun); the rest is the browser. One
-``Plotly.react`` costs 25–30 ms in headless chromium with software rendering even for a 10-point
-line on a blank page (50 ms on a log axis), the WebGL surface and ``scattergl`` points more, so
-five linked figures (or the playground's five) cannot be redrawn within 150 ms / 100 ms here
-(a browser with hardware WebGL was not available to measure).
+Where the time goes (measured Dec 2026 on 2 cores, load 0.5–2, plotly.js 4.1): a
+``Plotly.react`` whose data changed replots the whole figure — 20–30 ms in headless chromium
+with software rendering even for a 10-point line (axes and tick labels are most of it); a
+``surface`` trace is refined to ≥ 120² vertices and rebuilt on every redraw of its figure
+(45–70 ms) — while a change to layout shapes or images alone redraws only them (5–15 ms). So
+the lab draws its path, start, marker and fitted model as shapes (map 50 → 23 ms, fit 33 → 12
+ms), its 3-D surface as a mesh3d of the grid (69 → 30 ms), and the playground its boundary as
+an image (50–60 → 10 ms). An η move is then: request and ``minimize`` 40 ms (the run is 20 ms
+of it), Dash 20 ms, map 22, 3-D 30, loss and parameter curves 30–35 each (their data do
+change), fit 12–16: ~195 ms (p95 ~220 at load 2, from 250 / 310 before), so p95 ≤ 150 ms is
+out of reach here without dropping a figure from the update (a browser with hardware WebGL was
+not available to measure). The playground's tick is ~58 ms with the boundary alone and ~190 ms
+with the other three figures, hence those every fifth epoch: 4.5 → 12 updates/s.
 """
 
 from __future__ import annotations

@@ -62,11 +62,39 @@ def test_every_problem_of_the_lab_runs_and_draws():
         s = _lab(problem=name, lr=1e-3, steps=50)
         run = lab.run(s)
         fig = lab.contour_figure(run.problem)
-        assert len(fig["data"]) == 7 and len(fig["data"][lab.MAP]["z"]) == lab.GRID
+        assert len(fig["data"]) == 4 and len(fig["data"][lab.MAP]["z"]) == lab.GRID
         assert np.isfinite(np.asarray(fig["data"][lab.MAP]["z"], dtype=float)).mean() > 0.95
         assert fig["data"][lab.LINES]["x"].count(None) >= 5, name  # level curves
         tr = lab.path_traces(run)
         assert len(tr["x"]) == len(run.path) == len(tr["z"])
+
+
+def test_the_path_on_the_map_is_drawn_as_shapes_through_every_iterate():
+    run = lab.run(_lab(lr=0.0055))
+    tr = lab.path_traces(run)
+    shapes = lab.path_shapes(tr["x"], tr["y"], 3)
+    pts = [[float(v) for v in p.split(",")] for p in shapes[lab.PATH]["path"][1:].split("L")]
+    np.testing.assert_allclose(pts, run.path, rtol=0, atol=1e-12)  # every iterate, 12 decimals
+    for i, k in ((lab.START, 0), (lab.MARKER, 3)):
+        np.testing.assert_allclose([shapes[i]["xanchor"], shapes[i]["yanchor"]], run.path[k],
+                                   rtol=0, atol=1e-12)
+    assert len(shapes) == 3 and len(run.path) > 80  # a long path: a line alone
+    short = lab.path_shapes(tr["x"][:10], tr["y"][:10], 9)
+    assert [(d["xanchor"], d["yanchor"]) for d in short[3:]] == list(zip(tr["x"][:10],
+                                                                          tr["y"][:10]))
+    assert not lab.path_shapes([], [], 0)[lab.PATH]["visible"]
+
+
+def test_the_surface_mesh_has_the_grids_values_and_skips_non_finite_ones():
+    xs, ys = np.array([0.0, 1.0, 2.0]), np.array([10.0, 20.0])
+    Z = np.array([[1.0, 2.0, 3.0], [4.0, np.inf, 6.0]])  # rows along y
+    m = lab.surface_mesh(xs, ys, Z)
+    assert list(zip(m["x"], m["y"], m["z"]))[:3] == [(0, 10, 1), (1, 10, 2), (2, 10, 3)]
+    assert m["z"][4] == 1.0 and m["intensity"] == m["z"]  # the inf: the lowest finite height
+    tris = list(zip(m["i"], m["j"], m["k"]))
+    assert tris == [(0, 1, 3)]  # of the 4 triangles, 3 touch the inf (vertex 4)
+    full = lab.surface_mesh(xs, ys, np.ones((2, 3)))
+    assert len(full["i"]) == 2 * (3 - 1) * (2 - 1)
 
 
 def test_adaptive_optimizers_mark_no_limit():
@@ -94,6 +122,25 @@ def test_stability_overlay_is_stability_map_at_the_rate():
     assert lab.stability_overlay(lab.make_problem(s), s, n=4)["shares"]["diverged"] == 1.0
 
 
+def test_a_run_with_the_overlay_off_leaves_the_maps_traces_alone():
+    """Only turning the overlay off clears it; other runs patch the map's shapes alone (a trace
+    patched, even to the same value, makes plotly redraw the whole map)."""
+    from dash import Patch
+
+    from steepest.explore.lab_view import _overlay
+    run = lab.run(_lab(steps=50))
+    fig = lab.contour_figure(run.problem)
+    for toggled, ops in ((False, 0), (True, 2)):
+        p = Patch()
+        assert _overlay(p, run, _lab(overlay=False), toggled) == ""
+        assert len(p.to_plotly_json()["operations"]) == ops
+    on = Patch()
+    assert "converge" in _overlay(on, run, _lab(overlay=True, steps=50), False)
+    shown = apply_patch(fig, on)
+    assert shown["data"][lab.MAP]["colorscale"] == "Greys"
+    assert len(shown["data"][lab.OVERLAY]["z"]) == lab.STABILITY_GRID
+
+
 def test_csv_problems_fit_a_line_and_a_logistic_curve():
     rng = np.random.default_rng(0)
     x = rng.uniform(-2, 2, 40)
@@ -101,10 +148,17 @@ def test_csv_problems_fit_a_line_and_a_logistic_curve():
     run = lab.run(_lab(problem="csv-least-squares", lr=0.01, steps=3000),
                   (x.reshape(-1, 1), y))
     np.testing.assert_allclose(run.result.x, run.problem.solve(), atol=1e-3)
-    fig = lab.fit_figure(run)
+    fig = lab.fit_figure(run.problem)
     xs, ys = lab.fit_line(run, run.result.x)
     np.testing.assert_allclose(ys, run.result.x[0] + run.result.x[1] * np.asarray(xs))
     assert fig["data"][0]["x"] == pytest.approx(list(x))
+    (x0, _), (_, y1) = fig["layout"]["xaxis"]["range"], fig["layout"]["yaxis"]["range"]
+    assert x0 < x.min() and y1 > y.max()  # the data's box
+    line = lab.fit_shape(xs, ys)["path"]
+    np.testing.assert_allclose([[float(v) for v in p.split(",")] for p in line[1:].split("L")],
+                               np.column_stack([xs, ys]))
+    assert not lab.fit_shape(xs, [None] * len(xs))["visible"]
+    assert lab.fit_figure(lab.make_problem(_lab(problem="rosenbrock"))) is None
     labels = (x + 0.3 * rng.standard_normal(40) > 0).astype(float) * 5 + 2  # values 2 and 7
     run = lab.run(_lab(problem="csv-logistic", lr=0.05, steps=200), (x.reshape(-1, 1), labels))
     assert set(np.unique(run.problem.y)) == {0.0, 1.0}
@@ -293,12 +347,34 @@ def test_playground_sharpness_against_the_limit_for_gd():
 def test_playground_datasets_and_figures(name):
     t = pg.new_trainer({**pg.DEFAULTS, "dataset": name, "points": 100})
     assert set(np.unique(t.y)) == {0.0, 1.0} and t.X.shape[1] == 2
-    b = pg.boundary_figure(t)
-    p = np.asarray(b["data"][0]["z"], float)
+    p = np.asarray(pg.boundary_probability(t), float)
     assert p.shape == (pg.BOUNDARY_GRID, pg.BOUNDARY_GRID) and (p >= 0).all() and (p <= 1).all()
+    assert pg.boundary_figure(t)["layout"]["images"][0]["source"] == pg.boundary_image(t)
     net = pg.network_figure(t)
     widths = sum(len(tr["x"]) // 3 for tr in net["data"][:-1])
     assert widths == 2 * 8 + 8 * 8 + 8 * 1  # one segment per weight
+
+
+def test_playground_boundary_image_is_the_probability_in_colour():
+    """The PNG the page draws behind the points: one pixel per grid point, the top row the
+    largest x₂, and P = 0, ½, 1 in the colour scale's three colours (linear between)."""
+    import base64
+    import io
+
+    from PIL import Image
+    t = pg.new_trainer({**pg.DEFAULTS, "points": 100})
+    uri = pg.boundary_image(t)
+    img = np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))), float)
+    P = np.asarray(pg.boundary_probability(t), float)
+    assert img.shape == (pg.BOUNDARY_GRID, pg.BOUNDARY_GRID, 3)
+    C = pg.BOUNDARY_COLORS
+    for i, j in ((0, 0), (0, -1), (-1, 0), (-1, -1), (20, 30)):
+        p = P[i, j]
+        want = C[0] + 2 * p * (C[1] - C[0]) if p < 0.5 else C[1] + (2 * p - 1) * (C[2] - C[1])
+        np.testing.assert_allclose(img[-1 - i, j], want, atol=0.5)
+    flat = pg.png_uri(np.array([[[0, 0, 0], [255, 255, 255]]], np.uint8))
+    px = np.asarray(Image.open(io.BytesIO(base64.b64decode(flat.split(",", 1)[1]))))
+    assert px.tolist() == [[[0, 0, 0], [255, 255, 255]]]
 
 
 def test_playground_uploaded_csv_and_bad_settings():
@@ -353,17 +429,21 @@ def apply_patch(fig, patch):
 
 
 def test_playground_tick_patches_give_the_figures_a_full_redraw_would():
+    from dash import no_update
+
     from steepest.explore.play_view import figures, trained
     t = pg.new_trainer({**pg.DEFAULTS, "points": 100, "optimizer": "momentum", "lr": 0.1})
+    shown = list(figures(t))
     for _ in range(SHARPNESS_EVERY := pg.SHARPNESS_EVERY):
-        shown = figures(t)
         sent = trained(t)
         full = figures(t)
-        for i in (0, 2, 3):  # boundary, losses, gradient norms: patched
-            assert apply_patch(shown[i], sent[i]) == full[i]
-        assert sent[1] == full[1] and sent[5] == full[5]  # network, summary: whole
-    assert sent[4] == full[4] and len(t.sharp) == 1  # measured at epoch 10: redrawn
-    assert t.epoch == SHARPNESS_EVERY
+        shown[0] = apply_patch(shown[0], sent[0])  # the boundary's image: every epoch
+        assert shown[0] == full[0] and sent[5] == full[5]
+        curves = t.epoch % pg.CURVES_EVERY == 0  # network, losses, gradient norms
+        assert all((f == g) if curves else f is no_update for f, g in zip(sent[1:4], full[1:4]))
+        assert (sent[4] == full[4]) if t.epoch == SHARPNESS_EVERY else sent[4] is no_update
+    assert len(t.sharp) == 1 and t.epoch == SHARPNESS_EVERY  # measured at epoch 10: redrawn
+    assert SHARPNESS_EVERY % pg.CURVES_EVERY == 0
 
 
 def test_playground_stops_when_training_diverges():

@@ -86,6 +86,10 @@ class Logged:
     def settings(self, defaults):
         return state.decode(self.page.evaluate("location.search"), defaults)[1]
 
+    def shapes(self, graph: str):
+        return self.page.evaluate(
+            f"() => document.querySelector('#{graph} .js-plotly-plot').layout.shapes")
+
     def trace(self, graph: str, i: int):
         return self.page.evaluate(
             f"() => {{ const d = document.querySelector('#{graph} .js-plotly-plot').data[{i}];"
@@ -96,11 +100,16 @@ def _lab_checks(view: Logged, data=None):
     """The page's path end, start and diagnosis against lab.run with the URL's settings."""
     s = view.settings(lab.DEFAULTS)
     ref = lab.run(s, data)
-    path = view.trace("lab-contour", lab.PATH)
-    assert len(path["x"]) == len(ref.path)
-    np.testing.assert_allclose([path["x"][-1], path["y"][-1]], ref.result.x, rtol=1e-9)
+    path = _points(view.shapes("lab-contour")[lab.PATH])
+    assert len(path) == len(ref.path)
+    np.testing.assert_allclose(path[-1], ref.result.x, rtol=1e-9)
     assert view.text("#lab-diagnosis") == ref.diagnosis
     return s, ref
+
+
+def _points(shape) -> np.ndarray:
+    """The vertices of a plotly path shape "Mx,yLx,y…" (the lab draws its path so)."""
+    return np.array([[float(v) for v in p.split(",")] for p in shape["path"][1:].split("L")])
 
 
 def _exported(browser, view: Logged, button: str, folder: Path, images: int,
@@ -143,7 +152,7 @@ def test_descent_lab(server, browser, tmp_path):
     s, ref = _lab_checks(view)
     assert s["lr"] == 0.0055 and ref.result.status == "converged" and "oscillat" in diag
     # the lecture's start for this rate
-    np.testing.assert_allclose(view.trace("lab-contour", lab.START)["x"], [-8.0])
+    assert view.shapes("lab-contour")[lab.START]["xanchor"] == -8.0
     # the η slider: one notch right (10^0.01 × η, snapped to the slider's grid), then its end
     slider = view.page.locator("#lab-lr [role=slider]")
     slider.focus()
@@ -174,8 +183,8 @@ def test_descent_lab(server, browser, tmp_path):
     view.page.wait_for_function("() => document.querySelector('#lab-scrub-text').innerText"
                                 ".startsWith('step 0:')", timeout=TIMEOUT)
     time.sleep(0.5)
-    marker = view.trace("lab-contour", lab.MARKER)
-    np.testing.assert_allclose([marker["x"][0], marker["y"][0]], s["start"])
+    marker = view.shapes("lab-contour")[lab.MARKER]
+    np.testing.assert_allclose([marker["xanchor"], marker["yanchor"]], s["start"])
     assert view.trace("lab-loss", 1)["x"] == [0] and view.trace("lab-params", 2)["x"] == [0]
     _shot(view, "lab")
     # the URL reproduces the view in a new tab
@@ -217,8 +226,8 @@ def test_descent_lab_csv_uploads(server, browser, tmp_path):
     time.sleep(0.5)
     _, ref = _lab_checks(view, (x.reshape(-1, 1), y))
     np.testing.assert_allclose(ref.result.x, ref.problem.solve(), atol=1e-3)
-    fit = view.trace("lab-fit", 1)
-    np.testing.assert_allclose(fit["y"][0], ref.result.x[0] + ref.result.x[1] * fit["x"][0])
+    fit = _points(view.shapes("lab-fit")[0])  # the model at the run's last step
+    np.testing.assert_allclose(fit[:, 1], ref.result.x[0] + ref.result.x[1] * fit[:, 0])
     view.check_clean()
 
 
@@ -242,13 +251,22 @@ def test_playground_trains_and_shows_the_models_accuracy(server, browser, tmp_pa
                                 "'#play-summary').innerText)", timeout=TIMEOUT)
     view.page.click("#play-run")
     time.sleep(1.0)
-    shown = view.text("#play-summary")
     t = _trainer_of(app, before | {sid for sid, s in app.sessions.items()
                                    if s.get("trainer") is not None and s["trainer"].epoch == 0})
+    # paused, every figure is drawn whole: the curves have every epoch, also those drawn
+    # between their redraws while training
+    view.page.wait_for_function("n => document.querySelector('#play-loss .js-plotly-plot')"
+                                ".data[0].x.length === n", arg=len(t.rows["epoch"]),
+                                timeout=TIMEOUT)
+    assert view.trace("play-loss", 0)["x"] == t.rows["epoch"]
+    shown = view.text("#play-summary")
     _, acc = pg.evaluate(t, t.X, t.y)
     _, test_acc = pg.evaluate(t, t.Xt, t.yt)
     assert f"epoch {t.epoch} " in shown
     assert f"train accuracy {acc:.1%}" in shown and f"test accuracy {test_acc:.1%}" in shown
+    # the boundary drawn is the trained network's (the image the library makes of it now)
+    assert view.page.evaluate("() => document.querySelector('#play-boundary .js-plotly-plot')"
+                              ".layout.images[0].source") == pg.boundary_image(t)
     assert other.text("#play-summary").startswith("epoch 0")  # the other tab did not train
     # one step more
     view.page.click("#play-step")

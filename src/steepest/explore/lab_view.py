@@ -132,12 +132,14 @@ def _register_problem(app: Any) -> None:
         Output("lab-quad-controls", "style"), Output("lab-data-controls", "style"),
         Output("lab-upload-msg", "children", allow_duplicate=True),
         Output("lab-start", "data", allow_duplicate=True),
+        Output("lab-fit", "figure"), Output("lab-fit-box", "style"),
         Input("lab-problem", "value"), Input("lab-eig1", "value"), Input("lab-eig2", "value"),
         Input("lab-angle", "value"), Input("lab-data", "data"),
         State("lab-quad-controls", "style"), State("lab-data-controls", "style"),
-        prevent_initial_call="initial_duplicate")
+        State("lab-fit-box", "style"), prevent_initial_call="initial_duplicate")
     def problem_changed(name: str, eig1: Any, eig2: Any, angle: Any, stored: Any,
-                        quad: dict[str, Any], data: dict[str, Any]) -> Any:
+                        quad: dict[str, Any], data: dict[str, Any],
+                        fit_style: dict[str, Any]) -> Any:
         from dash import ctx, no_update
         start = None if ctx.triggered_id in ("lab-problem", "lab-data") else no_update
         quad = {**quad, "display": "flex" if name == "quadratic" else "none"}
@@ -147,11 +149,15 @@ def _register_problem(app: Any) -> None:
             problem = lab.make_problem(s, _data(stored))
         except ValueError as exc:
             empty = {"data": [], "layout": {"title": {"text": str(exc)}}}
-            return empty, empty, -5, 0, None, quad, data, str(exc), start
+            return (empty, empty, -5, 0, None, quad, data, str(exc), start, empty,
+                    {**fit_style, "display": "none"})
         g = lab.grid(problem)
         lo, hi = lab.lr_range(lab.stability_limit(problem, s))
+        fit = lab.fit_figure(problem)
         return (lab.contour_figure(problem, g), lab.surface_figure(problem), lo, hi,
-                lab.problem_key(problem), quad, data, "", start)
+                lab.problem_key(problem), quad, data, "", start,
+                fit or {"data": [], "layout": {}},
+                {**fit_style, "display": "block" if fit else "none"})
 
 
 def _register_run(app: Any) -> None:
@@ -161,7 +167,7 @@ def _register_run(app: Any) -> None:
         Output("lab-contour", "figure", allow_duplicate=True),
         Output("lab-surface", "figure", allow_duplicate=True),
         Output("lab-loss", "figure"), Output("lab-params", "figure"),
-        Output("lab-fit", "figure"), Output("lab-fit-box", "style"),
+        Output("lab-fit", "figure", allow_duplicate=True),
         Output("lab-diagnosis", "children"), Output("lab-status", "children"),
         Output("lab-overlay-text", "children"), Output("lab-lr", "marks"),
         Output("lab-lr-text", "children"), Output("lab-scrub", "max"),
@@ -172,33 +178,29 @@ def _register_run(app: Any) -> None:
         Input("lab-start", "data"), Input("lab-overlay", "value"),
         State("lab-problem", "value"), State("lab-eig1", "value"), State("lab-eig2", "value"),
         State("lab-angle", "value"), State("lab-data", "data"), State("lab-lr", "min"),
-        State("lab-lr", "max"), State("lab-fit-box", "style"), State("session", "data"),
-        prevent_initial_call=True)
+        State("lab-lr", "max"), State("session", "data"), prevent_initial_call=True)
     def rerun(key: Any, optimizer: str, lr_log: float, momentum: float, steps: Any,
               start: Any, overlay: Any, name: str, eig1: Any, eig2: Any, angle: Any,
-              stored: Any, lo: int, hi: int, fit_style: dict[str, Any], sid: str) -> Any:
-        from dash import no_update
+              stored: Any, lo: int, hi: int, sid: str) -> Any:
+        from dash import ctx, no_update
         if key is None:
-            return (no_update,) * 15
+            return (no_update,) * 14
         s = settings_of(name, eig1, eig2, angle, optimizer, lr_log, momentum, steps, start,
                         overlay)
         run = lab.run(s, _data(stored))
         path = app.sessions.get(sid)["lab"] = path_data(run, s)
         contour, surface = Patch(), Patch()
         surface["data"][1].update({"x": path["sx"], "y": path["sy"], "z": path["z"]})
-        contour["data"][lab.PATH].update({"x": path["x"], "y": path["y"],
-                                          "mode": lab.path_mode(len(path["x"]))})
-        contour["data"][lab.START]["x"] = [path["start"][0]]
-        contour["data"][lab.START]["y"] = [path["start"][1]]
-        overlay_text = _overlay(contour, run, s)
         last = len(run.path) - 1
-        fit = lab.fit_figure(run)
-        if fit is not None:
-            fit["data"][1]["x"], fit["data"][1]["y"] = lab.fit_line(run, run.path[last])
+        contour["layout"]["shapes"] = lab.path_shapes(path["x"], path["y"], max(last, 0))
+        overlay_text = _overlay(contour, run, s, "lab-overlay.value" in ctx.triggered_prop_ids)
+        fit: Any = no_update
+        if path["fit"]:
+            fit = Patch()
+            fit["layout"]["shapes"][0] = lab.fit_shape(*lab.fit_line(run, run.path[last]))
         loss, params = lab.loss_figure(run), lab.params_figure(run)
-        _marker(contour, surface, loss, params, path, last)
-        return (contour, surface, loss, params, fit or {"data": [], "layout": {}},
-                {**fit_style, "display": "block" if fit else "none"}, run.diagnosis,
+        _marker(None, surface, loss, params, path, last)
+        return (contour, surface, loss, params, fit, run.diagnosis,
                 status_text(run), overlay_text, lab.lr_marks(run.limit, lo, hi),
                 lr_text(s["lr"], run.limit), last, last, s, last)
 
@@ -209,7 +211,7 @@ def path_data(run: Any, s: dict[str, Any]) -> dict[str, Any]:
     precision, the surface's clipped copy, the losses, the fitted curve's x and the settings
     it belongs to."""
     tr = lab.path_traces(run)
-    fit = lab.fit_figure(run) is not None
+    fit = lab.has_fit(run.problem)
     fit_x = lab.fit_line(run, run.path[-1])[0] if fit else []
     return {**tr, "loss": lab._list(run.loss), "beta": lab._list(run.path), "fit": fit,
             "fit_x": fit_x, "settings": s}
@@ -224,12 +226,16 @@ def _path_of(app: Any, sid: str, s: dict[str, Any], stored: Any) -> dict[str, An
     return path
 
 
-def _overlay(contour: Any, run: Any, s: dict[str, Any]) -> str:
-    # under the overlay's blue/yellow/red the map turns grey, so the outcomes read clearly
-    contour["data"][lab.MAP]["colorscale"] = "Greys" if s["overlay"] else "Viridis"
+def _overlay(contour: Any, run: Any, s: dict[str, Any], toggled: bool) -> str:
+    """The stability overlay at this η, or (``toggled`` off) none; a run with the overlay off
+    leaves the map's traces alone, so that plotly redraws only the path's shapes."""
     if not s["overlay"]:
-        contour["data"][lab.OVERLAY].update({"x": [], "y": [], "z": []})
+        if toggled:
+            contour["data"][lab.MAP]["colorscale"] = "Viridis"
+            contour["data"][lab.OVERLAY].update({"x": [], "y": [], "z": []})
         return ""
+    # under the overlay's blue/yellow/red the map turns grey, so the outcomes read clearly
+    contour["data"][lab.MAP]["colorscale"] = "Greys"
     o = lab.stability_overlay(run.problem, s)
     contour["data"][lab.OVERLAY].update({"x": o["x"], "y": o["y"], "z": o["z"]})
     sh = o["shares"]
@@ -258,7 +264,7 @@ def _marker(contour: Any, surface: Any, loss: Any, params: Any, tr: dict[str, An
     k = max(0, min(k, len(tr["x"]) - 1))
     x, y = tr["x"][k], tr["y"][k]
     if contour is not None:
-        contour["data"][lab.MARKER]["x"], contour["data"][lab.MARKER]["y"] = [x], [y]
+        contour["layout"]["shapes"][lab.MARKER] = lab.marker_shape(x, y)
     if surface is not None:
         surface["data"][2].update({"x": [tr["sx"][k]], "y": [tr["sy"][k]], "z": [tr["z"][k]]})
     if loss is not None:
@@ -295,8 +301,8 @@ def _register_scrub(app: Any) -> None:
         _marker(figs[0], figs[1], None, figs[3], path, k)
         figs[2]["data"][1].update({"x": [k], "y": [_shown_loss(path["loss"], k)]})
         if path["fit"]:
-            figs[4]["data"][1]["x"] = path["fit_x"]
-            figs[4]["data"][1]["y"] = _fit_values(path, k, s["problem"])
+            figs[4]["layout"]["shapes"][0] = lab.fit_shape(path["fit_x"],
+                                                           _fit_values(path, k, s["problem"]))
         else:
             figs[4] = no_update
         return (*figs, text, k)

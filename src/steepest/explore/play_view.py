@@ -1,5 +1,5 @@
-"""The network playground's page: data, network and training controls; start / pause / step
-driven by a ``dcc.Interval`` that trains the tab's own network one epoch per tick."""
+"""The network playground's page: data, network and training controls; start / pause / step.
+A running network is trained one epoch per tick, each asked for once the last was drawn."""
 
 from __future__ import annotations
 
@@ -116,25 +116,20 @@ def figures(t: pg.Trainer) -> tuple[Any, ...]:
 
 
 def trained(t: pg.Trainer) -> tuple[Any, ...]:
-    """One more epoch, and what changed on the page: the boundary's probabilities, the new
-    points of the loss and gradient-norm curves (appended), the network's weights, the
-    sharpness when it was measured, the summary — as Patches, so that a tick sends the
-    rows it adds, not every figure again (the points of the boundary plot stay as drawn)."""
+    """One more epoch, and what changed on the page: every epoch the boundary's image (a
+    Patch) and the summary; every :data:`~.playground.CURVES_EVERY` epochs, and when training
+    diverged, the network and the loss and gradient-norm curves too; the sharpness when it
+    was measured. A paused or stepped network is drawn whole (:func:`figures`)."""
     from dash import Patch, no_update
-    rows, n_sharp = len(t.rows["epoch"]), len(t.sharp)
+    n_sharp = len(t.sharp)
     pg.train(t)
-    boundary, loss, grads = Patch(), Patch(), Patch()
-    boundary["data"][0]["z"] = pg.boundary_probability(t)
-    epochs = t.rows["epoch"][rows:]
-    for i, key in enumerate(("loss", "test_loss")):
-        loss["data"][i]["x"].extend(epochs)
-        loss["data"][i]["y"].extend(pg._r(t.rows[key][rows:]))
-    G = np.asarray(t.grad_norms[rows:], float)
-    for i in range(G.shape[1]):
-        grads["data"][i]["x"].extend(epochs)
-        grads["data"][i]["y"].extend(pg._r(G[:, i]))
+    boundary = Patch()
+    boundary["layout"]["images"][0]["source"] = pg.boundary_image(t)
     sharp = pg.sharpness_figure(t) if len(t.sharp) != n_sharp else no_update
-    return boundary, pg.network_figure(t), loss, grads, sharp, pg.summary(t)
+    if t.epoch % pg.CURVES_EVERY and t.status != "diverged":
+        return boundary, no_update, no_update, no_update, sharp, pg.summary(t)
+    return (boundary, pg.network_figure(t), pg.loss_figure(t), pg.grad_figure(t), sharp,
+            pg.summary(t))
 
 
 def register(app: Any) -> None:
@@ -174,8 +169,10 @@ def register(app: Any) -> None:
                     sess.pop("trainer", None)
                     return (*(no_update,) * 6, str(exc), False, "start")
                 return (*figures(t), "", False, "start")
-            if trigger == "play-go" and not running:
-                return (no_update,) * 9
+            if trigger == "play-go" and not running:  # paused: everything as it is now
+                return (*figures(t), "", no_update, no_update)
+            if trigger == "play-step":
+                return (*figures(pg.train(t)), "", no_update, no_update)
             f = trained(t)
             stop = t.status == "diverged"
             return (*f, "", False if stop else no_update,
@@ -190,7 +187,8 @@ def register(app: Any) -> None:
                   State("play-running", "data"), State("play-go", "data"),
                   prevent_initial_call=True)
     def start_pause(_: int, running: bool, go: int) -> Any:
-        return (False, "start", no_update) if running else (True, "pause", (go or 0) + 1)
+        # either way a tick: the first of a run, or (paused) the figures drawn whole
+        return (not running, "start" if running else "pause", (go or 0) + 1)
 
     @app.callback(Output("play-data", "data"), Output("play-upload-msg", "children"),
                   Input("play-upload", "contents"), State("play-upload", "filename"),

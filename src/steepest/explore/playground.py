@@ -22,6 +22,10 @@ ACTIVATIONS = ("tanh", "relu", "sigmoid", "leaky_relu", "gelu")
 BOUNDARY_GRID = 50
 #: the sharpness λ_max is measured every this many epochs (exact HVPs; ~0.1–0.3 s each)
 SHARPNESS_EVERY = 10
+#: while training, the decision boundary is redrawn every epoch and the network and the loss
+#: and gradient-norm curves every this many (a divisor of SHARPNESS_EVERY): in software-rendered
+#: chromium those three cost ~130 ms to redraw, the boundary's image ~10 ms
+CURVES_EVERY = 5
 
 DEFAULTS: dict[str, Any] = {
     "dataset": "moons", "points": 500, "noise": 0.15, "layers": "8,8", "activation": "tanh",
@@ -228,24 +232,60 @@ def boundary_probability(t: Trainer) -> list[Any]:
     return _r(1 / (1 + np.exp(-np.clip(z, -50, 50))))
 
 
+#: P(class 1) → colour, lighter than the points (TensorFlow Playground's convention): orange is
+#: class 0, blue class 1 — at P = 0, ½ and 1, linear in RGB between
+BOUNDARY_COLORS = np.array([[0xf5, 0xb8, 0x7a], [0xfb, 0xfc, 0xfc], [0x8f, 0xc1, 0xe3]], float)
+
+
+def boundary_image(t: Trainer) -> str:
+    """P(class 1) on the boundary's grid as a PNG data URI, one pixel per grid point (top row
+    the largest x₂). The page draws it as the plot's background image: a new image is the
+    cheapest change plotly redraws (the points are not drawn again, as they are for a new
+    heatmap)."""
+    P = np.asarray(boundary_probability(t), float)[::-1]
+    lo, hi = BOUNDARY_COLORS[:2], BOUNDARY_COLORS[1:]
+    u = np.clip(2 * P - np.where(P < 0.5, 0, 1), 0, 1)[..., None]
+    rgb = np.where((P < 0.5)[..., None], lo[0] + u * (lo[1] - lo[0]), hi[0] + u * (hi[1] - hi[0]))
+    return png_uri(np.round(rgb).astype(np.uint8))
+
+
+def png_uri(rgb: np.ndarray) -> str:
+    """An (h, w, 3) uint8 array as a data:image/png URI (stdlib zlib, no imaging library)."""
+    import base64
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (struct.pack(">I", len(body)) + kind + body
+                + struct.pack(">I", zlib.crc32(kind + body)))
+    h, w, _ = rgb.shape
+    rows = np.concatenate([np.zeros((h, 1), np.uint8), rgb.reshape(h, 3 * w)], axis=1)
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(rows.tobytes(), 6)) + chunk(b"IEND", b""))
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
 def boundary_figure(t: Trainer) -> dict[str, Any]:
-    """P(class 1) over the plane as a heatmap, train points (circles) and test points (crosses)."""
+    """P(class 1) over the plane as the background image (:func:`boundary_image`, each pixel
+    centred on its grid point), train points (circles) and test points (crosses)."""
     xs, ys = _box(t)
-    # the background lighter than the points (TensorFlow Playground's convention): orange is
-    # class 0, blue class 1
-    back = [[0, "#f5b87a"], [0.5, "#fbfcfc"], [1, "#8fc1e3"]]
+    dx, dy = (xs[1] - xs[0]) / 2, (ys[1] - ys[0]) / 2
+    x, y = [xs[0] - dx, xs[-1] + dx], [ys[0] - dy, ys[-1] + dy]
     colors = [[0, "#ca6f1e"], [1, "#1f618d"]]
-    data: list[dict[str, Any]] = [
-        {"type": "heatmap", "x": _r(xs), "y": _r(ys), "z": boundary_probability(t), "zmin": 0,
-         "zmax": 1,
-         "colorscale": back, "showscale": False, "hoverinfo": "skip"}]
-    for X, y, sym, name in ((t.X, t.y, "circle", "train"), (t.Xt, t.yt, "x", "test")):
+    data: list[dict[str, Any]] = []
+    for X, lab, sym, name in ((t.X, t.y, "circle", "train"), (t.Xt, t.yt, "x", "test")):
         data.append({"type": "scattergl", "x": _r(X[:, 0]), "y": _r(X[:, 1]), "mode": "markers",
-                     "name": name, "marker": {"symbol": sym, "size": 7, "color": _r(y),
+                     "name": name, "marker": {"symbol": sym, "size": 7, "color": _r(lab),
                                               "colorscale": colors, "cmin": 0, "cmax": 1,
                                               "line": {"width": 1, "color": "white"}}})
-    return {"data": data, "layout": _layout("decision boundary: P(class 1)", "x₁", "x₂",
-                                            {"uirevision": "boundary"})}
+    image = {"source": boundary_image(t), "xref": "x", "yref": "y", "x": x[0], "y": y[1],
+             "sizex": x[1] - x[0], "sizey": y[1] - y[0], "sizing": "stretch", "layer": "below"}
+    axis = {"showgrid": False, "zeroline": False}
+    return {"data": data, "layout": _layout(
+        "decision boundary: P(class 1)", "x₁", "x₂",
+        {"uirevision": "boundary", "images": [image],
+         "xaxis": {**axis, "range": _r(x), "title": {"text": "x₁"}},
+         "yaxis": {**axis, "range": _r(y), "title": {"text": "x₂"}}})}
 
 
 def loss_figure(t: Trainer) -> dict[str, Any]:
