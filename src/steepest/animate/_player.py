@@ -22,9 +22,7 @@ does (paths differ from Agg's only in anti-aliasing and sub-pixel snapping; text
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import io
 import json
 import uuid
 from collections.abc import Sequence
@@ -32,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from .._images import image_data
 from ._core import svg_icon
 
 # matplotlib path codes → one letter each for the browser: Move, Line, Quadratic, Cubic, Z
@@ -207,44 +206,6 @@ class _Table:
         return self._index[key]
 
 
-def _image(pixels: np.ndarray) -> str:
-    """A data-URI body for RGB(A) ``pixels``, lossless: WebP (half the bytes of PNG for text
-    and plots; every browser of the last years draws it) where Pillow can write it, else PNG
-    in the smallest fitting mode."""
-    from PIL import features
-    px = np.ascontiguousarray(pixels)
-    if not features.check("webp"):
-        return _png(px)
-    from PIL import Image
-    buf = io.BytesIO()
-    Image.fromarray(px).save(buf, format="WEBP", lossless=True, method=1, quality=50)
-    return "image/webp;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _png(px: np.ndarray) -> str:
-    """The PNG data-URI body: grey with alpha when every pixel is grey (black text), a palette
-    when at most 256 colours occur, else full colour."""
-    from PIL import Image
-    rgba = px if px.shape[-1] == 4 else np.concatenate(
-        [px, np.full((*px.shape[:2], 1), 255, np.uint8)], axis=-1)
-    if (px[..., 0] == px[..., 1]).all() and (px[..., 1] == px[..., 2]).all():
-        grey = rgba[..., [0, 3]] if px.shape[-1] == 4 else px[..., 0]
-        image = Image.fromarray(np.ascontiguousarray(grey))
-    else:
-        colors, index = np.unique(rgba.view(np.uint32)[..., 0], return_inverse=True)
-        if len(colors) <= 256:
-            table = colors.view(np.uint8).reshape(-1, 4)
-            image = Image.fromarray(index.reshape(px.shape[:2]).astype(np.uint8), "P")
-            image.putpalette(table[:, :3].ravel().tolist())
-            if (table[:, 3] < 255).any():
-                image.info["transparency"] = table[:, 3].tobytes()
-        else:
-            image = Image.fromarray(px)
-    buf = io.BytesIO()
-    image.save(buf, format="PNG", optimize=True)
-    return "image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
 def _crop(rgba: np.ndarray) -> tuple[int, int, np.ndarray] | None:
     """The smallest box around the drawn (non-transparent) pixels: (x, y, pixels)."""
     alpha = rgba[..., 3]
@@ -270,7 +231,7 @@ def encode(anim: Any, indices: Sequence[int], progress: bool = False) -> dict[st
     raster: set[int] = set()  # the artists drawn as sprites
     drawn: dict[tuple[Any, ...], list[list[Any]]] = {}  # a text's sprite layer by its state
     with anim._canvas() as canvas:
-        background = _image(np.asarray(canvas.buffer_rgba())[..., :3])
+        background = image_data(np.asarray(canvas.buffer_rgba())[..., :3])
         rec = _recorder(w, h, anim.figure.dpi)
         paint = RendererAgg(w, h, anim.figure.dpi)
         with progress_bar(len(indices), "encoding", "frame", enabled=progress) as bar:
@@ -334,7 +295,7 @@ def _sprite_layer(artist: Any, paint: Any, sprites: _Table) -> list[list[Any]]:
         return []
     x, y, px = crop
     key = hashlib.sha1(px.tobytes() + str(px.shape).encode()).hexdigest()
-    return [[0, sprites.add(None if key in sprites else _image(px), key), x, y]]
+    return [[0, sprites.add(None if key in sprites else image_data(px), key), x, y]]
 
 
 def _vector_layer(call: tuple[Any, ...], key: Any, tracks: _Tracks, styles: _Table,

@@ -238,31 +238,16 @@ BOUNDARY_COLORS = np.array([[0xf5, 0xb8, 0x7a], [0xfb, 0xfc, 0xfc], [0x8f, 0xc1,
 
 
 def boundary_image(t: Trainer) -> str:
-    """P(class 1) on the boundary's grid as a PNG data URI, one pixel per grid point (top row
-    the largest x₂). The page draws it as the plot's background image: a new image is the
-    cheapest change plotly redraws (the points are not drawn again, as they are for a new
-    heatmap)."""
+    """P(class 1) on the boundary's grid as a lossless image data URI (WebP, else PNG: the
+    player's encoder), one pixel per grid point (top row the largest x₂). The page draws it as
+    the plot's background image: a new image is the cheapest change plotly redraws (the points
+    are not drawn again, as they are for a new heatmap)."""
     P = np.asarray(boundary_probability(t), float)[::-1]
     lo, hi = BOUNDARY_COLORS[:2], BOUNDARY_COLORS[1:]
     u = np.clip(2 * P - np.where(P < 0.5, 0, 1), 0, 1)[..., None]
     rgb = np.where((P < 0.5)[..., None], lo[0] + u * (lo[1] - lo[0]), hi[0] + u * (hi[1] - hi[0]))
-    return png_uri(np.round(rgb).astype(np.uint8))
-
-
-def png_uri(rgb: np.ndarray) -> str:
-    """An (h, w, 3) uint8 array as a data:image/png URI (stdlib zlib, no imaging library)."""
-    import base64
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return (struct.pack(">I", len(body)) + kind + body
-                + struct.pack(">I", zlib.crc32(kind + body)))
-    h, w, _ = rgb.shape
-    rows = np.concatenate([np.zeros((h, 1), np.uint8), rgb.reshape(h, 3 * w)], axis=1)
-    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-           + chunk(b"IDAT", zlib.compress(rows.tobytes(), 6)) + chunk(b"IEND", b""))
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    from .._images import image_data
+    return "data:" + image_data(np.round(rgb).astype(np.uint8))
 
 
 def boundary_figure(t: Trainer) -> dict[str, Any]:
