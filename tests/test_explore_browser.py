@@ -86,11 +86,20 @@ class Logged:
     def settings(self, defaults):
         return state.decode(self.page.evaluate("location.search"), defaults)[1]
 
+    def plotted(self, graph: str) -> None:
+        """Wait until plotly has drawn ``graph``: the callback's answer (text beside it) can be
+        on the page before plotly, loaded lazily, has drawn the figure it came with."""
+        self.page.wait_for_function(
+            f"() => {{ const e = document.querySelector('#{graph} .js-plotly-plot');"
+            f" return e && e.layout && e.data; }}", timeout=TIMEOUT)
+
     def shapes(self, graph: str):
+        self.plotted(graph)
         return self.page.evaluate(
             f"() => document.querySelector('#{graph} .js-plotly-plot').layout.shapes")
 
     def trace(self, graph: str, i: int):
+        self.plotted(graph)
         return self.page.evaluate(
             f"() => {{ const d = document.querySelector('#{graph} .js-plotly-plot').data[{i}];"
             f" return {{x: Array.from(d.x), y: Array.from(d.y)}}; }}")
@@ -256,7 +265,7 @@ def test_playground_trains_and_shows_the_models_accuracy(server, browser, tmp_pa
     # paused, every figure is drawn whole: the curves have every epoch, also those drawn
     # between their redraws while training
     view.page.wait_for_function("n => document.querySelector('#play-loss .js-plotly-plot')"
-                                ".data[0].x.length === n", arg=len(t.rows["epoch"]),
+                                "?.data?.[0].x.length === n", arg=len(t.rows["epoch"]),
                                 timeout=TIMEOUT)
     assert view.trace("play-loss", 0)["x"] == t.rows["epoch"]
     shown = view.text("#play-summary")
@@ -265,6 +274,7 @@ def test_playground_trains_and_shows_the_models_accuracy(server, browser, tmp_pa
     assert f"epoch {t.epoch} " in shown
     assert f"train accuracy {acc:.1%}" in shown and f"test accuracy {test_acc:.1%}" in shown
     # the boundary drawn is the trained network's (the image the library makes of it now)
+    view.plotted("play-boundary")
     assert view.page.evaluate("() => document.querySelector('#play-boundary .js-plotly-plot')"
                               ".layout.images[0].source") == pg.boundary_image(t)
     assert other.text("#play-summary").startswith("epoch 0")  # the other tab did not train
