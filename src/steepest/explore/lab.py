@@ -277,13 +277,18 @@ def path_shapes(x: list[float], y: list[float], k: int) -> list[dict[str, Any]]:
     ``k`` as a diamond, and a dot on each iterate of a short path (:func:`path_mode`)."""
     pts = list(zip(x, y)) or [(0.0, 0.0)]
     shown = bool(x)
-    shapes = [{"type": "path", "path": "M" + "L".join(f"{a!r},{b!r}" for a, b in pts),
+    shapes = [{"type": "path", "path": _polyline(pts),
                "xref": "x", "yref": "y", "name": "path", "showlegend": True, "visible": shown,
                "line": {"color": "#c0392b", "width": 2}},
               _dot(*pts[0], 5.5, "white", 2, "start", shown), marker_shape(*pts[k], shown)]
     if shown and path_mode(len(pts)) == "lines+markers":
         shapes += [_dot(a, b, 2, "#c0392b", 0) for a, b in pts]
     return shapes
+
+
+def _polyline(pts: list[tuple[Any, Any]]) -> str:
+    """An SVG path through the points in data coordinates, the numbers as given."""
+    return "M" + "L".join(f"{a!r},{b!r}" for a, b in pts)
 
 
 def _dot(x: Any, y: Any, r: float, color: str, edge: float, name: str = "",
@@ -433,7 +438,7 @@ def fit_shape(x: list[Any], y: list[Any]) -> dict[str, Any]:
     """The model's curve through the points (x, y) as a path shape (points with no value left
     out; hidden when none has one)."""
     pts = [(a, b) for a, b in zip(x, y) if a is not None and b is not None] or [(0.0, 0.0)]
-    return {"type": "path", "path": "M" + "L".join(f"{a!r},{b!r}" for a, b in pts),
+    return {"type": "path", "path": _polyline(pts),
             "xref": "x", "yref": "y", "name": "model", "showlegend": True,
             "visible": any(b is not None for b in y), "line": {"color": "#f39c12", "width": 3}}
 
