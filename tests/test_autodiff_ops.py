@@ -239,3 +239,36 @@ def test_broadcast_gradients_reduced_from_strided_arrays():
     a, b = values(1, (2, 3, 1)), values(2, (4,))
     check(lambda x, y: (x + y).transpose(2, 0, 1), a, b)
     check(lambda x, y: (x * y)[:, ::2], values(3, (5, 4)), values(4, (1, 4)))
+
+
+def _ulps(got: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """|got − tanh x| in units of the last place of tanh x, tanh taken in long double."""
+    exact = np.tanh(x.astype(np.longdouble))
+    ulp = np.spacing(np.abs(exact).astype(np.float64)).astype(np.longdouble)
+    return np.asarray(np.abs((got - exact) / ulp), dtype=np.float64)
+
+
+@pytest.mark.parametrize("scale", [1e-12, 1e-6, 0.01, 0.2, 0.5, 1.0, 3.0, 10.0, 400.0])
+def test_tanh_is_within_three_ulp_of_exact(scale):
+    """The float64 route (one exp, expm1 near 0) against long double, at every magnitude."""
+    from steepest.autodiff.ops import TANH_MIN_SIZE, _np_tanh
+    x = np.random.default_rng(7).normal(size=max(TANH_MIN_SIZE, 100_000)) * scale
+    assert _ulps(_np_tanh(x), x).max() <= 3.0
+    assert _ulps(st.tensor(x).tanh().data, x).max() <= 3.0
+
+
+def test_tanh_keeps_special_values_signs_and_layout():
+    from steepest.autodiff.ops import TANH_MIN_SIZE, _np_tanh
+    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-320, -1e-320, 19.0, 20.0,
+                        710.0, -710.0, 0.25, -0.25, np.nextafter(0.25, 0)])
+    x = np.resize(special, TANH_MIN_SIZE)
+    got, want = _np_tanh(x), np.tanh(x)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+    np.testing.assert_allclose(got, want, rtol=1e-15, atol=0)
+    grid = np.random.default_rng(3).normal(size=(64, 96))
+    for view in (grid.T, grid[:, ::2], np.asfortranarray(grid)):  # not C-contiguous: the
+        np.testing.assert_array_equal(_np_tanh(view),            # near-0 fix lands in place
+                                      _np_tanh(np.ascontiguousarray(view)))
+    small32 = grid.astype(np.float32)
+    np.testing.assert_array_equal(_np_tanh(small32), np.tanh(small32))  # other dtypes: np.tanh
+    np.testing.assert_array_equal(_np_tanh(grid[:3]), np.tanh(grid[:3]))  # small arrays too

@@ -114,6 +114,13 @@ def _sigmoid(out: Array, x: Array) -> Array:
     return out
 
 
+def _tanh(out: Array, x: Array) -> Array:
+    if x.dtype != np.float64 or x.size < ops.TANH_MIN_SIZE:
+        return np.tanh(x, out=out)
+    np.copyto(out, ops._np_tanh(x))
+    return out
+
+
 def _softplus(out: Array, x: Array) -> Array:
     return np.logaddexp(0, x, out=out)
 
@@ -214,7 +221,7 @@ KERNELS: dict[Any, Kernel] = {fn.__code__: k for fn, k in {
     ops.sin: Kernel(("x",), _static(_unary(np.sin))),
     ops.cos: Kernel(("x",), _static(_unary(np.cos))),
     ops.abs: Kernel(("x",), _static(_unary(np.abs))),
-    ops.tanh: Kernel(("x",), _static(_unary(np.tanh))),
+    ops.tanh: Kernel(("x",), _static(_tanh)),
     ops.sigmoid: Kernel(("x",), _static(_sigmoid)),
     ops.relu: Kernel(("x",), _static(lambda out, x: np.maximum(x, 0, out=out))),
     ops.softplus: Kernel(("x",), _static(_softplus)),

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ...autodiff.ops import _np_tanh
 from ...errors import SteepestError
 from ...nn.losses import LOSS_INFO, LossInfo, loss_info
 from ...nn.metrics import accuracy as _accuracy
@@ -22,7 +23,7 @@ def _activation(name: str | None, slope: float) -> Callable[[np.ndarray], None] 
     if name in (None, "identity", "linear"):
         return None
     if name == "tanh":
-        return lambda z: np.tanh(z, out=z)
+        return lambda z: np.copyto(z, _np_tanh(z))
     if name == "relu":
         return lambda z: np.maximum(z, 0, out=z)
     if name == "leaky_relu":
