@@ -90,11 +90,12 @@ def play_report(t: Any, link: str = "") -> str:
         G = np.asarray(t.grad_norms, float)
         sec.figure(_curves(r["epoch"], {f"layer {i + 1}": G[:, i] for i in range(G.shape[1])},
                            "‖∇‖", log=True), "gradient norm of each layer", name="grads")
-    if t.sharp and t.limit_constant is not None:
-        c, eta = t.limit_constant, float(s["lr"])
-        e, lam = zip(*t.sharp)
-        sec.figure(_curves(list(e), {"λ_max": list(lam)}, "λ_max", limit=c / eta),
-                   f"sharpness against the limit {c:g}/η = {c / eta:.4g}", name="sharpness")
+    if t.sharp:
+        e, lam, limits = zip(*t.sharp)
+        c = limits[-1] * float(s["lr"])
+        sec.figure(_curves(list(e), {t.sharpness_name: list(lam)}, t.sharpness_name,
+                           limit=limits[-1]),
+                   f"sharpness against the limit {c:.3g}/η = {limits[-1]:.4g}", name="sharpness")
     return report.to_html()
 
 
