@@ -563,3 +563,17 @@ def test_explore_runs_inline_in_jupyter_and_binds_localhost(monkeypatch):
     assert calls[-1] == {"host": "127.0.0.1", "port": 8124, "debug": False}
     import steepest.explore as module
     assert callable(module)  # steepest.explore() works however it was reached
+
+
+def test_the_app_imports_the_engine_before_serving_callbacks_in_threads():
+    """A fresh interpreter: creating the app leaves no package for a callback thread to import
+    (two threads importing at once could see a half-initialized module)."""
+    import subprocess
+    import sys
+
+    from steepest.explore.app import ENGINE
+    code = ("import sys, steepest.explore as e; e.create_app(); print(','.join(n for n in "
+            + repr(ENGINE) + " if 'steepest.' + n not in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300, check=True)
+    assert out.stdout.strip() == ""

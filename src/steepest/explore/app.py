@@ -51,6 +51,7 @@ _INDEX = """<!DOCTYPE html>
 def create_app(*, sessions: Sessions | None = None) -> Any:
     """A new explorer app (``dash.Dash``), its assets served by itself (nothing from a CDN)."""
     dash = require_dash()
+    _import_engine()
     from . import lab_view, landscape_view, play_view
 
     app = dash.Dash(__name__, title="steepest explore", serve_locally=True,
@@ -64,6 +65,22 @@ def create_app(*, sessions: Sessions | None = None) -> Any:
     play_view.register(app)
     landscape_view.register(app)
     return app
+
+
+#: the packages the callbacks import lazily (and, through them, everything else they use)
+ENGINE = ("autodiff", "nn", "optim", "problems", "descent", "curvature", "landscape",
+          "datasets", "plot", "report")
+
+
+def _import_engine() -> None:
+    """Import :data:`ENGINE` now, in this one thread. The server runs callbacks in parallel
+    threads (a page load fires several at once), and two threads importing steepest's
+    packages at the same time could each see the other's half-initialized module (seen:
+    "cannot import name 'LOSS_INFO' from partially initialized module 'steepest.nn.losses'"
+    on a first page load)."""
+    import importlib
+    for name in ENGINE:
+        importlib.import_module(f"steepest.{name}")
 
 
 def _request_limit() -> int:
