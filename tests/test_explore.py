@@ -367,6 +367,7 @@ def test_playground_sharpness_of_adam_is_preconditioned():
     fig = pg.sharpness_figure(t)
     assert fig["data"][0]["name"] == "λ_max(P⁻¹H)"
     assert fig["data"][1]["name"] == f"{limit * 0.01:.3g}/η" == "24.8/η"
+    assert fig["layout"]["yaxis"]["type"] == "log"  # λ ≈ 30–60 beside a limit of ~2,500
 
 
 def test_playground_export_is_the_tabs_network_as_it_is():

@@ -307,8 +307,11 @@ def sharpness_figure(t: Trainer) -> dict[str, Any]:
             {"type": "scatter", "x": [0, *e], "y": _r(limits[:1] + limits), "mode": "lines",
              "name": limit_name,
              "line": {"dash": "dash", "color": "#c0392b"}}]
-    return {"data": data, "layout": _layout(f"sharpness (every {SHARPNESS_EVERY} epochs) against "
-                                            f"the limit", "epoch", t.sharpness_name)}
+    layout = _layout(f"sharpness (every {SHARPNESS_EVERY} epochs) against the limit", "epoch",
+                     t.sharpness_name)
+    if t.sharp and all(v > 0 for _, v, _ in t.sharp):  # far below the limit, or at its edge
+        layout["yaxis"]["type"] = "log"
+    return {"data": data, "layout": layout}
 
 
 def network_figure(t: Trainer) -> dict[str, Any]:
