@@ -122,14 +122,15 @@ class _SecondOrder(Optimizer):
         raise NotImplementedError
 
     def _line_search(self, oracle: Oracle, x: np.ndarray, f: float, g: np.ndarray,
-                     d: np.ndarray, t0: float) -> tuple[float, np.ndarray, np.ndarray, int]:
+                     d: np.ndarray, t0: float, slope: float | None = None
+                     ) -> tuple[float, np.ndarray, np.ndarray, int]:
         """(t, x + t·d, ∇L there, evaluations beyond the driver's of x + t·d): strong Wolfe,
-        backtracking (Armijo) or the fixed step t0. The oracle remembers the accepted point,
-        so the driver's evaluation of it is free."""
+        backtracking (Armijo) or the fixed step t0 (``slope``: gᵀd, if known). The oracle
+        remembers the accepted point, so the driver's evaluation of it is free."""
         ls = self.defaults["line_search_fn"]
         if ls == "strong_wolfe":
             t, x_new, f_new, g_new, evals = _WOLFE.search(
-                oracle.value_and_grad, x, f, g, d, t0)
+                oracle.value_and_grad, x, f, g, d, t0, slope)
         elif ls == "backtracking":
             last: list[Any] = [None, None, None]
 
@@ -236,9 +237,10 @@ class LBFGS(_SecondOrder):
             d, t0 = inverse_hessian_times(-g, state), lr
         else:
             d, t0 = -g, lr * min(1.0, 1.0 / max(math.sqrt(g.dot(g)), 1e-300))
-        if not g.dot(d) < 0:  # H̃ lost positive definiteness to rounding: restart from −g
-            state, d = _no_history(x, self.defaults["history_size"]), -g
-        t, x_new, g_new, evals = self._line_search(oracle, x, loss, g, d, t0)
+        slope = float(g.dot(d))
+        if not slope < 0:  # H̃ lost positive definiteness to rounding: restart from −g
+            state, d, slope = _no_history(x, self.defaults["history_size"]), -g, -float(g.dot(g))
+        t, x_new, g_new, evals = self._line_search(oracle, x, loss, g, d, t0, slope)
         if t == 0.0:  # no decrease along d: forget the history, next step is −g
             return x, {**_no_history(x, self.defaults["history_size"]), "step_size": 0.0,
                        "evaluations": evals}
