@@ -268,8 +268,8 @@ def _add_pair(state: State, s: np.ndarray, y: np.ndarray, sy: float, yy: float) 
     pair's column is zero but for the diagonal: no pair is older); then its column becomes
     −R₀⁻¹u/sᵀy, its diagonal 1/sᵀy, and its row stays zero (no pair is newer). The arrays are
     copies; ``state`` is not modified."""
-    S, Y, rho_inv, rinv = state["s"].copy(), state["y"].copy(), state["sy"].copy(), \
-        state["rinv"].copy()
+    S, Y = state["s"].copy(), state["y"].copy()
+    rho_inv, rinv = state["sy"].copy(), state["rinv"].copy()
     j = state["pairs"] % len(S)
     S[j], Y[j], rho_inv[j], rinv[j] = s, y, sy, 0.0
     column = rinv.dot(S.dot(y))  # R₀⁻¹u; the slot's own entry of u meets a zero column
