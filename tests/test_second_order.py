@@ -63,31 +63,85 @@ def test_lbfgs_iterations_match_scipy_on_kappa_100_least_squares():
         assert abs(r.nit - ref.nit) <= 0.1 * ref.nit, (seed, r.nit, ref.nit)
 
 
-def test_two_loop_recursion_and_secant_equation():
-    """H̃ from the triangular form equals the textbook two loops, and H̃yₖ = sₖ."""
-    rng = np.random.default_rng(1)
-    A = rng.normal(size=(6, 6))
-    A = A @ A.T + np.eye(6)
-    state, pairs = _no_history(np.zeros(6)), []
-    for _ in range(4):
-        s = rng.normal(size=6)
-        pairs.append((s, A @ s))
-        y = A @ s
-        state = _add_pair(state, s, y, float(s @ y), float(y @ y), m=3)
-    v = rng.normal(size=6)
+def _two_loops(v, pairs):
+    """H̃v by Nocedal & Wright's Algorithm 7.4 as printed, over a list of pairs, oldest first."""
     q, alphas = v.copy(), []
-    for s, y in reversed(pairs[-3:]):
+    for s, y in reversed(pairs):
         a = (s @ q) / (s @ y)
         q -= a * y
         alphas.append(a)
     s, y = pairs[-1]
     r = (s @ y) / (y @ y) * q
-    for (s, y), a in zip(pairs[-3:], reversed(alphas)):
+    for (s, y), a in zip(pairs, reversed(alphas)):
         r += (a - (y @ r) / (s @ y)) * s
-    np.testing.assert_allclose(inverse_hessian_times(v, state), r, rtol=1e-12)
-    s, y = pairs[-1]
-    np.testing.assert_allclose(inverse_hessian_times(y, state), s, rtol=1e-12)
-    assert len(state["s"]) == 3  # history_size pairs kept
+    return r
+
+
+def test_two_loop_recursion_and_secant_equation():
+    """H̃ from the triangular form, pairs in a ring buffer, equals the textbook two loops — not
+    full yet, full, and wrapped around more than once — and H̃yₖ = sₖ; adding a pair leaves the
+    old state as it was."""
+    rng = np.random.default_rng(1)
+    A = rng.normal(size=(6, 6))
+    A = A @ A.T + np.eye(6)
+    state, pairs = _no_history(np.zeros(6), 3), []
+    for k in range(1, 9):
+        s = rng.normal(size=6)
+        y = A @ s
+        pairs.append((s, y))
+        before = {key: np.copy(value) for key, value in state.items()}
+        new = _add_pair(state, s, y, float(s @ y), float(y @ y))
+        for key, value in state.items():
+            np.testing.assert_array_equal(value, before[key])
+        state = new
+        v = rng.normal(size=6)
+        np.testing.assert_allclose(inverse_hessian_times(v, state), _two_loops(v, pairs[-3:]),
+                                   rtol=1e-12)
+        np.testing.assert_allclose(inverse_hessian_times(y, state), s, rtol=1e-12)
+        assert state["pairs"] == k and np.count_nonzero(state["sy"]) == min(k, 3)
+    kept = {row.tobytes() for row in state["s"]}
+    assert kept == {s.tobytes() for s, _ in pairs[-3:]}  # history_size pairs: the newest
+
+
+def _textbook_lbfgs(vg, x, gtol, max_steps, m=10):
+    """L-BFGS written plainly: a list of pairs, :func:`_two_loops`, the same strong-Wolfe search
+    and the same rules (first step scaled to length ≤ 1, pairs kept if sᵀy > 10⁻¹⁰yᵀy, the
+    history forgotten on an ascent direction or a failed search); the iterates."""
+    f, g = vg(x)
+    xs, pairs = [x], []
+    while len(xs) <= max_steps and np.linalg.norm(g) > gtol:
+        d, t0 = (-_two_loops(g, pairs), 1.0) if pairs else (-g, min(1.0, 1 / np.linalg.norm(g)))
+        if not g @ d < 0:
+            pairs, d = [], -g
+        t, x_new, f_new, g_new, _ = StrongWolfe().search(vg, x, f, g, d, t0)
+        if t == 0.0:
+            pairs, x_new, f_new, g_new = [], x, f, g
+        elif (x_new - x) @ (g_new - g) > 1e-10 * ((g_new - g) @ (g_new - g)):
+            pairs = [*pairs, (x_new - x, g_new - g)][-m:]
+        x, f, g = x_new, f_new, np.asarray(g_new, dtype=float)
+        xs.append(x)
+    return np.array(xs)
+
+
+def test_lbfgs_follows_the_textbook_path():
+    """minimize's LBFGS takes the textbook algorithm's steps: the same iterates (to rounding)
+    and the same count, on problems where the ring of pairs wraps around many times."""
+    def quartic(x):
+        return float(np.sum((x - 1) ** 4 + x * x)), 4 * (x - 1) ** 3 + 2 * x
+    cases = [(Rosenbrock().value_and_grad, np.array([-1.2, 1.0]), 3, 500),
+             (quartic, np.array([3.0, -2.0, 0.5]), 3, 500),
+             *((LeastSquares(*ill_conditioned(seed)).value_and_grad, np.zeros(10), 10, 500)
+               for seed in range(3)),  # the first 80 of its 236 steps (rounding, later):
+             (LeastSquares(*ill_conditioned(5, p=40, cond=1e3)).value_and_grad, np.zeros(40),
+              5, 80)]
+    with np.errstate(all="ignore"):
+        for vg, x0, m, steps in cases:
+            ref = _textbook_lbfgs(vg, x0, 1e-8, steps, m)
+            r = st.minimize(vg, x0, optim.LBFGS(history_size=m), jac=True, gtol=1e-8,
+                            max_steps=steps)
+            assert r.nit == len(ref) - 1 > 2 * m, (r.nit, len(ref))
+            assert r.status == ("converged" if steps == 500 else "max_steps")
+            np.testing.assert_allclose(r.history.x, ref, rtol=1e-7, atol=1e-9)
 
 
 def test_strong_wolfe_step_satisfies_both_conditions():

@@ -85,9 +85,11 @@ class StrongWolfe:
             raise ValueError(f"StrongWolfe: max_iter must be >= 1, got {self.max_iter}")
 
     def search(self, vg: ValueGrad, x: np.ndarray, f0: float, g0: np.ndarray, d: np.ndarray,
-               t0: float) -> tuple[float, np.ndarray, float, np.ndarray, int]:
-        """``(t, x + t·d, f there, ∇f there, evaluations)``; ``vg`` gives (f, ∇f)."""
-        run = _Wolfe(self, vg, x, f0, float(g0 @ d), d)
+               t0: float, slope0: float | None = None
+               ) -> tuple[float, np.ndarray, float, np.ndarray, int]:
+        """``(t, x + t·d, f there, ∇f there, evaluations)``; ``vg`` gives (f, ∇f). ``slope0`` is
+        φ'(0) = ∇f(x)·d when the caller has it already (else it is computed from ``g0``)."""
+        run = _Wolfe(self, vg, x, f0, float(d.dot(g0)) if slope0 is None else slope0, d)
         best = (0.0, x, f0, g0)
         lo = (0.0, f0, run.slope0)
         t = t0
@@ -121,7 +123,7 @@ class _Wolfe:
         self.x_t = self.x + self.d if t == 1.0 else self.x + t * self.d
         f, g = self.vg(self.x_t)
         f = float(f)
-        slope = float(g @ self.d)
+        slope = float(self.d.dot(g))
         self.evals += 1
         if not (math.isfinite(f) and math.isfinite(slope)):
             return math.inf, g, math.inf

@@ -122,14 +122,15 @@ class _SecondOrder(Optimizer):
         raise NotImplementedError
 
     def _line_search(self, oracle: Oracle, x: np.ndarray, f: float, g: np.ndarray,
-                     d: np.ndarray, t0: float) -> tuple[float, np.ndarray, np.ndarray, int]:
+                     d: np.ndarray, t0: float, slope: float | None = None
+                     ) -> tuple[float, np.ndarray, np.ndarray, int]:
         """(t, x + t·d, ∇L there, evaluations beyond the driver's of x + t·d): strong Wolfe,
-        backtracking (Armijo) or the fixed step t0. The oracle remembers the accepted point,
-        so the driver's evaluation of it is free."""
+        backtracking (Armijo) or the fixed step t0 (``slope``: gᵀd, if known). The oracle
+        remembers the accepted point, so the driver's evaluation of it is free."""
         ls = self.defaults["line_search_fn"]
         if ls == "strong_wolfe":
             t, x_new, f_new, g_new, evals = _WOLFE.search(
-                oracle.value_and_grad, x, f, g, d, t0)
+                oracle.value_and_grad, x, f, g, d, t0, slope)
         elif ls == "backtracking":
             last: list[Any] = [None, None, None]
 
@@ -228,65 +229,75 @@ class LBFGS(_SecondOrder):
                                   "line_search_fn": _line_search_fn("LBFGS", line_search_fn)})
 
     def rule_init(self, x: np.ndarray, hp: dict[str, Any]) -> State:
-        return _no_history(x)
+        return _no_history(x, hp["history_size"])
 
     def _direction_step(self, g: np.ndarray, state: State, x: np.ndarray, lr: float,
                         loss: float, oracle: Oracle) -> tuple[np.ndarray, State]:
-        if len(state["s"]):
+        if state["pairs"]:
             d, t0 = inverse_hessian_times(-g, state), lr
         else:
-            d, t0 = -g, lr * min(1.0, 1.0 / max(math.sqrt(g @ g), 1e-300))
-        if not g @ d < 0:  # H̃ lost positive definiteness to rounding: restart from −g
-            state, d = _no_history(x), -g
-        t, x_new, g_new, evals = self._line_search(oracle, x, loss, g, d, t0)
+            d, t0 = -g, lr * min(1.0, 1.0 / max(math.sqrt(g.dot(g)), 1e-300))
+        slope = float(g.dot(d))
+        if not slope < 0:  # H̃ lost positive definiteness to rounding: restart from −g
+            state, d, slope = _no_history(x, self.defaults["history_size"]), -g, -float(g.dot(g))
+        t, x_new, g_new, evals = self._line_search(oracle, x, loss, g, d, t0, slope)
         if t == 0.0:  # no decrease along d: forget the history, next step is −g
-            return x, {**_no_history(x), "step_size": 0.0, "evaluations": evals}
+            return x, {**_no_history(x, self.defaults["history_size"]), "step_size": 0.0,
+                       "evaluations": evals}
         s, y = x_new - x, g_new - g
-        sy, yy = float(s @ y), float(y @ y)
-        new = (_add_pair(state, s, y, sy, yy, self.defaults["history_size"])
-               if sy > 1e-10 * yy else dict(state))
+        sy, yy = float(s.dot(y)), float(y.dot(y))
+        new = _add_pair(state, s, y, sy, yy) if sy > 1e-10 * yy else dict(state)
         new["step_size"], new["evaluations"] = t, evals
         return x_new, new
 
 
-def _no_history(x: np.ndarray) -> State:
-    empty = np.empty((0, x.size))
-    return {"s": empty, "y": empty, "rinv": np.empty((0, 0)), "gamma": 1.0}
+def _no_history(x: np.ndarray, m: int) -> State:
+    """No pairs yet, room for ``m``: the ring buffers ``s``, ``y`` (m, d) of the pairs, ``sy``
+    (sᵢᵀyᵢ of each slot) and ``rinv`` (R⁻¹, m × m), all zero where a slot is empty, so the
+    two-loop recursion needs no case for a history that is not full yet."""
+    return {"s": np.zeros((m, x.size)), "y": np.zeros((m, x.size)), "sy": np.zeros(m),
+            "rinv": np.zeros((m, m)), "gamma": 1.0, "pairs": 0}
 
 
-def _add_pair(state: State, s: np.ndarray, y: np.ndarray, sy: float, yy: float, m: int
-              ) -> State:
-    """The history with the pair (s, y) appended (the oldest dropped beyond m pairs), and R⁻¹
-    extended: with R = [[R₀, u], [0, sᵀy]], u = S₀y, R⁻¹ = [[R₀⁻¹, −R₀⁻¹u/sᵀy], [0, 1/sᵀy]] —
-    and dropping the oldest pair keeps the trailing block of R⁻¹ (R is upper triangular)."""
-    S, Y, R0 = state["s"], state["y"], state["rinv"]
-    if len(S) >= m:
-        S, Y, R0 = S[1:], Y[1:], R0[1:, 1:]
-    k = len(S)
-    rinv = np.zeros((k + 1, k + 1))
-    rinv[:k, :k] = R0
-    rinv[:k, k] = R0 @ (S @ y) * (-1.0 / sy)
-    rinv[k, k] = 1.0 / sy
-    return {"s": np.concatenate((S, s[None])), "y": np.concatenate((Y, y[None])),
-            "rinv": rinv, "gamma": sy / yy}
+def _add_pair(state: State, s: np.ndarray, y: np.ndarray, sy: float, yy: float) -> State:
+    """A new state with the pair (s, y) in the slot of the oldest (slot ``pairs`` mod m, so the
+    buffers are a ring: no pair is moved), and R⁻¹ updated. In the order of age, with
+    R = [[R₀, u], [0, sᵀy]], u = S₀y: R⁻¹ = [[R₀⁻¹, −R₀⁻¹u/sᵀy], [0, 1/sᵀy]]; dropping the
+    oldest pair keeps the trailing block of R⁻¹ (R is upper triangular). Stored in slot order,
+    that is: zeroing the slot's row of R⁻¹ leaves R₀⁻¹ of the pairs that stay (the oldest
+    pair's column is zero but for the diagonal: no pair is older); then its column becomes
+    −R₀⁻¹u/sᵀy, its diagonal 1/sᵀy, and its row stays zero (no pair is newer). The arrays are
+    copies; ``state`` is not modified."""
+    S, Y = state["s"].copy(), state["y"].copy()
+    rho_inv, rinv = state["sy"].copy(), state["rinv"].copy()
+    j = state["pairs"] % len(S)
+    S[j], Y[j], rho_inv[j], rinv[j] = s, y, sy, 0.0
+    column = rinv.dot(S.dot(y))  # R₀⁻¹u; the slot's own entry of u meets a zero column
+    column *= -1.0 / sy
+    rinv[:, j] = column  # its j-th entry is 0: row j was zeroed
+    rinv[j, j] = 1.0 / sy
+    return {**state, "s": S, "y": Y, "sy": rho_inv, "rinv": rinv, "gamma": sy / yy,
+            "pairs": state["pairs"] + 1}
 
 
 def inverse_hessian_times(v: np.ndarray, state: State) -> np.ndarray:
     """H̃·v for the L-BFGS inverse-Hessian approximation of the pairs sᵢ, yᵢ in ``state``
-    (rows of S and Y, oldest first; ρᵢ = 1/sᵢᵀyᵢ; γ = sᵀy/yᵀy of the newest pair; R⁻¹).
+    (rows of S and Y; ρᵢ = 1/sᵢᵀyᵢ; γ = sᵀy/yᵀy of the newest pair; R⁻¹).
 
     This is the two-loop recursion (Nocedal & Wright, Algorithm 7.4) —
     q ← v; newest to oldest αᵢ = ρᵢsᵢᵀq, q ← q − αᵢyᵢ; r ← γq;
     oldest to newest βᵢ = ρᵢyᵢᵀr, r ← r + (αᵢ − βᵢ)sᵢ —
     with each loop written as the triangular system it is. With R the upper triangle of SYᵀ
-    (Rᵢⱼ = sᵢᵀyⱼ, i ≤ j): the first loop is Rα = Sv, so q = v − Yᵀα; the second, for
-    cᵢ = αᵢ − βᵢ, is Rᵀc = diag(R)·α − γ·Yq, so r = γq + Sᵀc. The state keeps R⁻¹ (updated
-    in O(m²) per pair), so H̃·v costs six small products instead of 4m vector operations."""
+    in the order of age (Rᵢⱼ = sᵢᵀyⱼ, i ≤ j): the first loop is Rα = Sv, so q = v − Yᵀα; the
+    second, for cᵢ = αᵢ − βᵢ, is Rᵀc = diag(R)·α − γ·Yq, so r = γq + Sᵀc. The state keeps R⁻¹
+    (updated in O(m²) per pair), so H̃·v costs six small products instead of 4m vector
+    operations. The rows are in ring order, R⁻¹ permuted alike (P R⁻¹ Pᵀ for the rows' P),
+    which the products do not notice; empty slots are zero rows and add nothing."""
     S, Y, rinv, gamma = state["s"], state["y"], state["rinv"], state["gamma"]
-    alpha = rinv @ (S @ v)
-    q = v - alpha @ Y
-    c = (alpha / rinv.diagonal() - gamma * (Y @ q)) @ rinv  # diag(R) = 1/diag(R⁻¹)
-    return gamma * q + c @ S
+    alpha = rinv.dot(S.dot(v))
+    q = v - alpha.dot(Y)
+    c = (alpha * state["sy"] - gamma * Y.dot(q)).dot(rinv)  # diag(R): the sᵢᵀyᵢ
+    return gamma * q + c.dot(S)
 
 
 class Newton(_SecondOrder):
