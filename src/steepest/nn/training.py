@@ -44,6 +44,7 @@ from ..autodiff.replay import Replay
 from ..descent.diagnosis import Diagnosis, Trial, fmt
 from ..descent.divergence import FIT_FACTOR, FIT_GROWTH_LEVEL, MEMORY, Detector, Verdict
 from ..descent.stopping import Patience, StepState
+from ..optim.schedules import lr_at
 from .losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -445,7 +446,6 @@ class _Training:
         return self._finish(time.perf_counter() - t0)
 
     def _lr(self) -> float:
-        from ..optim.schedules import lr_at
         opt = self.p.optimizer
         return lr_at(opt.param_groups[0]["lr"], opt.step_count)
 
