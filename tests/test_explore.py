@@ -653,3 +653,15 @@ def test_the_app_imports_the_engine_before_serving_callbacks_in_threads():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=300, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_a_run_leaves_alone_what_the_page_already_shows():
+    pytest.importorskip("dash")
+    from dash import no_update
+
+    from steepest.explore.lab_view import _changed
+    marks = lab.lr_marks(0.0064, -6, -2)
+    assert _changed(lab.lr_marks(0.0064, -6, -2), marks) is no_update
+    assert _changed(lab.lr_marks(0.0032, -6, -2), marks) != marks
+    assert _changed(798, 798) is no_update and _changed(833, 798) == 833
+    assert _changed("", "") is no_update

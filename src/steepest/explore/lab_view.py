@@ -181,10 +181,13 @@ def _register_run(app: Any) -> None:
         Input("lab-start", "data"), Input("lab-overlay", "value"),
         State("lab-problem", "value"), State("lab-eig1", "value"), State("lab-eig2", "value"),
         State("lab-angle", "value"), State("lab-data", "data"), State("lab-lr", "min"),
-        State("lab-lr", "max"), State("session", "data"), prevent_initial_call=True)
+        State("lab-lr", "max"), State("session", "data"), State("lab-lr", "marks"),
+        State("lab-scrub", "max"), State("lab-overlay-text", "children"),
+        prevent_initial_call=True)
     def rerun(key: Any, optimizer: str, lr_log: float, momentum: float, steps: Any,
               start: Any, overlay: Any, name: str, eig1: Any, eig2: Any, angle: Any,
-              stored: Any, lo: int, hi: int, sid: str) -> Any:
+              stored: Any, lo: int, hi: int, sid: str, marks: Any, scrub_max: Any,
+              shown_overlay: Any) -> Any:
         from dash import ctx, no_update
         if key is None:
             return (no_update,) * 14
@@ -216,8 +219,16 @@ def _register_run(app: Any) -> None:
         sess["lab-axes"] = {"key": key, "loss": views[0]["yrange"], "params": views[1]["yrange"]}
         _marker(None, surface, None, None, path, last)
         return (contour, surface, loss, params, fit, run.diagnosis,
-                status_text(run), overlay_text, lab.lr_marks(run.limit, lo, hi),
-                lr_text(s["lr"], run.limit), last, last, s, last)
+                status_text(run), _changed(overlay_text, shown_overlay or ""),
+                _changed(lab.lr_marks(run.limit, lo, hi), marks), lr_text(s["lr"], run.limit),
+                _changed(last, scrub_max), last, s, last)
+
+
+def _changed(new: Any, shown: Any) -> Any:
+    """``new``, or no_update where the page shows it already: an output left alone is one
+    component fewer for Dash to re-render while the figures wait to be drawn."""
+    from dash import no_update
+    return no_update if new == shown else new
 
 
 def path_data(run: Any, s: dict[str, Any]) -> dict[str, Any]:
