@@ -17,17 +17,25 @@ hide from the page). Quote the load average with the numbers: these machines are
 
 Where the time goes (measured Dec 2026 on 2 cores, load 0.5–2, plotly.js 4.1): a
 ``Plotly.react`` whose data changed replots the whole figure — 20–30 ms in headless chromium
-with software rendering even for a 10-point line (axes and tick labels are most of it); a
-``surface`` trace is refined to ≥ 120² vertices and rebuilt on every redraw of its figure
-(45–70 ms) — while a change to layout shapes or images alone redraws only them (5–15 ms). So
-the lab draws its path, start, marker and fitted model as shapes (map 50 → 23 ms, fit 33 → 12
-ms), its 3-D surface as a mesh3d of the grid (69 → 30 ms), and the playground its boundary as
-an image (50–60 → 10 ms). An η move is then: request and ``minimize`` 40 ms (the run is 20 ms
-of it), Dash 20 ms, map 22, 3-D 30, loss and parameter curves 30–35 each (their data do
-change), fit 12–16: ~195 ms (p95 ~220 at load 2, from 250 / 310 before), so p95 ≤ 150 ms is
-out of reach here without dropping a figure from the update (a browser with hardware WebGL was
-not available to measure). The playground's tick is ~58 ms with the boundary alone and ~190 ms
-with the other three figures, hence those every fifth epoch: 4.5 → 12 updates/s.
+with software rendering even for a 10-point line (axes and tick labels are most of it), and a
+change of an axis range costs as much; a ``surface`` trace is refined to ≥ 120² vertices and
+rebuilt on every redraw of its figure (45–70 ms) — while a change to layout shapes or images
+alone redraws only them (a figure's floor is then 6–8 ms: ``supplyDefaults`` of everything).
+So the lab draws its path, start, marker and fitted model as shapes, and its loss and
+parameter curves too, on axes the server sets (x: the step budget; y: round ranges kept while
+the next run fits and fills a third of them, so an η move does not change them); every path
+is drawn through the iterates a pixel apart (``lab.thin``: 799 → ~170 vertices on the map, the
+numbers shown are the run's own); its 3-D surface is a mesh3d of the grid (69 → 30 ms); the
+playground draws its boundary as an image (50–60 → 10 ms). An η move (medians, load ~1.5) is
+then: key press → response 54 ms (server 36: ``minimize`` 15–20, drawing data 8, Dash and
+JSON the rest), Dash applying the outputs 15, map 16, 3-D 30 (its scene and mesh are updated
+and rendered in software whatever changed), loss 15, parameters 19, fit 9: ~160 ms, p95
+~195–210 at load 1–1.5 (from p50 218 / p95 280–320 before the curves became shapes). The
+remaining p95 ≤ 150 ms is out of reach here without dropping a figure from the update: the
+five figures' floors and the 3-D render are ~90 ms of main-thread work after the response, the
+response ~50 (a browser with hardware WebGL was not available to measure). The playground's
+tick is ~58 ms with the boundary alone and ~190 ms with the other three figures, hence those
+every fifth epoch: 4.5 → 12 updates/s.
 """
 
 from __future__ import annotations

@@ -69,7 +69,7 @@ def test_every_problem_of_the_lab_runs_and_draws():
         assert len(tr["x"]) == len(run.path) == len(tr["z"])
 
 
-def test_the_path_on_the_map_is_drawn_as_shapes_through_every_iterate():
+def test_the_path_on_the_map_is_drawn_as_shapes_through_the_iterates():
     run = lab.run(_lab(lr=0.0055))
     tr = lab.path_traces(run)
     shapes = lab.path_shapes(tr["x"], tr["y"], 3)
@@ -83,6 +83,78 @@ def test_the_path_on_the_map_is_drawn_as_shapes_through_every_iterate():
     assert [(d["xanchor"], d["yanchor"]) for d in short[3:]] == list(zip(tr["x"][:10],
                                                                           tr["y"][:10]))
     assert not lab.path_shapes([], [], 0)[lab.PATH]["visible"]
+    # with the map's size: drawn through the iterates a pixel apart, first and last among them
+    spans = lab.spans_of(run.problem)
+    thin = lab.path_shapes(tr["x"], tr["y"], 3, spans)
+    drawn = [[float(v) for v in p.split(",")] for p in thin[lab.PATH]["path"][1:].split("L")]
+    keep = lab.thin([tr["x"], tr["y"]], list(spans))
+    np.testing.assert_allclose(drawn, run.path[keep], rtol=0, atol=1e-12)
+    assert keep[0] == 0 and keep[-1] == len(run.path) - 1 and len(keep) < len(run.path) / 2
+    assert thin[lab.START] == shapes[lab.START] and thin[lab.MARKER] == shapes[lab.MARKER]
+
+
+def test_thin_keeps_every_point_within_its_tolerance_of_the_drawn_line():
+    rng = np.random.default_rng(3)
+    walk = np.cumsum(0.05 * rng.standard_normal((2000, 2)), axis=0)
+    walk[500:520] += [[60, -60], [-60, 60]] * 10  # a zigzag: every point of it stays
+    spans = list(np.ptp(walk, axis=0))
+    keep = lab.thin([walk[:, 0], walk[:, 1]], spans, tol=0.01)
+    assert keep[0] == 0 and keep[-1] == len(walk) - 1 and np.all(np.diff(keep) > 0)
+    assert len(keep) < len(walk) / 3 and set(range(501, 520)) <= set(keep)
+    # each point left out lies within tol × span (per axis) of the last one kept before it
+    last = keep[np.searchsorted(keep, np.arange(len(walk)), side="right") - 1]
+    assert np.all(np.abs(walk - walk[last]) <= 0.01 * np.asarray(spans) + 1e-12)
+    assert list(lab.thin([[1.0, 2.0]], [1.0])) == [0, 1] and not len(lab.thin([[]], [1.0]))
+
+
+def test_curve_axes_are_round_and_hold_still_while_the_run_fits_them():
+    assert lab.nice_range(-8.0, 0.9) == pytest.approx([-8.3, 2.3])  # steps of 2, padded 3 %
+    assert lab.log_range(np.array([6.4, 1275.0])) == pytest.approx([-0.12, 4.12])
+    assert lab.steps_range(1000) == [0.0, 1000.0]
+    fresh = [0.0, 3.0]
+    assert lab.kept_range(None, fresh, 1.0, 2.0) is fresh
+    assert lab.kept_range([-1.0, 4.0], fresh, 0.5, 2.5) == [-1.0, 4.0]  # fits, fills 40 %
+    assert lab.kept_range([-1.0, 4.0], fresh, 0.5, 1.5) is fresh        # fills 20 %
+    assert lab.kept_range([-1.0, 4.0], fresh, 0.5, 4.5) is fresh        # outgrew it
+    # the lecture's two starts either side of η = 0.002: the loss axis of one holds the other
+    a, b = lab.run(_lab(lr=0.002)), lab.run(_lab(lr=0.002047))
+    va = lab.loss_view(a, 1000)
+    vb = lab.loss_view(b, 1000, va["yrange"])
+    assert vb["yrange"] == va["yrange"] and va["xrange"] == [0.0, 1000.0]
+    assert lab.loss_view(b, 1000)["yrange"] != va["yrange"]
+
+
+def _curve(shape) -> np.ndarray:
+    return np.array([[float(v) for v in p.split(",")] for p in shape["path"][1:].split("L")])
+
+
+def test_loss_and_parameter_curves_are_shapes_through_the_runs_values():
+    """Drawn as shapes on set axes (a new run redraws shapes, not the figure); their data, an
+    empty trace, is never patched."""
+    from dash import Patch
+    run = lab.run(_lab(lr=0.0055))
+    fig = lab.loss_figure(run, 1000)
+    assert fig["data"][0]["x"] == [] and fig["layout"]["yaxis"]["type"] == "log"
+    curve = _curve(fig["layout"]["shapes"][lab.LOSS_CURVE])
+    k = curve[:, 0].astype(int)
+    assert k[0] == 0 and k[-1] == len(run.loss) - 1 and len(k) < len(run.loss)
+    np.testing.assert_allclose(curve[:, 1], run.loss[k], rtol=1e-5)
+    lo, hi = fig["layout"]["yaxis"]["range"]
+    assert 10 ** lo < run.loss.min() and run.loss.max() < 10 ** hi
+    end = fig["layout"]["shapes"][lab.LOSS_MARKER]
+    assert (end["xanchor"], end["yanchor"]) == (len(run.loss) - 1, run.loss[-1])
+    assert fig["layout"]["title"]["text"] == f"loss: converged after {run.result.nit} steps"
+    params = lab.params_figure(run, 1000)
+    for i in lab.PARAM_CURVES:
+        c = _curve(params["layout"]["shapes"][i])
+        np.testing.assert_allclose(c[:, 1], run.path[c[:, 0].astype(int), i], rtol=1e-5)
+        assert params["layout"]["shapes"][i]["name"] == "β₀β₁"[2 * i:2 * i + 2]
+    lo, hi = params["layout"]["yaxis"]["range"]
+    assert lo < run.path.min() and run.path.max() < hi
+    patch = Patch()
+    lab.apply_view(patch, lab.params_view(run, 1000))
+    paths = [op["location"] for op in patch.to_plotly_json()["operations"]]
+    assert paths and all(p[0] == "layout" for p in paths)
 
 
 def test_the_surface_mesh_has_the_grids_values_and_skips_non_finite_ones():
@@ -173,11 +245,14 @@ def test_csv_problems_fit_a_line_and_a_logistic_curve():
 def test_loss_figure_lifts_negative_losses_for_its_log_axis():
     run = lab.run(_lab(problem="styblinski-tang", lr=0.01, steps=100))
     fig = lab.loss_figure(run)
-    shown = np.asarray(fig["data"][0]["y"], float)
-    assert shown.min() > 0
+    shown = _curve(fig["layout"]["shapes"][lab.LOSS_CURVE])
+    assert shown[:, 1].min() > 0
     # drawn to 6 significant digits (what a curve needs), against the exact shift
-    np.testing.assert_allclose(shown, run.loss + lab.loss_shift(run.loss), rtol=1e-5, atol=0)
+    k = shown[:, 0].astype(int)
+    np.testing.assert_allclose(shown[:, 1], run.loss[k] + lab.loss_shift(run.loss), rtol=1e-5,
+                               atol=0)
     assert lab.loss_shift(run.loss) == pytest.approx(-run.loss.min() + 1e-12, abs=1e-9)
+    assert fig["layout"]["yaxis"]["title"]["text"].startswith("loss + ")
 
 
 # ---- URL state -----------------------------------------------------------------------------
@@ -578,3 +653,15 @@ def test_the_app_imports_the_engine_before_serving_callbacks_in_threads():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=300, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_a_run_leaves_alone_what_the_page_already_shows():
+    pytest.importorskip("dash")
+    from dash import no_update
+
+    from steepest.explore.lab_view import _changed
+    marks = lab.lr_marks(0.0064, -6, -2)
+    assert _changed(lab.lr_marks(0.0064, -6, -2), marks) is no_update
+    assert _changed(lab.lr_marks(0.0032, -6, -2), marks) != marks
+    assert _changed(798, 798) is no_update and _changed(833, 798) == 833
+    assert _changed("", "") is no_update

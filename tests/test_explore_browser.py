@@ -110,10 +110,31 @@ def _lab_checks(view: Logged, data=None):
     s = view.settings(lab.DEFAULTS)
     ref = lab.run(s, data)
     path = _points(view.shapes("lab-contour")[lab.PATH])
-    assert len(path) == len(ref.path)
+    _drawn_through(path, ref.path)
     np.testing.assert_allclose(path[-1], ref.result.x, rtol=1e-9)
     assert view.text("#lab-diagnosis") == ref.diagnosis
+    # the loss curve: the run's losses (+ the log axis's shift) to its last step
+    shift = lab.loss_shift(ref.loss)
+    loss = _points(view.shapes("lab-loss")[lab.LOSS_CURVE])
+    steps = loss[:, 0].astype(int)
+    assert steps[0] == 0 and steps[-1] == len(ref.loss) - 1
+    np.testing.assert_allclose(loss[:, 1], ref.loss[steps] + shift, rtol=1e-5)
+    for i in lab.PARAM_CURVES:
+        beta = _points(view.shapes("lab-params")[i])
+        np.testing.assert_allclose(beta[:, 1], ref.path[beta[:, 0].astype(int), i], rtol=1e-5,
+                                   atol=1e-12)
     return s, ref
+
+
+def _drawn_through(drawn: np.ndarray, path: np.ndarray) -> None:
+    """The drawn path goes through iterates of the run, in order, from its first to its last;
+    the iterates left out are within a pixel of one drawn (lab.thin)."""
+    np.testing.assert_allclose(drawn[[0, -1]], path[[0, -1]], rtol=1e-9, atol=1e-12)
+    near = [np.flatnonzero(np.all(np.abs(path - v) <= 1e-9 * (1 + np.abs(v)), axis=1))
+            for v in drawn]
+    assert all(len(k) for k in near)
+    at = [int(k[0]) for k in near]
+    assert at == sorted(at) and len(drawn) <= len(path)
 
 
 def _points(shape) -> np.ndarray:
@@ -194,7 +215,12 @@ def test_descent_lab(server, browser, tmp_path):
     time.sleep(0.5)
     marker = view.shapes("lab-contour")[lab.MARKER]
     np.testing.assert_allclose([marker["xanchor"], marker["yanchor"]], s["start"])
-    assert view.trace("lab-loss", 1)["x"] == [0] and view.trace("lab-params", 2)["x"] == [0]
+    loss_at = view.shapes("lab-loss")[lab.LOSS_MARKER]
+    assert loss_at["xanchor"] == 0
+    assert loss_at["yanchor"] == pytest.approx(ref.loss[0] + lab.loss_shift(ref.loss))
+    for i, at in zip(lab.PARAM_MARKERS, s["start"]):
+        marker = view.shapes("lab-params")[i]
+        assert marker["xanchor"] == 0 and marker["yanchor"] == pytest.approx(at)
     _shot(view, "lab")
     # the URL reproduces the view in a new tab
     again = Logged(browser, view.page.url)

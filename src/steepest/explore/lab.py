@@ -270,20 +270,31 @@ def contour_figure(problem: Any, g: tuple[np.ndarray, np.ndarray, np.ndarray] | 
     return {"data": data, "layout": layout}
 
 
-def path_shapes(x: list[float], y: list[float], k: int) -> list[dict[str, Any]]:
+def path_shapes(x: list[float], y: list[float], k: int,
+                spans: tuple[float, float] | None = None) -> list[dict[str, Any]]:
     """The run on the map as layout shapes (indices :data:`PATH`, :data:`START`,
     :data:`MARKER`): the path through the iterates ``x``, ``y`` (one SVG path in data
-    coordinates, the numbers as given), the start as a white circle, the scrubber's marker at step
-    ``k`` as a diamond, and a dot on each iterate of a short path (:func:`path_mode`)."""
+    coordinates, the numbers as given; with the map's ``spans``, through :func:`thin`'s
+    iterates only — the first and the last among them), the start as a white circle, the
+    scrubber's marker at step ``k`` as a diamond, and a dot on each iterate of a short path
+    (:func:`path_mode`)."""
     pts = list(zip(x, y)) or [(0.0, 0.0)]
     shown = bool(x)
-    shapes = [{"type": "path", "path": _polyline(pts),
+    drawn = pts if spans is None or not shown else \
+        [pts[i] for i in thin([x, y], list(spans))]
+    shapes = [{"type": "path", "path": _polyline(drawn),
                "xref": "x", "yref": "y", "name": "path", "showlegend": True, "visible": shown,
                "line": {"color": "#c0392b", "width": 2}},
               _dot(*pts[0], 5.5, "white", 2, "start", shown), marker_shape(*pts[k], shown)]
     if shown and path_mode(len(pts)) == "lines+markers":
         shapes += [_dot(a, b, 2, "#c0392b", 0) for a, b in pts]
     return shapes
+
+
+def spans_of(problem: Any) -> tuple[float, float]:
+    """The map's width and height (what :func:`thin` measures a path against)."""
+    (a, b), (c, d) = domain(problem)
+    return b - a, d - c
 
 
 def _polyline(pts: list[tuple[Any, Any]]) -> str:
@@ -360,6 +371,15 @@ def path_traces(lab: LabRun) -> dict[str, Any]:
             "sy": _short(P[:, 1]), "z": _short(_surface_z(lab))}
 
 
+def surface_path(tr: dict[str, Any], spans: tuple[float, float]) -> dict[str, list[Any]]:
+    """The 3-D path's ``x``, ``y``, ``z`` through :func:`thin`'s points of a
+    :func:`path_traces` (``spans``: the map's, :func:`spans_of`)."""
+    z = np.asarray(tr["z"], float)
+    zspan = float(np.nanmax(z) - np.nanmin(z)) if np.isfinite(z).any() else 1.0
+    keep = thin([tr["sx"], tr["sy"], z], [*spans, zspan])
+    return {c: [tr[k][i] for i in keep] for c, k in (("x", "sx"), ("y", "sy"), ("z", "z"))}
+
+
 def path_mode(n: int) -> str:
     """Markers on the iterates of a short path; a line alone for a long one (hundreds of SVG
     markers are what makes a redraw slow)."""
@@ -373,18 +393,150 @@ def _surface_z(lab: LabRun) -> np.ndarray:
         return np.clip(lab.loss, None, hi)
 
 
-def loss_figure(lab: LabRun) -> dict[str, Any]:
-    """Loss against step on a log axis, with the scrubber's marker (trace 1)."""
+#: the loss and parameter figures' shapes, by index: the curves, then the step's markers. Drawn
+#: as shapes on axes whose ranges the server sets (:func:`log_range`, :func:`nice_range`), so
+#: that a new run changes only shapes — plotly redraws those alone, where a trace's new data
+#: replots the whole figure (axes, ticks and labels: 30–35 ms each in software-rendered
+#: chromium, and its autorange more) — and the axes stay put unless the run outgrows them
+LOSS_CURVE, LOSS_MARKER = 0, 1
+PARAM_CURVES, PARAM_MARKERS = (0, 1), (2, 3)
+#: the colours of the parameters' curves (plotly's first two)
+PARAM_COLORS = ("#1f77b4", "#ff7f0e")
+#: what a drawn curve may leave out: points within this share of the axes' span of the last one
+#: kept (a 500 px plot: a pixel); the numbers shown stay the run's own
+DRAW_TOL = 2e-3
+
+
+def thin(columns: list[Any], spans: list[float], tol: float = DRAW_TOL) -> np.ndarray:
+    """The indices of the points a drawing needs: the first, the last, and each point further
+    than ``tol`` × span (in any column) from the last one kept — a polyline through them lies
+    within ``tol`` × span of every point left out. The points themselves are not changed."""
+    cols = [np.asarray(c, float).tolist() for c in columns]
+    n = len(cols[0]) if cols else 0
+    if n <= 2:
+        return np.arange(n)
+    steps = [tol * max(float(s), 1e-300) for s in spans]
+    keep = [0]
+    last = [c[0] for c in cols]
+    for i in range(1, n - 1):  # plain floats: a numpy loop costs 20× more
+        for c, v, d in zip(cols, last, steps):
+            if abs(c[i] - v) > d:
+                keep.append(i)
+                last = [c[i] for c in cols]
+                break
+    keep.append(n - 1)
+    return np.asarray(keep)
+
+
+def nice_step(span: float, n: int = 5) -> float:
+    """A round step (1, 2 or 5 × 10^k) that cuts ``span`` into about ``n``."""
+    if not (span > 0 and math.isfinite(span)):
+        return 1.0
+    raw = span / n
+    e = 10.0 ** math.floor(math.log10(raw))
+    return next(m * e for m in (1, 2, 5, 10) if m * e >= raw * (1 - 1e-9))
+
+
+def nice_range(lo: float, hi: float, pad: float = 0.03) -> list[float]:
+    """An axis range holding [lo, hi], its ends on round values (so that a nearby run, e.g. the
+    next notch of η, gets the same axes), padded by ``pad`` of its span."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return [0.0, 1.0]
+    if hi - lo <= 1e-12 * max(abs(lo), abs(hi), 1e-300):
+        d = abs(lo) * 0.1 or 1.0
+        lo, hi = lo - d, hi + d
+    step = nice_step(hi - lo)
+    a, b = math.floor(lo / step) * step, math.ceil(hi / step) * step
+    d = pad * (b - a)
+    return [a - d, b + d]
+
+
+def log_range(values: np.ndarray, pad: float = 0.03) -> list[float]:
+    """A log axis's range (in decades, as plotly takes it) from the decade below the smallest
+    positive value to the one above the largest, padded by ``pad`` of its span."""
+    v = np.asarray(values, float)
+    v = v[np.isfinite(v) & (v > 0)]
+    if not len(v):
+        return [-1.0, 1.0]
+    a, b = math.floor(math.log10(v.min())), math.ceil(math.log10(v.max()))
+    b = max(b, a + 1)
+    d = pad * (b - a)
+    return [a - d, b + d]
+
+
+def steps_range(steps: int) -> list[float]:
+    """The step axis: 0 to the run's step budget (``steps``), whatever step the run stopped at
+    — the same axis for every η, on which an early stop shows as a short curve."""
+    return [0.0, float(max(int(steps), 1))]
+
+
+def kept_range(prev: list[float] | None, fresh: list[float], lo: float, hi: float,
+               fill: float = 1 / 3) -> list[float]:
+    """The axis range a redrawn curve gets: the range it had (``prev``) while the curve's
+    values [lo, hi] fit in it and fill at least ``fill`` of it, else ``fresh`` — so that the
+    axes hold still as η moves (a range change costs plotly a redraw of the axes, and a
+    learner comparing runs reads them on one scale)."""
+    if prev is None or not (math.isfinite(lo) and math.isfinite(hi)):
+        return fresh
+    a, b = prev
+    return list(prev) if a <= lo and hi <= b and (hi - lo) >= fill * (b - a) else fresh
+
+
+def curve_shape(x: Any, y: Any, color: str, name: str, width: float = 2) -> dict[str, Any]:
+    """A curve through the points (x, y) as a path shape, in data coordinates (on a log axis
+    too: plotly takes a path's numbers as data values there), with a legend entry."""
+    pts = list(zip(x, y)) or [(0.0, 0.0)]
+    return {"type": "path", "path": _polyline(pts), "xref": "x", "yref": "y", "name": name,
+            "showlegend": True, "visible": bool(len(x)), "layer": "above",
+            "line": {"color": color, "width": width}}
+
+
+def step_marker(x: Any, y: Any, name: str = "step", visible: bool = True) -> dict[str, Any]:
+    """The scrubber's marker on a curve: the map's diamond (:func:`marker_shape`), 12 px."""
+    return {**marker_shape(x, y, visible), "path": "M0,-6L6,0L0,6L-6,0Z", "name": name,
+            "showlegend": name == "step"}
+
+
+def _curves_figure(title: str, xtitle: str, ytitle: str) -> dict[str, Any]:
+    """A figure for curves drawn as shapes: one empty trace (the axes are cartesian), nothing
+    to hover on it."""
+    layout = _layout(title, xtitle, ytitle)
+    layout.update({"shapes": [], "hovermode": False, "showlegend": True})
+    return {"data": [{"type": "scatter", "x": [], "y": [], "mode": "lines",
+                      "hoverinfo": "skip", "showlegend": False}], "layout": layout}
+
+
+def loss_figure(lab: LabRun | None = None, steps: int | None = None) -> dict[str, Any]:
+    """Loss against step on a log axis (:data:`LOSS_CURVE`, :data:`LOSS_MARKER` at the last
+    step); without a run, the empty figure a run's :func:`loss_view` is patched into."""
+    fig = _curves_figure("loss", "step", "loss")
+    fig["layout"]["yaxis"]["type"] = "log"
+    if lab is not None:
+        apply_view(fig, loss_view(lab, lab.result.nit if steps is None else steps))
+    return fig
+
+
+def loss_view(lab: LabRun, steps: int, yrange: list[float] | None = None) -> dict[str, Any]:
+    """What a run of ``steps`` steps changes in the loss figure: title, y-axis title, axis
+    ranges (the y range ``yrange`` kept if the run fits it, :func:`kept_range`) and shapes —
+    the curve through :func:`thin`'s points of ``loss + loss_shift`` (the shift lifts a
+    negative loss onto the log axis), the marker at the last step."""
     shift = loss_shift(lab.loss)
-    layout = _layout(f"loss: {lab.result.status} after {lab.result.nit} steps", "step",
-                     "loss" if shift == 0 else f"loss + {shift:.3g}")
-    layout["yaxis"]["type"] = "log"
-    return {"data": [
-        {"type": "scatter", "x0": 0, "dx": 1, "y": _short(lab.loss + shift), "mode": "lines",
-         "name": "loss", "line": {"color": "#2c3e50"}},
-        {"type": "scatter", "x": [], "y": [], "mode": "markers", "name": "step",
-         "marker": {"size": 11, "color": "#f39c12", "symbol": "diamond"}}],
-        "layout": layout}
+    shown = lab.loss + shift
+    xr = steps_range(steps)
+    with np.errstate(all="ignore"):
+        logs = np.log10(np.where(shown > 0, shown, np.nan))
+    yr = log_range(shown)
+    if np.isfinite(logs).any():
+        yr = kept_range(yrange, yr, float(np.nanmin(logs)), float(np.nanmax(logs)))
+    k = thin([np.arange(len(shown)), np.nan_to_num(logs, nan=yr[0])],
+             [xr[1] - xr[0], yr[1] - yr[0]])
+    end = (len(shown) - 1, float(shown[-1])) if len(shown) else (0, 1.0)
+    return {"title": f"loss: {lab.result.status} after {lab.result.nit} steps",
+            "ytitle": "loss" if shift == 0 else f"loss + {shift:.3g}", "xrange": xr,
+            "yrange": yr,
+            "shapes": [curve_shape(_list(k), _short(shown[k]), "#2c3e50", "loss"),
+                       step_marker(*end, visible=bool(len(shown)))]}
 
 
 def loss_shift(loss: np.ndarray) -> float:
@@ -394,16 +546,47 @@ def loss_shift(loss: np.ndarray) -> float:
     return 0.0 if lo > 0 else -lo + 1e-12
 
 
-def params_figure(lab: LabRun) -> dict[str, Any]:
-    """Each parameter against step, with the scrubber's markers (traces 2, 3)."""
-    lx, ly = labels_of(lab.problem)
-    data: list[dict[str, Any]] = [
-        {"type": "scatter", "x0": 0, "dx": 1, "y": _short(lab.path[:, i]), "mode": "lines",
-         "name": name} for i, name in enumerate((lx, ly))]
-    data += [{"type": "scatter", "x": [], "y": [], "mode": "markers", "showlegend": False,
-              "marker": {"size": 10, "color": "#f39c12", "symbol": "diamond"}}
-             for _ in range(2)]
-    return {"data": data, "layout": _layout("parameters", "step", "value")}
+def params_figure(lab: LabRun | None = None, steps: int | None = None) -> dict[str, Any]:
+    """Each parameter against step (:data:`PARAM_CURVES`, named in the legend,
+    :data:`PARAM_MARKERS` at the last step); without a run, the empty figure a run's
+    :func:`params_view` is patched into."""
+    fig = _curves_figure("parameters", "step", "value")
+    if lab is not None:
+        apply_view(fig, params_view(lab, lab.result.nit if steps is None else steps))
+    return fig
+
+
+def params_view(lab: LabRun, steps: int, yrange: list[float] | None = None
+                ) -> dict[str, Any]:
+    """What a run of ``steps`` steps changes in the parameter figure: axis ranges (``yrange``
+    kept if the run fits it, :func:`kept_range`) and shapes (each parameter's curve through
+    :func:`thin`'s points, its marker at the last step)."""
+    P = lab.path
+    names = labels_of(lab.problem)
+    xr = steps_range(steps)
+    yr = [0.0, 1.0]
+    if len(P):
+        lo, hi = float(P.min()), float(P.max())
+        yr = kept_range(yrange, nice_range(lo, hi), lo, hi)
+    curves, markers = [], []
+    for i, (name, color) in enumerate(zip(names, PARAM_COLORS)):
+        k = thin([np.arange(len(P)), P[:, i]], [xr[1] - xr[0], yr[1] - yr[0]])
+        curves.append(curve_shape(_list(k), _short(P[k, i]), color, name))
+        markers.append(step_marker(max(len(P) - 1, 0), float(P[-1, i]) if len(P) else 0.0,
+                                   "step" if i == 0 else "", bool(len(P))))
+    return {"title": "parameters", "ytitle": "value", "xrange": xr, "yrange": yr,
+            "shapes": curves + markers}
+
+
+def apply_view(fig: Any, view: dict[str, Any]) -> None:
+    """Write a :func:`loss_view` / :func:`params_view` into a figure (a dict or a Dash
+    ``Patch``: only these parts travel and change)."""
+    lay = fig["layout"]
+    lay["title"]["text"] = view["title"]
+    lay["yaxis"]["title"]["text"] = view["ytitle"]
+    lay["xaxis"]["range"] = view["xrange"]
+    lay["yaxis"]["range"] = view["yrange"]
+    lay["shapes"] = view["shapes"]
 
 
 def has_fit(problem: Any) -> bool:

@@ -133,6 +133,7 @@ def _register_problem(app: Any) -> None:
         Output("lab-upload-msg", "children", allow_duplicate=True),
         Output("lab-start", "data", allow_duplicate=True),
         Output("lab-fit", "figure"), Output("lab-fit-box", "style"),
+        Output("lab-loss", "figure"), Output("lab-params", "figure"),
         Input("lab-problem", "value"), Input("lab-eig1", "value"), Input("lab-eig2", "value"),
         Input("lab-angle", "value"), Input("lab-data", "data"),
         State("lab-quad-controls", "style"), State("lab-data-controls", "style"),
@@ -150,14 +151,15 @@ def _register_problem(app: Any) -> None:
         except ValueError as exc:
             empty = {"data": [], "layout": {"title": {"text": str(exc)}}}
             return (empty, empty, -5, 0, None, quad, data, str(exc), start, empty,
-                    {**fit_style, "display": "none"})
+                    {**fit_style, "display": "none"}, empty, empty)
         g = lab.grid(problem)
         lo, hi = lab.lr_range(lab.stability_limit(problem, s))
         fit = lab.fit_figure(problem)
         return (lab.contour_figure(problem, g), lab.surface_figure(problem), lo, hi,
                 lab.problem_key(problem), quad, data, "", start,
                 fit or {"data": [], "layout": {}},
-                {**fit_style, "display": "block" if fit else "none"})
+                {**fit_style, "display": "block" if fit else "none"},
+                lab.loss_figure(), lab.params_figure())
 
 
 def _register_run(app: Any) -> None:
@@ -166,7 +168,8 @@ def _register_run(app: Any) -> None:
     @app.callback(
         Output("lab-contour", "figure", allow_duplicate=True),
         Output("lab-surface", "figure", allow_duplicate=True),
-        Output("lab-loss", "figure"), Output("lab-params", "figure"),
+        Output("lab-loss", "figure", allow_duplicate=True),
+        Output("lab-params", "figure", allow_duplicate=True),
         Output("lab-fit", "figure", allow_duplicate=True),
         Output("lab-diagnosis", "children"), Output("lab-status", "children"),
         Output("lab-overlay-text", "children"), Output("lab-lr", "marks"),
@@ -178,31 +181,54 @@ def _register_run(app: Any) -> None:
         Input("lab-start", "data"), Input("lab-overlay", "value"),
         State("lab-problem", "value"), State("lab-eig1", "value"), State("lab-eig2", "value"),
         State("lab-angle", "value"), State("lab-data", "data"), State("lab-lr", "min"),
-        State("lab-lr", "max"), State("session", "data"), prevent_initial_call=True)
+        State("lab-lr", "max"), State("session", "data"), State("lab-lr", "marks"),
+        State("lab-scrub", "max"), State("lab-overlay-text", "children"),
+        prevent_initial_call=True)
     def rerun(key: Any, optimizer: str, lr_log: float, momentum: float, steps: Any,
               start: Any, overlay: Any, name: str, eig1: Any, eig2: Any, angle: Any,
-              stored: Any, lo: int, hi: int, sid: str) -> Any:
+              stored: Any, lo: int, hi: int, sid: str, marks: Any, scrub_max: Any,
+              shown_overlay: Any) -> Any:
         from dash import ctx, no_update
         if key is None:
             return (no_update,) * 14
         s = settings_of(name, eig1, eig2, angle, optimizer, lr_log, momentum, steps, start,
                         overlay)
         run = lab.run(s, _data(stored))
-        path = app.sessions.get(sid)["lab"] = path_data(run, s)
+        sess = app.sessions.get(sid)
+        path = sess["lab"] = path_data(run, s)
         contour, surface = Patch(), Patch()
-        surface["data"][1].update({"x": path["sx"], "y": path["sy"], "z": path["z"]})
+        # the path drawn through the iterates a pixel apart (the numbers shown are all the run's)
+        spans = lab.spans_of(run.problem)
+        surface["data"][1].update(lab.surface_path(path, spans))
         last = len(run.path) - 1
-        contour["layout"]["shapes"] = lab.path_shapes(path["x"], path["y"], max(last, 0))
+        contour["layout"]["shapes"] = lab.path_shapes(path["x"], path["y"], max(last, 0), spans)
         overlay_text = _overlay(contour, run, s, "lab-overlay.value" in ctx.triggered_prop_ids)
         fit: Any = no_update
         if path["fit"]:
             fit = Patch()
             fit["layout"]["shapes"][0] = lab.fit_shape(*lab.fit_line(run, run.path[last]))
-        loss, params = lab.loss_figure(run), lab.params_figure(run)
-        _marker(None, surface, loss, params, path, last)
+        # the curves' figures: shapes and axis ranges patched in, their (empty) trace untouched;
+        # the y ranges of this tab's previous run on the problem kept while the run fits them
+        axes = sess.get("lab-axes") or {}
+        axes = axes if axes.get("key") == key else {}
+        loss, params = Patch(), Patch()
+        views = (lab.loss_view(run, s["steps"], axes.get("loss")),
+                 lab.params_view(run, s["steps"], axes.get("params")))
+        lab.apply_view(loss, views[0])
+        lab.apply_view(params, views[1])
+        sess["lab-axes"] = {"key": key, "loss": views[0]["yrange"], "params": views[1]["yrange"]}
+        _marker(None, surface, None, None, path, last)
         return (contour, surface, loss, params, fit, run.diagnosis,
-                status_text(run), overlay_text, lab.lr_marks(run.limit, lo, hi),
-                lr_text(s["lr"], run.limit), last, last, s, last)
+                status_text(run), _changed(overlay_text, shown_overlay or ""),
+                _changed(lab.lr_marks(run.limit, lo, hi), marks), lr_text(s["lr"], run.limit),
+                _changed(last, scrub_max), last, s, last)
+
+
+def _changed(new: Any, shown: Any) -> Any:
+    """``new``, or no_update where the page shows it already: an output left alone is one
+    component fewer for Dash to re-render while the figures wait to be drawn."""
+    from dash import no_update
+    return no_update if new == shown else new
 
 
 def path_data(run: Any, s: dict[str, Any]) -> dict[str, Any]:
@@ -213,8 +239,8 @@ def path_data(run: Any, s: dict[str, Any]) -> dict[str, Any]:
     tr = lab.path_traces(run)
     fit = lab.has_fit(run.problem)
     fit_x = lab.fit_line(run, run.path[-1])[0] if fit else []
-    return {**tr, "loss": lab._list(run.loss), "beta": lab._list(run.path), "fit": fit,
-            "fit_x": fit_x, "settings": s}
+    return {**tr, "loss": lab._list(run.loss), "shift": lab.loss_shift(run.loss),
+            "beta": lab._list(run.path), "fit": fit, "fit_x": fit_x, "settings": s}
 
 
 def _path_of(app: Any, sid: str, s: dict[str, Any], stored: Any) -> dict[str, Any]:
@@ -268,10 +294,13 @@ def _marker(contour: Any, surface: Any, loss: Any, params: Any, tr: dict[str, An
     if surface is not None:
         surface["data"][2].update({"x": [tr["sx"][k]], "y": [tr["sy"][k]], "z": [tr["z"][k]]})
     if loss is not None:
-        loss["data"][1].update({"x": [k], "y": [loss["data"][0]["y"][k]]})
+        v = tr["loss"][k]
+        loss["layout"]["shapes"][lab.LOSS_MARKER] = lab.step_marker(
+            k, 1.0 if v is None else v + tr["shift"], visible=v is not None)
     if params is not None:
         for i, v in enumerate((x, y)):
-            params["data"][2 + i].update({"x": [k], "y": [v]})
+            params["layout"]["shapes"][lab.PARAM_MARKERS[i]] = lab.step_marker(
+                k, v, "step" if i == 0 else "")
 
 
 def _register_scrub(app: Any) -> None:
@@ -298,8 +327,7 @@ def _register_scrub(app: Any) -> None:
         if k == marker:  # a new run put the markers there already
             return (*(no_update,) * 5, text, no_update)
         figs: list[Any] = [Patch() for _ in range(5)]
-        _marker(figs[0], figs[1], None, figs[3], path, k)
-        figs[2]["data"][1].update({"x": [k], "y": [_shown_loss(path["loss"], k)]})
+        _marker(figs[0], figs[1], figs[2], figs[3], path, k)
         if path["fit"]:
             figs[4]["layout"]["shapes"][0] = lab.fit_shape(path["fit_x"],
                                                            _fit_values(path, k, s["problem"]))
@@ -312,13 +340,6 @@ def _scrub_text(path: dict[str, Any], k: int) -> str:
     beta, loss = path["beta"][k], path["loss"][k]
     return (f"step {k}: x = ({beta[0]:.6g}, {beta[1]:.6g}), loss = "
             f"{loss if loss is None else f'{loss:.6g}'}")
-
-
-def _shown_loss(losses: list[Any], k: int) -> Any:
-    """The loss as the (log-scale) loss curve draws it (see :func:`lab.loss_shift`)."""
-    v = losses[k]
-    shift = lab.loss_shift(np.array([np.nan if u is None else u for u in losses], float))
-    return None if v is None else v + shift
 
 
 def _fit_values(path: dict[str, Any], k: int, name: str) -> list[float]:
