@@ -62,7 +62,7 @@ def test_every_problem_of_the_lab_runs_and_draws():
         s = _lab(problem=name, lr=1e-3, steps=50)
         run = lab.run(s)
         fig = lab.contour_figure(run.problem)
-        assert len(fig["data"]) == 4 and len(fig["data"][lab.MAP]["z"]) == lab.GRID
+        assert len(fig["data"]) == 7 and len(fig["data"][lab.MAP]["z"]) == lab.GRID  # 3 legend keys
         assert np.isfinite(np.asarray(fig["data"][lab.MAP]["z"], dtype=float)).mean() > 0.95
         assert fig["data"][lab.LINES]["x"].count(None) >= 5, name  # level curves
         tr = lab.path_traces(run)
@@ -157,6 +157,43 @@ def test_loss_and_parameter_curves_are_shapes_through_the_runs_values():
     assert paths and all(p[0] == "layout" for p in paths)
 
 
+def test_what_is_drawn_as_shapes_is_named_in_the_legend_by_keys_of_its_own_colour():
+    """Plotly keys a path shape in the legend by a hexagon whatever it draws; so no shape has a
+    legend entry, and each figure has a point-less trace per drawn thing, in its colour."""
+    run = lab.run(_lab(lr=0.0055))
+    problem = run.problem
+    figs = {"map": lab.contour_figure(problem), "loss": lab.loss_figure(run, 1000),
+            "params": lab.params_figure(run, 1000), "fit": lab.fit_figure(problem)}
+    figs["map"]["layout"]["shapes"] = lab.path_shapes([1.0, 2.0], [0.0, 1.0], 1)
+    figs["fit"]["layout"]["shapes"] = [lab.fit_shape([0.0, 1.0], [1.0, 2.0])]
+    keys = {}
+    for name, fig in figs.items():
+        assert not any(sh.get("showlegend") for sh in fig["layout"]["shapes"]), name
+        assert fig["layout"]["legend"]["itemclick"] is False  # a click would hide a key alone
+        keys[name] = {t["name"]: t for t in fig["data"] if t.get("x") == [None]}
+    assert set(keys["map"]) == {"path", "start", "step"}
+    assert set(keys["loss"]) == {"loss", "step"} and set(keys["params"]) == {"β₀", "β₁", "step"}
+    assert set(keys["fit"]) == {"model"}
+    shapes = figs["params"]["layout"]["shapes"]
+    for i, name in zip(lab.PARAM_CURVES, ("β₀", "β₁")):
+        assert keys["params"][name]["line"]["color"] == shapes[i]["line"]["color"]
+    assert keys["map"]["path"]["line"]["color"] == figs["map"]["layout"]["shapes"][0]["line"][
+        "color"]
+    assert keys["fit"]["model"]["line"]["color"] == figs["fit"]["layout"]["shapes"][0]["line"][
+        "color"]
+    assert keys["loss"]["step"]["marker"]["symbol"] == "diamond"
+    # a figure made before any run names the problem's parameters too
+    empty = lab.params_figure(names=lab.labels_of(problem))
+    assert [t["name"] for t in empty["data"][1:]] == ["β₀", "β₁", "step"]
+
+
+def test_the_surface_hovers_in_the_problems_names():
+    fig = lab.surface_figure(lab.make_problem(_lab()))
+    assert "β₀ = " in fig["data"][0]["hovertemplate"] and "loss = " in fig["data"][0][
+        "hovertemplate"]
+    assert [t.get("hoverinfo") for t in fig["data"][1:]] == ["name", "name"]
+
+
 def test_the_surface_mesh_has_the_grids_values_and_skips_non_finite_ones():
     xs, ys = np.array([0.0, 1.0, 2.0]), np.array([10.0, 20.0])
     Z = np.array([[1.0, 2.0, 3.0], [4.0, np.inf, 6.0]])  # rows along y
@@ -181,6 +218,10 @@ def test_lr_marks_put_the_limit_on_the_slider():
     key = [k for k in marks if isinstance(marks[k], dict)]
     assert len(key) == 1 and float(key[0]) == pytest.approx(np.log10(0.0064))
     assert lab.lr_range(0.0064) == (-6, -2) and lab.lr_range(None) == (-5, 0)
+    # a decade beside the limit keeps its tick, not its label ("▲ 0.0064" "1e-2" side by side
+    # read as 0.0064e-2); the others keep theirs
+    assert marks["-2"] == "" and marks["-3"] == "1e-3" and marks["-6"] == "1e-6"
+    assert lab.lr_marks(0.03, -5, -1)["-2"] == "1e-2" and lab.lr_marks(None, -5, 0)["-1"] == "1e-1"
 
 
 def test_stability_overlay_is_stability_map_at_the_rate():

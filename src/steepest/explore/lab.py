@@ -261,7 +261,8 @@ def contour_figure(problem: Any, g: tuple[np.ndarray, np.ndarray, np.ndarray] | 
          "mode": "markers", "name": "minimum", "marker": {"symbol": "star", "size": 14,
                                                           "color": "gold",
                                                           "line": {"color": "black",
-                                                                   "width": 1}}}]
+                                                                   "width": 1}}},
+        legend_key("path", "#c0392b"), START_KEY, STEP_KEY]
     (a, b), (c, d) = domain(problem)
     layout = _layout("click the map to start there", lx, ly)
     layout.update({"xaxis": {"title": {"text": lx}, "range": [a, b]},
@@ -283,7 +284,7 @@ def path_shapes(x: list[float], y: list[float], k: int,
     drawn = pts if spans is None or not shown else \
         [pts[i] for i in thin([x, y], list(spans))]
     shapes = [{"type": "path", "path": _polyline(drawn),
-               "xref": "x", "yref": "y", "name": "path", "showlegend": True, "visible": shown,
+               "xref": "x", "yref": "y", "name": "path", "showlegend": False, "visible": shown,
                "line": {"color": "#c0392b", "width": 2}},
               _dot(*pts[0], 5.5, "white", 2, "start", shown), marker_shape(*pts[k], shown)]
     if shown and path_mode(len(pts)) == "lines+markers":
@@ -307,14 +308,14 @@ def _dot(x: Any, y: Any, r: float, color: str, edge: float, name: str = "",
     return {"type": "circle", "xref": "x", "yref": "y", "xsizemode": "pixel",
             "ysizemode": "pixel", "xanchor": x, "yanchor": y, "x0": -r, "x1": r, "y0": -r,
             "y1": r, "fillcolor": color, "visible": visible, "name": name,
-            "showlegend": bool(name), "line": {"color": "black", "width": edge}}
+            "showlegend": False, "line": {"color": "black", "width": edge}}
 
 
 def marker_shape(x: Any, y: Any, visible: bool = True) -> dict[str, Any]:
     """The scrubber's marker on the map: an orange diamond 14 px across at (x, y)."""
     return {"type": "path", "xref": "x", "yref": "y", "xsizemode": "pixel",
             "ysizemode": "pixel", "xanchor": x, "yanchor": y, "path": "M0,-7L7,0L0,7L-7,0Z",
-            "fillcolor": "#f39c12", "visible": visible, "name": "step", "showlegend": True,
+            "fillcolor": "#f39c12", "visible": visible, "name": "step", "showlegend": False,
             "line": {"color": "black", "width": 1}}
 
 
@@ -324,13 +325,18 @@ def surface_figure(problem: Any, g: tuple[np.ndarray, np.ndarray, np.ndarray] | 
     marker (2)."""
     xs, ys, Z = grid(problem, SURFACE_GRID) if g is None else g
     lx, ly = labels_of(problem)
+    # hover in the problem's names (plotly's own says x, y, z); the path is clipped to the
+    # surface's box (:func:`path_traces`), so its hover names it alone (the scrubber's text
+    # gives the step's numbers)
+    at = f"{lx} = %{{x:.4g}}<br>{ly} = %{{y:.4g}}<br>loss = %{{z:.4g}}<extra></extra>"
     data = [
         {"type": "mesh3d", **surface_mesh(xs, ys, Z), "colorscale": "Viridis",
-         "showscale": False, "opacity": 0.85, "name": "loss"},
+         "showscale": False, "opacity": 0.85, "name": "loss",
+         "hovertemplate": at},
         {"type": "scatter3d", "x": [], "y": [], "z": [], "mode": "lines", "name": "path",
-         "line": {"color": "#c0392b", "width": 5}},
+         "line": {"color": "#c0392b", "width": 5}, "hoverinfo": "name"},
         {"type": "scatter3d", "x": [], "y": [], "z": [], "mode": "markers", "name": "step",
-         "marker": {"size": 5, "color": "#f39c12"}}]
+         "marker": {"size": 5, "color": "#f39c12"}, "hoverinfo": "name"}]
     layout = _layout("", lx, ly)
     layout.update({"scene": {"xaxis": {"title": {"text": lx}}, "yaxis": {"title": {"text": ly}},
                              "zaxis": {"title": {"text": "loss"}}},
@@ -400,8 +406,11 @@ def _surface_z(lab: LabRun) -> np.ndarray:
 #: chromium, and its autorange more) — and the axes stay put unless the run outgrows them
 LOSS_CURVE, LOSS_MARKER = 0, 1
 PARAM_CURVES, PARAM_MARKERS = (0, 1), (2, 3)
-#: the colours of the parameters' curves (plotly's first two)
+#: the colours of the parameters' curves (plotly's first two) and of the loss curve
 PARAM_COLORS = ("#1f77b4", "#ff7f0e")
+LOSS_COLOR = "#2c3e50"
+#: the fitted model's colour
+FIT_COLOR = "#f39c12"
 #: what a drawn curve may leave out: points within this share of the axes' span of the last one
 #: kept (a 500 px plot: a pixel); the numbers shown stay the run's own
 DRAW_TOL = 2e-3
@@ -484,32 +493,52 @@ def kept_range(prev: list[float] | None, fresh: list[float], lo: float, hi: floa
 
 def curve_shape(x: Any, y: Any, color: str, name: str, width: float = 2) -> dict[str, Any]:
     """A curve through the points (x, y) as a path shape, in data coordinates (on a log axis
-    too: plotly takes a path's numbers as data values there), with a legend entry."""
+    too: plotly takes a path's numbers as data values there); its legend entry is a
+    :func:`legend_key`."""
     pts = list(zip(x, y)) or [(0.0, 0.0)]
     return {"type": "path", "path": _polyline(pts), "xref": "x", "yref": "y", "name": name,
-            "showlegend": True, "visible": bool(len(x)), "layer": "above",
+            "showlegend": False, "visible": bool(len(x)), "layer": "above",
             "line": {"color": color, "width": width}}
 
 
 def step_marker(x: Any, y: Any, name: str = "step", visible: bool = True) -> dict[str, Any]:
     """The scrubber's marker on a curve: the map's diamond (:func:`marker_shape`), 12 px."""
-    return {**marker_shape(x, y, visible), "path": "M0,-6L6,0L0,6L-6,0Z", "name": name,
-            "showlegend": name == "step"}
+    return {**marker_shape(x, y, visible), "path": "M0,-6L6,0L0,6L-6,0Z", "name": name}
 
 
-def _curves_figure(title: str, xtitle: str, ytitle: str) -> dict[str, Any]:
-    """A figure for curves drawn as shapes: one empty trace (the axes are cartesian), nothing
-    to hover on it."""
+def legend_key(name: str, color: str = "", marker: dict[str, Any] | None = None
+               ) -> dict[str, Any]:
+    """A trace with no points, for its legend entry alone: a line of ``color``, or the
+    ``marker``. The runs are drawn as shapes, whose own legend entries plotly draws as a
+    hexagon whatever their form; these traces never change, so they cost a redraw nothing."""
+    key: dict[str, Any] = {"type": "scatter", "x": [None], "y": [None], "name": name,
+                           "hoverinfo": "skip"}
+    if marker is None:
+        return {**key, "mode": "lines", "line": {"color": color, "width": 2}}
+    return {**key, "mode": "markers", "marker": marker}
+
+
+#: the legend entries of the start circle and of the scrubber's diamond
+START_KEY = legend_key("start", marker={"symbol": "circle", "size": 11, "color": "white",
+                                        "line": {"color": "black", "width": 2}})
+STEP_KEY = legend_key("step", marker={"symbol": "diamond", "size": 12, "color": "#f39c12",
+                                      "line": {"color": "black", "width": 1}})
+
+
+def _curves_figure(title: str, xtitle: str, ytitle: str, keys: list[dict[str, Any]]
+                   ) -> dict[str, Any]:
+    """A figure for curves drawn as shapes: one empty trace (the axes are cartesian) and the
+    curves' legend ``keys``, nothing to hover on."""
     layout = _layout(title, xtitle, ytitle)
     layout.update({"shapes": [], "hovermode": False, "showlegend": True})
     return {"data": [{"type": "scatter", "x": [], "y": [], "mode": "lines",
-                      "hoverinfo": "skip", "showlegend": False}], "layout": layout}
+                      "hoverinfo": "skip", "showlegend": False}, *keys], "layout": layout}
 
 
 def loss_figure(lab: LabRun | None = None, steps: int | None = None) -> dict[str, Any]:
     """Loss against step on a log axis (:data:`LOSS_CURVE`, :data:`LOSS_MARKER` at the last
     step); without a run, the empty figure a run's :func:`loss_view` is patched into."""
-    fig = _curves_figure("loss", "step", "loss")
+    fig = _curves_figure("loss", "step", "loss", [legend_key("loss", LOSS_COLOR), STEP_KEY])
     fig["layout"]["yaxis"]["type"] = "log"
     if lab is not None:
         apply_view(fig, loss_view(lab, lab.result.nit if steps is None else steps))
@@ -535,7 +564,7 @@ def loss_view(lab: LabRun, steps: int, yrange: list[float] | None = None) -> dic
     return {"title": f"loss: {lab.result.status} after {lab.result.nit} steps",
             "ytitle": "loss" if shift == 0 else f"loss + {shift:.3g}", "xrange": xr,
             "yrange": yr,
-            "shapes": [curve_shape(_list(k), _short(shown[k]), "#2c3e50", "loss"),
+            "shapes": [curve_shape(_list(k), _short(shown[k]), LOSS_COLOR, "loss"),
                        step_marker(*end, visible=bool(len(shown)))]}
 
 
@@ -546,11 +575,15 @@ def loss_shift(loss: np.ndarray) -> float:
     return 0.0 if lo > 0 else -lo + 1e-12
 
 
-def params_figure(lab: LabRun | None = None, steps: int | None = None) -> dict[str, Any]:
-    """Each parameter against step (:data:`PARAM_CURVES`, named in the legend,
-    :data:`PARAM_MARKERS` at the last step); without a run, the empty figure a run's
-    :func:`params_view` is patched into."""
-    fig = _curves_figure("parameters", "step", "value")
+def params_figure(lab: LabRun | None = None, steps: int | None = None,
+                  names: tuple[str, str] | None = None) -> dict[str, Any]:
+    """Each parameter against step (:data:`PARAM_CURVES`, in the legend by ``names`` — the
+    run's problem's by default — :data:`PARAM_MARKERS` at the last step); without a run, the
+    empty figure a run's :func:`params_view` is patched into."""
+    if names is None:
+        names = labels_of(lab.problem) if lab is not None else ("x", "y")
+    keys = [legend_key(n, c) for n, c in zip(names, PARAM_COLORS)]
+    fig = _curves_figure("parameters", "step", "value", [*keys, STEP_KEY])
     if lab is not None:
         apply_view(fig, params_view(lab, lab.result.nit if steps is None else steps))
     return fig
@@ -608,7 +641,9 @@ def fit_figure(problem: Any) -> dict[str, Any] | None:
     layout["shapes"] = [fit_shape([], [])]
     return {"data": [
         {"type": "scatter", "x": _list(x), "y": _list(y), "mode": "markers", "name": "data",
-         "marker": {"color": "#2c3e50"}}], "layout": layout}
+         "marker": {"color": "#2c3e50"}}, {**legend_key("model", FIT_COLOR), "line":
+                                           {"color": FIT_COLOR, "width": 3}}],
+        "layout": layout}
 
 
 def _padded(v: np.ndarray, pad: float) -> list[float]:
@@ -622,8 +657,8 @@ def fit_shape(x: list[Any], y: list[Any]) -> dict[str, Any]:
     out; hidden when none has one)."""
     pts = [(a, b) for a, b in zip(x, y) if a is not None and b is not None] or [(0.0, 0.0)]
     return {"type": "path", "path": _polyline(pts),
-            "xref": "x", "yref": "y", "name": "model", "showlegend": True,
-            "visible": any(b is not None for b in y), "line": {"color": "#f39c12", "width": 3}}
+            "xref": "x", "yref": "y", "name": "model", "showlegend": False,
+            "visible": any(b is not None for b in y), "line": {"color": FIT_COLOR, "width": 3}}
 
 
 def fit_line(lab: LabRun, beta: np.ndarray, n: int = 60) -> tuple[list[float], list[float]]:
@@ -654,13 +689,20 @@ def stability_overlay(problem: Any, settings: dict[str, Any], n: int = STABILITY
     return {"x": _list(xs), "y": _list(ys), "z": codes.astype(int).tolist(), "shares": shares}
 
 
+#: how close (in decades) a decade's label may come to the stability limit's on the η slider
+MARK_GAP = 0.4
+
+
 def lr_marks(limit: float | None, lo: int, hi: int) -> dict[str, Any]:
-    """Slider marks in log₁₀ η: the decades, and the stability limit in red."""
-    marks: dict[str, Any] = {str(e): f"1e{e}" for e in range(lo, hi + 1)}
-    if limit is not None and lo <= math.log10(limit) <= hi:
-        marks[f"{math.log10(limit):.6f}"] = {"label": f"▲ {limit:.3g}",
-                                             "style": {"color": "#c0392b",
-                                                       "fontWeight": "bold"}}
+    """Slider marks in log₁₀ η: the decades, and the stability limit in red (a decade within
+    :data:`MARK_GAP` of it keeps its tick but not its label: "▲ 0.0064" beside "1e-2" read as
+    "0.0064e-2")."""
+    at = math.log10(limit) if limit is not None and limit > 0 else math.nan
+    marks: dict[str, Any] = {str(e): "" if abs(e - at) < MARK_GAP else f"1e{e}"
+                             for e in range(lo, hi + 1)}
+    if lo <= at <= hi:
+        marks[f"{at:.6f}"] = {"label": f"▲ {limit:.3g}",
+                              "style": {"color": "#c0392b", "fontWeight": "bold"}}
     return marks
 
 
@@ -676,7 +718,8 @@ def _layout(title: str, xtitle: str, ytitle: str) -> dict[str, Any]:
     return {"title": {"text": title, "font": {"size": 14}},
             "margin": {"l": 55, "r": 15, "t": 40, "b": 45},
             "xaxis": {"title": {"text": xtitle}}, "yaxis": {"title": {"text": ytitle}},
-            "legend": {"orientation": "h", "y": -0.2}, "template": "plotly_white"}
+            "legend": {"orientation": "h", "y": -0.2, "itemclick": False,
+                       "itemdoubleclick": False}, "template": "plotly_white"}
 
 
 def _short(a: Any, digits: int = 6) -> list[Any]:

@@ -159,7 +159,7 @@ def _register_problem(app: Any) -> None:
                 lab.problem_key(problem), quad, data, "", start,
                 fit or {"data": [], "layout": {}},
                 {**fit_style, "display": "block" if fit else "none"},
-                lab.loss_figure(), lab.params_figure())
+                lab.loss_figure(), lab.params_figure(names=lab.labels_of(problem)))
 
 
 def _register_run(app: Any) -> None:
