@@ -39,11 +39,13 @@ def problem_names() -> dict[str, str]:
     lecture's non-convex surface among them) and least squares / logistic regression on an
     uploaded CSV of (x, y)."""
     from ..problems import TEST_FUNCTIONS
-    names = {"lecture-line": "the lecture's line (least squares, 10 points)",
+    # the loss the lab descends, as the lecture's code does: its step η(XᵀXβ − Xᵀy) is the
+    # gradient of ½‖y − Xβ‖², half the ‖y − Xβ‖² its text plots (so its η values hold)
+    names = {"lecture-line": "the lecture's line: ½‖y − Xβ‖², 10 points",
              "quadratic": "quadratic ½xᵀAx (set A's eigenvalues and rotation)"}
     for cls_name, cls in TEST_FUNCTIONS.items():
         names[hyphenate(cls_name)] = cls.name
-    names["csv-least-squares"] = "uploaded CSV: least squares line"
+    names["csv-least-squares"] = "uploaded CSV: least squares line, ½‖y − Xβ‖²"
     names["csv-logistic"] = "uploaded CSV: logistic regression"
     return names
 
