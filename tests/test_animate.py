@@ -54,6 +54,22 @@ def test_frame_schedule_dense_early_sparse_late():
     assert len(animate.LECTURE_FRAMES) == 120 and animate.LECTURE_FRAMES[-1] == 495
     with pytest.raises(ValueError):
         animate.frame_schedule(0)
+    with pytest.raises(ValueError, match="frames"):
+        animate.frame_schedule(10, 0)
+
+
+def test_frame_schedule_reaches_the_last_step_with_few_frames():
+    """Every small case: 0 first, the last step last, strictly increasing, min(frames, n)
+    entries (8 frames of 1,000 steps had stopped at step 7, the quick tour's animations)."""
+    for n in range(1, 60):
+        for frames in range(1, 25):
+            for dense in (0, 1, 3, 10, 40):
+                idx = animate.frame_schedule(n, frames, dense)
+                assert len(idx) == min(frames, n), (n, frames, dense)
+                assert idx[-1] == n - 1 and np.all(np.diff(idx) >= 1), (n, frames, dense)
+                assert frames == 1 or idx[0] == 0, (n, frames, dense)
+    assert list(animate.frame_schedule(1000, 8)[[0, -1]]) == [0, 999]
+    assert list(animate.frame_schedule(1000, 1)) == [999]
 
 
 def test_descent_3d_updates_one_line_per_run():

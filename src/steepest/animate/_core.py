@@ -36,9 +36,15 @@ def frame_schedule(n_steps: int, frames: int = 120, dense: int = 10) -> np.ndarr
     but reaches the end of the run."""
     if n_steps <= 0:
         raise ValueError(f"n_steps must be positive, got {n_steps}")
+    if frames < 1:
+        raise ValueError(f"frames must be at least 1, got {frames}")
     if n_steps <= frames:
         return np.arange(n_steps)
-    dense = min(dense, frames - 1)
+    if frames == 1:  # one frame: the run's end
+        return np.array([n_steps - 1])
+    # at least two geometric points, so that they reach the last step (geomspace of one
+    # point is its start: 8 frames of 1000 steps had ended at step 7)
+    dense = max(0, min(dense, frames - 2))
     rest = frames - dense
     # geometric spacing from step `dense` to n_steps - 1, with gaps of at least 1
     g = np.geomspace(1, n_steps - dense, rest) - 1 + dense
