@@ -115,3 +115,36 @@ def test_diagnose_without_fun_uses_history_only(lecture):
     r = st.minimize(P, [-8, -2], optim.GD(lr=0.0065), max_steps=1000)
     d = st.diagnose(r)
     assert d.kind == "diverged" and d.lam_max is None and "Diverged at step" in d.message
+
+
+def test_a_period_2_orbit_is_claimed_only_where_the_orbit_stands_still():
+    """Rosenbrock at η = 0.0022 > 2/λ_max(1, 1) = 0.001997: after 3,000 steps the run still
+    slides along the valley while it zigzags across it (the loss fell 2.08 → 0.0054 over its
+    last 100 steps), so it is said to be moving; by 20,000 steps it jumps between two points
+    that no longer move (x_{k+2} = x_k to 1e-10): a period-2 orbit, where λ_max midway between
+    them is 2/η to a few parts in a thousand."""
+    R = st.problems.Rosenbrock()
+    early = st.diagnose(st.minimize(R, R.x0, optim.GD(lr=0.0022), max_steps=3000), R,
+                        verify=False)
+    assert early.kind == "edge_of_stability" and "cannot converge" in early.message
+    assert "still moving" in early.message
+    assert "period-2" not in early.message and "hovering" not in early.message
+    assert early.details["orbit_drift"] > 1
+    late_run = st.minimize(R, R.x0, optim.GD(lr=0.0022), max_steps=20000)
+    late = st.diagnose(late_run, R, verify=False)
+    assert late.kind == "edge_of_stability" and "period-2 orbit" in late.message
+    X = late_run.history.x
+    assert np.linalg.norm(X[-1] - X[-3]) < 1e-6 * np.linalg.norm(X[-1] - X[-2])
+    assert late.details["orbit_drift"] < 1e-6
+    assert 0.0022 * late.details["hover_lam_max"] == pytest.approx(2, rel=5e-3)
+
+
+@pytest.mark.parametrize("lr", [0.19999, 0.1999])
+def test_a_quadratic_just_below_its_limit_converges_slowly_it_does_not_hover(lr):
+    """λ = 1, 10: at η·10 = 1.9999 the zigzag shrinks by 0.9999 a step — near-periodic over
+    any short window, but a quadratic below its limit always converges."""
+    q = st.problems.Quadratic(np.diag([1.0, 10.0]), np.zeros(2), 0.0)
+    d = st.diagnose(st.minimize(q, [1.0, 1.0], optim.GD(lr=lr), max_steps=3000), q,
+                    verify=False)
+    assert d.kind == "slow" and "hover" not in d.message
+    assert d.rate == pytest.approx(abs(1 - 10 * lr))

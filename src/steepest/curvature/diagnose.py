@@ -21,9 +21,13 @@ How each kind is established (see :class:`steepest.descent.diagnosis.Diagnosis` 
   stopped before the detector fired.
 * **slow** — still descending; the predicted number of steps to shrink the error by
   :data:`TARGET_REDUCTION` (from the slowest direction's per-step factor) exceeds the run.
-* **edge_of_stability** — bounded but not converging: the last steps zigzag, the gradient does not
-  fall, and the sharpness where the run hovers is ≈ the limit (ηλ_max ≈ c); when the problem
-  knows its minimum, η is compared with the limit there (above it the run cannot converge).
+* **edge_of_stability** — bounded but not converging: the last steps zigzag, the loss is not
+  growing, and the sharpness midway between the last two iterates is ≈ the limit (ηλ_max ≈ c,
+  within 30 %). It is called a period-2 orbit only if the orbit stands still (over the last
+  :data:`ORBIT_WINDOW` steps x moved at most :data:`ORBIT_DRIFT` of its jump and the loss at most
+  :data:`ORBIT_LOSS` of itself); a run still moving is said to be moving, and only where the
+  problem knows its minimum and η is above the limit there (so it cannot converge). On a
+  constant-Hessian problem below its limit a zigzag is a slow convergence, never this kind.
 
 Suggested rates are verified: the candidate (half the stability limit, or the best fixed step) is
 run with the same optimizer from the run's start, under the run's stopping rules, for
@@ -56,6 +60,11 @@ VANISHED_FRACTION = 1e-3
 ZIGZAG_FRACTION = 0.8
 #: a suggested rate's trial runs at most this many steps; it is halved at most MAX_HALVINGS times
 TRIAL_STEPS, MAX_HALVINGS = 2000, 30
+#: a period-2 orbit stands still: over the last ORBIT_WINDOW steps (an even number) x has moved
+#: at most ORBIT_DRIFT × its mean jump between the two points, and the loss by at most
+#: ORBIT_LOSS of itself (a run still sliding along a valley while it zigzags across it is not
+#: hovering; nor is a zigzag contracting by 0.999 a step)
+ORBIT_WINDOW, ORBIT_DRIFT, ORBIT_LOSS = 20, 0.02, 0.03
 
 
 def _huge(a: float, b: float) -> str:
@@ -470,32 +479,59 @@ def _edge_of_stability(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any,
     c = opt.stability_constant()
     if not 0.7 * c <= d.lr * lam <= 1.3 * c:
         return False
+    if getattr(fun, "constant_hessian", False) and d.lr * lam < c:
+        return False  # a quadratic below its limit converges, however slowly it zigzags
     from ..descent.divergence import growth_per_step
     if growth_per_step(h.loss[-20:], float(np.min(h.loss))) > 1.01:
         return False  # still growing: not hovering
-    d.kind = "edge_of_stability"
     at_min = _limit_at_minimum(fun, opt)
-    losses = h.loss[-2:]
-    a, b = (", ".join(fmt(v, 3) for v in p) for p in (h.x[-2], h.x[-1]))
-    orbit = (f"hovering between ({a}) and ({b}) with loss ≈ {fmt(float(np.mean(losses)), 3)} "
-             f"(alternating {fmt(float(losses.min()), 4)} / {fmt(float(losses.max()), 4)}: a "
-             f"period-2 orbit), where the sharpness has fallen to λ_max = {fmt(lam)} ≈ "
-             f"{fmt(c, 3)}/η = {fmt(c / d.lr)}")
+    drift, change = _orbit_drift(h)
+    where = (f"where λ_max = {fmt(lam)} midway between the last two iterates "
+             f"({fmt(d.lr * lam / c, 3)}× {fmt(c, 3)}/η = {fmt(c / d.lr)})")
+    if drift <= ORBIT_DRIFT and change <= ORBIT_LOSS:
+        losses = h.loss[-2:]
+        a, b = (", ".join(fmt(v, 3) for v in p) for p in (h.x[-2], h.x[-1]))
+        now = (f"hovering between ({a}) and ({b}) with loss ≈ "
+               f"{fmt(float(np.mean(losses)), 3)} (alternating {fmt(float(losses.min()), 4)} / "
+               f"{fmt(float(losses.max()), 4)}; over the last {ORBIT_WINDOW} steps the two points "
+               f"moved {fmt(drift, 2)}× the jump between them: a period-2 orbit), {where}")
+    elif at_min is not None and d.lr > at_min[0]:
+        k = len(h.loss) - 1 - ORBIT_WINDOW
+        now = (f"still moving — the loss went from {fmt(float(h.loss[k]), 4)} to "
+               f"{fmt(float(h.loss[-1]), 4)} over the last {ORBIT_WINDOW} steps — while it "
+               f"zigzags across the valley, {where}; it has not settled into an orbit yet "
+               f"(run it longer to see where it does)")
+    else:
+        return False
+    d.kind = "edge_of_stability"
     if at_min is not None and d.lr > at_min[0]:
         lim, lam_star, xs = at_min
-        d.message = (f"Locally unstable, self-stabilising at the edge of stability ({status}): "
-                     f"at the minimum ({', '.join(fmt(v, 4) for v in xs)}) λ_max = "
+        d.message = (f"Locally unstable at the minimum, held at the edge of stability "
+                     f"({status}): at the minimum ({', '.join(fmt(v, 4) for v in xs)}) λ_max = "
                      f"{fmt(lam_star)}, so {opt.limit_formula()} = {fmt(lim, 4)} < η = "
                      f"{fmt(d.lr)} and the run cannot converge there; it is not diverging "
-                     f"either — it is {orbit}.")
+                     f"either — it is {now}.")
         d.details["candidate"] = 0.9 * lim
     else:
-        d.message = (f"At the edge of stability ({status}): the run is {orbit}; it neither "
+        d.message = (f"At the edge of stability ({status}): the run is {now}; it neither "
                      f"diverges nor settles at this rate.")
         d.details["candidate"] = 0.5 * opt.lr_limit(lam)
     d.lr_max = opt.lr_limit(lam)
     d.details["hover"], d.details["hover_lam_max"] = hover, lam
+    d.details["orbit_drift"], d.details["orbit_loss_change"] = drift, change
     return True
+
+
+def _orbit_drift(h: Any) -> tuple[float, float]:
+    """Over the last :data:`ORBIT_WINDOW` steps: how far x moved, as a multiple of its mean jump
+    ‖x_{k+1} − x_k‖, and the loss's relative change (both 0 on a period-2 orbit)."""
+    x, loss = np.asarray(h.x[-ORBIT_WINDOW - 1:], float), np.asarray(h.loss, float)
+    if len(x) < ORBIT_WINDOW + 1:
+        return math.inf, math.inf
+    jump = float(np.mean(np.linalg.norm(np.diff(x, axis=0), axis=1)))
+    drift = float(np.linalg.norm(x[-1] - x[0])) / jump if jump > 0 else math.inf
+    a, b = float(loss[-ORBIT_WINDOW - 1]), float(loss[-1])
+    return drift, abs(b - a) / max(abs(b), 1e-300)
 
 
 # ---- verified suggestions ----------------------------------------------------------------------
@@ -532,5 +568,6 @@ def _trial(fun: Any, x0: np.ndarray, opt: Any, lr: float, jac: Any, steps: int,
     return minimize(fun, x0, opt.with_lr(lr), jac=jac, max_steps=steps, **kw)
 
 
-__all__ = ["CONVERGED_FRACTION", "MAX_HALVINGS", "TARGET_REDUCTION", "TRIAL_STEPS",
-           "VANISHED_FRACTION", "ZIGZAG_FRACTION", "Diagnosis", "diagnose"]
+__all__ = ["CONVERGED_FRACTION", "MAX_HALVINGS", "ORBIT_DRIFT", "ORBIT_LOSS", "ORBIT_WINDOW",
+           "TARGET_REDUCTION", "TRIAL_STEPS", "VANISHED_FRACTION", "ZIGZAG_FRACTION", "Diagnosis",
+           "diagnose"]

@@ -13,9 +13,9 @@ kind                          meaning
 ``"stalled"``                 the gradient is tiny but the point is not a minimum (a plateau:
                               flat curvature too)
 ``"saddle"``                  the gradient is tiny and the Hessian has a negative eigenvalue
-``"edge_of_stability"``       η is above the local stability limit at the minimum, so the run
-                              cannot converge there, but it stays bounded: it hovers (typically
-                              a period-2 orbit) where the sharpness has fallen to about 2/η
+``"edge_of_stability"``       bounded, zigzagging where the sharpness is about 2/η: hovering on
+                              a period-2 orbit that stands still, or (when η is above the limit
+                              at the minimum, so the run cannot converge there) still moving
 ``"diverging"``               η is above the stability limit and the loss is growing, but the run
                               ended before the detector called it (run it longer)
 ``"diverged"``                the divergence detector fired (see ``steepest.descent.divergence``)
