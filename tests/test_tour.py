@@ -64,11 +64,15 @@ def test_normal_equations_and_gradient_descent_agree_with_numpy(html):
     beta_hat = np.linalg.solve(X.T @ X, X.T @ y)
     shown = _cell(html, "β̂ (normal equations XᵀXβ = Xᵀy)")
     assert shown == _format_number(beta_hat)
-    # the lecture's loop, written out in NumPy: 1000 steps of β ← β − η(XᵀXβ − Xᵀy)
+    # the lecture's loop, written out in NumPy: β ← β − η(XᵀXβ − Xᵀy) for at most 1000 steps,
+    # until ‖g‖ ≤ 1e-5 ‖g₀‖ (the convergence test of `steepest descend`, the lab and the tour)
     beta = np.array([-8.0, -3.2])
-    for _ in range(1000):
-        beta = beta - 0.002 * (X.T @ X @ beta - X.T @ y)
+    g0 = np.linalg.norm(X.T @ X @ beta - X.T @ y)
+    k = 0
+    while k < 1000 and (k == 0 or np.linalg.norm(X.T @ X @ beta - X.T @ y) > 1e-5 * g0):
+        beta, k = beta - 0.002 * (X.T @ X @ beta - X.T @ y), k + 1
     assert _cell(html, "β after GD") == _format_number(beta)
+    assert int(_cell(html, "steps")) == k == 798 and _cell(html, "status") == "converged"
 
 
 def test_divergence_diagnosis_uses_the_hessian(html):
@@ -111,8 +115,44 @@ def test_the_starting_gradient_matches_the_closed_form(html):
     X, y = lecture_line()
     beta = np.array([-8.0, -3.2])
     g = X.T @ X @ beta - X.T @ y
-    assert _cell(html, "∇ℒ at the start, by backpropagation") == _format_number(g)
-    assert _cell(html, "∇ℒ at the start, XᵀXβ − Xᵀy") == _format_number(g)
+    assert _cell(html, "∇J at the start, by backpropagation") == _format_number(g)
+    assert _cell(html, "∇J at the start, XᵀXβ − Xᵀy (= ½∇ℒ)") == _format_number(g)
+
+
+def test_every_number_says_which_loss_it_is_of(html):
+    """ℒ = ‖y − Xβ‖² in the figures, J = ½‖y − Xβ‖² = ℒ/2 where the lecture's step descends
+    (gradients, Hessian, the diagnoses' losses): each printed value matches its own name."""
+    X, y = lecture_line()
+    beta_hat = np.linalg.solve(X.T @ X, X.T @ y)
+    r = y - X @ beta_hat
+    assert _cell(html, "ℒ(β̂) = ‖y − Xβ̂‖²") == _format_number(r @ r)
+    assert _cell(html, "J(β̂) = ½‖y − Xβ̂‖²") == _format_number(r @ r / 2)
+    assert float(_cell(html, "λ_max of J's Hessian XᵀX (from Hessian-vector products)")) == \
+        pytest.approx(np.linalg.eigvalsh(X.T @ X)[-1], rel=1e-5)
+    # the diagnosis speaks of J: its suggested run ends at J(β̂) = 6.43, not ℒ(β̂) = 12.9
+    note = re.search(r"Diagnosis of the run on J = ½‖y − Xβ‖²[^<]*", html).group(0)
+    end = float(re.search(r"loss [\d.]+ → ([\d.]+) \(converged\)", note).group(1))
+    assert end == pytest.approx(r @ r / 2, rel=1e-2)
+
+
+def test_the_tour_and_the_cli_agree_on_the_lecture_runs(html, capsys, tmp_path):
+    """The same rule stops both: η = 0.002 converges in 798 steps, 0.0055 in 307."""
+    for eta in (0.002, 0.0055):
+        assert main(["descend", "--lr", str(eta), "--steps", "1000", "--no-animation",
+                     "--out", str(tmp_path)]) == 0
+        out = capsys.readouterr().out
+        steps = int(_cell(html, f"η = {eta:g}: steps"))
+        assert f"converged after {steps} steps" in out, out
+    assert int(_cell(html, "η = 0.002: steps")) == 798
+    assert int(_cell(html, "η = 0.0055: steps")) == 307
+
+
+def test_the_backoff_text_counts_the_steps_it_threw_away(html):
+    """0.0065 climbs from its first step: backoff resumes from step 0 at 0.00325, and the 13
+    steps it took past the start are dropped — said in words, as the CLI says it."""
+    text = re.search(r"Here the rate was halved[^<]*", html).group(0)
+    assert "resuming from step 0" in text and "0.0065 → 0.00325" in text
+    assert "The 13 steps taken past it and thrown away are not counted" in text
 
 
 def test_the_page_is_light(html):

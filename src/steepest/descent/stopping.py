@@ -28,6 +28,11 @@ from typing import Any
 
 import numpy as np
 
+#: the convergence test the CLI (``steepest descend``, ``diagnose``), the explorer's lab and the
+#: tour give their runs: ‖∇L‖ ≤ RTOL · ‖∇L(x₀)‖ — one rule, so a run is "converged" at the same
+#: step wherever it is shown (``minimize`` itself stops only at ``max_steps`` unless told)
+RTOL = 1e-5
+
 
 @dataclass(slots=True)
 class StepState:

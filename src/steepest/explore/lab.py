@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ..descent.stopping import RTOL  # the convergence test: steepest descend's and the tour's
 from ..errors import SteepestError
 
 #: grid points per axis of the contour map and the 3-D surface
@@ -168,9 +169,6 @@ def run(settings: dict[str, Any], data: tuple[np.ndarray, np.ndarray] | None = N
     return LabRun(problem, result, diagnosis, P[keep], np.asarray(h.loss)[keep],
                   stability_limit(problem, settings))
 
-
-#: the lab's convergence test, as ``steepest descend``'s: ‖∇L‖ ≤ RTOL · ‖∇L(x₀)‖
-RTOL = 1e-5
 
 
 # ---- figures ---------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import numpy as np
 
 from .._interrupt import checkpoint, interruptible
 from .._io import writable_folder
+from ..descent.stopping import RTOL
 from ..errors import SteepestError
 from .builder import Report
 from .builder import _format_number as _fmt
@@ -41,12 +42,14 @@ class TourConfig:
     @classmethod
     def make(cls, quick: bool, interactive: bool = True) -> TourConfig:
         if quick:
-            return cls(quick=True, surface_grid=30, frames=8, optim_steps=150, epochs=80,
+            return cls(quick=True, surface_grid=30, frames=8, optim_steps=150, epochs=200,
                        snapshots=8, landscape_resolution=9, interactive=interactive)
         return cls(interactive=interactive)
 
 
 LECTURE_ETAS = {"converges": 0.002, "diverges": 0.0065, "oscillates": 0.0055}
+#: what a diagnosis of the lecture's runs speaks of (its losses are J's, not the figures' ℒ)
+ON_J = "Diagnosis of the run on J = ½‖y − Xβ‖² (its losses are J's, half the figures' ℒ):"
 
 
 def _start(eta: float) -> np.ndarray:
@@ -113,7 +116,7 @@ class _Tour:
             "differentiation and draws the secants through x = −2 closing in on the tangent; "
             "the animation shrinks h step by step until the secant lies on the tangent.")
         f = st.problems.Quadratic1D()
-        hs = (3.0, 1.5, 0.5, 0.1) if self.cfg.quick else (3.0, 2.0, 1.0, 0.5, 0.1)
+        hs = (3.0, 1.5, 0.5, 0.1, 0.01) if self.cfg.quick else (3.0, 2.0, 1.0, 0.5, 0.1, 0.01)
         name = "f(x) = 3x^2 - 4x + 5"
         disp = st.plot.tangent(f, -2.0, h=hs, name=name)
         slope = disp.slope
@@ -149,9 +152,11 @@ class _Tour:
             f"The lecture fits a line y = β₀ + β₁x to {len(y)} points. Each choice of parameters "
             "β = (β₀, β₁) has a loss, the squared error ℒ(β) = ‖y − Xβ‖²; over all β the loss "
             "is a surface, and training means finding its lowest point. Its gradient is "
-            "2XᵀXβ − 2Xᵀy; the lecture's code steps with half of it, XᵀXβ − Xᵀy (gradient "
-            "descent on ½‖y − Xβ‖²), and so does every run below, so its learning rates mean "
-            "what they mean in the lecture.")
+            "2XᵀXβ − 2Xᵀy; the lecture's code steps with half of it, XᵀXβ − Xᵀy: gradient "
+            "descent on J(β) = ½‖y − Xβ‖² = ℒ(β)/2, whose Hessian is XᵀX. Every run below "
+            "descends J, so the lecture's learning rates mean what they mean there; the "
+            "figures show ℒ as the lecture does, while gradients, Hessians and the diagnoses' "
+            "losses are J's (half of ℒ's), and say so.")
         beta_hat = self.problem.solve()
         with sec.row():
             sec.figure(st.plot.fitted_line(self.data.x, y, beta_hat, truth=self.data.beta_true),
@@ -160,7 +165,8 @@ class _Tour:
                        name="lecture data")
             sec.numbers({"points": len(y), "β̂₀ (normal equations)": beta_hat[0],
                          "β̂₁ (normal equations)": beta_hat[1],
-                         "ℒ(β̂) = ‖y − Xβ̂‖²": float(self.lecture(st.tensor(beta_hat)).data)},
+                         "ℒ(β̂) = ‖y − Xβ̂‖²": float(self.lecture(st.tensor(beta_hat)).data),
+                         "J(β̂) = ½‖y − Xβ̂‖²": float(self.problem.value(beta_hat))},
                         caption="Least squares, solved exactly")
         self._loss_surface(sec, "The least-squares loss over (β₀, β₁), up to ℒ = 2000 (the "
                                 "lecture's view): a bowl "
@@ -209,14 +215,16 @@ class _Tour:
         sec = self.report.section(
             "Gradient descent on the lecture's line",
             f"Start at β = {_pt(x0)} and repeat β ← β − η (XᵀXβ − Xᵀy) with η = {eta:g}, as "
-            "the lecture's code does: gradient descent on ½‖y − Xβ‖² (the problem evaluates "
+            "the lecture's code does: gradient descent on J = ½‖y − Xβ‖² (the problem evaluates "
             "the gradient from the precomputed XᵀX; backpropagation gives the same vector, "
-            "checked below). The figures show the lecture's ℒ = ‖y − Xβ‖². The loss falls fast "
-            "while the slope is steep, then slowly.")
+            "checked below), for at most 1000 steps, stopping once ‖∇J‖ has fallen to "
+            f"{RTOL:g} of its start (as `steepest descend` does). The figures show the lecture's "
+            "ℒ = ‖y − Xβ‖². The loss falls fast while the slope is steep, then slowly.")
         sec.code(f"""import steepest as st
 problem = st.datasets.lecture_problem("half")  # the step the lecture's code takes
 lecture = st.datasets.lecture_problem()        # its ‖y − Xβ‖², on its box
-result = st.minimize(problem, {_lst(x0)}, st.optim.GD(lr={eta:g}), max_steps=1000)
+result = st.minimize(problem, {_lst(x0)}, st.optim.GD(lr={eta:g}), max_steps=1000,
+                     rtol={RTOL:g})
 st.plot.loss_curve({{"GD η={eta:g}": result}}, fun=lecture)
 st.animate.descent_3d(result, lecture)""")
         fog = st.plot.directional_derivative(self.lecture, x0,
@@ -227,14 +235,15 @@ st.animate.descent_3d(result, lecture)""")
                         f"{_pt(np.round(fog.steepest, 4))}, the red arrow; the white arrows "
                         "are that steepest way down at every β (left).",
                    name="foggy mountain")
-        run = st.minimize(self.problem, x0, st.optim.GD(lr=eta), max_steps=1000)
+        run = st.minimize(self.problem, x0, st.optim.GD(lr=eta), max_steps=1000, rtol=RTOL)
         beta_hat = self.problem.solve()
         label = f"GD η={eta:g}"
         loss0 = float(self.lecture.value(x0))
         with sec.row():
             sec.figure(st.plot.loss_curve({label: run}, fun=self.lecture),
-                       f"ℒ = ‖y − Xβ‖² per iteration (log scale): log ℒ starts at "
-                       f"{np.log(loss0):.3f} as in the lecture.", name="gd loss")
+                       f"ℒ = ‖y − Xβ‖² per iteration (log scale): ln ℒ starts at "
+                       f"{np.log(loss0):.3f} (the lecture's np.log), ℒ = {loss0:.4g}.",
+                       name="gd loss")
             sec.figure(st.plot.parameter_path({label: run}, solution=beta_hat,
                                               title=rf"Evolution of $\beta$, GD $\eta$ = {eta:g}"),
                        "β per iteration; the star is the normal-equations solution.",
@@ -251,8 +260,9 @@ st.animate.descent_3d(result, lecture)""")
                                               progress=False),
                           "The fitted line at each step.")
             sec.numbers({"η": eta, "steps": run.nit, "status": run.status,
-                         "∇ℒ at the start, by backpropagation": st.grad(self.problem)(x0),
-                         "∇ℒ at the start, XᵀXβ − Xᵀy": self.problem.value_and_grad(x0)[1],
+                         "∇J at the start, by backpropagation": st.grad(self.problem)(x0),
+                         "∇J at the start, XᵀXβ − Xᵀy (= ½∇ℒ)":
+                             self.problem.value_and_grad(x0)[1],
                          "β after GD": np.asarray(run.x), "β̂ (normal equations XᵀXβ = Xᵀy)":
                          beta_hat, "‖β_GD − β̂‖": float(np.linalg.norm(run.x - beta_hat)),
                          "ℒ(β_GD) = ‖y − Xβ_GD‖²": float(self.lecture.value(run.x))},
@@ -264,19 +274,21 @@ st.animate.descent_3d(result, lecture)""")
         sec = self.report.section(
             "When the learning rate is too large",
             "Gradient descent on a quadratic is stable only while η < 2/λ_max, where λ_max is "
-            "the largest eigenvalue of the Hessian (here XᵀX). Just above that rate each step "
+            "the largest eigenvalue of the Hessian of the function descended (here XᵀX, J's; "
+            "ℒ's is 2XᵀX, and the lecture's step, the gradient of J, absorbs the factor 2). "
+            "Just above that rate each step "
             "overshoots further and the loss explodes; just below it, the iterates zigzag "
             "across the valley before settling.")
         runs = {eta: st.minimize(self.problem, _start(eta), st.optim.GD(lr=eta),
-                                 max_steps=1000) for eta in LECTURE_ETAS.values()}
+                                 max_steps=1000, rtol=RTOL) for eta in LECTURE_ETAS.values()}
         too_big, osc_eta = LECTURE_ETAS["diverges"], LECTURE_ETAS["oscillates"]
         diverged, osc = runs[too_big], runs[osc_eta]
         diag = st.diagnose(diverged, self.problem)
         osc_diag = st.diagnose(osc, self.problem)
         start, gd = _lst(_start(too_big)), f"st.optim.GD(lr={too_big:g})"
-        sec.code(f"""bad = st.minimize(problem, {start}, {gd}, max_steps=1000)
+        sec.code(f"""bad = st.minimize(problem, {start}, {gd}, max_steps=1000, rtol={RTOL:g})
 print(st.diagnose(bad, problem).message)""")
-        sec.note(diag.message)
+        sec.note(f"{ON_J} {diag.message}")
         self._three_rates(sec, runs, diag, osc_diag)
         self._disaster(sec, too_big)
         sec.figure(st.plot.contour(self.lecture,
@@ -299,18 +311,22 @@ print(st.diagnose(bad, problem).message)""")
         st, plt = self.st, _plt()
         curves = {f"GD η={eta:g}": r for eta, r in runs.items()}
         fig, axes = plt.subplots(1, 2, figsize=(11, 4.4))
-        st.plot.loss_curve(curves, ax=axes[0], fun=self.lecture, title="All 1000 steps")
+        st.plot.loss_curve(curves, ax=axes[0], fun=self.lecture,
+                           title="Each whole run (at most 1000 steps)")
         st.plot.loss_curve({k: r.history.x[:41] for k, r in curves.items()}, ax=axes[1],
                            fun=self.lecture, title="The first 40 steps")
         axes[1].get_legend().remove()
         fig.tight_layout()
         too_big, osc_eta = LECTURE_ETAS["diverges"], LECTURE_ETAS["oscillates"]
-        sec.figure(fig, "ℒ = ‖y − Xβ‖² per step at the lecture's three rates (✕: divergence "
-                        "detected; right: the first 40 steps, where η = 0.0065 climbs and "
-                        "η = 0.0055 zigzags down).", name="three learning rates")
-        sec.numbers({"λ_max of the Hessian XᵀX (from Hessian-vector products)":
+        sec.figure(fig, "ℒ = ‖y − Xβ‖² per step at the lecture's three rates, each from the "
+                        "lecture's own start for it, hence the different first values (✕: "
+                        f"divergence detected; η = {LECTURE_ETAS['converges']:g} and "
+                        f"{osc_eta:g} stop once converged; right: the first 40 steps, where "
+                        f"η = {too_big:g} climbs and η = {osc_eta:g} falls while β zigzags, "
+                        "below).", name="three learning rates")
+        sec.numbers({"λ_max of J's Hessian XᵀX (from Hessian-vector products)":
                          float(diag.lam_max),
-                     "λ_min of the Hessian": float(diag.lam_min),
+                     "λ_min of J's Hessian": float(diag.lam_min),
                      "critical rate 2/λ_max": f"{float(diag.lr_max):.5f}",
                      f"η = {too_big:g} → status": runs[too_big].status,
                      "… detected at step": runs[too_big].diverged_at,
@@ -319,7 +335,9 @@ print(st.diagnose(bad, problem).message)""")
                      f"η = {osc_eta:g} → status": runs[osc_eta].status,
                      f"η = {osc_eta:g}: error factor per step 1 − ηλ_max":
                          float(osc_diag.multiplier),
+                     f"η = {osc_eta:g}: steps": runs[osc_eta].nit,
                      "η = 0.002 → status": runs[LECTURE_ETAS["converges"]].status,
+                     "η = 0.002: steps": runs[LECTURE_ETAS["converges"]].nit,
                      "suggested η": float(diag.suggested_lr)},
                     caption="The diagnosis, computed from the Hessian")
 
@@ -350,11 +368,12 @@ print(st.diagnose(bad, problem).message)""")
         st = self.st
         x0 = _start(eta)
         backoff = st.minimize(self.problem, x0, st.optim.GD(lr=eta), max_steps=1000,
-                              on_divergence="backoff")
+                              on_divergence="backoff", rtol=RTOL)
         sec.text("With `on_divergence=\"backoff\"`, steepest notices the blow-up, returns to "
-                 "the last good point, halves η and carries on:")
+                 "the last good point (the lowest loss so far), halves η and carries on:")
         sec.code(f"""st.minimize(problem, {_lst(x0)}, st.optim.GD(lr={eta:g}), max_steps=1000,
-            on_divergence="backoff")""")
+            on_divergence="backoff", rtol={RTOL:g})""")
+        sec.text(_backoff_text(backoff, eta))
         verdict = run_verdict(backoff)
         with sec.row():
             sec.figure(st.plot.loss_curve({f"GD η={eta:g}, on_divergence=\"stop\"": diverged,
@@ -369,8 +388,8 @@ print(st.diagnose(bad, problem).message)""")
                        "The learning rate per step: ✕ marks the rate that diverged, the line "
                        "the halved rate that was kept.", name="backoff learning rate")
         sec.numbers({"starting η": eta,
-                     "halvings at steps": ", ".join(map(str, backoff.history.backoffs))
-                     or "none",
+                     "resumed (η halved) from step": ", ".join(map(str, backoff.history.backoffs))
+                     or "never",
                      "final η": float(backoff.history.lr[-1]),
                      "status": backoff.status, "steps counted": backoff.nit,
                      "final β": np.asarray(backoff.x)},
@@ -399,7 +418,7 @@ print(st.diagnose(bad, problem).message)""")
                                 record=range(len(named)))
         hover = st.minimize(problem, named[4], st.optim.GD(lr=self.MAP_ETA), max_steps=8000)
         diag = st.diagnose(hover, problem)
-        sec.text(self._map_text(sweep, long, named, steps))
+        sec.text(self._map_text(sweep, long, named, side))
         sec.code(f"""m = st.stability_map(st.problems.Rosenbrock(), st.optim.GD(),
                      lrs=np.geomspace(5e-4, 4e-3, {n_rates}), starts=grid, max_steps={steps})
 m.plot("map", lr={self.MAP_ETA:g}); m.plot("fractions")""")
@@ -427,11 +446,12 @@ m.plot("map", lr={self.MAP_ETA:g}); m.plot("fractions")""")
                              if o in codes)
         return pts((2,)), pts((0, 1))
 
-    def _map_text(self, sweep: Any, long: Any, named: np.ndarray, steps: int) -> str:
+    def _map_text(self, sweep: Any, long: Any, named: np.ndarray, side: int) -> str:
         diverge, stay = self._fates(long, named)
         return (f"A step size may diverge from one starting point but not another. Below, "
                 f"gradient descent runs on Rosenbrock's function from {len(sweep.starts)} "
-                f"starts at {len(sweep.lrs)} learning rates at once (each rate is one stacked "
+                f"starts (a {side} × {side} grid and the {len(named)} named ones) at "
+                f"{len(sweep.lrs)} learning rates at once (each rate is one stacked "
                 f"array per step, judged by the same divergence detector as `minimize`). At "
                 f"η = {self.MAP_ETA:g} the starts {diverge} diverge, while {stay} stay bounded "
                 f"— and can never converge: at the minimum λ_max = {sweep.lam_max:.4g}, so "
@@ -728,20 +748,38 @@ land.plot("surface"); land.save("landscape.npz")""")
         traj = plane.trajectory
         with sec.row():
             sec.figure(plane.plot("filled", log=True),
-                       "Training path (from the initialization to θ*) on the PCA plane.",
+                       "Training path (from the initialization to θ*) projected on the PCA "
+                       "plane; the legend's \"off-plane\" share is the largest distance of a "
+                       "snapshot from the plane, as a fraction of its distance from θ* (the "
+                       "third and later principal directions the plane leaves out).",
                        name="landscape path")
             sec.numbers({"grid": f"{res} × {res}", "loss at θ*": float(land.loss[i0, j0]),
                          "highest loss on the random plane": float(np.nanmax(land.loss)),
                          "snapshots on the path": len(hist.snapshots),
                          "variance explained by the 2 PCA directions":
                              f"{float(np.sum(pca.explained_variance_ratio)):.1%}",
-                         "worst distance of the path from the plane":
+                         "worst distance of a snapshot from the plane (÷ its distance to θ*)":
                              f"{float(np.nanmax(traj.relative_residual)):.1%}"},
                         caption="Landscape numbers")
 
 
 def _head(run: Any, k: int) -> np.ndarray:
     return np.asarray(run.history.x)[: k + 1]
+
+
+def _backoff_text(run: Any, eta: float) -> str:
+    """Where a backed-off run resumed, and the steps it threw away (not counted in ``nit``)."""
+    rows = list(run.history.backoffs)
+    if not rows:
+        return f"Here η = {eta:g} never diverged, so nothing was halved."
+    dropped = run.nfev - 1 - run.nit
+    where = ", ".join(f"step {k}" for k in rows)
+    first = (" The loss rose from the very first step, so the last good point was the start "
+             "itself." if rows[0] == 0 else "")
+    return (f"Here the rate was halved {len(rows)}× (η = {eta:g} → "
+            f"{float(run.history.lr[-1]):g}), resuming from {where}.{first} The {dropped} "
+            f"steps taken past it and thrown away are not counted: the run {run_verdict(run)} "
+            f"counted from there.")
 
 
 def run_verdict(result: Any) -> str:
