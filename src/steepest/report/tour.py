@@ -179,9 +179,12 @@ class _Tour:
                         title=f"convex: {convex.name}")
         st.plot.surface(nonconvex, ax=fig.add_subplot(1, 2, 2, projection="3d"), n=n,
                         alpha=0.8, title=f"non-convex: {nonconvex.name}")
+        lm = nonconvex.local_minima
         sec.figure(fig, "Convex (left): every local minimum is global. Non-convex (right): "
-                        f"{len(nonconvex.local_minima)} minima, only one of them global; "
-                        "where descent ends depends on where it starts.",
+                        f"{len(lm)} minima, only one of them global (★, at "
+                        f"{_pt(np.round(lm[0], 2))}; the local one at {_pt(np.round(lm[1], 2))} "
+                        "lies behind the ridge from this view, see the contour map of section "
+                        "5); where descent ends depends on where it starts.",
                    name="convex vs non-convex")
         self._clustering_losses(sec)
 
@@ -378,8 +381,8 @@ print(st.diagnose(bad, problem).message)""")
         with sec.row():
             sec.figure(st.plot.loss_curve({f"GD η={eta:g}, on_divergence=\"stop\"": diverged,
                                            f"GD η={eta:g}, on_divergence=\"backoff\"": backoff},
-                                          fun=self.lecture, title=f"Backoff: η = {eta:g} "
-                                          f"{verdict}"),
+                                          fun=self.lecture, title=f"Backoff: η = {eta:g} → "
+                                          f"{float(backoff.history.lr[-1]):g}, {verdict}"),
                        "ℒ per step: stopped at the divergence, or halved and carrying on.",
                        name="backoff")
             sec.figure(st.plot.learning_rate({f"GD η={eta:g}, backoff": backoff},
