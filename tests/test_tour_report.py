@@ -110,6 +110,12 @@ def test_surface_spec_holds_the_grid_when_plotly_is_installed():
     np.testing.assert_allclose(spec["data"][0]["z"], Z, rtol=0, atol=1e-5 * Z.max())  # 6 digits
     assert spec["data"][1]["type"] == "scatter3d"
     assert "Plotly" in page  # the bundled library, inline
+    # hovers in the axes' names, the path's with its true (unlifted) loss
+    named = report.section("N")
+    named.surface(x, y, Z, fig, "bowl", labels=("β₀", "β₁", "ℒ"), paths=[("p", np.ones((2, 3)))])
+    spec = json.loads(re.search(r'id="plot3d-2-spec">(.*?)</script>', report.to_html()).group(1))
+    assert spec["data"][0]["hovertemplate"].startswith("β₀ = %{x:.4g}, β₁ = %{y:.4g}<br>ℒ = %{z")
+    assert "ℒ = %{customdata" in spec["data"][1]["hovertemplate"]
 
 
 def test_save_writes_page_and_figures(tmp_path):

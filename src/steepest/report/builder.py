@@ -151,9 +151,17 @@ def _png_bytes(fig: Any, dpi: int) -> bytes:
 PATH_LIFT = 0.012
 
 
-def _path_trace(label: str, path: Any, z: np.ndarray) -> dict[str, Any]:
+def _hover(labels: tuple[str, str, str], z: str = "z") -> str:
+    """A 3-D hover in the axes' names ("β₀ = …, β₁ = …<br>loss …"; plotly's own says x, y, z)."""
+    return (f"{labels[0]} = %{{x:.4g}}, {labels[1]} = %{{y:.4g}}<br>{labels[2]} = "
+            f"%{{{z}:.6g}}")
+
+
+def _path_trace(label: str, path: Any, z: np.ndarray,
+                labels: tuple[str, str, str] = ("x", "y", "loss")) -> dict[str, Any]:
     """A path on a 3-D surface: a thick line with a marker per iterate (larger at the start,
-    a square at the end), lifted by :data:`PATH_LIFT` of the surface's height."""
+    a square at the end), lifted by :data:`PATH_LIFT` of the surface's height; its hover gives
+    the true loss, in the axes' ``labels``."""
     p = np.asarray(path, float)
     if p.ndim != 2 or p.shape[1] != 3:
         raise ValueError(f"surface: path {label!r} must have shape (k, 3), got {p.shape}")
@@ -166,7 +174,7 @@ def _path_trace(label: str, path: Any, z: np.ndarray) -> dict[str, Any]:
     return {"type": "scatter3d", "mode": "lines+markers", "name": label,
             "x": _json_grid(p[:, 0]), "y": _json_grid(p[:, 1]),
             "z": _json_grid(p[:, 2] + lift), "customdata": _json_grid(p[:, 2]),
-            "hovertemplate": "%{x:.4g}, %{y:.4g}<br>loss %{customdata:.6g}",
+            "hovertemplate": _hover(labels, "customdata"),
             "line": {"width": 7, "color": "#d62728"},
             "marker": {"size": sizes, "symbol": symbols, "color": "#8b0000"}}
 
@@ -316,10 +324,10 @@ class Section:
         trace: dict[str, Any] = {
             "type": "surface", "x": _json_grid(x), "y": _json_grid(y), "z": _json_grid(z),
             "colorscale": "Viridis", "opacity": 0.75 if paths else 0.92, "showscale": False,
-            "name": labels[2]}
+            "name": labels[2], "hovertemplate": _hover(labels) + "<extra></extra>"}
         if np.isfinite(z).all():  # contour lines around holes take plotly tens of seconds
             trace["contours"] = {"z": {"show": True, "usecolormap": True, "project": {"z": True}}}
-        data = [trace, *(_path_trace(label, path, z) for label, path in paths)]
+        data = [trace, *(_path_trace(label, path, z, labels) for label, path in paths)]
         layout = _surface_layout(x, y, labels, bool(paths))
         spec = json.dumps({"data": data, "layout": layout}, separators=(",", ":"))
         figure = _figure_of(fallback)

@@ -102,7 +102,7 @@ class _Tour:
             return
         (mx, my, mz), = disp.meshes
         paths = [(label, pts) for label, pts in disp.paths.items()]
-        sec.surface(mx, my, mz, disp, caption, labels=("β₀", "β₁", "loss"), paths=paths,
+        sec.surface(mx, my, mz, disp, caption, labels=("β₀", "β₁", "ℒ"), paths=paths,
                     name=name)
 
     # ---- 1. derivatives ---------------------------------------------------------------------
