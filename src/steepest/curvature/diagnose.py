@@ -497,8 +497,8 @@ def _edge_of_stability(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any,
                f"moved {fmt(drift, 2)}× the jump between them: a period-2 orbit), {where}")
     elif at_min is not None and d.lr > at_min[0]:
         k = len(h.loss) - 1 - ORBIT_WINDOW
-        now = (f"still moving — the loss went from {fmt(float(h.loss[k]), 4)} to "
-               f"{fmt(float(h.loss[-1]), 4)} over the last {ORBIT_WINDOW} steps — while it "
+        now = (f"still moving (the loss went from {fmt(float(h.loss[k]), 4)} to "
+               f"{fmt(float(h.loss[-1]), 4)} over the last {ORBIT_WINDOW} steps) while it "
                f"zigzags across the valley, {where}; it has not settled into an orbit yet "
                f"(run it longer to see where it does)")
     else:
