@@ -177,7 +177,7 @@ def test_backoff_counts_the_steps_it_keeps(tmp_path, capsys):
                  "--rtol", "0", "--no-animation", "--out", str(tmp_path)]) == 0
     text = capsys.readouterr().out
     assert "status: max_steps after 1000 steps — reached max_steps=1000" in text
-    assert "learning rate halved 1×, resuming from steps [0]; the 13 discarded" in text
+    assert "learning rate halved 1×, resuming from steps [0]; the 12 discarded" in text
 
 
 def test_optimizer_names_come_from_the_one_registry():

@@ -410,8 +410,7 @@ def test_a_backoff_run_counts_its_kept_steps_and_its_title_says_its_status(rtol,
     assert run.status == status and run.history.backoffs == [0]
     # one step count: the rows kept, the same in nit, the history, the message and the title
     assert run.nit == len(run.history.x) - 1 == len(run.history.loss) - 1
-    discarded = run.nfev - 1 - run.nit - len(run.history.backoffs)
-    assert discarded == 12  # η = 0.0065 from (−8, −2): diverged for certain at step 12
+    assert run.discarded == 12  # η = 0.0065 from (−8, −2): diverged for certain at step 12
     if status == "max_steps":
         assert run.nit == 1000 and "reached max_steps=1000" in run.message
         assert run_verdict(run) == "ends max_steps after 1000 steps"

@@ -148,11 +148,12 @@ def test_the_tour_and_the_cli_agree_on_the_lecture_runs(html, capsys, tmp_path):
 
 
 def test_the_backoff_text_counts_the_steps_it_threw_away(html):
-    """0.0065 climbs from its first step: backoff resumes from step 0 at 0.00325, and the 13
-    steps it took past the start are dropped — said in words, as the CLI says it."""
+    """0.0065 climbs from its first step: backoff resumes from step 0 at 0.00325, and the 12
+    steps it took past the start (diverged at step 12) are dropped — said in words, as the
+    CLI says it."""
     text = re.search(r"Here the rate was halved[^<]*", html).group(0)
     assert "resuming from step 0" in text and "0.0065 → 0.00325" in text
-    assert "The 13 steps taken past it and thrown away are not counted" in text
+    assert "The 12 steps taken past it and thrown away are not counted" in text
 
 
 def test_the_page_is_light(html):

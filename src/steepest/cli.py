@@ -367,7 +367,7 @@ def cmd_descend(args: argparse.Namespace) -> int:
           f"loss = {float(result.fun):.6g}")
     if result.history.backoffs:
         print(f"learning rate halved {len(result.history.backoffs)}×, resuming from steps "
-              f"{list(result.history.backoffs)}; the {result.nfev - 1 - result.nit} discarded "
+              f"{list(result.history.backoffs)}; the {result.discarded} discarded "
               f"steps are not counted")
     if result.status != "converged":
         print(steepest.diagnose(result, problem).message)

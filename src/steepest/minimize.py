@@ -113,6 +113,13 @@ class Result:
         return self.status in ("converged", "early_stopped")
 
     @property
+    def discarded(self) -> int:
+        """The steps a backoff threw away (taken past the row it resumed from, not counted in
+        ``nit``): ``nfev`` less the start's evaluation, the kept steps and one re-evaluation per
+        backoff — for one evaluation a step, as the rates that back off take."""
+        return self.nfev - 1 - self.nit - len(self.history.backoffs)
+
+    @property
     def lr(self) -> float:
         """The learning rate at the end (after any backoffs)."""
         return float(self.history.lr[-1])

@@ -775,12 +775,11 @@ def _backoff_text(run: Any, eta: float) -> str:
     rows = list(run.history.backoffs)
     if not rows:
         return f"Here η = {eta:g} never diverged, so nothing was halved."
-    dropped = run.nfev - 1 - run.nit
     where = ", ".join(f"step {k}" for k in rows)
     first = (" The loss rose from the very first step, so the last good point was the start "
              "itself." if rows[0] == 0 else "")
     return (f"Here the rate was halved {len(rows)}× (η = {eta:g} → "
-            f"{float(run.history.lr[-1]):g}), resuming from {where}.{first} The {dropped} "
+            f"{float(run.history.lr[-1]):g}), resuming from {where}.{first} The {run.discarded} "
             f"steps taken past it and thrown away are not counted: the run {run_verdict(run)} "
             f"counted from there.")
 
