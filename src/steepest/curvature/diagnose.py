@@ -485,6 +485,7 @@ def _edge_of_stability(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any,
     if growth_per_step(h.loss[-20:], float(np.min(h.loss))) > 1.01:
         return False  # still growing: not hovering
     at_min = _limit_at_minimum(fun, opt)
+    unstable_there = at_min is not None and d.lr > at_min[0]  # it cannot converge there
     drift, change = _orbit_drift(h)
     where = (f"where λ_max = {fmt(lam)} midway between the last two iterates "
              f"({fmt(d.lr * lam / c, 3)}× {fmt(c, 3)}/η = {fmt(c / d.lr)})")
@@ -495,7 +496,7 @@ def _edge_of_stability(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any,
                f"{fmt(float(np.mean(losses)), 3)} (alternating {fmt(float(losses.min()), 4)} / "
                f"{fmt(float(losses.max()), 4)}; over the last {ORBIT_WINDOW} steps the two points "
                f"moved {fmt(drift, 2)}× the jump between them: a period-2 orbit), {where}")
-    elif at_min is not None and d.lr > at_min[0]:
+    elif unstable_there:
         k = len(h.loss) - 1 - ORBIT_WINDOW
         now = (f"still moving (the loss went from {fmt(float(h.loss[k]), 4)} to "
                f"{fmt(float(h.loss[-1]), 4)} over the last {ORBIT_WINDOW} steps) while it "
@@ -504,7 +505,7 @@ def _edge_of_stability(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any,
     else:
         return False
     d.kind = "edge_of_stability"
-    if at_min is not None and d.lr > at_min[0]:
+    if unstable_there and at_min is not None:
         lim, lam_star, xs = at_min
         d.message = (f"Locally unstable at the minimum, held at the edge of stability "
                      f"({status}): at the minimum ({', '.join(fmt(v, 4) for v in xs)}) λ_max = "
@@ -525,12 +526,12 @@ def _edge_of_stability(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any,
 def _orbit_drift(h: Any) -> tuple[float, float]:
     """Over the last :data:`ORBIT_WINDOW` steps: how far x moved, as a multiple of its mean jump
     ‖x_{k+1} − x_k‖, and the loss's relative change (both 0 on a period-2 orbit)."""
-    x, loss = np.asarray(h.x[-ORBIT_WINDOW - 1:], float), np.asarray(h.loss, float)
+    x = np.asarray(h.x[-ORBIT_WINDOW - 1:], float)
     if len(x) < ORBIT_WINDOW + 1:
         return math.inf, math.inf
     jump = float(np.mean(np.linalg.norm(np.diff(x, axis=0), axis=1)))
     drift = float(np.linalg.norm(x[-1] - x[0])) / jump if jump > 0 else math.inf
-    a, b = float(loss[-ORBIT_WINDOW - 1]), float(loss[-1])
+    a, b = float(h.loss[-ORBIT_WINDOW - 1]), float(h.loss[-1])
     return drift, abs(b - a) / max(abs(b), 1e-300)
 
 
