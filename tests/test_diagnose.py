@@ -148,3 +148,17 @@ def test_a_quadratic_just_below_its_limit_converges_slowly_it_does_not_hover(lr)
                     verify=False)
     assert d.kind == "slow" and "hover" not in d.message
     assert d.rate == pytest.approx(abs(1 - 10 * lr))
+
+
+def test_adaptive_hover_is_not_called_slow():
+    """RMSprop at η = 0.01 on the lecture's line ends in a period-2 orbit (‖∇L‖ stays at 1.74);
+    after 300 steps the old diagnosis forecast convergence in ~6,000 steps from a frozen P."""
+    X, y = st.datasets.lecture_line()
+    P = st.problems.LeastSquares(X, y)
+    early = st.diagnose(st.minimize(P, [-8, -2], optim.RMSprop(lr=0.01), max_steps=300), P)
+    assert early.kind == "edge_of_stability" and "period-2 orbit" in early.message
+    assert "Continued from the same start" in early.message
+    late = st.minimize(P, [-8, -2], optim.RMSprop(lr=0.01), max_steps=3000)
+    assert late.history.grad_norm[-1] > 1.0  # the orbit is real: it never converges
+    d = st.diagnose(late, P)
+    assert d.kind == "edge_of_stability" and abs(d.lr_max - 0.01) < 1e-4

@@ -102,6 +102,11 @@ def diagnose(result: Any, fun: Any = None, *,
     >>> d.kind, round(d.lr_max, 5)
     ('diverged', 0.0064)
     """
+    return _diagnose(result, fun, jac, verify, extend=True)
+
+
+def _diagnose(result: Any, fun: Any, jac: Any, verify: bool, extend: bool) -> Diagnosis:
+    """:func:`diagnose`; ``extend``: an adaptive run that looks slow may be continued once."""
     h = result.history
     opt = getattr(result, "optimizer", None)
     if opt is None:
@@ -119,7 +124,7 @@ def diagnose(result: Any, fun: Any = None, *,
     if diverged:
         _diverged(d, result, fun, opt)
     else:
-        _finished(d, result, fun, jac, opt)
+        _finished(d, result, fun, jac, opt, extend)
     if _second_order(opt) and d.lr_max is None:
         d.message += f" {d.optimizer}: {opt.limit_formula()}."
     if verify and fun is not None and d.details.get("candidate") is not None:
@@ -180,8 +185,12 @@ def _second_order(opt: Any) -> bool:
     return bool(getattr(opt, "second_order", False))
 
 
-def _where(fun: Any) -> str:
+def _where(fun: Any, opt: Any, diverged: bool = True) -> str:
+    """Where the curvature was measured (see :func:`_measure`)."""
     from ..problems import Quadratic
+    if opt is not None and opt.adaptive:  # P⁻¹H depends on P, which the run keeps changing
+        return (" at the best iterate, with P after one step from there" if diverged
+                else ", with P as at the end")
     return ", exact for this quadratic" if isinstance(fun, Quadratic) else " at the best iterate"
 
 
@@ -233,7 +242,7 @@ def _diverged(d: Diagnosis, result: Any, fun: Any, opt: Any) -> None:
     name = d.optimizer
     if d.lr_max is None:
         cause = ("" if d.lam_max is None else
-                 f" The sharpest curvature is {d.sharpness} = {fmt(d.lam_max)}{_where(fun)}.")
+                 f" The sharpest curvature is {d.sharpness} = {fmt(d.lam_max)}{_where(fun, opt)}.")
         d.message = f"{head} with {name} at learning rate η = {fmt(d.lr)}.{cause}"
         d.details["candidate"] = d.lr / 10
         d.message += _scales(fun) if fun is not None else ""
@@ -256,7 +265,7 @@ def _diverged(d: Diagnosis, result: Any, fun: Any, opt: Any) -> None:
             factor = (f"Along the top eigenvector of {of} the error grows by a "
                       f"factor {fmt(growth)} > 1 per step.")
         d.message = (f"{head}: the learning rate η = {fmt(d.lr)} exceeds the stability limit "
-                     f"{limit} ({d.sharpness} = {fmt(d.lam_max)}{_where(fun)}). {factor}")
+                     f"{limit} ({d.sharpness} = {fmt(d.lam_max)}{_where(fun, opt)}). {factor}")
     else:
         d.message = (f"{head}, although η = {fmt(d.lr)} is below {limit} at the best iterate "
                      f"({d.sharpness} = {fmt(d.lam_max)}): the curvature grows along the path "
@@ -304,7 +313,7 @@ def _status_text(result: Any, n: int) -> str:
                                                             f"{result.status}, {steps}")
 
 
-def _finished(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any) -> None:
+def _finished(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any, extend: bool) -> None:
     h = result.history
     n = len(h.loss) - 1
     g0, g1 = float(h.grad_norm[0]), float(h.grad_norm[-1])
@@ -326,18 +335,20 @@ def _finished(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any) -> None:
     if fell:
         _converged(d, result, status, g0, g1)
         return
-    if _diverging(d, result, fun, status):
+    if _diverging(d, result, fun, opt, status):
         return
     if _edge_of_stability(d, result, fun, jac, opt, status):
         return
-    if _slow(d, result, fun, status, n, g0, g1):
-        return
-    if vanished:
+    if _slow(d, result, fun, opt, status, n, g0, g1):
+        pass
+    elif vanished:  # fell 1e3-fold but not 1e6-fold
         _converged(d, result, status, g0, g1)
-        return
-    d.kind = "converged" if result.success else "unknown"
-    d.message = (f"{status.capitalize()}; the loss went from {fmt(h.loss[0])} to "
-                 f"{fmt(h.loss[-1])} and ‖∇L‖ from {fmt(g0, 3)} to {fmt(g1, 3)}.")
+    else:
+        d.kind = "converged" if result.success else "unknown"
+        d.message = (f"{status.capitalize()}; the loss went from {fmt(h.loss[0])} to "
+                     f"{fmt(h.loss[-1])} and ‖∇L‖ from {fmt(g0, 3)} to {fmt(g1, 3)}.")
+    if extend and opt.adaptive:  # what holds for P frozen need not hold: P keeps adapting
+        _continued(d, result, fun, jac, opt, n)
 
 
 def _tail_change(h: Any) -> float:
@@ -371,20 +382,25 @@ def _plateau(d: Diagnosis, result: Any, g1: float, vanished: bool) -> bool:
     return True
 
 
-def _diverging(d: Diagnosis, result: Any, fun: Any, status: str) -> bool:
-    """Above the limit and still growing when the run ended (the detector had no time)."""
+def _diverging(d: Diagnosis, result: Any, fun: Any, opt: Any, status: str) -> bool:
+    """Above the limit and still growing when the run ended (the detector had no time). An
+    adaptive rule's limit holds only while P stays fixed, and P grows with the gradients: there
+    the loss must also have risen by more than :data:`ORBIT_LOSS` over the tail (a run settling
+    into an orbit creeps up by far less)."""
     h = result.history
     if d.lr_max is None or d.lr <= d.lr_max or len(h.loss) < 6:
         return False
     tail = h.loss[-min(len(h.loss), 20):]
     growth = _loss_growth(tail)
-    if not growth > 1.0 + 1e-9:
+    rise = (tail[-1] - tail[0]) / max(abs(tail[0]), 1e-300)
+    if not growth > 1.0 + 1e-9 or (opt.adaptive and not rise > ORBIT_LOSS):
         return False
     d.kind = "diverging"
     d.message = (f"Diverging ({status}): η = {fmt(d.lr)} exceeds the stability limit "
                  f"{d.details.get('limit_text') or fmt(d.lr_max)} ({d.sharpness} = "
-                 f"{fmt(d.lam_max)}{_where(fun)}) and the loss is growing, ×{fmt(growth, 3)} per "
-                 f"step over the last {len(tail)} steps (now {fmt(float(h.loss[-1]))}, from "
+                 f"{fmt(d.lam_max)}{_where(fun, opt, False)}) and the loss is growing, "
+                 f"×{fmt(growth, 3)} per step over the last {len(tail)} steps (now "
+                 f"{fmt(float(h.loss[-1]))}, from "
                  f"{fmt(float(h.loss[0]))}); the run ended before it rose far enough to be "
                  f"stopped as diverged.")
     d.details["candidate"] = _candidate(d, fun, result.optimizer or _gd(d.lr))
@@ -436,7 +452,7 @@ def _converged(d: Diagnosis, result: Any, status: str, g0: float, g1: float) -> 
                      f"(η = {fmt(d.lr)} is below the limit {fmt(d.lr_max)}).")
 
 
-def _slow(d: Diagnosis, result: Any, fun: Any, status: str, n: int, g0: float,
+def _slow(d: Diagnosis, result: Any, fun: Any, opt: Any, status: str, n: int, g0: float,
           g1: float) -> bool:
     if d.rate is None or d.steps_needed is None or d.steps_needed <= n or d.rate >= 1 \
             or d.kappa is None or d.lr_max is None:
@@ -446,8 +462,11 @@ def _slow(d: Diagnosis, result: Any, fun: Any, status: str, n: int, g0: float,
     best = d.details.get("best_lr")
     # on a non-quadratic loss the curvature is the stopping point's, not the minimum's
     there = "" if getattr(fun, "constant_hessian", False) else " where the run stopped"
+    of = ""
+    if opt.adaptive:  # the recursion is P⁻¹H's with P frozen: say so, as _continued checks it
+        there, of = ", with P as at the end", " of P⁻¹H"
     d.message = (f"Slow: {status}, still moving (‖∇L‖ = {fmt(g1, 3)}, {fmt(g1 / g0, 2)}× its "
-                 f"start). The condition number κ = λ_max/λ_min = {fmt(d.kappa)} (λ_max = "
+                 f"start). The condition number{of} κ = λ_max/λ_min = {fmt(d.kappa)} (λ_max = "
                  f"{fmt(d.lam_max)}, λ_min = {fmt(d.lam_min)}{there}). At η = {fmt(d.lr)} "
                  f"the slowest direction shrinks by only {fmt(d.rate)} per step, so reducing "
                  f"the error by {TARGET_REDUCTION:.0e} takes about {d.steps_needed:.0f} steps.")
@@ -462,47 +481,59 @@ def _slow(d: Diagnosis, result: Any, fun: Any, status: str, n: int, g0: float,
     return True
 
 
+def _continued(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any, n: int) -> None:
+    """An adaptive rule's forecast holds P fixed, but P keeps shrinking with the gradients (which
+    raises P⁻¹H): rerun the same settings from the start for up to :data:`TRIAL_STEPS` more steps
+    and say what the run really does next — settle, or hover at the edge of stability."""
+    if fun is None:
+        return
+    longer = _trial(fun, result.history.x[0], opt, d.lr, jac, n + TRIAL_STEPS,
+                    tuple(getattr(result, "rules", ())))
+    later = _diagnose(longer, fun, jac, verify=False, extend=False)
+    d.details["continued"] = later
+    if later.kind == "edge_of_stability":
+        g = result.history.grad_norm
+        d.kind, d.lr_max = later.kind, later.lr_max
+        d.message = (f"Not settling at this rate, although ‖∇L‖ had fallen to "
+                     f"{fmt(float(g[-1]), 3)} ({fmt(float(g[-1] / g[0]), 2)}× its start) when it "
+                     f"stopped after {n} steps. Continued from the same start, it ends "
+                     f"{later.message[0].lower()}{later.message[1:]}")
+        return
+    g = longer.history.grad_norm
+    forecast = "" if d.rate is None or d.rate >= 1 else \
+        f"; the rate above predicts {fmt(float(g[n]) * d.rate ** (longer.nit - n), 3)}"
+    d.message += (f" {d.optimizer}'s P keeps adapting: continued from the same start to step "
+                  f"{longer.nit}, ‖∇L‖ = {fmt(float(g[-1]), 3)} ({fmt(float(g[-1] / g[0]), 2)}× "
+                  f"its start{forecast}).")
+
+
 def _edge_of_stability(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any,
                        status: str) -> bool:
-    """Bounded, not converging, zigzagging at the end where ηλ_max ≈ the limit."""
+    """Bounded, not converging, zigzagging at the end where η is ≈ the limit for the sharpness
+    midway between the last two iterates (for an adaptive rule: of P⁻¹H with P as at the end)."""
     h = result.history
-    if fun is None or len(h.x) < 12 or opt.adaptive or _second_order(opt):
+    state = d.details.get("state") if opt.adaptive else None
+    if fun is None or len(h.x) < 12 or _second_order(opt) or (opt.adaptive and state is None):
         return False
-    tail = h.x[-10:]
-    if _zigzag(tail, None) < ZIGZAG_FRACTION:
+    if _zigzag(h.x[-10:], None) < ZIGZAG_FRACTION:
         return False
     hover = 0.5 * (h.x[-1] + h.x[-2])
     try:
-        lam = float(sharpness(fun, hover, opt, jac=jac).lam_max)
+        lam = float(sharpness(fun, hover, opt, state, jac=jac).lam_max)
     except (ArithmeticError, ValueError, np.linalg.LinAlgError):
         return False
-    c = opt.stability_constant()
-    if not 0.7 * c <= d.lr * lam <= 1.3 * c:
+    ratio = d.lr / opt.lr_limit(lam, state) if lam > 0 else 0.0
+    if not 0.7 <= ratio <= 1.3:
         return False
-    if getattr(fun, "constant_hessian", False) and d.lr * lam < c:
+    if not opt.adaptive and getattr(fun, "constant_hessian", False) and ratio < 1:
         return False  # a quadratic below its limit converges, however slowly it zigzags
     from ..descent.divergence import growth_per_step
     if growth_per_step(h.loss[-20:], float(np.min(h.loss))) > 1.01:
         return False  # still growing: not hovering
-    at_min = _limit_at_minimum(fun, opt)
+    at_min = None if opt.adaptive else _limit_at_minimum(fun, opt)
     unstable_there = at_min is not None and d.lr > at_min[0]  # it cannot converge there
-    drift, change = _orbit_drift(h)
-    where = (f"where λ_max = {fmt(lam)} midway between the last two iterates "
-             f"({fmt(d.lr * lam / c, 3)}× {fmt(c, 3)}/η = {fmt(c / d.lr)})")
-    if drift <= ORBIT_DRIFT and change <= ORBIT_LOSS:
-        losses = h.loss[-2:]
-        a, b = (", ".join(fmt(v, 3) for v in p) for p in (h.x[-2], h.x[-1]))
-        now = (f"hovering between ({a}) and ({b}) with loss ≈ "
-               f"{fmt(float(np.mean(losses)), 3)} (alternating {fmt(float(losses.min()), 4)} / "
-               f"{fmt(float(losses.max()), 4)}; over the last {ORBIT_WINDOW} steps the two points "
-               f"moved {fmt(drift, 2)}× the jump between them: a period-2 orbit), {where}")
-    elif unstable_there:
-        k = len(h.loss) - 1 - ORBIT_WINDOW
-        now = (f"still moving (the loss went from {fmt(float(h.loss[k]), 4)} to "
-               f"{fmt(float(h.loss[-1]), 4)} over the last {ORBIT_WINDOW} steps) while it "
-               f"zigzags across the valley, {where}; it has not settled into an orbit yet "
-               f"(run it longer to see where it does)")
-    else:
+    now = _hover_text(d, result, lam, ratio, opt, state, unstable_there)
+    if now is None:
         return False
     d.kind = "edge_of_stability"
     if unstable_there and at_min is not None:
@@ -513,14 +544,49 @@ def _edge_of_stability(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any,
                      f"{fmt(d.lr)} and the run cannot converge there; it is not diverging "
                      f"either — it is {now}.")
         d.details["candidate"] = 0.9 * lim
+    elif opt.adaptive:
+        d.message = (f"At the edge of stability ({status}): the run is {now}. {d.optimizer}'s "
+                     f"P shrinks with the gradients, which raises λ_max(P⁻¹H) until it meets "
+                     f"the limit (the adaptive edge of stability, Cohen et al. 2022), so at a "
+                     f"fixed η it hovers instead of converging, and a smaller fixed η only "
+                     f"hovers closer. A decaying rate (optim.ExponentialDecay, "
+                     f"optim.InverseTimeDecay) lets it settle.")
     else:
         d.message = (f"At the edge of stability ({status}): the run is {now}; it neither "
                      f"diverges nor settles at this rate.")
         d.details["candidate"] = 0.5 * opt.lr_limit(lam)
-    d.lr_max = opt.lr_limit(lam)
+    d.lr_max = opt.lr_limit(lam, state)
     d.details["hover"], d.details["hover_lam_max"] = hover, lam
-    d.details["orbit_drift"], d.details["orbit_loss_change"] = drift, change
     return True
+
+
+def _hover_text(d: Diagnosis, result: Any, lam: float, ratio: float, opt: Any, state: Any,
+                unstable_there: bool) -> str | None:
+    """What the run is doing at the edge: a period-2 orbit if it stands still, else "still
+    moving" where it cannot converge (``unstable_there``), else None (not hovering)."""
+    h = result.history
+    c, scale = opt.stability_constant(), opt.step_scale(state)
+    per_eta = f"{fmt(c, 3)}/η" if abs(scale - 1) < 1e-3 else f"{fmt(c, 3)}/(η·{fmt(scale, 3)})"
+    frozen = " with P as at the end" if opt.adaptive else ""
+    where = (f"where {d.sharpness or 'λ_max'} = {fmt(lam)} midway between the last two "
+             f"iterates{frozen} ({fmt(ratio, 3)}× {per_eta} = {fmt(lam / ratio)})")
+    drift, change = _orbit_drift(h)
+    d.details["orbit_drift"], d.details["orbit_loss_change"] = drift, change
+    if drift <= ORBIT_DRIFT and change <= ORBIT_LOSS:
+        losses = h.loss[-2:]
+        a, b = (", ".join(fmt(v, 3) for v in p) for p in (h.x[-2], h.x[-1]))
+        return (f"hovering between ({a}) and ({b}) with loss ≈ "
+                f"{fmt(float(np.mean(losses)), 3)} (alternating {fmt(float(losses.min()), 4)} / "
+                f"{fmt(float(losses.max()), 4)}; over the last {ORBIT_WINDOW} steps the two "
+                f"points moved {fmt(drift, 2)}× the jump between them: a period-2 orbit), "
+                f"{where}")
+    if not unstable_there:
+        return None
+    k = len(h.loss) - 1 - ORBIT_WINDOW
+    return (f"still moving (the loss went from {fmt(float(h.loss[k]), 4)} to "
+            f"{fmt(float(h.loss[-1]), 4)} over the last {ORBIT_WINDOW} steps) while it "
+            f"zigzags across the valley, {where}; it has not settled into an orbit yet "
+            f"(run it longer to see where it does)")
 
 
 def _orbit_drift(h: Any) -> tuple[float, float]:
