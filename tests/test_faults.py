@@ -281,7 +281,9 @@ def _swallowed_sigint() -> None:
         pass
 
     def callback(_ref: object) -> None:
-        os.kill(os.getpid(), signal.SIGINT)
+        # raise_signal delivers to this thread at once (os.kill may pick another thread, whose
+        # C handler can run after the callback has returned: the test then saw nothing)
+        signal.raise_signal(signal.SIGINT)
         for _ in range(1000):  # the handler runs here, inside the callback
             pass
 
