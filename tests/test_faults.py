@@ -335,7 +335,7 @@ def _fake_sections(monkeypatch, at: int, swallow: bool):
             if swallow:
                 _swallowed_sigint()
             else:
-                os.kill(os.getpid(), signal.SIGINT)
+                signal.raise_signal(signal.SIGINT)
         sec.figure(fig, f"figure {len(count)}")
         sec.text("finished")
 
