@@ -162,3 +162,56 @@ def test_adaptive_hover_is_not_called_slow():
     assert late.history.grad_norm[-1] > 1.0  # the orbit is real: it never converges
     d = st.diagnose(late, P)
     assert d.kind == "edge_of_stability" and abs(d.lr_max - 0.01) < 1e-4
+
+
+def _cli_run(name: str, rule: str, lr: float):
+    """A run as `steepest run NAME --optimizer RULE --lr LR --max-steps 1000` makes it."""
+    from steepest.cli import default_start, make_optimizer, make_problem
+    P = make_problem(name)
+    r = st.minimize(P, default_start(name, P, lr), make_optimizer(rule, lr), max_steps=1000,
+                    rtol=1e-5)
+    return r, P
+
+
+def test_a_period_two_orbit_is_not_a_plateau():
+    """GD at η = 0.1 on the six-hump camel ends on a period-2 orbit with ‖∇L‖ = 3.4: the loss
+    does not change, but not because the run crawls; it was called 'stalled' on a plateau."""
+    r, P = _cli_run("six-hump-camel", "gd", 0.1)
+    d = st.diagnose(r, P, verify=False)
+    assert d.kind == "edge_of_stability" and "period-2 orbit" in d.message
+    from steepest.curvature.diagnose import ORBIT_DRIFT
+    assert d.details["orbit_drift"] <= ORBIT_DRIFT
+
+
+def test_a_run_thrown_out_of_every_minimum_is_unsettled():
+    """Rastrigin, GD η = 0.01: the best loss (17.9) came at step 368, and every loss since is
+    above it. At the best point 2/λ_max ≈ 0.00507 < η: it cannot settle there (nor at the global
+    minimum, limit 2/396.8). A rate below that limit, tried, converges."""
+    r, P = _cli_run("rastrigin", "gd", 0.01)
+    d = st.diagnose(r, P)
+    h = r.history
+    best = int(np.argmin(h.loss))
+    assert d.kind == "unsettled" and f"at step {best}" in d.message
+    assert min(h.loss[best + 1:]) > h.loss[best]
+    lam = st.curvature.sharpness(P, h.x[best], r.optimizer).lam_max
+    assert d.lr_max <= 2 / lam < r.optimizer.lr
+    assert d.suggested_lr < d.lr_max and d.trial.status == "converged"
+
+
+def test_a_bounded_chaotic_bounce_is_not_diverging():
+    """Rastrigin at η = 0.1 (ηλ ≈ 40) bounces between basins forever, bounded by the quadratic
+    term: a rise between two chosen steps is not growth. It was called 'diverging'."""
+    r, P = _cli_run("rastrigin", "gd", 0.1)
+    d = st.diagnose(r, P, verify=False)
+    assert r.status == "max_steps" and max(r.history.loss) < 1e3
+    assert d.kind == "unsettled"
+
+
+def test_no_fixed_rate_is_suggested_where_none_gets_as_low_as_the_run():
+    """Ackley at its kink: λ_max at the best point is 1e5, so the rate 'below the limit' is
+    ~2e-5, which from the start makes no progress in 1,000 steps: nothing is suggested, and the
+    message says why and names the remedy (a decaying rate)."""
+    r, P = _cli_run("ackley", "gd", 0.1)
+    d = st.diagnose(r, P)
+    assert d.kind == "unsettled" and d.suggested_lr is None
+    assert "none is suggested" in d.message and "decaying rate" in d.message

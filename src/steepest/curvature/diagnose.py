@@ -14,9 +14,15 @@ How each kind is established (see :class:`steepest.descent.diagnosis.Diagnosis` 
   run's gtol; **oscillating** in addition only if the iterates really zigzag (the step along the
   sharpest direction changes sign in at least :data:`ZIGZAG_FRACTION` of the early steps).
 * **saddle** — the gradient has nearly vanished and λ_min < 0.
-* **stalled** — the loss has stopped changing (or the gradient has nearly vanished) but the
-  point is not a minimum: the local quadratic model puts the nearest stationary point ‖∇L‖/λ_max
-  far away (a plateau, where curvature vanishes with the gradient).
+* **stalled** — the loss has stopped changing (or the gradient has nearly vanished) while the
+  run moves on in one direction (it is not going round: no zigzag, and over the last
+  :data:`ORBIT_WINDOW` steps it got at least half as far as it walked), but the point is not a
+  minimum: the local quadratic model puts the nearest stationary point ‖∇L‖/λ_max(H) far away (a
+  plateau, where curvature vanishes with the gradient).
+* **unsettled** — bounded, not converging: the lowest loss is older than the last
+  :data:`ORBIT_WINDOW` steps and every loss since is above it, and η is above the optimizer's
+  limit at that best iterate or at the problem's known minimum (GD and momentum; adaptive rules
+  are continued instead, see below).
 * **diverging** — η is above the limit and the loss is still growing at the end, but the run
   stopped before the detector fired.
 * **slow** — still descending; the predicted number of steps to shrink the error by
@@ -28,6 +34,11 @@ How each kind is established (see :class:`steepest.descent.diagnosis.Diagnosis` 
   :data:`ORBIT_LOSS` of itself); a run still moving is said to be moving, and only where the
   problem knows its minimum and η is above the limit there (so it cannot converge). On a
   constant-Hessian problem below its limit a zigzag is a slow convergence, never this kind.
+
+An adaptive rule's forecast holds its preconditioner P fixed, but P keeps adapting: a run of
+Adam, RMSprop or Adagrad that is not clearly converged is continued from its start for up to
+:data:`TRIAL_STEPS` more steps, and the diagnosis says what that longer run does (it may end at
+the edge of stability instead).
 
 Suggested rates are verified: the candidate (half the stability limit, or the best fixed step) is
 run with the same optimizer from the run's start, under the run's stopping rules, for
@@ -296,10 +307,12 @@ def _limit_at_minimum(fun: Any, opt: Any) -> tuple[float, float, np.ndarray] | N
     if minima is None or not len(minima) or opt.adaptive:
         return None
     try:
-        lam = float(sharpness(fun, minima[0], opt).lam_max)
+        with np.errstate(divide="ignore", invalid="ignore"):  # a minimum at a kink (Ackley's)
+            lam = float(sharpness(fun, minima[0], opt).lam_max)
     except (ArithmeticError, ValueError, np.linalg.LinAlgError):
         return None
-    return (opt.lr_limit(lam), lam, np.asarray(minima[0])) if lam > 0 else None
+    ok = math.isfinite(lam) and lam > 0  # no curvature at a kink: no limit either
+    return (opt.lr_limit(lam), lam, np.asarray(minima[0])) if ok else None
 
 
 # ---- finished (not diverged) -------------------------------------------------------------------
@@ -330,7 +343,7 @@ def _finished(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any, extend: b
                      f"minimum. A small push along the eigenvector of λ_min, or momentum, "
                      f"escapes it.")
         return
-    if _plateau(d, result, g1, vanished):
+    if _plateau(d, result, fun, jac, opt, vanished):
         return
     if fell:
         _converged(d, result, status, g0, g1)
@@ -338,6 +351,8 @@ def _finished(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any, extend: b
     if _diverging(d, result, fun, opt, status):
         return
     if _edge_of_stability(d, result, fun, jac, opt, status):
+        return
+    if _unsettled(d, result, fun, jac, opt, status):
         return
     if _slow(d, result, fun, opt, status, n, g0, g1):
         pass
@@ -360,46 +375,106 @@ def _tail_change(h: Any) -> float:
     return abs(a - b) / max(abs(a), abs(b), 1e-300)
 
 
-def _plateau(d: Diagnosis, result: Any, g1: float, vanished: bool) -> bool:
-    """Stalled on a plateau: the loss has stopped changing (or ‖∇L‖ nearly vanished) and the
-    nearest stationary point of the local quadratic model, ‖∇L‖/λ_max away, is far compared
-    with how far the run has moved."""
-    if d.lam_max is None or not (vanished or _tail_change(result.history) < 1e-6):
-        return False
+def _plateau(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any, vanished: bool) -> bool:
+    """Stalled on a plateau: the loss has stopped changing (or ‖∇L‖ nearly vanished) while the
+    run moves on in one direction (not cycling), and the nearest stationary point of the local
+    quadratic model, ‖∇L‖/λ_max(H) away, is far compared with how far the run has moved."""
     h = result.history
+    if d.lam_max is None or not (vanished or _tail_change(h) < 1e-6) or _cycling(h.x):
+        return False
+    lam = d.lam_max
+    if opt.adaptive and fun is not None:  # ‖∇L‖/λ is a distance only for H's own λ
+        try:
+            lam = float(sharpness(fun, result.x, opt, jac=jac, preconditioned=False).lam_max)
+        except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+            return False
+    g0, g1 = float(h.grad_norm[0]), float(h.grad_norm[-1])
     travelled = float(np.linalg.norm(h.x[-1] - h.x[0]))
-    if d.lam_max > 0 and g1 / d.lam_max <= 1e-3 * max(travelled, 1.0):
+    if lam > 0 and g1 / lam <= 0.1 * max(travelled, 1.0):
         return False
     n = len(h.loss) - 1
+    why = (f"‖∇L‖ has fallen to {fmt(g1, 3)} ({fmt(g1 / max(g0, 1e-300), 2)}× its start)"
+           if vanished else f"the loss changed by only {fmt(_tail_change(h), 2)} (relative) "
+                            f"over the second half (‖∇L‖ = {fmt(g1, 3)})")
     d.kind = "stalled"
-    d.message = (f"Stalled: {_status_text(result, n)}, the loss changed by only "
-                 f"{fmt(_tail_change(h), 2)} (relative) over the second half, and this is not a "
-                 f"minimum: ‖∇L‖ = {fmt(g1, 3)} but the curvature is tiny too (λ_max = "
-                 f"{fmt(d.lam_max, 3)}), so the nearest stationary point of the local quadratic "
-                 f"model is ‖∇L‖/λ_max = {fmt(g1 / max(d.lam_max, 1e-300), 3)} away — a plateau "
-                 f"(saturated units, a flat region). A larger rate, momentum or an adaptive "
-                 f"optimizer crosses it faster.")
+    d.message = (f"Stalled: {_status_text(result, n)}, {why}, and this is not a minimum: the "
+                 f"curvature is small for that gradient (λ_max(H) = {fmt(lam, 3)}), so the "
+                 f"nearest stationary point of the local quadratic model is ‖∇L‖/λ_max = "
+                 f"{fmt(g1 / max(lam, 1e-300), 3)} away — a plateau (saturated units, a flat "
+                 f"region). A larger rate, momentum or an adaptive optimizer crosses it faster.")
+    return True
+
+
+def _cycling(x: np.ndarray) -> bool:
+    """The last :data:`ORBIT_WINDOW` steps go round rather than on: they zigzag, or their net
+    displacement is under half the path they walked."""
+    x = np.asarray(x[-ORBIT_WINDOW - 1:], float)
+    walked = float(np.sum(np.linalg.norm(np.diff(x, axis=0), axis=1)))
+    return _zigzag(x[-10:], None) >= ZIGZAG_FRACTION or \
+        (walked > 0 and float(np.linalg.norm(x[-1] - x[0])) < 0.5 * walked)
+
+
+def _unsettled(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any, status: str) -> bool:
+    """Bounded but unable to settle: the lowest loss is older than the last
+    :data:`ORBIT_WINDOW` steps, every loss since is above it, and η exceeds the limit at that
+    best iterate (or at the problem's known minimum): each approach is thrown out again."""
+    h = result.history
+    b, w = _best_row(h), ORBIT_WINDOW
+    if fun is None or opt.adaptive or _second_order(opt) or b >= len(h.loss) - 1 - w:
+        return False
+    try:
+        lam = float(sharpness(fun, h.x[b], opt, jac=jac).lam_max)
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+        return False
+    at_min = _limit_at_minimum(fun, opt)
+    limits = [lim for lim in (opt.lr_limit(lam) if lam > 0 else None,
+                              None if at_min is None else at_min[0]) if lim is not None]
+    if not limits or d.lr <= min(limits):
+        return False
+    recent = h.loss[-w:]
+    d.kind, d.lr_max = "unsettled", min(limits)
+    d.message = (f"Cannot settle ({status}): its lowest loss, {fmt(float(h.loss[b]), 4)}, was "
+                 f"at step {b}; over the last {w} steps the loss stayed between "
+                 f"{fmt(float(recent.min()), 4)} and {fmt(float(recent.max()), 4)}, above it, "
+                 f"without growing.")
+    if lam > 0 and d.lr > opt.lr_limit(lam):
+        d.message += (f" At that best point λ_max = {fmt(lam)}, so {opt.limit_formula()} = "
+                      f"{fmt(opt.lr_limit(lam), 4)} < η = {fmt(d.lr)}: each time the run "
+                      f"nears a minimum, the step along the sharpest direction overshoots and "
+                      f"throws it out again.")
+    if at_min is not None and d.lr > at_min[0]:
+        lim, lam_star, xs = at_min
+        d.message += (f" At the minimum ({', '.join(fmt(v, 4) for v in xs)}) λ_max = "
+                      f"{fmt(lam_star)}: the limit there is {fmt(lim, 4)} < η, so the run "
+                      f"cannot converge to it at this rate.")
+    if _orbit_drift(h)[0] <= ORBIT_DRIFT:
+        d.message += " It has settled into a period-2 orbit instead."
+    d.details["candidate"], d.details["must_beat"] = 0.9 * d.lr_max, float(h.loss[b])
     return True
 
 
 def _diverging(d: Diagnosis, result: Any, fun: Any, opt: Any, status: str) -> bool:
-    """Above the limit and still growing when the run ended (the detector had no time). An
-    adaptive rule's limit holds only while P stays fixed, and P grows with the gradients: there
-    the loss must also have risen by more than :data:`ORBIT_LOSS` over the tail (a run settling
-    into an orbit creeps up by far less)."""
+    """Above the limit and still growing when the run ended (the detector had no time): over
+    the last :data:`ORBIT_WINDOW` steps the loss grew, and it grew from two steps before (same
+    phase of a zigzag) in at least :data:`ZIGZAG_FRACTION` of them. An adaptive rule's limit
+    holds only while P stays fixed, and P grows with the gradients: there the loss must also
+    have risen by more than :data:`ORBIT_LOSS` over the tail (a run settling into an orbit
+    creeps up by far less)."""
     h = result.history
     if d.lr_max is None or d.lr <= d.lr_max or len(h.loss) < 6:
         return False
-    tail = h.loss[-min(len(h.loss), 20):]
-    growth = _loss_growth(tail)
+    k = min(len(h.loss), ORBIT_WINDOW + 1)
+    tail = h.loss[-(k - (k + 1) % 2):]  # an even number of steps: both ends in the same phase
+    growth = _loss_growth(tail)         # of a period-2 swing
     rise = (tail[-1] - tail[0]) / max(abs(tail[0]), 1e-300)
-    if not growth > 1.0 + 1e-9 or (opt.adaptive and not rise > ORBIT_LOSS):
+    steady = np.mean(tail[2:] > tail[:-2]) >= ZIGZAG_FRACTION  # not a chaotic bounce
+    if not (growth > 1.0 + 1e-9 and steady) or (opt.adaptive and not rise > ORBIT_LOSS):
         return False
     d.kind = "diverging"
     d.message = (f"Diverging ({status}): η = {fmt(d.lr)} exceeds the stability limit "
                  f"{d.details.get('limit_text') or fmt(d.lr_max)} ({d.sharpness} = "
                  f"{fmt(d.lam_max)}{_where(fun, opt, False)}) and the loss is growing, "
-                 f"×{fmt(growth, 3)} per step over the last {len(tail)} steps (now "
+                 f"×{fmt(growth, 3)} per step over the last {len(tail) - 1} steps (now "
                  f"{fmt(float(h.loss[-1]))}, from "
                  f"{fmt(float(h.loss[0]))}); the run ended before it rose far enough to be "
                  f"stopped as diverged.")
@@ -606,10 +681,19 @@ def _verify(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any) -> None:
     """Try the candidate from the run's start; halve until the trial does not diverge."""
     h = result.history
     lr = float(d.details.pop("candidate"))
+    beat = float(d.details.pop("must_beat", math.inf))  # a trial must end below this loss
     rules = tuple(getattr(result, "rules", ()))
     steps = min(getattr(result, "max_steps", None) or TRIAL_STEPS, TRIAL_STEPS)
     for halving in range(MAX_HALVINGS + 1):
         trial = _trial(fun, h.x[0], opt, lr, jac, steps, rules)
+        if trial.status != "diverged" and not float(trial.fun) < beat:
+            d.message += (f" A fixed rate that small (η = {fmt(lr, 3)}) got no lower than this "
+                          f"run's best in a {trial.nit}-step trial from x0 (loss "
+                          f"{fmt(float(trial.history.loss[0]), 3)} → {fmt(float(trial.fun), 3)}), "
+                          f"so none is suggested: a decaying rate (optim.ExponentialDecay, "
+                          f"optim.InverseTimeDecay) shrinks the steps as the run nears the "
+                          f"minimum.")
+            return
         if trial.status != "diverged":
             d.suggested_lr = lr
             d.trial = Trial(lr, trial.nit, trial.status, float(trial.history.loss[0]),

@@ -16,6 +16,9 @@ kind                          meaning
 ``"edge_of_stability"``       bounded, zigzagging where the sharpness is about 2/η: hovering on
                               a period-2 orbit that stands still, or (when η is above the limit
                               at the minimum, so the run cannot converge there) still moving
+``"unsettled"``               bounded but unable to settle: the best loss is old, every loss since
+                              is above it, and η exceeds the limit at the best iterate (or at the
+                              problem's known minimum), so each approach is thrown out again
 ``"diverging"``               η is above the stability limit and the loss is growing, but the run
                               ended before the detector called it (run it longer)
 ``"diverged"``                the divergence detector fired (see ``steepest.descent.divergence``)
@@ -37,7 +40,7 @@ import numpy as np
 
 #: every ``Diagnosis.kind``, from a good run to a failed one
 KINDS = ("converged", "oscillating", "slow", "stalled", "saddle", "edge_of_stability",
-         "diverging", "diverged", "unknown")
+         "unsettled", "diverging", "diverged", "unknown")
 
 
 @dataclass
@@ -115,7 +118,8 @@ class Diagnosis:
 
     def _repr_html_(self) -> str:
         colour = {"diverged": "#c0392b", "oscillating": "#d68910", "slow": "#d68910",
-                  "edge_of_stability": "#d68910", "stalled": "#7f8c8d", "saddle": "#7f8c8d",
+                  "edge_of_stability": "#d68910", "unsettled": "#d68910", "stalled": "#7f8c8d",
+                  "saddle": "#7f8c8d",
                   "converged": "#1e8449"}
         rows = "".join(f"<tr><td style='text-align:left'>{html.escape(k)}</td>"
                        f"<td style='text-align:right'>{fmt(v)}</td></tr>"
