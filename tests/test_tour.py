@@ -191,3 +191,15 @@ def test_the_zooms_words_are_computed_from_the_map():
     t[1:3, 6:8] = False                            # and a diverged patch in the trained part
     words = _boundary_words(t)
     assert "with 2 islands" in words and "2.2×" in words   # (10 + 4 + 8 pixel edges) / 10
+
+
+def test_edge_of_stability_loss_words_follow_the_measured_loss():
+    """The tour once said the loss 'keeps falling' at the edge of stability while at η = 0.1 it
+    ended a spike above its best (0.1165 → 0.1367): the words now follow the numbers."""
+    from steepest.report.tour import _eos_loss_words
+
+    falling = _eos_loss_words([1.0, 0.5, 0.4, 0.3, 0.25, 0.6])
+    assert "still fell, from 0.3 " in falling and "to 0.25" in falling
+    assert falling.endswith("ended at 0.6")
+    stalled = _eos_loss_words([1.0, 0.2, 0.4, 0.3, 0.35, 0.6])
+    assert "no longer fell below 0.2" in stalled and "still fell" not in stalled

@@ -293,13 +293,16 @@ st.animate.descent_3d(result, lecture)""")
 print(st.diagnose(bad, problem).message)""")
         sec.note(f"{ON_J} {diag.message}")
         self._three_rates(sec, runs, diag, osc_diag)
-        self._disaster(sec, too_big)
+        # the diverging run stops where divergence is detected (step 12): its first 18
+        # iterates come from the run the 3-D surface draws, which goes on regardless
+        heads = {eta: _head(runs[eta], 60) for eta in LECTURE_ETAS.values()}
+        heads[too_big] = np.asarray(self._disaster(sec, too_big).history.x)[:18]
         sec.figure(st.plot.contour(self.lecture,
                                    # the zigzag drawn last: narrowest, on top
-                                   paths={f"GD η={eta:g} from {_pt(_start(eta))}":
-                                          _head(runs[eta], 18 if eta == too_big else 60)
-                                          for eta in LECTURE_ETAS.values()},
-                                   title="The first 60 steps (18 for η = 0.0065)",
+                                   paths={f"GD η={eta:g} from {_pt(_start(eta))}": xs
+                                          for eta, xs in heads.items()},
+                                   title=f"The first 60 steps (the first 18 iterates for "
+                                         f"η = {too_big:g})",
                                    colors=st.plot.CURVE_COLORS),  # as in the loss plots
                    f"η = {osc_eta:g} bounces across the valley (each step flips the sign of the "
                    f"component along the steepest eigenvector) while η = 0.002 slides down it; "
@@ -344,9 +347,9 @@ print(st.diagnose(bad, problem).message)""")
                      "suggested η": float(diag.suggested_lr)},
                     caption="The diagnosis, computed from the Hessian")
 
-    def _disaster(self, sec: Any, eta: float) -> None:
+    def _disaster(self, sec: Any, eta: float) -> Any:
         """The lecture's "total disaster": η = 0.0065 from (−8, −2) for 100 steps, its β, and
-        its first 18 iterates on the 3-D surface as the lecture draws them."""
+        its first 18 iterates on the 3-D surface as the lecture draws them; returns the run."""
         st = self.st
         x0 = _start(eta)
         bad = st.minimize(self.problem, x0, st.optim.GD(lr=eta), max_steps=100,
@@ -366,6 +369,7 @@ print(st.diagnose(bad, problem).message)""")
                                               title=rf"Evolution of $\beta$, GD $\eta$ = {eta:g}"),
                        f"β over {bad.nit} steps of η = {eta:g}: the zigzag widens every step.",
                        name="diverging beta path")
+        return bad
 
     def _backoff(self, sec: Any, eta: float, diverged: Any) -> None:
         st = self.st
@@ -630,14 +634,15 @@ m.plot("map", lr={self.MAP_ETA:g}); m.plot("fractions")""")
                                         track_sharpness=10, progress=False) for lr in (0.1, 0.2)}
         ranges = {k: h.sharpness[h.sharpness_steps >= 2 * steps // 3] * h.sharpness_lr[0] / 2
                   for k, h in eos.items()}
-        facts = "; ".join(f"at {k} it starts at {h.sharpness[0] * h.sharpness_lr[0] / 2:.2f}·"
+        facts = ". ".join(f"At {k}, λ_max starts at {h.sharpness[0] * h.sharpness_lr[0] / 2:.2f}·"
                           f"(2/η) and over the last third stays in [{ranges[k].min():.2f}, "
-                          f"{ranges[k].max():.2f}]·(2/η)" for k, h in eos.items())
+                          f"{ranges[k].max():.2f}]·(2/η), while {_eos_loss_words(h.loss)}"
+                          for k, h in eos.items())
         text = ("The sharpness λ_max (top Hessian eigenvalue, measured every 10 steps) of a tanh "
                 "2 → 16 → 16 → 1 network trained by full-batch GD on two spirals, against the "
                 "lecture's limit 2/η: it rises until it meets 2/η and from then on swings around "
-                "it — the loss spikes each time it overshoots, yet keeps falling — the edge of "
-                f"stability (Cohen et al. 2021). Measured: {facts}.")
+                "it, and the loss spikes each time it overshoots: the edge of stability (Cohen "
+                f"et al. 2021). {facts}.")
         if self.cfg.quick:  # the quick page stays light: the numbers without the figure
             sec.numbers({f"λ_max·η/2 over the last third, {k}": f"{r.min():.2f} … {r.max():.2f}"
                          for k, r in ranges.items()}, caption=text)
@@ -885,6 +890,18 @@ def _save_partial(report: Report, out: Path) -> Path:
     report.footer = (f"Interrupted: {done} of {len(SECTIONS)} sections were started; the last "
                      "may be incomplete. Re-run `steepest tour` for the complete report.")
     return report.save(out / PARTIAL)
+
+
+def _eos_loss_words(loss: Any) -> str:
+    """What the loss did over a run's last third, as measured: whether its lowest value still
+    fell below that of the first two thirds, and where it ended (a run at the edge of stability
+    may end mid-spike)."""
+    L = np.asarray(loss, dtype=float)
+    t = 2 * len(L) // 3
+    before, after = float(L[:t].min()), float(L[t:].min())
+    trend = (f"still fell, from {before:.4g} before the last third to {after:.4g} in it,"
+             if after < before else f"no longer fell below {before:.4g} in the last third,")
+    return f"its lowest loss {trend} and the run ended at {float(L[-1]):.4g}"
 
 
 def _boundary_words(trainable: np.ndarray) -> str:
