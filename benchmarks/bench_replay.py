@@ -13,10 +13,10 @@ hand-written NumPy step (the floor), PyTorch eager and JAX jit.
 Every way's first two losses are checked against the NumPy step's before timing.
 
 The hand-written step calls ``np.tanh``, as a NumPy user would; steepest's float64 tanh
-(``autodiff.ops._np_tanh``: one ``exp``, 1.3–1.9× faster where NumPy's tanh is scalar libm,
-i.e. without AVX-512) lets a replay run below that "floor" on tanh networks. On the lecture net
-the two tanh calls are still about a third of the step; JAX's fused step does all of its
-arithmetic in less time than NumPy's calls take to dispatch (see the note of issue 17).
+(``autodiff.ops._np_tanh``) takes ``np.tanh`` or a route through one ``exp``, whichever it timed
+faster on this CPU (the exp route was 1.3–1.9× faster on one machine, 1.7× slower on another).
+On the lecture net the two tanh calls are still about a third of the step; JAX's fused step does
+all of its arithmetic in less time than NumPy's calls take to dispatch (see the note of issue 17).
 """
 
 from __future__ import annotations
