@@ -45,7 +45,7 @@ def _steepest():
     _ffmpeg()
     from steepest import animate
     from steepest.datasets import lecture_problem
-    X, y, betas, _ = _lecture_run()
+    _, _, betas, _ = _lecture_run()
     tmp = tempfile.mkdtemp()
 
     def run():
