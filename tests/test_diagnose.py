@@ -215,3 +215,13 @@ def test_no_fixed_rate_is_suggested_where_none_gets_as_low_as_the_run():
     d = st.diagnose(r, P)
     assert d.kind == "unsettled" and d.suggested_lr is None
     assert "none is suggested" in d.message and "decaying rate" in d.message
+
+
+def test_a_continued_run_cites_a_forecast_only_where_one_was_given():
+    """RMSprop at η = 0.1 on Ackley is not called slow (no rate is quoted), yet the continued
+    run's note said 'the rate above predicts 1e-32'. Only a 'slow' diagnosis forecasts."""
+    r, P = _cli_run("ackley", "rmsprop", 0.1)
+    d = st.diagnose(r, P, verify=False)
+    assert "continued from the same start" in d.message
+    assert ("the rate above predicts" in d.message) == (d.kind == "slow")
+    assert "per step, so reducing the error" in d.message or d.kind != "slow"

@@ -163,9 +163,8 @@ def _measure(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any, diverged: 
     h = result.history
     x_at = h.x[_best_row(h)] if diverged else np.asarray(result.x)
     state = None if diverged else _state_at_end(result, opt)
-    try:
-        s = sharpness(fun, x_at, opt, state, jac=jac)
-    except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+    s = _sharpness(fun, x_at, opt, state, jac=jac)
+    if s is None:
         return
     d.lam_max, d.lam_min, d.top_eigenvector, d.sharpness = s.lam_max, s.lam_min, s.vector, s.name
     d.details["state"] = state
@@ -188,6 +187,18 @@ def _measure(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any, diverged: 
             if not (opt.adaptive or opt.defaults.get("momentum") or _second_order(opt)):
                 d.steps_needed_best = _steps((kappa - 1) / (kappa + 1))
                 d.details["best_lr"] = 2 / (s.lam_min + s.lam_max)
+
+
+def _sharpness(fun: Any, x: Any, opt: Any, state: Any = None, **kw: Any) -> Any:
+    """:func:`~steepest.curvature.sharpness`, or None where the curvature cannot be measured
+    or is not finite (a point where the loss is not twice differentiable: Ackley's minimum, an
+    orbit's midpoint on its kink)."""
+    try:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            s = sharpness(fun, x, opt, state, **kw)
+    except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+        return None
+    return s if math.isfinite(s.lam_max) and not math.isinf(s.lam_min) else None
 
 
 def _second_order(opt: Any) -> bool:
@@ -306,13 +317,9 @@ def _limit_at_minimum(fun: Any, opt: Any) -> tuple[float, float, np.ndarray] | N
     minima = getattr(fun, "minima", None)
     if minima is None or not len(minima) or opt.adaptive:
         return None
-    try:
-        with np.errstate(divide="ignore", invalid="ignore"):  # a minimum at a kink (Ackley's)
-            lam = float(sharpness(fun, minima[0], opt).lam_max)
-    except (ArithmeticError, ValueError, np.linalg.LinAlgError):
-        return None
-    ok = math.isfinite(lam) and lam > 0  # no curvature at a kink: no limit either
-    return (opt.lr_limit(lam), lam, np.asarray(minima[0])) if ok else None
+    s = _sharpness(fun, minima[0], opt)  # None at a kink (Ackley's): no limit either
+    lam = math.nan if s is None else s.lam_max
+    return (opt.lr_limit(lam), lam, np.asarray(minima[0])) if lam > 0 else None
 
 
 # ---- finished (not diverged) -------------------------------------------------------------------
@@ -384,10 +391,10 @@ def _plateau(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any, vanished: 
         return False
     lam = d.lam_max
     if opt.adaptive and fun is not None:  # ‖∇L‖/λ is a distance only for H's own λ
-        try:
-            lam = float(sharpness(fun, result.x, opt, jac=jac, preconditioned=False).lam_max)
-        except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+        s = _sharpness(fun, result.x, opt, jac=jac, preconditioned=False)
+        if s is None:
             return False
+        lam = s.lam_max
     g0, g1 = float(h.grad_norm[0]), float(h.grad_norm[-1])
     travelled = float(np.linalg.norm(h.x[-1] - h.x[0]))
     if lam > 0 and g1 / lam <= 0.1 * max(travelled, 1.0):
@@ -422,10 +429,10 @@ def _unsettled(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any, status: 
     b, w = _best_row(h), ORBIT_WINDOW
     if fun is None or opt.adaptive or _second_order(opt) or b >= len(h.loss) - 1 - w:
         return False
-    try:
-        lam = float(sharpness(fun, h.x[b], opt, jac=jac).lam_max)
-    except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+    s = _sharpness(fun, h.x[b], opt, jac=jac)
+    if s is None:
         return False
+    lam = s.lam_max
     at_min = _limit_at_minimum(fun, opt)
     limits = [lim for lim in (opt.lr_limit(lam) if lam > 0 else None,
                               None if at_min is None else at_min[0]) if lim is not None]
@@ -575,7 +582,7 @@ def _continued(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any, n: int) 
                      f"{later.message[0].lower()}{later.message[1:]}")
         return
     g = longer.history.grad_norm
-    forecast = "" if d.rate is None or d.rate >= 1 else \
+    forecast = "" if d.kind != "slow" or d.rate is None or d.rate >= 1 else \
         f"; the rate above predicts {fmt(float(g[n]) * d.rate ** (longer.nit - n), 3)}"
     d.message += (f" {d.optimizer}'s P keeps adapting: continued from the same start to step "
                   f"{longer.nit}, ‖∇L‖ = {fmt(float(g[-1]), 3)} ({fmt(float(g[-1] / g[0]), 2)}× "
@@ -593,10 +600,10 @@ def _edge_of_stability(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any,
     if _zigzag(h.x[-10:], None) < ZIGZAG_FRACTION:
         return False
     hover = 0.5 * (h.x[-1] + h.x[-2])
-    try:
-        lam = float(sharpness(fun, hover, opt, state, jac=jac).lam_max)
-    except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+    s = _sharpness(fun, hover, opt, state, jac=jac)
+    if s is None:
         return False
+    lam = s.lam_max
     ratio = d.lr / opt.lr_limit(lam, state) if lam > 0 else 0.0
     if not 0.7 <= ratio <= 1.3:
         return False
