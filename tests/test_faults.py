@@ -281,8 +281,8 @@ def _swallowed_sigint() -> None:
         pass
 
     def callback(_ref: object) -> None:
-        # raise_signal delivers to this thread at once (os.kill may pick another thread, whose
-        # C handler can run after the callback has returned: the test then saw nothing)
+        # raise_signal: delivered to this thread before it returns (os.kill's process signal
+        # may be taken by another thread)
         signal.raise_signal(signal.SIGINT)
         for _ in range(1000):  # the handler runs here, inside the callback
             pass
@@ -296,10 +296,14 @@ def _swallowed_sigint() -> None:
 
 @pytest.fixture
 def unraisable(monkeypatch):
-    """The exceptions Python reports as 'Exception ignored in …' (and otherwise swallows)."""
+    """The exceptions Python reports as 'Exception ignored in …' (and otherwise swallows), with
+    Python's own SIGINT handler in place: a suite started in the background of a shell inherits
+    SIGINT ignored (SIG_IGN), and then no Ctrl-C raises anything."""
     seen: list[type] = []
     monkeypatch.setattr(sys, "unraisablehook", lambda u: seen.append(u.exc_type))
-    return seen
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield seen
+    signal.signal(signal.SIGINT, previous)
 
 
 def test_a_sigint_swallowed_by_a_weakref_callback_is_raised_at_the_next_checkpoint(unraisable):
