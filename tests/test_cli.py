@@ -68,6 +68,14 @@ def test_entry_point_runs_as_a_module():
     assert proc.returncode == 0 and proc.stdout.strip() == f"steepest {steepest.__version__}"
 
 
+def test_python_dash_m_steepest_is_the_console_script():
+    """``python -m steepest`` runs ``steepest.cli:main``, the ``[project.scripts]`` entry."""
+    proc = subprocess.run([sys.executable, "-m", "steepest", "--help"],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("usage: steepest ") and "descend" in proc.stdout
+
+
 def test_descend_prints_the_run_and_writes_figures(tmp_path, capsys):
     from steepest.datasets import lecture_line
 
