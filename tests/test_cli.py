@@ -1,5 +1,7 @@
 """The command line: version, help on every subcommand, one-line errors with exit code 2."""
 
+import argparse
+import re
 import subprocess
 import sys
 
@@ -26,6 +28,49 @@ def test_every_subcommand_has_help(command, capsys):
     assert exc.value.code == 0
     out = capsys.readouterr().out
     assert out.startswith(f"usage: steepest {command}")
+
+
+EXIT_STATUSES = {"tour": {0, 2, 130}, "descend": {0, 1, 2, 130}, "landscape": {0, 2, 130},
+                 "diagnose": {0, 2, 130}, "trainability": {0, 2, 130},
+                 "explore": {0, 1, 2, 130}}
+
+
+def _help(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([*argv, "--help"])
+    assert exc.value.code == 0
+    return capsys.readouterr().out
+
+
+def _listed_statuses(text):
+    block = text.split("\nexit status:\n")[1]
+    return {int(m) for m in re.findall(r"^  (\d+) +\S", block, flags=re.MULTILINE)}
+
+
+@pytest.mark.parametrize("command", EXIT_STATUSES)
+def test_help_shows_every_default_and_the_exit_statuses(command, capsys):
+    """Each option with a default says it, appended by the formatter unless its own words
+    already speak of it; the epilog lists exactly the statuses the command returns."""
+    out = _help([command], capsys)
+    flat = " ".join(out.split())
+    sub = build_parser()._subparsers._group_actions[0].choices[command]
+    appended = 0
+    for action in sub._actions:
+        if not action.option_strings or action.default in (None, argparse.SUPPRESS) \
+                or isinstance(action.default, bool):
+            continue
+        words = " ".join(action.help.split())
+        if "default" in words:
+            assert words in flat, action.dest
+        else:
+            assert f"{words} (default: {action.default})" in flat, action.dest
+            appended += 1
+    assert appended > 0
+    assert _listed_statuses(out) == EXIT_STATUSES[command]
+
+
+def test_the_overview_lists_every_exit_status(capsys):
+    assert _listed_statuses(_help([], capsys)) == set().union(*EXIT_STATUSES.values())
 
 
 def test_no_command_prints_the_overview(capsys):

@@ -29,8 +29,31 @@ from .descent.stopping import RTOL  # the convergence test: the lab's and the to
 from .optim.optimizers import OPTIMIZERS
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
+                     argparse.RawDescriptionHelpFormatter):
+    """``--help`` with each option's default appended (unless its help already speaks of its
+    default, or there is none to show: None, a flag); text with line breaks (the epilogs'
+    tables) is kept as written, a one-paragraph description is wrapped."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text:
+            return super()._fill_text(text, width, indent)
+        return argparse.HelpFormatter._fill_text(self, text, width, indent)
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or isinstance(action.default, bool) or \
+                "default" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors: ``steepest descend: error: … (see --help)``, exit 2."""
+    """argparse with one-line errors: ``steepest descend: error: … (see --help)``, exit 2, and
+    :class:`_HelpFormatter` for the top parser and every subparser."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
@@ -133,12 +156,25 @@ _EXAMPLES = """examples:
   steepest explore                       the live explorer in your browser (needs [explore])
 """
 
+_EXIT_STATUSES = {0: "success",
+                  2: "refused: a bad argument, file or output folder, or too little memory",
+                  130: "interrupted (Ctrl-C)"}
+
+
+def _exit_statuses(extra: dict[int, str] | None = None) -> str:
+    """The ``exit status:`` epilog of a ``--help``: the statuses every command shares and
+    ``extra`` (a command's own, or its rewording of a shared one)."""
+    codes = {**_EXIT_STATUSES, **(extra or {})}
+    return "exit status:\n" + "".join(f"  {k:<4} {codes[k]}\n" for k in sorted(codes))
+
 
 # ---- parser ---------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``steepest`` and its subcommands."""
     parser = _Parser(prog="steepest", description="See gradient descent work, and fail, and why.",
-                     epilog=_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+                     epilog=_EXAMPLES + "\n" + _exit_statuses(
+                         {1: "descend --on-divergence raise: the run diverged; "
+                             "explore: the explore extra is missing"}))
     parser.add_argument("--version", action="version", version=f"steepest {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     problems = _problem_names()
@@ -158,9 +194,10 @@ def _add_tour(sub: Any) -> None:
         description="Run the gradient-descent lecture end to end — derivatives, the loss surface, "
                     "descent that converges, diverges and oscillates, optimizers, backpropagation, "
                     "a trained network and its loss landscape — and write one self-contained HTML "
-                    "page. Every number on it comes from running steepest.")
+                    "page. Every number on it comes from running steepest.",
+        epilog=_exit_statuses())
     tour.add_argument("--out", metavar="DIR", type=Path, default=Path("steepest-tour"),
-                      help="folder for index.html (default: ./steepest-tour)")
+                      help="folder for index.html")
     tour.add_argument("--quick", action="store_true",
                       help="fewer steps, frames and grid points: about 30 s of CPU time instead of "
                            "about a minute (the tests use it)")
@@ -177,31 +214,32 @@ def _add_descend(sub: Any, problems: dict[str, str]) -> None:
         "descend", help="run one descent; print a results table, write figures",
         description="Minimize a built-in problem with one optimizer and print what happened "
                     "step by step; write the loss curve, the path on the contour (2-D problems) "
-                    "and an animation into --out.")
+                    "and an animation into --out.",
+        epilog=_exit_statuses({0: "success, also when the run diverged or stopped at --steps",
+                               1: "the run diverged under --on-divergence raise"}))
     desc.add_argument("--problem", choices=list(problems), default="lecture-line",
                       metavar="NAME", help="the function to minimize (default: lecture-line): "
                       + "; ".join(f"{k} ({v})" for k, v in problems.items()))
     desc.add_argument("--optimizer", choices=list(OPTIMIZERS), default="gd",
-                      help="update rule (default: gd; sgd is the same)")
+                      help="update rule; sgd is the same as gd")
     desc.add_argument("--lr", type=_positive_float, default=0.002,
-                      help="learning rate η (default: 0.002)")
+                      help="learning rate η")
     desc.add_argument("--steps", type=_positive_int, default=1000,
-                      help="maximum number of steps (default: 1000)")
+                      help="maximum number of steps")
     desc.add_argument("--start", type=float, nargs="+", metavar="X",
                       help="starting point, one number per parameter (e.g. --start -8 -3.2; "
                            "default: the lecture's start for the rate on lecture-line, else the "
                            "problem's own)")
     desc.add_argument("--rtol", type=_nonnegative_float, default=RTOL,
-                      help=f"converged once ‖∇L‖ ≤ RTOL × its value at the start (default: "
-                           f"{RTOL:g}; 0 turns the test off)")
+                      help="converged once ‖∇L‖ ≤ RTOL × its value at the start; 0 turns "
+                           "the test off")
     desc.add_argument("--on-divergence", choices=("stop", "backoff", "raise", "ignore"),
                       default="stop",
                       help="stop: end with status 'diverged' and a diagnosis; backoff: halve η "
                            "and resume from the last good point; raise: exit with an error and "
-                           "the diagnosis; ignore: keep stepping until a value overflows "
-                           "(default: stop)")
+                           "the diagnosis; ignore: keep stepping until a value overflows")
     desc.add_argument("--out", metavar="DIR", type=Path, default=Path("steepest-descend"),
-                      help="folder for the figures (default: ./steepest-descend)")
+                      help="folder for the figures")
     desc.add_argument("--no-animation", action="store_true", help="skip the animated GIF")
 
 
@@ -212,7 +250,8 @@ def _add_landscape(sub: Any) -> None:
         description="Evaluate the loss of a saved model (steepest.nn model.save) on a data file "
                     "over a 2-D plane of parameter space through the model, spanned by two "
                     "seeded random directions (filter-normalized by default, Li et al. 2018); "
-                    "write landscape.png and landscape.npz.")
+                    "write landscape.png and landscape.npz.",
+        epilog=_exit_statuses())
     land.add_argument("model", type=Path, help="model file written by model.save(path) (.npz)")
     land.add_argument("data", type=Path,
                       help="data: .npz with arrays X and y, or .csv with the target last")
@@ -227,14 +266,14 @@ def _add_landscape(sub: Any) -> None:
                            "huber, hinge")
     land.add_argument("--normalization", choices=("filter", "layer", "none"), default="filter",
                       help="how the random directions are scaled to the weights: per neuron "
-                           "(filter, Li et al. 2018), per layer, or not at all (default: filter)")
+                           "(filter, Li et al. 2018), per layer, or not at all")
     land.add_argument("--resolution", type=_positive_int, default=31,
-                      help="grid points per axis (default: 31)")
+                      help="grid points per axis")
     land.add_argument("--span", type=_positive_float, default=1.0,
-                      help="plane extent: coordinates in [−span, span] (default: 1)")
+                      help="plane extent: coordinates in [−span, span]")
     land.add_argument("--seed", type=int, default=0, help="seed of the random directions")
     land.add_argument("--out", metavar="DIR", type=Path, default=Path("steepest-landscape"),
-                      help="output folder (default: ./steepest-landscape)")
+                      help="output folder")
 
 
 def _add_diagnose(sub: Any, problems: dict[str, str]) -> None:
@@ -243,19 +282,20 @@ def _add_diagnose(sub: Any, problems: dict[str, str]) -> None:
         "diagnose", help="what does learning rate η do on a problem, and why",
         description="Run gradient descent with learning rate η and explain the outcome with the "
                     "curvature: converges, oscillates or diverges, and the critical rate "
-                    "2/λ_max of the Hessian.")
+                    "2/λ_max of the Hessian.",
+        epilog=_exit_statuses({0: "success, whatever the run did (the diagnosis says it)"}))
     diag.add_argument("--problem", choices=list(problems), default="lecture-line",
-                      metavar="NAME", help="the function (default: lecture-line); names as in "
-                                           "'steepest descend --help'")
+                      metavar="NAME", help="the function; names as in 'steepest descend "
+                                           "--help'")
     diag.add_argument("--lr", type=_positive_float, required=True, help="learning rate η")
     diag.add_argument("--optimizer", choices=list(OPTIMIZERS), default="gd",
-                      help="update rule (default: gd)")
+                      help="update rule")
     diag.add_argument("--steps", type=_positive_int, default=1000,
-                      help="maximum number of steps (default: 1000)")
+                      help="maximum number of steps")
     diag.add_argument("--start", type=float, nargs="+", metavar="X",
                       help="starting point, one number per parameter (default as for descend)")
     diag.add_argument("--rtol", type=_nonnegative_float, default=RTOL,
-                      help=f"converged once ‖∇L‖ ≤ RTOL × its start (default: {RTOL:g})")
+                      help="converged once ‖∇L‖ ≤ RTOL × its start; 0 turns the test off")
 
 
 def _add_trainability(sub: Any) -> None:
@@ -267,29 +307,30 @@ def _add_trainability(sub: Any) -> None:
                     "default, 48 points of the moons data, with the first layer's rate along x "
                     "and the later layers' along y (or η × the initial weight scale), and "
                     "colour each by whether and how fast it trained; write trainability.png "
-                    "and trainability.npz. With --checkpoint an interrupted map resumes.")
+                    "and trainability.npz. With --checkpoint an interrupted map resumes.",
+        epilog=_exit_statuses())
     tm.add_argument("data", type=Path, nargs="?",
                     help="data: .npz with arrays X and y, or .csv with the target last "
                          "(default: 48 points of the moons data)")
     tm.add_argument("--axes", choices=("lr1-lr2", "lr-init-scale"), default="lr1-lr2",
-                    help="the two swept hyperparameters (default: lr1-lr2)")
+                    help="the two swept hyperparameters")
     tm.add_argument("--xlim", type=_positive_float, nargs=2, default=(1e-2, 1e2),
                     metavar=("LO", "HI"), help="x range, log-spaced (default: 0.01 100)")
     tm.add_argument("--ylim", type=_positive_float, nargs=2, default=(1e-2, 1e2),
                     metavar=("LO", "HI"), help="y range, log-spaced (default: 0.01 100)")
     tm.add_argument("--resolution", type=_positive_int, default=128,
-                    help="grid points per axis (default: 128)")
+                    help="grid points per axis")
     tm.add_argument("--steps", type=_positive_int, default=300,
-                    help="GD steps per network (default: 300)")
+                    help="GD steps per network")
     tm.add_argument("--hidden", type=_positive_int, nargs=2, default=(4, 4),
                     metavar=("H1", "H2"), help="hidden layer widths (default: 4 4)")
     tm.add_argument("--seed", type=int, default=0, help="seed of the shared initialization")
     tm.add_argument("--jobs", type=_positive_int, default=2,
-                    help="threads stepping chunks of the grid (default: 2)")
+                    help="threads stepping chunks of the grid")
     tm.add_argument("--checkpoint", type=Path, metavar="FILE",
                     help="save finished chunks here and resume from them (.npz)")
     tm.add_argument("--out", metavar="DIR", type=Path, default=Path("steepest-trainability"),
-                    help="output folder (default: ./steepest-trainability)")
+                    help="output folder")
 
 
 def _add_explore(sub: Any) -> None:
@@ -299,9 +340,11 @@ def _add_explore(sub: Any) -> None:
         description="Serve steepest's live explorer on this machine and open it in the browser: "
                     "the descent lab, the network playground and the landscape of a saved "
                     "model. Everything is computed by steepest; nothing is fetched from the "
-                    "network. Needs the explore extra: pip install 'steepest[explore]'.")
+                    "network. Needs the explore extra: pip install 'steepest[explore]'.",
+        epilog=_exit_statuses({1: "the explore extra is not installed",
+                               2: "refused: a bad argument"}))
     exp.add_argument("--port", type=_positive_int, default=8050,
-                     help="port to serve on (default: 8050)")
+                     help="port to serve on")
     exp.add_argument("--host", default="127.0.0.1",
                      help="address to bind (default: 127.0.0.1, this machine only)")
     exp.add_argument("--no-browser", action="store_true", help="do not open a browser")
