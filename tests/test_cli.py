@@ -1,6 +1,7 @@
 """The command line: version, help on every subcommand, one-line errors with exit code 2."""
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -30,9 +31,9 @@ def test_every_subcommand_has_help(command, capsys):
     assert out.startswith(f"usage: steepest {command}")
 
 
-EXIT_STATUSES = {"tour": {0, 2, 130}, "descend": {0, 1, 2, 130}, "landscape": {0, 2, 130},
-                 "diagnose": {0, 2, 130}, "trainability": {0, 2, 130},
-                 "explore": {0, 1, 2, 130}}
+EXIT_STATUSES = {"tour": {0, 2, 130, 141}, "descend": {0, 1, 2, 130, 141},
+                 "landscape": {0, 2, 130, 141}, "diagnose": {0, 2, 130, 141},
+                 "trainability": {0, 2, 130, 141}, "explore": {0, 1, 2, 130, 141}}
 
 
 def _help(argv, capsys):
@@ -119,6 +120,20 @@ def test_python_dash_m_steepest_is_the_console_script():
                           capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("usage: steepest ") and "descend" in proc.stdout
+
+
+def test_a_reader_gone_exits_141_without_a_traceback():
+    """``steepest diagnose … | head -1`` where head has already gone: stdout's pipe has no
+    reader, so the first write fails with EPIPE; that is status 141 and nothing on stderr."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "steepest", "diagnose", "--lr", "0.0065"],
+                              stdout=write, stderr=subprocess.PIPE, text=True, timeout=120,
+                              check=False)
+    finally:
+        os.close(write)
+    assert (proc.returncode, proc.stderr) == (141, "")
 
 
 def test_descend_prints_the_run_and_writes_figures(tmp_path, capsys):

@@ -13,6 +13,7 @@ Every subcommand has ``--help``. A bad argument prints one line on stderr and ex
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -158,7 +159,8 @@ _EXAMPLES = """examples:
 
 _EXIT_STATUSES = {0: "success",
                   2: "refused: a bad argument, file or output folder, or too little memory",
-                  130: "interrupted (Ctrl-C)"}
+                  130: "interrupted (Ctrl-C)",
+                  141: "the reader of the output went away (e.g. | head -1)"}
 
 
 def _exit_statuses(extra: dict[int, str] | None = None) -> str:
@@ -564,7 +566,20 @@ COMMANDS = {"tour": cmd_tour, "descend": cmd_descend, "landscape": cmd_landscape
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``steepest``; returns the exit code: 0 ok, 2 for anything refused (a bad
     argument, a bad file, an unwritable output folder, a request too large for memory: one line
-    on stderr), 130 after Ctrl-C. Only a bug in steepest shows a traceback."""
+    on stderr), 130 after Ctrl-C, 141 when the reader of stdout went away (``| head``), as a
+    shell reports SIGPIPE. Only a bug in steepest shows a traceback."""
+    try:
+        try:
+            return _run(argv)
+        finally:
+            sys.stdout.flush()  # a reader gone shows here, not as a traceback at exit
+    except BrokenPipeError:  # Python's advice: what is left goes to devnull, not to the pipe
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    """Parse ``argv`` and run its command; a refusal or Ctrl-C becomes its exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -575,6 +590,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with interruptible():
             return COMMANDS[args.command](args)
+    except BrokenPipeError:
+        raise  # an OSError, but no refusal: main's to handle
     except UsageError as exc:
         sub.error(str(exc))
     except (ValueError, OSError, MemoryError) as exc:  # SteepestError is a ValueError
