@@ -159,8 +159,10 @@ def test_descend_with_raise_exits_1_with_the_reason(tmp_path, capsys):
                  "--out", str(tmp_path)])
     assert code == 1
     err = capsys.readouterr().err
-    assert err.startswith("lecture-line: diverged — diverged at step")
+    assert err.startswith("lecture-line: Diverged at step 12, certainly")
     assert "2/λ_max = 0.00640" in err  # the diagnosis travels with the error
+    for fact in ("diverged at step 12", "2/λ_max", "loss 532.7 → 722.2", "suggested"):
+        assert err.lower().count(fact.lower()) == 1, fact  # … and says each thing once
 
 
 def test_descend_rejects_a_start_of_the_wrong_size(capsys):

@@ -189,9 +189,10 @@ def test_momentum_divergence_detected():
 
 
 def test_on_divergence_raise():
-    with pytest.raises(st.DivergenceError, match="diverged at step") as info:
+    with pytest.raises(st.DivergenceError, match=r"^Diverged at step") as info:
         st.minimize(bowl, [1.0, 1.0], optim.GD(lr=0.25), on_divergence="raise")
     assert info.value.result.status == "diverged"
+    assert str(info.value) == info.value.diagnosis.message  # the diagnosis, said once
 
 
 def test_backoff_records_and_halves():

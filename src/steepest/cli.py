@@ -402,7 +402,7 @@ def cmd_descend(args: argparse.Namespace) -> int:
         result = steepest.minimize(problem, x0, optimizer, max_steps=args.steps,
                                    rtol=args.rtol or None, on_divergence=args.on_divergence)
     except steepest.DivergenceError as exc:  # --on-divergence raise
-        print(f"{args.problem}: diverged — {exc}", file=sys.stderr)
+        print(f"{args.problem}: {exc}", file=sys.stderr)
         return 1
     print(f"{args.problem}: {args.optimizer} with lr={args.lr:g} from "
           f"({', '.join(f'{v:g}' for v in x0)})")

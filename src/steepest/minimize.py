@@ -43,7 +43,7 @@ count). ``on_divergence`` decides what follows:
   loss before the rise), discarding the later steps from the history, until the run converges
   or runs out of steps; ``history.backoffs`` lists the steps resumed from;
 * ``"raise"``: raise :class:`DivergenceError` carrying the result and its diagnosis
-  (``steepest.diagnose``);
+  (``steepest.diagnose``), whose message is the error's (the result's, without one);
 * ``"ignore"``: keep going (the lecture's growing losses); only a non-finite value stops the run.
 """
 
@@ -579,7 +579,8 @@ def _divergence_error(result: Result, fun: Any, jac: Any) -> DivergenceError:
         diagnosis = diagnose(result, fun, jac=None if jac is True else jac)
     except Exception:
         diagnosis = None
-    text = result.message if diagnosis is None else f"{result.message}\n{diagnosis.message}"
+    # the diagnosis restates the step and the detector's reason, then explains: say it once
+    text = result.message if diagnosis is None else diagnosis.message
     return DivergenceError(text, result, diagnosis)
 
 
