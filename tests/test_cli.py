@@ -143,7 +143,7 @@ def test_descend_prints_the_run_and_writes_figures(tmp_path, capsys):
     assert main(["descend", "--out", str(out), "--steps", "300"]) == 0
     text = capsys.readouterr().out
     assert text.startswith("lecture-line: gd with lr=0.002 from (-8, -3.2)")
-    assert "status: max_steps after 300 steps" in text
+    assert "status: stopped at max_steps=300 (not converged)\n" in text
     # the final β printed is what 300 plain NumPy GD steps give
     X, y = lecture_line()
     beta = np.array([-8.0, -3.2])
@@ -235,18 +235,38 @@ def test_descend_says_converged_by_default_and_counts_steps_consistently(tmp_pat
     text = capsys.readouterr().out
     rows = [ln.split()[0] for ln in text.splitlines()[3:14]]
     assert rows == [str(k) for k in range(11)]
-    assert "status: max_steps after 10 steps — reached max_steps=10" in text
+    assert "status: stopped at max_steps=10 (not converged)\n" in text
     assert "Diverging" in text  # above the limit and growing: said, though not yet stopped
-    assert main(["descend", "--lr", "1", "--steps", "1", "--problem", "booth", "--rtol", "0",
+    assert main(["descend", "--problem", "quadratic", "--optimizer", "newton", "--lr", "1",
                  "--no-animation", "--out", str(tmp_path)]) == 0
-    assert "after 1 step " in capsys.readouterr().out
+    assert "status: converged after 1 step — " in capsys.readouterr().out
+
+
+def _interrupt(intermediate_result):
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("lr, kwargs, line", [
+    (0.002, {"max_steps": 30}, "stopped at max_steps=30 (not converged)"),
+    (0.0065, {}, "diverged at step 12"),
+    (0.002, {"callback": _interrupt}, "interrupted after 1 step")])
+def test_the_status_line_says_each_thing_once(lr, kwargs, line):
+    """The library's messages ("reached max_steps=30", "diverged at step 12: …", "interrupted
+    by the user") restate the status; the line says it once (a divergence's reason follows in
+    the diagnosis)."""
+    from steepest.cli import _status_line, default_start, make_problem
+
+    problem = make_problem("lecture-line")
+    result = steepest.minimize(problem, default_start("lecture-line", problem, lr),
+                               steepest.optim.GD(lr=lr), **kwargs)
+    assert _status_line(result) == line
 
 
 def test_backoff_counts_the_steps_it_keeps(tmp_path, capsys):
     assert main(["descend", "--lr", "0.0065", "--on-divergence", "backoff", "--steps", "1000",
                  "--rtol", "0", "--no-animation", "--out", str(tmp_path)]) == 0
     text = capsys.readouterr().out
-    assert "status: max_steps after 1000 steps — reached max_steps=1000" in text
+    assert "status: stopped at max_steps=1000 (not converged)\n" in text
     assert "learning rate halved 1×, resuming from steps [0]; the 12 discarded" in text
 
 

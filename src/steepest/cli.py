@@ -380,6 +380,18 @@ def _steps(n: int) -> str:
     return f"{n} step{'' if n == 1 else 's'}"
 
 
+def _status_line(result: Any) -> str:
+    """How a run ended, each fact once: the library's message for a step budget or a divergence
+    restates the status (and the diagnosis printed below gives a divergence's reason)."""
+    if result.status == "max_steps":
+        return f"stopped at max_steps={result.nit} (not converged)"
+    if result.status == "diverged":
+        return f"diverged at step {result.diverged_at}"
+    if result.status == "interrupted":
+        return f"interrupted after {_steps(result.nit)}"
+    return f"{result.status} after {_steps(result.nit)} — {result.message}"
+
+
 def _print_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     from .report.builder import _format_number
 
@@ -407,7 +419,7 @@ def cmd_descend(args: argparse.Namespace) -> int:
     print(f"{args.problem}: {args.optimizer} with lr={args.lr:g} from "
           f"({', '.join(f'{v:g}' for v in x0)})")
     _print_table(["step", "loss", "|grad|", "lr"], _history_rows(result))
-    print(f"status: {result.status} after {_steps(result.nit)} — {result.message}")
+    print(f"status: {_status_line(result)}")
     print(f"x = ({', '.join(f'{v:.6g}' for v in np.asarray(result.x).ravel())}), "
           f"loss = {float(result.fun):.6g}")
     if result.history.backoffs:
