@@ -229,10 +229,10 @@ def test_progress_bar_while_rendering(capsys):
     a = animate.line_fit(X, y, lecture_gd([-8, -3.2], 0.002, 5), frames=[0, 5], figsize=(2, 2),
                          dpi=30)
     list(a.iter_frames())
+    assert capsys.readouterr().err == ""  # quiet unless asked
+    list(a.iter_frames(progress=True))
     err = capsys.readouterr().err
     assert "rendering" in err and "/2 " in err
-    list(a.iter_frames(progress=False))
-    assert capsys.readouterr().err == ""
 
 
 def test_secant_turns_into_the_tangent():

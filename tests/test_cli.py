@@ -188,7 +188,21 @@ def test_landscape_of_a_saved_model(tmp_path, capsys):
     expected = float(st.nn.binary_cross_entropy_with_logits(net(X), y.reshape(-1, 1)).data)
     assert land.loss[2, 2] == pytest.approx(expected, rel=1e-9)
     assert (out / "landscape.png").read_bytes()[:4] == b"\x89PNG"
-    assert f"loss at the model {expected:.6g}" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert f"loss at the model {expected:.6g}" in captured.out
+    assert captured.err == ""  # stderr is no terminal here: no progress bar
+
+
+def test_progress_bars_only_on_a_terminal(tmp_path, capsys, monkeypatch):
+    X, y = steepest.datasets.moons(20, noise=0.1, seed=0)
+    np.savez(tmp_path / "data.npz", X=X, y=y)
+    argv = ["trainability", str(tmp_path / "data.npz"), "--resolution", "3", "--steps", "5",
+            "--out", str(tmp_path)]
+    assert main(argv) == 0
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(argv) == 0
+    assert "9/9" in capsys.readouterr().err  # the grid's 3 × 3 networks, counted
 
 
 @pytest.mark.parametrize("argv, fragment", [

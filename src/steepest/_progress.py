@@ -1,7 +1,9 @@
 """One progress bar for every long loop (descent, training, landscapes, animations).
 
 :func:`progress_bar` returns a tqdm bar (``tqdm.auto``: a widget in Jupyter, text in a terminal)
-or, when disabled, a bar that does nothing, so loops call ``bar.update`` unconditionally::
+or, when disabled or tqdm cannot be imported, a bar that does nothing, so loops call
+``bar.update`` unconditionally. Library functions take ``progress=False`` by default: a bar
+appears only when asked for. This is the only module that imports tqdm::
 
     >>> with progress_bar(3, "demo", "step", enabled=False) as bar:
     ...     for _ in range(3):
@@ -43,11 +45,16 @@ class _Silent:
 def progress_bar(total: int | None, desc: str, unit: str, *, enabled: bool = True,
                  initial: int = 0, leave: bool = False) -> Any:
     """A tqdm bar over ``total`` ``unit``\\ s labelled ``desc`` (a silent stand-in when not
-    ``enabled``); use it as a context manager or call ``close()``."""
-    if not enabled:
-        return _Silent(total, initial)
-    from tqdm.auto import tqdm
-    return tqdm(total=total, initial=initial, desc=desc, unit=unit, leave=leave, smoothing=0.1)
+    ``enabled`` or without tqdm); use it as a context manager or call ``close()``."""
+    if enabled:
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:  # a dependency, but a trimmed environment may lack it: no bar
+            pass
+        else:
+            return tqdm(total=total, initial=initial, desc=desc, unit=unit, leave=leave,
+                        smoothing=0.1)
+    return _Silent(total, initial)
 
 
 __all__ = ["progress_bar"]

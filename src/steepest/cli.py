@@ -352,6 +352,12 @@ def _add_explore(sub: Any) -> None:
     exp.add_argument("--no-browser", action="store_true", help="do not open a browser")
 
 # ---- commands -------------------------------------------------------------------------------
+def _watched() -> bool:
+    """Whether to show progress bars: only to a person at a terminal, never into a log or a
+    pipe, where a bar's redrawn line is noise."""
+    return sys.stderr.isatty()
+
+
 def cmd_tour(args: argparse.Namespace) -> int:
     import matplotlib
 
@@ -511,7 +517,7 @@ def cmd_landscape(args: argparse.Namespace) -> int:
     land = landscape.surface_2d(
         model, X, y, loss=info.name, seed=args.seed, resolution=args.resolution,
         normalization=None if args.normalization == "none" else args.normalization,
-        range=(-args.span, args.span), accuracy=info.classifier, progress=True)
+        range=(-args.span, args.span), accuracy=info.classifier, progress=_watched())
     args.out.mkdir(parents=True, exist_ok=True)
     land.save(args.out / "landscape.npz")
     disp = land.plot("filled")
@@ -544,7 +550,7 @@ def cmd_trainability(args: argparse.Namespace) -> int:
                          ("lr", "init_scale"), xlim=tuple(args.xlim), ylim=tuple(args.ylim),
                          resolution=args.resolution, steps=args.steps,
                          hidden=tuple(args.hidden), seed=args.seed, n_jobs=args.jobs,
-                         checkpoint=args.checkpoint)
+                         checkpoint=args.checkpoint, progress=_watched())
     args.out.mkdir(parents=True, exist_ok=True)
     m.save(args.out / "trainability.npz")
     disp = m.plot()

@@ -66,7 +66,7 @@ class Animation:
 
     def __init__(self, figure: Any, update: Callable[[Any], Sequence[Any]],
                  frames: Sequence[Any], *, animated: Sequence[Any] = (), fps: float = 10,
-                 progress: bool = True, data: dict[str, Any] | None = None):
+                 progress: bool = False, data: dict[str, Any] | None = None):
         if len(frames) == 0:
             raise ValueError("an animation needs at least one frame")
         self.figure = figure

@@ -448,7 +448,7 @@ def _hot_path(graph: BackpropGraph, step: Step, half: np.ndarray
 
 def backprop(out: Any, *, names: Mapping[Any, str] | None = None, fps: float = 1.5,
              figsize: tuple[float, float] | None = None, dpi: float = 100,
-             title: str | None = None, progress: bool = True) -> Animation:
+             title: str | None = None, progress: bool = False) -> Animation:
     """The computation graph of the scalar Tensor ``out`` with its forward pass (one node's
     value per frame) and its backward pass (one edge per frame: the local derivative on it,
     the gradient accumulating at the node it reaches). ``names`` maps Tensors to labels.
@@ -467,7 +467,7 @@ def backprop(out: Any, *, names: Mapping[Any, str] | None = None, fps: float = 1
 
 def backprop_network(net: Any, x: Any, y: float, *, fps: float = 2, dpi: float = 100,
                      figsize: tuple[float, float] | None = None, title: str | None = None,
-                     progress: bool = True) -> Animation:
+                     progress: bool = False) -> Animation:
     """Backpropagation through the MLP ``net`` on one sample (``x``, target ``y``), loss
     L = (ŷ − y)²: activations fill in neuron by neuron, then the chain rule crosses every
     weight's edge backward (local derivative ∂a_child/∂a_parent = σ'(z)·w), summing at each

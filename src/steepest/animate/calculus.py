@@ -15,7 +15,7 @@ from ._core import Animation
 def secant(f: Callable[[Any], Any], x: float, hs: Sequence[float] | None = None, *,
            xlim: Sequence[float] | None = None, name: str = "f(x)", fps: float = 4,
            figsize: tuple[float, float] = (6, 5), dpi: float = 100,
-           progress: bool = True) -> Animation:
+           progress: bool = False) -> Animation:
     r"""One frame per ``h`` in ``hs``: the secant through (x, f(x)) and (x + h, f(x + h)) with
     its rise over run drawn and its slope (f(x + h) − f(x))/h written beside the tangent's slope
     f'(x) from autodiff, so the secant visibly turns into the tangent as h → 0.

@@ -67,7 +67,7 @@ def descent_3d(runs: Any, fun: Callable[[Any], Any], *,
                zlim: Sequence[float] | None = None, view: tuple[float, float] = (60, 22),
                frames: Any = None, fps: float = 10, figsize: tuple[float, float] = (5, 5),
                dpi: float = 100, title: str | None = None,
-               labels: Sequence[str] | None = None, progress: bool = True) -> Animation:
+               labels: Sequence[str] | None = None, progress: bool = False) -> Animation:
     r"""The path sliding down the 3-D loss surface of ``fun`` (a problem or a function). The
     surface is drawn once, from the problem itself — the lecture's clean-edged quadratic form
     for a 2-parameter least-squares or quadratic problem (:func:`steepest.plot.quadratic_form`),
@@ -164,7 +164,7 @@ def descent_contour(runs: Any, fun: Callable[[Any], Any], *,
                     xlim: Sequence[float] | None = None, ylim: Sequence[float] | None = None,
                     frames: Any = None, fps: float = 10, figsize: tuple[float, float] = (6, 5),
                     dpi: float = 100, log: bool | None = None, title: str | None = None,
-                    labels: Sequence[str] | None = None, progress: bool = True) -> Animation:
+                    labels: Sequence[str] | None = None, progress: bool = False) -> Animation:
     """The path(s) growing on the filled contour map of ``fun`` (drawn once); several runs
     ({label: Result}) race, styled as :func:`steepest.plot.trajectories` draws them (the first
     run widest and lowest, each with its own marker shape), so overlapping paths stay apart.
@@ -270,7 +270,7 @@ def race(fun: Any, optimizers: dict[str, Any], x0: Any = None, *, steps: int = 2
 
 def line_fit(x: Any, y: Any, betas: Any, *, frames: Any = None, fps: float = 10,
              figsize: tuple[float, float] = (5, 5), dpi: float = 100, centered: bool = True,
-             progress: bool = True) -> Animation:
+             progress: bool = False) -> Animation:
     """The fitted line y = β₀ + β₁x turning toward the data as descent proceeds (the lecture's
     second animation). ``betas``: a Result or an array of β per step; ``x`` raw inputs or the
     design matrix [1, x]."""
@@ -305,7 +305,7 @@ def line_fit(x: Any, y: Any, betas: Any, *, frames: Any = None, fps: float = 10,
 def decision_boundary(model: Any, history: Any, X: Any, y: Any, *,
                       set_params: Callable[[Any, np.ndarray], None] | None = None,
                       fps: float = 5, figsize: tuple[float, float] = (5.5, 5), dpi: float = 100,
-                      n: int = 120, progress: bool = True) -> Animation:
+                      n: int = 120, progress: bool = False) -> Animation:
     """The decision boundary of a 2-D classifier moving during training, one frame per snapshot
     of ``history`` (``nn.fit(..., snapshot_every=k)``: ``.snapshots`` flat parameter vectors,
     ``.snapshot_epochs``; or a list of vectors). Each snapshot is loaded into ``model`` with

@@ -234,7 +234,7 @@ def trainability_map(X: Any, y: Any, *, axes: tuple[str, str] = ("lr1", "lr2"),
                      ylim: tuple[float, float] = (1e-2, 1e2), resolution: int = 256,
                      steps: int = 500, hidden: tuple[int, int] = (4, 4),
                      seed: int | None = 0, tol: float = 1e-2, dtype: Any = np.float32,
-                     chunk: int = 4096, n_jobs: int = 2, progress: bool = True,
+                     chunk: int = 4096, n_jobs: int = 2, progress: bool = False,
                      checkpoint: str | os.PathLike[str] | None = None,
                      backend: str = "numpy", scheduler: Any = None) -> TrainabilityMap:
     """Train a ``resolution`` × ``resolution`` grid of copies of a small tanh MLP (``hidden``

@@ -20,6 +20,7 @@ import numpy as np
 
 from .._io import atomic_write
 from .._npz import NpzReader
+from .._progress import progress_bar
 from .._validate import check_int, check_range, check_size
 from ..errors import FileFormatError, SteepestError
 from .directions import Directions, project, random_directions
@@ -37,7 +38,7 @@ def surface_2d(model: Any, X: Any = None, y: Any = None, *, loss: Any = None, th
                range: Range | tuple[Range, Range] = (-1.0, 1.0),  # noqa: A002 (public name)
                resolution: int | tuple[int, int] = 51, accuracy: bool = False,
                trajectory: Any = None, chunk_size: int | None = None,
-               checkpoint: str | os.PathLike[str] | None = None, progress: bool = True,
+               checkpoint: str | os.PathLike[str] | None = None, progress: bool = False,
                backend: str = "numpy", scheduler: Any = None, fast: bool = True) -> Landscape:
     """The loss on the plane θ* + αδ + βη over a grid (default α, β ∈ [−1, 1], 51 × 51).
 
@@ -87,7 +88,7 @@ def line_1d(model: Any, X: Any = None, y: Any = None, *, loss: Any = None, theta
             range: Range = (-1.0, 1.0),  # noqa: A002 (public name)
             resolution: int = 51, accuracy: bool = False,
             chunk_size: int | None = None, checkpoint: str | os.PathLike[str] | None = None,
-            progress: bool = True, backend: str = "numpy", scheduler: Any = None,
+            progress: bool = False, backend: str = "numpy", scheduler: Any = None,
             fast: bool = True) -> Landscape:
     """The loss along a line L(θ* + αδ), α over ``range`` (a random filter-normalized δ by
     default; arguments as in :func:`surface_2d`)."""
@@ -106,7 +107,7 @@ def interpolate(model_a: Any, model_b: Any, X: Any = None, y: Any = None, *, los
                 theta: Any = None, range: Range = (0.0, 1.0),  # noqa: A002 (public name)
                 resolution: int = 51,
                 accuracy: bool = False, chunk_size: int | None = None,
-                checkpoint: str | os.PathLike[str] | None = None, progress: bool = True,
+                checkpoint: str | os.PathLike[str] | None = None, progress: bool = False,
                 backend: str = "numpy", scheduler: Any = None, fast: bool = True) -> Landscape:
     """The loss along the segment between two weight sets, θ(α) = (1 − α)θ + αθ′
     (Goodfellow et al. 2015): α = 0 is ``model_a``, α = 1 is ``model_b`` (a model of the same
@@ -146,7 +147,7 @@ def _line(target: Target, basis: np.ndarray, alphas: np.ndarray, dirs: Direction
 # ---- the chunked runner -------------------------------------------------------------------------
 
 def run_points(target: Target, basis: np.ndarray, C: np.ndarray, *, chunk_size: int,
-               checkpoint: str | os.PathLike[str] | None = None, progress: bool = True,
+               checkpoint: str | os.PathLike[str] | None = None, progress: bool = False,
                backend: str = "numpy", scheduler: Any = None,
                desc: str = "landscape", n_jobs: int = 1) -> dict[str, np.ndarray]:
     """Evaluate ``target`` at the points ``C @ basis`` (C: (P, m) coefficients), ``chunk_size``
@@ -167,8 +168,8 @@ def run_points(target: Target, basis: np.ndarray, C: np.ndarray, *, chunk_size: 
     about = _about(target, C, chunk_size)
     key = _resume(target, basis, C, bounds, checkpoint, values, done, desc, about)
     pending = [int(i) for i in np.flatnonzero(~done)]
-    bar = _progress(progress, len(C), int(sum(b - a for (a, b), d in zip(bounds, done) if d)),
-                    desc)
+    bar = progress_bar(len(C), desc, "pt", enabled=progress, leave=True,
+                       initial=int(sum(b - a for (a, b), d in zip(bounds, done) if d)))
 
     def store(i: int, res: dict[str, np.ndarray]) -> None:
         a, b = bounds[i]
@@ -177,8 +178,7 @@ def run_points(target: Target, basis: np.ndarray, C: np.ndarray, *, chunk_size: 
         done[i] = True
         if checkpoint is not None:
             _save_checkpoint(checkpoint, key, values, done, about)
-        if bar is not None:
-            bar.update(b - a)
+        bar.update(b - a)
 
     try:
         if backend == "numpy" and pending:
@@ -186,8 +186,7 @@ def run_points(target: Target, basis: np.ndarray, C: np.ndarray, *, chunk_size: 
         elif backend == "dask":
             _run_dask(target, basis, C, bounds, pending, store, scheduler)
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
     return values
 
 
@@ -328,14 +327,6 @@ def _load_checkpoint(path: str, key: str, values: dict[str, np.ndarray], done: n
     done[:] = saved_done
     for k, v in values.items():
         v[:] = saved[k]
-
-
-def _progress(progress: bool, total: int, initial: int, desc: str) -> Any:
-    if not progress:
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, initial=initial, desc=desc, unit="pt", smoothing=0.1)
 
 
 # ---- argument handling --------------------------------------------------------------------------

@@ -277,7 +277,7 @@ class _Plan:
     callbacks: Sequence[Callable[[int, dict[str, float]], Any]] = ()
     observers: Sequence[Callable[[StepState], Any]] = ()
     snapshot_every: int | None = None
-    progress: bool = True
+    progress: bool = False
     diagnose: bool = True  # off for the trials a diagnosis runs
     replay: bool = True  # steps through steepest.autodiff.replay.Replay (False: eager)
 
@@ -344,7 +344,7 @@ def fit(model: Module, X: Any, y: Any, *, loss: str | Callable[..., Tensor], opt
         callbacks: Sequence[Callable[[int, dict[str, float]], Any]] = (),
         observers: Sequence[Callable[[StepState], Any]] = (),
         snapshot_every: int | None = None, seed: int | np.random.Generator | None = None,
-        progress: bool = True, metric: Any = "auto", l2: float = 0.0,
+        progress: bool = False, metric: Any = "auto", l2: float = 0.0,
         shuffle: bool = True, replay: bool = True, track_sharpness: int | None = None,
         sharpness_batch: int | None = None, layer_sharpness: bool = False) -> TrainingHistory:
     """Train ``model`` on ``(X, y)`` for ``epochs`` passes; returns a :class:`TrainingHistory`.

@@ -845,7 +845,7 @@ def new_report(cfg: TourConfig) -> Report:
                   image_format="webp")
 
 
-def run_tour(out: str | Path = "steepest-tour", *, quick: bool = False, progress: bool = True,
+def run_tour(out: str | Path = "steepest-tour", *, quick: bool = False, progress: bool = False,
              figures: bool = False, interactive: bool = True) -> Path:
     """Run the tour and write ``out/index.html`` (and ``out/figures/*.png`` if ``figures``);
     returns the page's path. ``quick`` trades resolution and steps for speed.
