@@ -39,7 +39,6 @@ def _functions():
 def test_no_function_shows_progress_by_default():
     """``progress`` defaults to False, or None where it defers to an object's own (an
     Animation's, itself False by default) — never True."""
-    pytest.importorskip("dash")  # steepest.explore imports it
     defaults = {f.__qualname__: inspect.signature(f).parameters["progress"].default
                 for f in _functions() if "progress" in inspect.signature(f).parameters}
     assert "surface_2d" in defaults and "fit" in defaults  # the walk found the library
