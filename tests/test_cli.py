@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -72,6 +73,14 @@ def test_help_shows_every_default_and_the_exit_statuses(command, capsys):
 
 def test_the_overview_lists_every_exit_status(capsys):
     assert _listed_statuses(_help([], capsys)) == set().union(*EXIT_STATUSES.values())
+
+
+def test_the_readme_lists_the_same_exit_statuses():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| exit status | meaning |")[1].split("\n\n")[0]
+    listed = {int(code) for code in re.findall(r"^\| (\d+) \|", table, flags=re.MULTILINE)}
+    assert listed == set().union(*EXIT_STATUSES.values())
+    assert "python -m steepest" in readme
 
 
 def test_no_command_prints_the_overview(capsys):
