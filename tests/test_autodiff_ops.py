@@ -286,3 +286,21 @@ def test_tanh_takes_the_route_measured_faster_here(monkeypatch):
         monkeypatch.setattr(ops, "_exp_tanh_wins", lambda wins=wins: wins)
         np.testing.assert_array_equal(ops._np_tanh(x), want)
         np.testing.assert_array_equal(st.tensor(x).tanh().data, want)
+        out = np.empty_like(x)  # into a buffer, as a replay calls it: the same numbers
+        assert ops._np_tanh(x, out=out) is out
+        np.testing.assert_array_equal(out, want)
+
+
+@pytest.mark.parametrize("shape", [(1000, 4), (1001, 4), (3000, 1), (2, 700, 3), (600, 7),
+                                   (10, 4), (5000, 300), (0, 4)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_bias_added_as_wide_rows_equals_the_broadcast_add_to_the_bit(shape, dtype):
+    """The linear op adds a narrow bias m rows at a time (with a tail when m does not divide
+    the rows): every number must be the broadcast sum's, in place."""
+    from steepest.autodiff.ops import _np_add_rows
+    rng = np.random.default_rng(sum(shape))
+    out = rng.normal(size=shape).astype(dtype)
+    b = rng.normal(size=shape[-1]).astype(dtype)
+    want = out + b
+    assert _np_add_rows(out, b) is out
+    np.testing.assert_array_equal(out, want)

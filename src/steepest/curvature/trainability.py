@@ -129,11 +129,11 @@ class _Grid:
         A1 = W1[:, 0, None, :] * X[None, :, 0, None] + b1          # (h1, N, G)
         for k in range(1, X.shape[1]):
             A1 += W1[:, k, None, :] * X[None, :, k, None]
-        np.copyto(A1, _np_tanh(A1))
+        _np_tanh(A1, out=A1)
         A2 = W2[:, 0, None, :] * A1[None, 0] + b2                  # (h2, N, G)
         for j in range(1, A1.shape[0]):
             A2 += W2[:, j, None, :] * A1[None, j]
-        np.copyto(A2, _np_tanh(A2))
+        _np_tanh(A2, out=A2)
         r = (W3[:, None, :] * A2).sum(axis=0) + b3 - y             # residual (N, G)
         loss = np.einsum("ng,ng->g", r, r) / N
         r *= 2.0 / N                                               # ∂L/∂out

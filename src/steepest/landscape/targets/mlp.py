@@ -23,7 +23,7 @@ def _activation(name: str | None, slope: float) -> Callable[[np.ndarray], None] 
     if name in (None, "identity", "linear"):
         return None
     if name == "tanh":
-        return lambda z: np.copyto(z, _np_tanh(z))
+        return lambda z: _np_tanh(z, out=z)
     if name == "relu":
         return lambda z: np.maximum(z, 0, out=z)
     if name == "leaky_relu":
