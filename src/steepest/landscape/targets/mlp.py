@@ -18,7 +18,7 @@ from .base import Prepared, Target, _check_data
 
 # ---- the fast NumPy dense network -------------------------------------------------------------
 
-def _activation(name: str | None, slope: float) -> Callable[[np.ndarray], None] | None:
+def _activation(name: str | None, slope: float) -> Callable[[np.ndarray], object] | None:
     """The activation as an in-place function of a pre-activation array (None: identity)."""
     if name in (None, "identity", "linear"):
         return None
