@@ -164,11 +164,11 @@ def test_adaptive_hover_is_not_called_slow():
     assert d.kind == "edge_of_stability" and abs(d.lr_max - 0.01) < 1e-4
 
 
-def _cli_run(name: str, rule: str, lr: float):
-    """A run as `steepest run NAME --optimizer RULE --lr LR --max-steps 1000` makes it."""
+def _cli_run(name: str, rule: str, lr: float, steps: int = 1000):
+    """A run as `steepest run NAME --optimizer RULE --lr LR --max-steps STEPS` makes it."""
     from steepest.cli import default_start, make_optimizer, make_problem
     P = make_problem(name)
-    r = st.minimize(P, default_start(name, P, lr), make_optimizer(rule, lr), max_steps=1000,
+    r = st.minimize(P, default_start(name, P, lr), make_optimizer(rule, lr), max_steps=steps,
                     rtol=1e-5)
     return r, P
 
@@ -225,3 +225,27 @@ def test_a_continued_run_cites_a_forecast_only_where_one_was_given():
     assert "continued from the same start" in d.message
     assert ("the rate above predicts" in d.message) == (d.kind == "slow")
     assert "per step, so reducing the error" in d.message or d.kind != "slow"
+
+
+@pytest.mark.parametrize("name, rule, lr, local", [
+    ("rastrigin", "gd", 0.001, True),        # L = 17.9 in a side basin; L* = 0 at (0, 0)
+    ("goldstein-price", "rmsprop", 0.1, True),  # L = 30 at (−0.6, −0.4); L* = 3 at (0, −1)
+    ("six-hump-camel", "gd", 0.01, True),
+    ("goldstein-price", "gd", 1e-5, False),  # L = 3.009: short of L* = 3, in its basin
+    ("himmelblau", "gd", 0.01, False),       # one of its four global minima
+    ("lecture-line", "gd", 0.002, False),
+])
+def test_a_converged_run_in_another_basin_is_called_a_local_minimum(name, rule, lr, local):
+    """"Converged" on a non-convex function must not read as "found the minimum": where the
+    run ends in another basin than the known global minimum, the diagnosis says so — and not
+    where the run is merely short of L* inside the global basin (the quadratic model's lowest
+    value there reaches L*)."""
+    r, P = _cli_run(name, rule, lr, 5000)  # GD at 1e-5 needs them to converge
+    d = st.diagnose(r, P)
+    assert d.kind in ("converged", "oscillating")
+    said = "This is a local minimum, not the global one" in d.message
+    assert said == local, d.message
+    if local:
+        assert r.fun - P.min_value > 1
+        assert f"global minimum is L = {P.min_value:.4g}" in d.message
+        assert np.min(np.linalg.norm(P.minima - r.x, axis=1)) > 0.3  # truly elsewhere

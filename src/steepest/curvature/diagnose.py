@@ -13,6 +13,9 @@ How each kind is established (see :class:`steepest.descent.diagnosis.Diagnosis` 
 * **converged** — ‖∇L‖ has fallen to :data:`CONVERGED_FRACTION` of its start, or below the
   run's gtol; **oscillating** in addition only if the iterates really zigzag (the step along the
   sharpest direction changes sign in at least :data:`ZIGZAG_FRACTION` of the early steps).
+  Where the problem knows its global minimum L* and the run ended in another basin — even the
+  local quadratic model's lowest value L − ½‖∇L‖²/λ_min(H) is above L* (by 10⁻³·max(1, |L*|)) —
+  the message says it converged to a local minimum, not the global one, and where that is.
 * **saddle** — the gradient has nearly vanished and λ_min < 0.
 * **stalled** — the loss has stopped changing (or the gradient has nearly vanished) while the
   run moves on in one direction (it is not going round: no zigzag, and over the last
@@ -354,6 +357,7 @@ def _finished(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any, extend: b
         return
     if fell:
         _converged(d, result, status, g0, g1)
+        _not_the_global(d, result, fun, jac, opt)
         return
     if _diverging(d, result, fun, opt, status):
         return
@@ -365,6 +369,7 @@ def _finished(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any, extend: b
         pass
     elif vanished:  # fell 1e3-fold but not 1e6-fold
         _converged(d, result, status, g0, g1)
+        _not_the_global(d, result, fun, jac, opt)
     else:
         d.kind = "converged" if result.success else "unknown"
         d.message = (f"{status.capitalize()}; the loss went from {fmt(h.loss[0])} to "
@@ -532,6 +537,28 @@ def _converged(d: Diagnosis, result: Any, status: str, g0: float, g1: float) -> 
         d.message = (f"Converged while oscillating ({how}): along the top eigenvector the error "
                      f"changes sign each step, shrinking by {fmt(abs(mult))} per step "
                      f"(η = {fmt(d.lr)} is below the limit {fmt(d.lr_max)}).")
+
+
+def _not_the_global(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any) -> None:
+    """A converged run that ended in another basin than the problem's known global minimum L*:
+    say so. The claim is made only when even the local quadratic model's lowest value,
+    L − ½‖∇L‖²/λ_min(H) (H positive definite here), stays above L* + 10⁻³ · max(1, |L*|) — a
+    run merely short of L* in the right basin is not called a local minimum."""
+    best = getattr(fun, "min_value", None)
+    loss, g = float(result.fun), float(result.history.grad_norm[-1])
+    if best is None or not (math.isfinite(best) and math.isfinite(loss)) \
+            or loss - best <= 1e-3 * max(1.0, abs(best)):
+        return
+    s = _sharpness(fun, result.x, opt, jac=jac, preconditioned=False)
+    if s is None or not s.lam_min > 0 or loss - 0.5 * g * g / s.lam_min - best \
+            <= 1e-3 * max(1.0, abs(best)):
+        return
+    xs = ", ".join(fmt(v, 4) for v in np.asarray(fun.minima[0]).ravel())
+    d.details["global_min"] = best
+    d.message += (f" This is a local minimum, not the global one: L = {fmt(loss)} here, while "
+                  f"{getattr(fun, 'name', 'the problem')}'s global minimum is L = {fmt(best)} "
+                  f"at ({xs}). Descent only goes downhill from its start: another start (or a "
+                  f"larger η early on) may reach another basin.")
 
 
 def _slow(d: Diagnosis, result: Any, fun: Any, opt: Any, status: str, n: int, g0: float,
