@@ -539,3 +539,21 @@ def test_contour_paths_take_the_loss_plot_colours():
     c = plot.contour(st.problems.Rosenbrock(), n=20, paths=runs, colors=plot.CURVE_COLORS)
     loss = plot.loss_curve({k: np.arange(3.0, 0, -1) for k in runs})
     assert [ln.get_color() for ln in c.lines] == [loss.lines[k].get_color() for k in runs]
+
+
+def test_contour_marks_a_local_minimum_apart_from_the_global_one():
+    """A learner must tell the basin GD fell into from the best one: the non-convex surface's
+    global minimum is a star, its other known minimum a diamond, each named in the legend;
+    a problem with only global minima (Himmelblau's four) gets no diamond."""
+    p = st.problems.NonConvexSurface()
+    d = st.plot.contour(p, n=40)
+    np.testing.assert_allclose(d.minima, p.local_minima[:1])
+    np.testing.assert_allclose(d.local_minima, p.local_minima[1:])
+    names = [t.get_text() for t in d.ax.get_legend().get_texts()]
+    assert names == ["global minimum", "local minimum"]
+    diamonds = [ln for ln in d.ax.lines if ln.get_marker() == "D"]
+    assert len(diamonds) == 1
+    np.testing.assert_allclose(np.c_[diamonds[0].get_data()], p.local_minima[1:])
+    h = st.plot.contour(st.problems.Himmelblau(), n=40)
+    assert h.local_minima is None and len(h.minima) == 4
+    assert [t.get_text() for t in h.ax.get_legend().get_texts()] == ["minimum"]

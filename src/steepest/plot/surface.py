@@ -385,6 +385,7 @@ class ContourDisplay(Display):
     title: str | None = None
     minima: np.ndarray | None = None
     trajectories: TrajectoryDisplay | None = None
+    local_minima: np.ndarray | None = None   # known minima that are not global (◆)
     contour: Any = field(default=None, init=False)
 
     @classmethod
@@ -407,7 +408,8 @@ class ContourDisplay(Display):
                  if mins is not None and np.size(mins) else None)
         traj = TrajectoryDisplay.from_runs(runs, fun, shown=box.shown) if runs else None
         return cls(X, Y, Z, lv, log, box.xlim, box.ylim, names,
-                   title or problem_attr(fun, "name"), stars, traj)
+                   title or problem_attr(fun, "name"), stars, traj,
+                   _only_local(problem_attr(fun, "local_minima"), stars))
 
     @property
     def lines(self) -> list[Any]:
@@ -435,8 +437,14 @@ class ContourDisplay(Display):
             ax.set_title(self.title, fontsize=14)
         if self.minima is not None:
             m = self.minima
+            named = "global minimum" if self.local_minima is not None \
+                and minima_label == "minimum" else minima_label
             ax.plot(m[:, 0], m[:, 1], "*", ms=13, color="white", mec="k", mew=1.2,
-                    label=minima_label, zorder=STAR_ZORDER, linestyle="none")
+                    label=named, zorder=STAR_ZORDER, linestyle="none")
+        if self.local_minima is not None:
+            m = self.local_minima
+            ax.plot(m[:, 0], m[:, 1], "D", ms=8, color="white", mec="k", mew=1.2,
+                    label="local minimum", zorder=STAR_ZORDER, linestyle="none")
         traj = self.trajectories
         if traj is not None:
             traj.plot(ax, labels=self.labels, colors=colors)
@@ -462,6 +470,17 @@ class ContourDisplay(Display):
         return cs
 
 
+def _only_local(local: Any, stars: np.ndarray | None) -> np.ndarray | None:
+    """The problem's ``local_minima`` (which list the global ones too) less those starred."""
+    if local is None or not np.size(local):
+        return None
+    m = np.asarray(local, dtype=float).reshape(-1, 2)
+    if stars is not None:
+        far = np.min(np.linalg.norm(m[:, None, :] - stars[None], axis=2), axis=1) > 1e-9
+        m = m[far]
+    return m if len(m) else None
+
+
 def contour(fun: Callable[[Any], Any], xlim: Sequence[float] | None = None,
             ylim: Sequence[float] | None = None, *, paths: Any = None, ax: Any = None,
             n: int = 200, levels: int | Sequence[float] = 30, filled: bool = True,
@@ -472,7 +491,8 @@ def contour(fun: Callable[[Any], Any], xlim: Sequence[float] | None = None,
     ``log=True`` (default: the problem's ``.log_levels``) spaces the levels geometrically above
     the minimum, so the valley of a peaky function (Rosenbrock) is resolved. Known minima (the
     problem's ``.minima`` or ``minima=``) are marked with white stars, named ``minima_label`` in
-    the legend (e.g. "θ*" for the centre of a loss landscape, which need not be a minimum). The
+    the legend (e.g. "θ*" for the centre of a loss landscape, which need not be a minimum), and
+    the problem's other known minima (``.local_minima``) with white diamonds. The
     axes are named by ``labels``, else by the problem's ``.variables`` (x₁, x₂; β₀, β₁ for least
     squares). ``colors``: one per path (e.g. those of a loss plot beside it)."""
     return ContourDisplay.from_function(

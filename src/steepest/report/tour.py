@@ -508,9 +508,10 @@ m.plot("map", lr={self.MAP_ETA:g}); m.plot("fractions")""")
         runs = {name: st.minimize(problem, x0, opt, max_steps=self.cfg.optim_steps)
                 for name, opt in choices.items()}
         with sec.row():
-            sec.figure(st.plot.contour(problem, paths=runs, minima=minima, title=problem.name,
+            sec.figure(st.plot.contour(problem, paths=runs, title=problem.name,
                                        colors=st.plot.CURVE_COLORS),  # as in the loss plot
-                       "Paths on the contour map (○ start, □ end, ★ minima); where paths "
+                       "Paths on the contour map (○ start, □ end, ★ the global minimum, ◆ the "
+                       "local one); where paths "
                        "overlap, the earlier run is the wider band beneath.",
                        name="optimizer paths")
             sec.figure(st.plot.loss_curve(runs, log=False, style="-", title="Loss per step"),
