@@ -203,3 +203,19 @@ def test_edge_of_stability_loss_words_follow_the_measured_loss():
     assert falling.endswith("ended at 0.6")
     stalled = _eos_loss_words([1.0, 0.2, 0.4, 0.3, 0.35, 0.6])
     assert "no longer fell below 0.2" in stalled and "still fell" not in stalled
+
+
+def test_the_pca_plane_caption_says_whether_theta_star_is_its_lowest_point():
+    """Full mode's net still descends along PC1 past θ*: the caption must not let the star
+    read as the plane's bottom. Both answers, on planes with known lowest points."""
+    from types import SimpleNamespace
+
+    from steepest.report.tour import _plane_low_text
+    a = b = np.linspace(-2, 2, 5)
+    bowl = np.add.outer(a ** 2, b ** 2) + 0.5                       # lowest at (0, 0)
+    said = _plane_low_text(SimpleNamespace(alphas=a, betas=b, loss=bowl))
+    assert said == "θ* is the lowest point of this plane's grid (ℒ = 0.5)."
+    tilted = np.add.outer((a - 1) ** 2, b ** 2) + 0.5               # lowest at (1, 0)
+    said = _plane_low_text(SimpleNamespace(alphas=a, betas=b, loss=tilted))
+    assert "not the bottom" in said and "ℒ = 0.5 at (PC1, PC2) = (1, 0)" in said
+    assert "below ℒ(θ*) = 1.5" in said

@@ -760,8 +760,8 @@ land.plot("surface"); land.save("landscape.npz")""")
                        "Training path (from the initialization to θ*) projected on the PCA "
                        "plane; the legend's \"off-plane\" share is the largest distance of a "
                        "snapshot from the plane, as a fraction of its distance from θ* (the "
-                       "third and later principal directions the plane leaves out).",
-                       name="landscape path")
+                       "third and later principal directions the plane leaves out). "
+                       + _plane_low_text(plane), name="landscape path")
             sec.numbers({"grid": f"{res} × {res}", "loss at θ*": float(land.loss[i0, j0]),
                          "highest loss on the random plane": float(np.nanmax(land.loss)),
                          "snapshots on the path": len(hist.snapshots),
@@ -770,6 +770,21 @@ land.plot("surface"); land.save("landscape.npz")""")
                          "worst distance of a snapshot from the plane (÷ its distance to θ*)":
                              f"{float(np.nanmax(traj.relative_residual)):.1%}"},
                         caption="Landscape numbers")
+
+
+def _plane_low_text(plane: Any) -> str:
+    """Whether θ* (the plane's centre) is its lowest grid point — as measured: a net trained
+    for a while still descends along the path's own direction, past θ*."""
+    i0, j0 = int(np.argmin(np.abs(plane.alphas))), int(np.argmin(np.abs(plane.betas)))
+    centre = float(plane.loss[i0, j0])
+    i, j = np.unravel_index(int(np.nanargmin(plane.loss)), plane.loss.shape)
+    low = float(plane.loss[i, j])
+    if not low < centre - 0.05 * abs(centre):
+        return f"θ* is the lowest point of this plane's grid (ℒ = {centre:.3g})."
+    return (f"θ* is not the bottom of this plane: its lowest grid point, ℒ = {low:.3g} at "
+            f"(PC1, PC2) = ({float(plane.alphas[i]):.3g}, {float(plane.betas[j]):.3g}), is "
+            f"below ℒ(θ*) = {centre:.3g} — training stopped while the loss still fell along "
+            f"this plane.")
 
 
 def _head(run: Any, k: int) -> np.ndarray:
