@@ -323,3 +323,17 @@ def test_trainability_writes_the_librarys_map_and_resumes(tmp_path, capsys):
     assert main(argv) == 0  # again, from the finished checkpoint: the same map
     with np.load(tmp_path / "out" / "trainability.npz") as f:
         np.testing.assert_array_equal(f["outcome"], saved["outcome"])
+
+
+def test_descend_says_when_a_converged_run_found_only_a_local_minimum(tmp_path, capsys):
+    """A converged run prints no diagnosis — except to say that it ended in a side basin:
+    GD at η = 0.001 on Rastrigin from (3.2, 3.2) converges to L = 17.9, the global L* is 0."""
+    assert main(["descend", "--problem", "rastrigin", "--lr", "0.001", "--no-animation",
+                 "--out", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    assert "status: converged after" in text
+    assert "This is a local minimum, not the global one" in text
+    assert "global minimum is L = 0 at (0, 0)" in text
+    assert main(["descend", "--no-animation", "--out", str(tmp_path)]) == 0  # the lecture's
+    text = capsys.readouterr().out                                          # line: convex
+    assert "status: converged after" in text and "Converged in" not in text

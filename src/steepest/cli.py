@@ -432,8 +432,9 @@ def cmd_descend(args: argparse.Namespace) -> int:
         print(f"learning rate halved {len(result.history.backoffs)}×, resuming from steps "
               f"{list(result.history.backoffs)}; the {result.discarded} discarded "
               f"steps are not counted")
-    if result.status != "converged":
-        print(steepest.diagnose(result, problem).message)
+    diagnosis = steepest.diagnose(result, problem)
+    if result.status != "converged" or "global_min" in diagnosis.details:
+        print(diagnosis.message)  # a converged run: only to say it found a local minimum
     written = _descend_figures(args, problem, result)
     for p in written:
         print(f"wrote {p}")
