@@ -17,6 +17,15 @@ The hand-written step calls ``np.tanh``, as a NumPy user would; steepest's float
 faster on this CPU (the exp route was 1.3–1.9× faster on one machine, 1.7× slower on another).
 On the lecture net the two tanh calls are still about a third of the step; JAX's fused step does
 all of its arithmetic in less time than NumPy's calls take to dispatch (see the note of issue 17).
+
+Where the lecture net's replayed step goes (Dec 2026, AMD EPYC AVX2, OpenBLAS Haswell, one
+thread, quiet machine; isolated timings of each call): the generated ``run`` 149 µs — two
+``np.tanh`` of 4,000 numbers 31 µs each, the three forward matmuls + bias adds 25, the backward's
+matmuls, row sums and tanh derivatives ~75 (the (1000, 1) @ (1, 4) outer product alone 8.5) —
+then the Replay call's guards and gradient hand-out 13 µs and ``optim.GD.step`` 11–17 µs: 172 µs
+in all, against PyTorch eager's 450 µs (2.6×). ≥ 3× PyTorch would need ≤ 150 µs, below what
+these ~30 NumPy calls take on this CPU; a fused (compiled) kernel is what JAX has and NumPy
+does not.
 """
 
 from __future__ import annotations
