@@ -193,6 +193,12 @@ def test_descent_lab(server, browser, tmp_path):
     diag = view.wait_change("#lab-diagnosis", "")
     s, ref = _lab_checks(view)
     assert s["lr"] == 0.0055 and ref.result.status == "converged" and "oscillat" in diag
+    # the 3-D surface drawn at the screen's resolution (plotly's default is 2 canvas pixels per
+    # CSS pixel: 4× the software WebGL work on this 1× screen)
+    view.page.wait_for_function(
+        "() => { const c = document.querySelector('#lab-surface canvas');"
+        " return c && c.width === Math.round(c.clientWidth * window.devicePixelRatio); }",
+        timeout=TIMEOUT)
     # the lecture's start for this rate
     assert view.view_shapes("map")[lab.START]["xanchor"] == -8.0
     # the η slider: one notch right (10^0.01 × η, snapped to the slider's grid), then its end
