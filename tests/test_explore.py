@@ -93,6 +93,78 @@ def test_the_path_on_the_map_is_drawn_as_shapes_through_the_iterates():
     assert thin[lab.START] == shapes[lab.START] and thin[lab.MARKER] == shapes[lab.MARKER]
 
 
+def test_the_2d_views_are_one_figure_each_view_on_its_own_axes():
+    """The map, loss, parameters and fitted model are subplots of one figure: each view's
+    traces, shapes, title and legend as its own figure has them, on its own axes."""
+    pytest.importorskip("dash")
+    from dash import Patch
+
+    from steepest.explore.lab_view import clicked_start
+    run = lab.run(_lab(lr=0.0055))
+    problem = run.problem
+    fig = lab.views_figure(problem)
+    own = {"map": lab.contour_figure(problem), "loss": lab.loss_figure(),
+           "params": lab.params_figure(names=lab.labels_of(problem)),
+           "fit": lab.fit_figure(problem)}
+    at = 0
+    for name in lab.VIEWS:
+        n = lab.AXES[name]
+        traces = fig["data"][at:at + len(own[name]["data"])]
+        at += len(traces)
+        assert all(t["xaxis"] == f"x{n}" and t["yaxis"] == f"y{n}" and
+                   t["legend"] == f"legend{n}" for t in traces), name
+        assert [{k: v for k, v in t.items() if k not in ("xaxis", "yaxis", "legend")}
+                for t in traces] == own[name]["data"]
+        lay = fig["layout"]
+        assert lay[f"xaxis{n}"]["title"] == own[name]["layout"]["xaxis"]["title"]
+        assert lay[f"yaxis{n}"]["anchor"] == f"x{n}"
+        assert lay["annotations"][lab.TITLES[name]]["text"] == own[name]["layout"]["title"][
+            "text"]
+    assert at == len(fig["data"]) and len(own["map"]["data"]) == lab.MAP_TRACES
+    assert fig["layout"]["yaxis2"]["type"] == "log"
+    # the views' cells do not overlap; the map leaves its row's right half to the 3-D surface
+    boxes = {name: (fig["layout"][f"xaxis{lab.AXES[name]}"]["domain"],
+                    fig["layout"][f"yaxis{lab.AXES[name]}"]["domain"]) for name in lab.VIEWS}
+    for a in lab.VIEWS:
+        for b in lab.VIEWS:
+            if a < b:
+                (ax, ay), (bx, by) = boxes[a], boxes[b]
+                assert ax[1] <= bx[0] or bx[1] <= ax[0] or ay[1] <= by[0] or by[1] <= ay[0]
+    assert boxes["map"][0][1] < 0.5
+    # a run's shapes: each view's at its place, on its axes
+    loss, params = lab.loss_view(run, 1000), lab.params_view(run, 1000)
+    path = lab.path_shapes([1.0, 2.0], [0.0, 1.0], 1)
+    fit = lab.fit_shape([0.0, 1.0], [1.0, 2.0])
+    shapes = lab.views_shapes(loss["shapes"], params["shapes"], fit, path)
+    for name, sub in (("loss", loss["shapes"]), ("params", params["shapes"]), ("fit", [fit]),
+                      ("map", path)):
+        n = lab.AXES[name]
+        for i, sh in enumerate(sub):
+            placed = shapes[lab.SHAPES[name] + i]
+            assert (placed["xref"], placed["yref"]) == (f"x{n}", f"y{n}")
+            assert {k: v for k, v in placed.items() if k not in ("xref", "yref")} == \
+                {k: v for k, v in sh.items() if k not in ("xref", "yref")}
+    assert len(shapes) == lab.SHAPES["map"] + len(path)
+    # without a fit (a test function), its place is held by a hidden shape
+    assert lab.views_shapes(loss["shapes"], params["shapes"], None, path)[lab.SHAPES["fit"]][
+        "visible"] is False
+    assert "xaxis4" not in lab.views_figure(lab.make_problem(_lab(problem="rosenbrock")))[
+        "layout"]
+    # titles and ranges go where the view's own figure has them
+    p = Patch()
+    lab.apply_views(p, loss, params)
+    shown = apply_patch(fig, p)
+    assert shown["layout"]["annotations"][lab.TITLES["loss"]]["text"] == loss["title"]
+    assert shown["layout"]["yaxis3"]["range"] == params["yrange"]
+    assert shown["layout"]["xaxis2"]["range"] == loss["xrange"]
+    # a click sets the start on the map only (the fit's data points click too)
+    assert clicked_start({"points": [{"curveNumber": lab.MAP, "x": 1.5, "y": -2.0}]}) == \
+        [1.5, -2.0]
+    fit_data = lab.MAP_TRACES + len(own["loss"]["data"]) + len(own["params"]["data"])
+    assert clicked_start({"points": [{"curveNumber": fit_data, "x": 1.5, "y": -2.0}]}) is None
+    assert clicked_start(None) is None and clicked_start({"points": []}) is None
+
+
 def test_thin_keeps_every_point_within_its_tolerance_of_the_drawn_line():
     rng = np.random.default_rng(3)
     walk = np.cumsum(0.05 * rng.standard_normal((2000, 2)), axis=0)

@@ -98,6 +98,18 @@ class Logged:
         return self.page.evaluate(
             f"() => document.querySelector('#{graph} .js-plotly-plot').layout.shapes")
 
+    def view_shapes(self, view: str):
+        """The shapes of one of the lab's 2-D views (lab.VIEWS: one figure, #lab-views), each
+        checked to be drawn on that view's axes."""
+        shapes = self.shapes("lab-views")
+        at = lab.SHAPES[view]
+        end = min([v for v in lab.SHAPES.values() if v > at], default=len(shapes))
+        own = shapes[at:end]
+        n = lab.AXES[view]
+        assert all(sh["xref"] == f"x{n}" and sh["yref"] == f"y{n}" for sh in own
+                   if sh.get("visible") is not False), (view, own)
+        return own
+
     def trace(self, graph: str, i: int):
         self.plotted(graph)
         return self.page.evaluate(
@@ -109,18 +121,18 @@ def _lab_checks(view: Logged, data=None):
     """The page's path end, start and diagnosis against lab.run with the URL's settings."""
     s = view.settings(lab.DEFAULTS)
     ref = lab.run(s, data)
-    path = _points(view.shapes("lab-contour")[lab.PATH])
+    path = _points(view.view_shapes("map")[lab.PATH])
     _drawn_through(path, ref.path)
     np.testing.assert_allclose(path[-1], ref.result.x, rtol=1e-9)
     assert view.text("#lab-diagnosis") == ref.diagnosis
     # the loss curve: the run's losses (+ the log axis's shift) to its last step
     shift = lab.loss_shift(ref.loss)
-    loss = _points(view.shapes("lab-loss")[lab.LOSS_CURVE])
+    loss = _points(view.view_shapes("loss")[lab.LOSS_CURVE])
     steps = loss[:, 0].astype(int)
     assert steps[0] == 0 and steps[-1] == len(ref.loss) - 1
     np.testing.assert_allclose(loss[:, 1], ref.loss[steps] + shift, rtol=1e-5)
     for i in lab.PARAM_CURVES:
-        beta = _points(view.shapes("lab-params")[i])
+        beta = _points(view.view_shapes("params")[i])
         np.testing.assert_allclose(beta[:, 1], ref.path[beta[:, 0].astype(int), i], rtol=1e-5,
                                    atol=1e-12)
     return s, ref
@@ -181,8 +193,14 @@ def test_descent_lab(server, browser, tmp_path):
     diag = view.wait_change("#lab-diagnosis", "")
     s, ref = _lab_checks(view)
     assert s["lr"] == 0.0055 and ref.result.status == "converged" and "oscillat" in diag
+    # the 3-D surface drawn at the screen's resolution (plotly's default is 2 canvas pixels per
+    # CSS pixel: 4× the software WebGL work on this 1× screen)
+    view.page.wait_for_function(
+        "() => { const c = document.querySelector('#lab-surface canvas');"
+        " return c && c.width === Math.round(c.clientWidth * window.devicePixelRatio); }",
+        timeout=TIMEOUT)
     # the lecture's start for this rate
-    assert view.shapes("lab-contour")[lab.START]["xanchor"] == -8.0
+    assert view.view_shapes("map")[lab.START]["xanchor"] == -8.0
     # the η slider: one notch right (10^0.01 × η, snapped to the slider's grid), then its end
     slider = view.page.locator("#lab-lr [role=slider]")
     slider.focus()
@@ -198,8 +216,8 @@ def test_descent_lab(server, browser, tmp_path):
     time.sleep(0.5)
     s, ref = _lab_checks(view)
     assert s["lr"] == 0.01 and ref.result.status == "diverged" and diag.startswith("Diverged")
-    # click a start on the contour map
-    box = view.page.locator("#lab-contour .nsewdrag").first.bounding_box()
+    # click a start on the contour map (the map's drag layer: the figure's subplot xy)
+    box = view.page.locator("#lab-views .nsewdrag[data-subplot='xy']").bounding_box()
     view.page.mouse.click(box["x"] + 0.7 * box["width"], box["y"] + 0.3 * box["height"])
     view.page.wait_for_function("() => location.search.includes('start=')", timeout=TIMEOUT)
     view.wait_change("#lab-status", "")
@@ -213,13 +231,13 @@ def test_descent_lab(server, browser, tmp_path):
     view.page.wait_for_function("() => document.querySelector('#lab-scrub-text').innerText"
                                 ".startsWith('step 0:')", timeout=TIMEOUT)
     time.sleep(0.5)
-    marker = view.shapes("lab-contour")[lab.MARKER]
+    marker = view.view_shapes("map")[lab.MARKER]
     np.testing.assert_allclose([marker["xanchor"], marker["yanchor"]], s["start"])
-    loss_at = view.shapes("lab-loss")[lab.LOSS_MARKER]
+    loss_at = view.view_shapes("loss")[lab.LOSS_MARKER]
     assert loss_at["xanchor"] == 0
     assert loss_at["yanchor"] == pytest.approx(ref.loss[0] + lab.loss_shift(ref.loss))
     for i, at in zip(lab.PARAM_MARKERS, s["start"]):
-        marker = view.shapes("lab-params")[i]
+        marker = view.view_shapes("params")[i]
         assert marker["xanchor"] == 0 and marker["yanchor"] == pytest.approx(at)
     _shot(view, "lab")
     # the URL reproduces the view in a new tab
@@ -261,7 +279,7 @@ def test_descent_lab_csv_uploads(server, browser, tmp_path):
     time.sleep(0.5)
     _, ref = _lab_checks(view, (x.reshape(-1, 1), y))
     np.testing.assert_allclose(ref.result.x, ref.problem.solve(), atol=1e-3)
-    fit = _points(view.shapes("lab-fit")[0])  # the model at the run's last step
+    fit = _points(view.view_shapes("fit")[0])  # the model at the run's last step
     np.testing.assert_allclose(fit[:, 1], ref.result.x[0] + ref.result.x[1] * fit[:, 0])
     view.check_clean()
 

@@ -31,6 +31,10 @@ header span { margin-left: 16px; opacity: .8; font-size: 14px; }
 .grid3 { display: grid; grid-template-columns: 1fr 1fr 1fr; gap: 10px; }
 .card { background: white; border-radius: 6px; box-shadow: 0 1px 3px rgba(0,0,0,.12);
         padding: 4px; min-width: 0; contain: layout paint; }
+.lab-figures { position: relative; }
+.lab-surface { position: absolute; top: 0; right: 0; width: calc(50% - 5px);
+               box-sizing: border-box; }
+#lab-views .modebar-container { right: calc(50% + 5px) !important; }
 .diagnosis { background: #fdfefe; border-left: 4px solid #2e86c1; padding: 8px 12px;
              margin: 8px 0; font-size: 14px; line-height: 1.45; white-space: pre-wrap; }
 .status { font-family: ui-monospace, monospace; font-size: 13px; margin: 4px 0; }

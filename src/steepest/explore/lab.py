@@ -673,6 +673,145 @@ def fit_line(lab: LabRun, beta: np.ndarray, n: int = 60) -> tuple[list[float], l
     return _list(xs), _list(z)
 
 
+# ---- the 2-D views in one figure -------------------------------------------------------------
+#: the lab's 2-D views — the map, the loss curve, the parameters, the fitted model — are
+#: subplots of one plotly figure (the 3-D surface is a figure of its own, laid over the map's
+#: row): for an η move the browser then pays one figure's floor (supplyDefaults, the axes,
+#: the shapes' layer: 4–9 ms each in software-rendered chromium) and Dash applies one output,
+#: not four. Each view keeps its own axes (x/y the map, x2/y2 the loss, x3/y3 the parameters,
+#: x4/y4 the fit), title (an annotation), legend and shapes.
+VIEWS = ("map", "loss", "params", "fit")
+AXES = {"map": "", "loss": "2", "params": "3", "fit": "4"}
+#: where each view's shapes start among the figure's shapes: the views of fixed length first,
+#: the map's last (a short path adds a dot per iterate)
+SHAPES = {"loss": 0, "params": 2, "fit": 6, "map": 7}
+#: the map's traces come first (:data:`MAP` … are the figure's indices too): a click on one of
+#: them sets the start, a click on another view's point does not
+MAP_TRACES = 7
+#: the rows' heights in pixels: the map (its right half is the 3-D surface's), the loss and
+#: parameter curves side by side, the fitted model (regression problems only); the gap between
+VIEW_ROWS = {"map": 430, "curves": 300, "fit": 320}
+ROW_GAP = 10
+#: a view's margins inside its cell: pixels above (the title) and below (ticks, the axis title
+#: and the legend) its axes, the legend's top above the cell's foot, shares of the figure's
+#: width left (ticks, the axis title) and right of them
+_TOP, _BOTTOM, _LEGEND, _LEFT, _RIGHT = 40, 85, 26, 0.045, 0.012
+
+
+def views_height(fit: bool) -> int:
+    """The 2-D figure's height in pixels, with or without the fitted model's row."""
+    rows = VIEW_ROWS["map"] + ROW_GAP + VIEW_ROWS["curves"]
+    return rows + (ROW_GAP + VIEW_ROWS["fit"] if fit else 0)
+
+
+def _cell(name: str) -> tuple[float, float, int, int]:
+    """A view's cell: x from, to (shares of the width); top, height in pixels."""
+    half = 0.5 - 0.004
+    top = VIEW_ROWS["map"] + ROW_GAP
+    return {"map": (0.0, half, 0, VIEW_ROWS["map"]),
+            "loss": (0.0, half, top, VIEW_ROWS["curves"]),
+            "params": (1 - half, 1.0, top, VIEW_ROWS["curves"]),
+            "fit": (0.0, 1.0, top + VIEW_ROWS["curves"] + ROW_GAP, VIEW_ROWS["fit"])}[name]
+
+
+def views_figure(problem: Any, g: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+                 ) -> dict[str, Any]:
+    """The problem's 2-D views before a run, as one figure (:func:`merge_views`)."""
+    return merge_views({"map": contour_figure(problem, g), "loss": loss_figure(),
+                        "params": params_figure(names=labels_of(problem)),
+                        "fit": fit_figure(problem)})
+
+
+def merge_views(figs: dict[str, dict[str, Any] | None]) -> dict[str, Any]:
+    """The view figures ``figs`` (:data:`VIEWS` → a :func:`contour_figure`, :func:`loss_figure`,
+    :func:`params_figure`, :func:`fit_figure` or None) as subplots of one figure, each on its
+    own axes (:data:`AXES`) in its cell, with its title, legend and shapes (at
+    :data:`SHAPES`)."""
+    fit = figs.get("fit") is not None
+    height = views_height(fit)
+
+    def paper(px: float) -> float:  # pixels from the top → paper y
+        return round(1 - px / height, 6)
+
+    base = _layout("", "", "")
+    layout: dict[str, Any] = {
+        "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "template": base["template"],
+        "showlegend": True, "hovermode": "closest", "clickmode": "event", "annotations": [],
+        "uirevision": (figs.get("map") or {"layout": {}})["layout"].get("uirevision")}
+    data: list[dict[str, Any]] = []
+    shapes: dict[str, list[dict[str, Any]]] = {}
+    for name in VIEWS:
+        fig = figs.get(name)
+        if fig is None:
+            continue
+        n, lay = AXES[name], fig["layout"]
+        a, b, top, h = _cell(name)
+        x = [round(a + _LEFT, 6), round(b - _RIGHT, 6)]
+        data += [{**t, "xaxis": f"x{n}", "yaxis": f"y{n}", "legend": f"legend{n}"}
+                 for t in fig["data"]]
+        layout[f"xaxis{n}"] = {**lay["xaxis"], "domain": x, "anchor": f"y{n}"}
+        layout[f"yaxis{n}"] = {**lay["yaxis"], "domain": [paper(top + h - _BOTTOM),
+                                                          paper(top + _TOP)],
+                               "anchor": f"x{n}"}
+        layout[f"legend{n}"] = {**lay["legend"], "x": x[0], "xanchor": "left",
+                                "y": paper(top + h - _LEGEND), "yanchor": "top"}
+        layout["annotations"].append(
+            {"text": lay["title"]["text"], "font": lay["title"]["font"], "showarrow": False,
+             "xref": "paper", "yref": "paper", "x": (x[0] + x[1]) / 2, "xanchor": "center",
+             "y": paper(top + 10), "yanchor": "top"})
+        shapes[name] = lay.get("shapes", [])
+    fit_shapes = shapes.get("fit") or []
+    layout["shapes"] = views_shapes(shapes.get("loss", []), shapes.get("params", []),
+                                    fit_shapes[0] if fit_shapes else None,
+                                    shapes.get("map", []))
+    return {"data": data, "layout": layout}
+
+
+#: the title annotations' indices: the views in their order (the fit's last, where drawn)
+TITLES = {name: i for i, name in enumerate(VIEWS)}
+
+
+def on_view(shape: dict[str, Any], name: str) -> dict[str, Any]:
+    """A view's shape (drawn on axes x, y) on that view's axes in the 2-D figure."""
+    n = AXES[name]
+    return {**shape, **{ref: f"{shape[ref]}{n}" for ref in ("xref", "yref")
+                        if shape.get(ref) in ("x", "y")}}
+
+
+def views_shapes(loss: list[dict[str, Any]], params: list[dict[str, Any]],
+                 fit: dict[str, Any] | None, path: list[dict[str, Any]]
+                 ) -> list[dict[str, Any]]:
+    """The 2-D figure's shapes (at :data:`SHAPES`): a :func:`loss_view`'s, a
+    :func:`params_view`'s, the fitted model (:func:`fit_shape`; a hidden stand-in where the
+    problem fits none) and the map's :func:`path_shapes`, each on its view's axes. Views not
+    drawn yet (no run) keep their places with hidden stand-ins."""
+    def held(shapes: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
+        return shapes if len(shapes) >= n else [*shapes, *(_hidden() for _ in
+                                                           range(n - len(shapes)))]
+    return [*(on_view(sh, "loss") for sh in held(loss, SHAPES["params"] - SHAPES["loss"])),
+            *(on_view(sh, "params") for sh in held(params, SHAPES["fit"] - SHAPES["params"])),
+            on_view(fit, "fit") if fit is not None else _hidden(),
+            *(on_view(sh, "map") for sh in path)]
+
+
+def _hidden() -> dict[str, Any]:
+    return {"type": "line", "xref": "paper", "yref": "paper", "x0": 0, "x1": 0, "y0": 0,
+            "y1": 0, "visible": False}
+
+
+def apply_views(fig: Any, loss: dict[str, Any], params: dict[str, Any]) -> None:
+    """Write a :func:`loss_view` and a :func:`params_view` (their titles, axis titles and
+    ranges; not their shapes: :func:`views_shapes` sets those with the map's) into the 2-D
+    figure (a dict or a Dash ``Patch``: only these parts travel and change)."""
+    lay = fig["layout"]
+    for name, view in (("loss", loss), ("params", params)):
+        n = AXES[name]
+        lay["annotations"][TITLES[name]]["text"] = view["title"]
+        lay[f"yaxis{n}"]["title"]["text"] = view["ytitle"]
+        lay[f"xaxis{n}"]["range"] = view["xrange"]
+        lay[f"yaxis{n}"]["range"] = view["yrange"]
+
+
 def stability_overlay(problem: Any, settings: dict[str, Any], n: int = STABILITY_GRID
                       ) -> dict[str, Any]:
     """``stability_map`` at the current η from an n × n grid of starts: heatmap values 0

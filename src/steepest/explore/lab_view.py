@@ -65,12 +65,15 @@ def layout(s: dict[str, Any]) -> Any:
                  "control wide"),
         html.Div(id="lab-lr-text", className="status", style={"minWidth": "330px"})],
         className="controls")
+    # the 2-D views are one figure (lab.merge_views); the 3-D surface lies over its first row's
+    # right half, beside the map
     graphs = html.Div([
-        html.Div(dcc.Graph(id="lab-contour", style={"height": "430px"}), className="card"),
-        html.Div(dcc.Graph(id="lab-surface", style={"height": "430px"}), className="card"),
-        html.Div(dcc.Graph(id="lab-loss", style={"height": "300px"}), className="card"),
-        html.Div(dcc.Graph(id="lab-params", style={"height": "300px"}), className="card"),
-    ], className="grid2")
+        html.Div(dcc.Graph(id="lab-views", style=_views_style(problem.startswith("csv"))),
+                 className="card"),
+        html.Div(dcc.Graph(id="lab-surface", style={"height": "100%"}),
+                 className="card lab-surface",
+                 style={"height": f"{lab.VIEW_ROWS['map']}px"}),
+    ], className="lab-figures")
     scrub = html.Div([
         _control("step", dcc.Slider(id="lab-scrub", min=0, max=1, step=1, value=0,
                                     updatemode="drag", marks=None), "control wide"),
@@ -84,9 +87,12 @@ def layout(s: dict[str, Any]) -> Any:
         html.Div(id="lab-diagnosis", className="diagnosis"),
         html.Div(id="lab-overlay-text", className="status"),
         scrub, graphs,
-        html.Div(dcc.Graph(id="lab-fit", style={"height": "320px"}), id="lab-fit-box",
-                 className="card", style={"display": "none", "marginTop": "10px"}),
     ], className="view")
+
+
+def _views_style(fit: bool) -> dict[str, str]:
+    """The 2-D figure's size: its rows' heights (lab.views_height), with the fit's or not."""
+    return {"height": f"{lab.views_height(fit)}px"}
 
 
 def _max_size() -> int:
@@ -127,20 +133,17 @@ def _register_problem(app: Any) -> None:
     from dash import Input, Output, State
 
     @app.callback(
-        Output("lab-contour", "figure"), Output("lab-surface", "figure"),
+        Output("lab-views", "figure"), Output("lab-surface", "figure"),
         Output("lab-lr", "min"), Output("lab-lr", "max"), Output("lab-problem-key", "data"),
         Output("lab-quad-controls", "style"), Output("lab-data-controls", "style"),
         Output("lab-upload-msg", "children", allow_duplicate=True),
-        Output("lab-start", "data", allow_duplicate=True),
-        Output("lab-fit", "figure"), Output("lab-fit-box", "style"),
-        Output("lab-loss", "figure"), Output("lab-params", "figure"),
+        Output("lab-start", "data", allow_duplicate=True), Output("lab-views", "style"),
         Input("lab-problem", "value"), Input("lab-eig1", "value"), Input("lab-eig2", "value"),
         Input("lab-angle", "value"), Input("lab-data", "data"),
         State("lab-quad-controls", "style"), State("lab-data-controls", "style"),
-        State("lab-fit-box", "style"), prevent_initial_call="initial_duplicate")
+        prevent_initial_call="initial_duplicate")
     def problem_changed(name: str, eig1: Any, eig2: Any, angle: Any, stored: Any,
-                        quad: dict[str, Any], data: dict[str, Any],
-                        fit_style: dict[str, Any]) -> Any:
+                        quad: dict[str, Any], data: dict[str, Any]) -> Any:
         from dash import ctx, no_update
         start = None if ctx.triggered_id in ("lab-problem", "lab-data") else no_update
         quad = {**quad, "display": "flex" if name == "quadratic" else "none"}
@@ -150,27 +153,21 @@ def _register_problem(app: Any) -> None:
             problem = lab.make_problem(s, _data(stored))
         except ValueError as exc:
             empty = {"data": [], "layout": {"title": {"text": str(exc)}}}
-            return (empty, empty, -5, 0, None, quad, data, str(exc), start, empty,
-                    {**fit_style, "display": "none"}, empty, empty)
+            return (empty, empty, -5, 0, None, quad, data, str(exc), start,
+                    _views_style(False))
         g = lab.grid(problem)
         lo, hi = lab.lr_range(lab.stability_limit(problem, s))
-        fit = lab.fit_figure(problem)
-        return (lab.contour_figure(problem, g), lab.surface_figure(problem), lo, hi,
+        return (lab.views_figure(problem, g), lab.surface_figure(problem), lo, hi,
                 lab.problem_key(problem), quad, data, "", start,
-                fit or {"data": [], "layout": {}},
-                {**fit_style, "display": "block" if fit else "none"},
-                lab.loss_figure(), lab.params_figure(names=lab.labels_of(problem)))
+                _views_style(lab.has_fit(problem)))
 
 
 def _register_run(app: Any) -> None:
     from dash import Input, Output, Patch, State
 
     @app.callback(
-        Output("lab-contour", "figure", allow_duplicate=True),
+        Output("lab-views", "figure", allow_duplicate=True),
         Output("lab-surface", "figure", allow_duplicate=True),
-        Output("lab-loss", "figure", allow_duplicate=True),
-        Output("lab-params", "figure", allow_duplicate=True),
-        Output("lab-fit", "figure", allow_duplicate=True),
         Output("lab-diagnosis", "children"), Output("lab-status", "children"),
         Output("lab-overlay-text", "children"), Output("lab-lr", "marks"),
         Output("lab-lr-text", "children"), Output("lab-scrub", "max"),
@@ -190,35 +187,32 @@ def _register_run(app: Any) -> None:
               shown_overlay: Any) -> Any:
         from dash import ctx, no_update
         if key is None:
-            return (no_update,) * 14
+            return (no_update,) * 11
         s = settings_of(name, eig1, eig2, angle, optimizer, lr_log, momentum, steps, start,
                         overlay)
         run = lab.run(s, _data(stored))
         sess = app.sessions.get(sid)
         path = sess["lab"] = path_data(run, s)
-        contour, surface = Patch(), Patch()
+        views, surface = Patch(), Patch()
         # the path drawn through the iterates a pixel apart (the numbers shown are all the run's)
         spans = lab.spans_of(run.problem)
         surface["data"][1].update(lab.surface_path(path, spans))
         last = len(run.path) - 1
-        contour["layout"]["shapes"] = lab.path_shapes(path["x"], path["y"], max(last, 0), spans)
-        overlay_text = _overlay(contour, run, s, "lab-overlay.value" in ctx.triggered_prop_ids)
-        fit: Any = no_update
-        if path["fit"]:
-            fit = Patch()
-            fit["layout"]["shapes"][0] = lab.fit_shape(*lab.fit_line(run, run.path[last]))
-        # the curves' figures: shapes and axis ranges patched in, their (empty) trace untouched;
+        overlay_text = _overlay(views, run, s, "lab-overlay.value" in ctx.triggered_prop_ids)
+        # the curves: shapes, titles and axis ranges patched in, the views' traces untouched;
         # the y ranges of this tab's previous run on the problem kept while the run fits them
         axes = sess.get("lab-axes") or {}
         axes = axes if axes.get("key") == key else {}
-        loss, params = Patch(), Patch()
-        views = (lab.loss_view(run, s["steps"], axes.get("loss")),
-                 lab.params_view(run, s["steps"], axes.get("params")))
-        lab.apply_view(loss, views[0])
-        lab.apply_view(params, views[1])
-        sess["lab-axes"] = {"key": key, "loss": views[0]["yrange"], "params": views[1]["yrange"]}
-        _marker(None, surface, None, None, path, last)
-        return (contour, surface, loss, params, fit, run.diagnosis,
+        loss = lab.loss_view(run, s["steps"], axes.get("loss"))
+        params = lab.params_view(run, s["steps"], axes.get("params"))
+        lab.apply_views(views, loss, params)
+        sess["lab-axes"] = {"key": key, "loss": loss["yrange"], "params": params["yrange"]}
+        fit = lab.fit_shape(*lab.fit_line(run, run.path[last])) if path["fit"] else None
+        views["layout"]["shapes"] = lab.views_shapes(
+            loss["shapes"], params["shapes"], fit,
+            lab.path_shapes(path["x"], path["y"], max(last, 0), spans))
+        _marker(None, surface, path, last)
+        return (views, surface, run.diagnosis,
                 status_text(run), _changed(overlay_text, shown_overlay or ""),
                 _changed(lab.lr_marks(run.limit, lo, hi), marks), lr_text(s["lr"], run.limit),
                 _changed(last, scrub_max), last, s, last)
@@ -284,34 +278,31 @@ def lr_text(lr: float, limit: float | None) -> str:
     return f"η = {lr:g} · stability limit {limit:.4g} · η/limit = {lr / limit:.3g}"
 
 
-def _marker(contour: Any, surface: Any, loss: Any, params: Any, tr: dict[str, Any],
-            k: int) -> None:
-    """Put the scrubber's marker at step k in each figure given (Patches or dicts)."""
+def _marker(views: Any, surface: Any, tr: dict[str, Any], k: int) -> None:
+    """Put the scrubber's marker at step k in each figure given (Patches or dicts): the 2-D
+    figure's map, loss and parameter views, the 3-D surface."""
     k = max(0, min(k, len(tr["x"]) - 1))
     x, y = tr["x"][k], tr["y"][k]
-    if contour is not None:
-        contour["layout"]["shapes"][lab.MARKER] = lab.marker_shape(x, y)
     if surface is not None:
         surface["data"][2].update({"x": [tr["sx"][k]], "y": [tr["sy"][k]], "z": [tr["z"][k]]})
-    if loss is not None:
-        v = tr["loss"][k]
-        loss["layout"]["shapes"][lab.LOSS_MARKER] = lab.step_marker(
-            k, 1.0 if v is None else v + tr["shift"], visible=v is not None)
-    if params is not None:
-        for i, v in enumerate((x, y)):
-            params["layout"]["shapes"][lab.PARAM_MARKERS[i]] = lab.step_marker(
-                k, v, "step" if i == 0 else "")
+    if views is None:
+        return
+    shapes, at = views["layout"]["shapes"], lab.SHAPES
+    shapes[at["map"] + lab.MARKER] = lab.on_view(lab.marker_shape(x, y), "map")
+    v = tr["loss"][k]
+    shapes[at["loss"] + lab.LOSS_MARKER] = lab.on_view(lab.step_marker(
+        k, 1.0 if v is None else v + tr["shift"], visible=v is not None), "loss")
+    for i, v in enumerate((x, y)):
+        shapes[at["params"] + lab.PARAM_MARKERS[i]] = lab.on_view(
+            lab.step_marker(k, v, "step" if i == 0 else ""), "params")
 
 
 def _register_scrub(app: Any) -> None:
     from dash import Input, Output, Patch, State
 
     @app.callback(
-        Output("lab-contour", "figure", allow_duplicate=True),
+        Output("lab-views", "figure", allow_duplicate=True),
         Output("lab-surface", "figure", allow_duplicate=True),
-        Output("lab-loss", "figure", allow_duplicate=True),
-        Output("lab-params", "figure", allow_duplicate=True),
-        Output("lab-fit", "figure", allow_duplicate=True),
         Output("lab-scrub-text", "children"),
         Output("lab-marker", "data", allow_duplicate=True),
         Input("lab-scrub", "value"), State("lab-settings", "data"), State("lab-data", "data"),
@@ -320,20 +311,18 @@ def _register_scrub(app: Any) -> None:
               marker: int | None) -> Any:
         from dash import no_update
         if not s or k is None:
-            return (no_update,) * 7
+            return (no_update,) * 4
         path = _path_of(app, sid, s, stored)
         k = max(0, min(int(k), len(path["x"]) - 1))
         text = _scrub_text(path, k)
         if k == marker:  # a new run put the markers there already
-            return (*(no_update,) * 5, text, no_update)
-        figs: list[Any] = [Patch() for _ in range(5)]
-        _marker(figs[0], figs[1], figs[2], figs[3], path, k)
+            return no_update, no_update, text, no_update
+        views, surface = Patch(), Patch()
+        _marker(views, surface, path, k)
         if path["fit"]:
-            figs[4]["layout"]["shapes"][0] = lab.fit_shape(path["fit_x"],
-                                                           _fit_values(path, k, s["problem"]))
-        else:
-            figs[4] = no_update
-        return (*figs, text, k)
+            views["layout"]["shapes"][lab.SHAPES["fit"]] = lab.on_view(
+                lab.fit_shape(path["fit_x"], _fit_values(path, k, s["problem"])), "fit")
+        return views, surface, text, k
 
 
 def _scrub_text(path: dict[str, Any], k: int) -> str:
@@ -352,21 +341,30 @@ def _fit_values(path: dict[str, Any], k: int, name: str) -> list[float]:
     return lab._list(z)
 
 
+#: the 3-D surface's WebGL resolution: the screen's (plotly's default, 2 canvas pixels per CSS
+#: pixel, is 4× the pixels to draw on a 1× screen: in software WebGL its frame cost
+#: 35 → 28 ms per redraw); set in the page, the one thing the server cannot know
+_GL_PIXELS = """function (id) {
+    const r = Math.min(2, Math.max(1, Math.round(window.devicePixelRatio || 1)));
+    return {plotGlPixelRatio: r};
+}"""
+
+
 def _register_inputs(app: Any) -> None:
     from dash import Input, Output, State
+
+    app.clientside_callback(_GL_PIXELS, Output("lab-surface", "config"),
+                            Input("lab-surface", "id"))
 
     @app.callback(Output("lab-momentum", "disabled"), Input("lab-optimizer", "value"))
     def momentum_applies(optimizer: str) -> bool:
         return optimizer not in lab.MOMENTUM_ARG
 
-    @app.callback(Output("lab-start", "data"), Input("lab-contour", "clickData"),
+    @app.callback(Output("lab-start", "data"), Input("lab-views", "clickData"),
                   prevent_initial_call=True)
     def clicked(click: Any) -> Any:
         from dash import no_update
-        points = (click or {}).get("points") or []
-        if not points or points[0].get("x") is None:
-            return no_update
-        return [float(points[0]["x"]), float(points[0]["y"])]
+        return no_update if (at := clicked_start(click)) is None else at
 
     @app.callback(Output("lab-data", "data"),
                   Output("lab-upload-msg", "children", allow_duplicate=True),
@@ -385,3 +383,13 @@ def _register_inputs(app: Any) -> None:
             return no_update, (f"{filename}: the descent lab fits a line: the CSV needs 2 "
                                f"columns (x, y), it has {X.shape[1] + 1}")
         return {"x": X[:, 0].tolist(), "y": y.tolist(), "name": filename}, ""
+
+
+def clicked_start(click: Any) -> list[float] | None:
+    """The start a click on the 2-D figure sets: the map's point clicked (its coordinates),
+    else None (a click on another view: the fitted model's data points hover and click too)."""
+    points = (click or {}).get("points") or []
+    if not points or points[0].get("x") is None or \
+            int(points[0].get("curveNumber", -1)) not in range(lab.MAP_TRACES):
+        return None
+    return [float(points[0]["x"]), float(points[0]["y"])]
