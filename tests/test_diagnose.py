@@ -249,3 +249,20 @@ def test_a_converged_run_in_another_basin_is_called_a_local_minimum(name, rule, 
         assert r.fun - P.min_value > 1
         assert f"global minimum is L = {P.min_value:.4g}" in d.message
         assert np.min(np.linalg.norm(P.minima - r.x, axis=1)) > 0.3  # truly elsewhere
+
+
+def test_a_slow_run_above_the_limit_at_its_minimum_is_not_promised_convergence():
+    """Rosenbrock GD: 2/λ_max at (1, 1) is 0.001997. At η = 0.0022 the slow run cannot converge
+    (the step forecast is refused) and the suggestion is below that limit; at η = 0.0019 the
+    best fixed step where it stopped (0.0033) is above the limit, so it is not suggested; at
+    0.001 the suggestion is capped at 0.9 × the limit."""
+    P = st.problems.Rosenbrock()
+    limit = 2 / np.linalg.eigvalsh([[802.0, -400.0], [-400.0, 200.0]]).max()  # H at (1, 1)
+    for lr, cannot in ((0.0022, True), (0.0019, False), (0.001, False)):
+        r = st.minimize(P, P.x0, st.optim.GD(lr=lr), max_steps=1000)
+        d = st.diagnose(r, P)
+        assert d.kind == "slow"
+        assert ("this rate cannot converge" in d.message) is cannot
+        if d.suggested_lr is not None:
+            assert d.suggested_lr <= 0.9 * limit * (1 + 1e-9)
+        assert (d.suggested_lr is None) is (lr == 0.0019)

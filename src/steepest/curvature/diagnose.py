@@ -30,6 +30,9 @@ How each kind is established (see :class:`steepest.descent.diagnosis.Diagnosis` 
   stopped before the detector fired.
 * **slow** — still descending; the predicted number of steps to shrink the error by
   :data:`TARGET_REDUCTION` (from the slowest direction's per-step factor) exceeds the run.
+  Where the run is heading for a known minimum whose limit is below η, the message says it
+  cannot converge there (that forecast is from the flatter curvature where it stopped); no rate
+  above the limit at the nearest known minimum is suggested.
 * **edge_of_stability** — bounded but not converging: the last steps zigzag, the loss is not
   growing, and the sharpness midway between the last two iterates is ≈ the limit (ηλ_max ≈ c,
   within 30 %). It is called a period-2 orbit only if the orbit stands still (over the last
@@ -315,14 +318,20 @@ def _candidate(d: Diagnosis, fun: Any, opt: Any) -> float:
     return lr
 
 
-def _limit_at_minimum(fun: Any, opt: Any) -> tuple[float, float, np.ndarray] | None:
-    """(the stability limit, λ_max, the point) at the problem's first known minimum."""
+def _limit_at_minimum(fun: Any, opt: Any, near: Any = None
+                      ) -> tuple[float, float, np.ndarray] | None:
+    """(the stability limit, λ_max, the point) at the problem's first known minimum — or, given
+    ``near``, at the known minimum (global or local) nearest to it."""
     minima = getattr(fun, "minima", None)
     if minima is None or not len(minima) or opt.adaptive:
         return None
-    s = _sharpness(fun, minima[0], opt)  # None at a kink (Ackley's): no limit either
+    xs = np.asarray(minima[0], float)
+    if near is not None:
+        known = np.asarray(getattr(fun, "local_minima", minima), float)
+        xs = known[int(np.argmin(np.linalg.norm(known - np.asarray(near, float), axis=1)))]
+    s = _sharpness(fun, xs, opt)  # None at a kink (Ackley's): no limit either
     lam = math.nan if s is None else s.lam_max
-    return (opt.lr_limit(lam), lam, np.asarray(minima[0])) if lam > 0 else None
+    return (opt.lr_limit(lam), lam, xs) if lam > 0 else None
 
 
 # ---- finished (not diverged) -------------------------------------------------------------------
@@ -587,7 +596,42 @@ def _slow(d: Diagnosis, result: Any, fun: Any, opt: Any, status: str, n: int, g0
                       f"standardised features reduce κ.")
         if best > d.lr:
             d.details["candidate"] = float(best)
+    _unstable_ahead(d, result, fun, opt)
     return True
+
+
+def _unstable_ahead(d: Diagnosis, result: Any, fun: Any, opt: Any) -> None:
+    """The limit at the known minimum nearest to where a slow run stopped: no rate above it is
+    suggested (the best fixed step where it stopped may be), and a run heading there with η
+    above it cannot converge — the forecast above is from the flatter curvature where it
+    stopped: say so, and suggest 0.9 × that limit."""
+    if opt.adaptive or getattr(fun, "constant_hessian", False) or fun is None:
+        return
+    at_min = _limit_at_minimum(fun, opt, near=result.x)
+    if at_min is None:
+        return
+    lim, lam_star, xs = at_min
+    if d.lr <= lim:
+        if d.details.get("candidate", 0.0) > 0.9 * lim:  # it would not converge there
+            if 0.9 * lim > d.lr:
+                d.details["candidate"] = 0.9 * lim
+            else:
+                d.details.pop("candidate")
+                d.message += (f" No larger fixed rate is suggested: at the minimum "
+                              f"({', '.join(fmt(v, 4) for v in xs)}) λ_max = {fmt(lam_star)}, "
+                              f"so above {opt.limit_formula()} = {fmt(lim, 4)} a run cannot "
+                              f"converge there.")
+        return
+    x0, x1 = (np.asarray(v, float) for v in (result.history.x[0], result.x))
+    if not np.linalg.norm(x1 - xs) < np.linalg.norm(x0 - xs):
+        return
+    d.message += (f" But this rate cannot converge: the run is heading for the minimum at "
+                  f"({', '.join(fmt(v, 4) for v in xs)}), where λ_max = {fmt(lam_star)}, so "
+                  f"{opt.limit_formula()} = {fmt(lim, 4)} < η = {fmt(d.lr)}: near it the step "
+                  f"along the sharpest direction overshoots, and the run will hover around it "
+                  f"or be thrown out instead of settling — the step count above does not hold.")
+    d.details["candidate"] = 0.9 * lim
+    d.details["unstable_at_minimum"] = lim
 
 
 def _continued(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any, n: int) -> None:
