@@ -624,6 +624,8 @@ def _unstable_ahead(d: Diagnosis, result: Any, fun: Any, opt: Any) -> None:
         return
     x0, x1 = (np.asarray(v, float) for v in (result.history.x[0], result.x))
     if not np.linalg.norm(x1 - xs) < np.linalg.norm(x0 - xs):
+        if d.details.get("candidate", 0.0) > 0.9 * lim:  # not a rate to suggest either
+            d.details.pop("candidate")
         return
     d.message += (f" But this rate cannot converge: the run is heading for the minimum at "
                   f"({', '.join(fmt(v, 4) for v in xs)}), where λ_max = {fmt(lam_star)}, so "
