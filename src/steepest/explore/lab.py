@@ -616,10 +616,15 @@ def apply_view(fig: Any, view: dict[str, Any]) -> None:
     ``Patch``: only these parts travel and change)."""
     lay = fig["layout"]
     lay["title"]["text"] = view["title"]
-    lay["yaxis"]["title"]["text"] = view["ytitle"]
-    lay["xaxis"]["range"] = view["xrange"]
-    lay["yaxis"]["range"] = view["yrange"]
+    _set_axes(lay, view, "")
     lay["shapes"] = view["shapes"]
+
+
+def _set_axes(lay: Any, view: dict[str, Any], n: str) -> None:
+    """A view's y-axis title and both ranges, on axes x{n}, y{n} of the layout ``lay``."""
+    lay[f"yaxis{n}"]["title"]["text"] = view["ytitle"]
+    lay[f"xaxis{n}"]["range"] = view["xrange"]
+    lay[f"yaxis{n}"]["range"] = view["yrange"]
 
 
 def has_fit(problem: Any) -> bool:
@@ -805,11 +810,8 @@ def apply_views(fig: Any, loss: dict[str, Any], params: dict[str, Any]) -> None:
     figure (a dict or a Dash ``Patch``: only these parts travel and change)."""
     lay = fig["layout"]
     for name, view in (("loss", loss), ("params", params)):
-        n = AXES[name]
         lay["annotations"][TITLES[name]]["text"] = view["title"]
-        lay[f"yaxis{n}"]["title"]["text"] = view["ytitle"]
-        lay[f"xaxis{n}"]["range"] = view["xrange"]
-        lay[f"yaxis{n}"]["range"] = view["yrange"]
+        _set_axes(lay, view, AXES[name])
 
 
 def stability_overlay(problem: Any, settings: dict[str, Any], n: int = STABILITY_GRID
