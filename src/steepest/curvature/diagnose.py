@@ -318,6 +318,11 @@ def _candidate(d: Diagnosis, fun: Any, opt: Any) -> float:
     return lr
 
 
+def _point(x: Any) -> str:
+    """A point's coordinates, 4 significant digits each: "1, -0.5"."""
+    return ", ".join(fmt(v, 4) for v in np.asarray(x).ravel())
+
+
 def _limit_at_minimum(fun: Any, opt: Any, near: Any = None
                       ) -> tuple[float, float, np.ndarray] | None:
     """(the stability limit, λ_max, the point) at the problem's first known minimum — or, given
@@ -465,7 +470,7 @@ def _unsettled(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any, status: 
                       f"throws it out again.")
     if at_min is not None and d.lr > at_min[0]:
         lim, lam_star, xs = at_min
-        d.message += (f" At the minimum ({', '.join(fmt(v, 4) for v in xs)}) λ_max = "
+        d.message += (f" At the minimum ({_point(xs)}) λ_max = "
                       f"{fmt(lam_star)}: the limit there is {fmt(lim, 4)} < η, so the run "
                       f"cannot converge to it at this rate.")
     if _orbit_drift(h)[0] <= ORBIT_DRIFT:
@@ -562,7 +567,7 @@ def _not_the_global(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any) -> 
     if s is None or not s.lam_min > 0 or loss - 0.5 * g * g / s.lam_min - best \
             <= 1e-3 * max(1.0, abs(best)):
         return
-    xs = ", ".join(fmt(v, 4) for v in np.asarray(fun.minima[0]).ravel())
+    xs = _point(fun.minima[0])
     d.details["global_min"] = best
     d.message += (f" This is a local minimum, not the global one: L = {fmt(loss)} here, while "
                   f"{getattr(fun, 'name', 'the problem')}'s global minimum is L = {fmt(best)} "
@@ -618,7 +623,7 @@ def _unstable_ahead(d: Diagnosis, result: Any, fun: Any, opt: Any) -> None:
             else:
                 d.details.pop("candidate")
                 d.message += (f" No larger fixed rate is suggested: at the minimum "
-                              f"({', '.join(fmt(v, 4) for v in xs)}) λ_max = {fmt(lam_star)}, "
+                              f"({_point(xs)}) λ_max = {fmt(lam_star)}, "
                               f"so above {opt.limit_formula()} = {fmt(lim, 4)} a run cannot "
                               f"converge there.")
         return
@@ -628,7 +633,7 @@ def _unstable_ahead(d: Diagnosis, result: Any, fun: Any, opt: Any) -> None:
             d.details.pop("candidate")
         return
     d.message += (f" But this rate cannot converge: the run is heading for the minimum at "
-                  f"({', '.join(fmt(v, 4) for v in xs)}), where λ_max = {fmt(lam_star)}, so "
+                  f"({_point(xs)}), where λ_max = {fmt(lam_star)}, so "
                   f"{opt.limit_formula()} = {fmt(lim, 4)} < η = {fmt(d.lr)}: near it the step "
                   f"along the sharpest direction overshoots, and the run will hover around it "
                   f"or be thrown out instead of settling — the step count above does not hold.")
@@ -694,7 +699,7 @@ def _edge_of_stability(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any,
     if unstable_there and at_min is not None:
         lim, lam_star, xs = at_min
         d.message = (f"Locally unstable at the minimum, held at the edge of stability "
-                     f"({status}): at the minimum ({', '.join(fmt(v, 4) for v in xs)}) λ_max = "
+                     f"({status}): at the minimum ({_point(xs)}) λ_max = "
                      f"{fmt(lam_star)}, so {opt.limit_formula()} = {fmt(lim, 4)} < η = "
                      f"{fmt(d.lr)} and the run cannot converge there; it is not diverging "
                      f"either — it is {now}.")
