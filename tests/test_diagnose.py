@@ -262,7 +262,11 @@ def test_a_slow_run_above_the_limit_at_its_minimum_is_not_promised_convergence()
         r = st.minimize(P, P.x0, st.optim.GD(lr=lr), max_steps=1000)
         d = st.diagnose(r, P)
         assert d.kind == "slow"
+        assert d.message.startswith("Slow, and this rate cannot converge:") is cannot
         assert ("this rate cannot converge" in d.message) is cannot
+        assert (d.steps_needed is None) is cannot  # no forecast from where it stopped
+        if cannot:
+            assert "(1, 1)" in d.message and "steps." not in d.message
         if d.suggested_lr is not None:
             assert d.suggested_lr <= 0.9 * limit * (1 + 1e-9)
         assert (d.suggested_lr is None) is (lr == 0.0019)

@@ -30,9 +30,10 @@ How each kind is established (see :class:`steepest.descent.diagnosis.Diagnosis` 
   stopped before the detector fired.
 * **slow** — still descending; the predicted number of steps to shrink the error by
   :data:`TARGET_REDUCTION` (from the slowest direction's per-step factor) exceeds the run.
-  Where the run is heading for a known minimum whose limit is below η, the message says it
-  cannot converge there (that forecast is from the flatter curvature where it stopped); no rate
-  above the limit at the nearest known minimum is suggested.
+  Where the run is heading for a known minimum whose limit is below η, the message leads with
+  "this rate cannot converge" and gives no step forecast (one from the flatter curvature where it
+  stopped would be false; ``steps_needed`` is None); no rate above the limit at the nearest known
+  minimum is suggested.
 * **edge_of_stability** — bounded but not converging: the last steps zigzag, the loss is not
   growing, and the sharpness midway between the last two iterates is ≈ the limit (ηλ_max ≈ c,
   within 30 %). It is called a period-2 orbit only if the orbit stands still (over the last
@@ -580,63 +581,78 @@ def _slow(d: Diagnosis, result: Any, fun: Any, opt: Any, status: str, n: int, g0
     if d.rate is None or d.steps_needed is None or d.steps_needed <= n or d.rate >= 1 \
             or d.kappa is None or d.lr_max is None:
         return False
-    kappa = d.kappa
     d.kind = "slow"
-    best = d.details.get("best_lr")
     # on a non-quadratic loss the curvature is the stopping point's, not the minimum's
     there = "" if getattr(fun, "constant_hessian", False) else " where the run stopped"
     of = ""
     if opt.adaptive:  # the recursion is P⁻¹H's with P frozen: say so, as _continued checks it
         there, of = ", with P as at the end", " of P⁻¹H"
-    d.message = (f"Slow: {status}, still moving (‖∇L‖ = {fmt(g1, 3)}, {fmt(g1 / g0, 2)}× its "
-                 f"start). The condition number{of} κ = λ_max/λ_min = {fmt(d.kappa)} (λ_max = "
-                 f"{fmt(d.lam_max)}, λ_min = {fmt(d.lam_min)}{there}). At η = {fmt(d.lr)} "
-                 f"the slowest direction shrinks by only {fmt(d.rate)} per step, so reducing "
-                 f"the error by {TARGET_REDUCTION:.0e} takes about {d.steps_needed:.0f} steps.")
+    moving = f"still moving (‖∇L‖ = {fmt(g1, 3)}, {fmt(g1 / g0, 2)}× its start)"
+    curvature = (f"κ = λ_max/λ_min = {fmt(d.kappa)} (λ_max = {fmt(d.lam_max)}, λ_min = "
+                 f"{fmt(d.lam_min)}{there})")
+    at_min = _minimum_ahead(result, fun, opt)
+    if at_min is not None and d.lr > at_min[0] and _heading_for(result, at_min[2]):
+        _cannot_converge(d, status, moving, curvature, *at_min, opt)
+        return True
+    d.message = (f"Slow: {status}, {moving}. The condition number{of} {curvature}. At η = "
+                 f"{fmt(d.lr)} the slowest direction shrinks by only {fmt(d.rate)} per step, "
+                 f"so reducing the error by {TARGET_REDUCTION:.0e} takes about "
+                 f"{d.steps_needed:.0f} steps.")
+    best = d.details.get("best_lr")
     if best is not None and d.steps_needed_best is not None and best < d.lr_max:
         d.message += (f" The best fixed step {'there ' if there else ''}2/(λ_min + λ_max) = "
-                      f"{fmt(best)} gives the rate "
-                      f"(κ − 1)/(κ + 1) = {fmt((kappa - 1) / (kappa + 1))}: about "
+                      f"{fmt(best)} gives the rate (κ − 1)/(κ + 1) = "
+                      f"{fmt((d.kappa - 1) / (d.kappa + 1))}: about "
                       f"{d.steps_needed_best:.0f} steps. Momentum, preconditioning or "
                       f"standardised features reduce κ.")
         if best > d.lr:
             d.details["candidate"] = float(best)
-    _unstable_ahead(d, result, fun, opt)
+    if at_min is not None:
+        _cap_candidate(d, opt, *at_min)
     return True
 
 
-def _unstable_ahead(d: Diagnosis, result: Any, fun: Any, opt: Any) -> None:
-    """The limit at the known minimum nearest to where a slow run stopped: no rate above it is
-    suggested (the best fixed step where it stopped may be), and a run heading there with η
-    above it cannot converge — the forecast above is from the flatter curvature where it
-    stopped: say so, and suggest 0.9 × that limit."""
+def _minimum_ahead(result: Any, fun: Any, opt: Any) -> tuple[float, float, Any] | None:
+    """(limit, λ_max, x*) at the known minimum nearest to where a run stopped, for GD and
+    momentum on a loss whose curvature changes (None otherwise, or where no minimum is
+    known)."""
     if opt.adaptive or getattr(fun, "constant_hessian", False) or fun is None:
-        return
-    at_min = _limit_at_minimum(fun, opt, near=result.x)
-    if at_min is None:
-        return
-    lim, lam_star, xs = at_min
-    if d.lr <= lim:
-        if d.details.get("candidate", 0.0) > 0.9 * lim:  # it would not converge there
-            if 0.9 * lim > d.lr:
-                d.details["candidate"] = 0.9 * lim
-            else:
-                d.details.pop("candidate")
-                d.message += (f" No larger fixed rate is suggested: at the minimum "
-                              f"({_point(xs)}) λ_max = {fmt(lam_star)}, "
-                              f"so above {opt.limit_formula()} = {fmt(lim, 4)} a run cannot "
-                              f"converge there.")
-        return
+        return None
+    return _limit_at_minimum(fun, opt, near=result.x)
+
+
+def _heading_for(result: Any, xs: Any) -> bool:
+    """Whether the run ended nearer x* than it started."""
     x0, x1 = (np.asarray(v, float) for v in (result.history.x[0], result.x))
-    if not np.linalg.norm(x1 - xs) < np.linalg.norm(x0 - xs):
-        if d.details.get("candidate", 0.0) > 0.9 * lim:  # not a rate to suggest either
-            d.details.pop("candidate")
+    return bool(np.linalg.norm(x1 - xs) < np.linalg.norm(x0 - xs))
+
+
+def _cap_candidate(d: Diagnosis, opt: Any, lim: float, lam_star: float, xs: Any) -> None:
+    """No rate above 0.9 × the limit at the nearest known minimum is suggested (the best fixed
+    step where a run stopped may be above it: it would not converge there)."""
+    if d.details.get("candidate", 0.0) <= 0.9 * lim:
         return
-    d.message += (f" But this rate cannot converge: the run is heading for the minimum at "
-                  f"({_point(xs)}), where λ_max = {fmt(lam_star)}, so "
-                  f"{opt.limit_formula()} = {fmt(lim, 4)} < η = {fmt(d.lr)}: near it the step "
-                  f"along the sharpest direction overshoots, and the run will hover around it "
-                  f"or be thrown out instead of settling — the step count above does not hold.")
+    if 0.9 * lim > d.lr:
+        d.details["candidate"] = 0.9 * lim
+        return
+    d.details.pop("candidate")
+    d.message += (f" No larger fixed rate is suggested: at the minimum ({_point(xs)}) λ_max = "
+                  f"{fmt(lam_star)}, so above {opt.limit_formula()} = {fmt(lim, 4)} a run "
+                  f"cannot converge there.")
+
+
+def _cannot_converge(d: Diagnosis, status: str, moving: str, curvature: str, lim: float,
+                     lam_star: float, xs: Any, opt: Any) -> None:
+    """A slow run heading for a known minimum whose limit is below η cannot converge there.
+    Where it stopped the curvature is flatter, so a step forecast from it would be false: none
+    is given (``steps_needed`` is None); the suggestion is 0.9 × the limit at the minimum."""
+    d.steps_needed = d.steps_needed_best = None
+    d.message = (f"Slow, and this rate cannot converge: {status}, {moving}; the curvature "
+                 f"{curvature}. "
+                 f"It is heading for the minimum at ({_point(xs)}), where λ_max = "
+                 f"{fmt(lam_star)}, so {opt.limit_formula()} = {fmt(lim, 4)} < η = "
+                 f"{fmt(d.lr)}: near it the step along the sharpest direction overshoots, and "
+                 f"the run will hover around it or be thrown out instead of settling.")
     d.details["candidate"] = 0.9 * lim
     d.details["unstable_at_minimum"] = lim
 

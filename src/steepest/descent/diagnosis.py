@@ -10,6 +10,8 @@ kind                          meaning
 ``"oscillating"``             converged or converging while the iterates zigzag (the error
                               along the sharpest direction changes sign every step)
 ``"slow"``                    still descending; at this rate it needs ``steps_needed`` steps
+                              (None where it is heading for a minimum whose limit is below η:
+                              it cannot converge there)
 ``"stalled"``                 the gradient is tiny but the point is not a minimum (a plateau:
                               flat curvature too)
 ``"saddle"``                  the gradient is tiny and the Hessian has a negative eigenvalue
