@@ -270,3 +270,13 @@ def test_a_slow_run_above_the_limit_at_its_minimum_is_not_promised_convergence()
         if d.suggested_lr is not None:
             assert d.suggested_lr <= 0.9 * limit * (1 + 1e-9)
         assert (d.suggested_lr is None) is (lr == 0.0019)
+
+
+def test_a_per_step_factor_near_one_is_not_rounded_to_one():
+    """RMSprop from 10⁶ on ½xᵀdiag(1, 10)x: P ≈ |∇L| makes P⁻¹H ≈ 10⁻⁶, so the slowest
+    direction shrinks by ≈ 1 − 10⁻⁸ per step — four figures would print "shrinks by only 1"."""
+    P = st.problems.Quadratic(np.diag([1.0, 10.0]))
+    r = st.minimize(P, [1e6, -1e6], st.optim.RMSprop(lr=0.01), max_steps=300)
+    d = st.diagnose(r, P)
+    assert d.kind == "slow" and 0.99999 < d.rate < 1
+    assert f"shrinks by only 1 − {1 - d.rate:.3g} per step" in d.message

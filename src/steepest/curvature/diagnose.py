@@ -64,7 +64,7 @@ from typing import Any
 import numpy as np
 
 from ..descent.certain import STEPS
-from ..descent.diagnosis import Diagnosis, Trial, fmt, safe_mul
+from ..descent.diagnosis import Diagnosis, Trial, fmt, fmt_factor, safe_mul
 from .hessian import sharpness
 
 #: a run is "slow" if, at its rate, shrinking the error by this factor needs more steps than it
@@ -531,7 +531,8 @@ def _converged(d: Diagnosis, result: Any, status: str, g0: float, g1: float) -> 
         and lam is not None
     how = (f"‖∇L‖ = {fmt(g1, 3)}, {fmt(g1 / max(g0, 1e-300), 2)}× its start"
            + ("" if d.rate is None else
-              f"; the slowest direction shrank by {fmt(d.rate)} per step, κ = {fmt(d.kappa)}"))
+              f"; the slowest direction shrank by {fmt_factor(d.rate)} per step, "
+              f"κ = {fmt(d.kappa)}"))
     if result.status != "converged":
         how = f"{status}; {how}"
     if not zig or mult is None or lam is None:
@@ -595,14 +596,14 @@ def _slow(d: Diagnosis, result: Any, fun: Any, opt: Any, status: str, n: int, g0
         _cannot_converge(d, status, moving, curvature, *at_min, opt)
         return True
     d.message = (f"Slow: {status}, {moving}. The condition number{of} {curvature}. At η = "
-                 f"{fmt(d.lr)} the slowest direction shrinks by only {fmt(d.rate)} per step, "
-                 f"so reducing the error by {TARGET_REDUCTION:.0e} takes about "
+                 f"{fmt(d.lr)} the slowest direction shrinks by only {fmt_factor(d.rate)} per "
+                 f"step, so reducing the error by {TARGET_REDUCTION:.0e} takes about "
                  f"{d.steps_needed:.0f} steps.")
     best = d.details.get("best_lr")
     if best is not None and d.steps_needed_best is not None and best < d.lr_max:
         d.message += (f" The best fixed step {'there ' if there else ''}2/(λ_min + λ_max) = "
                       f"{fmt(best)} gives the rate (κ − 1)/(κ + 1) = "
-                      f"{fmt((d.kappa - 1) / (d.kappa + 1))}: about "
+                      f"{fmt_factor((d.kappa - 1) / (d.kappa + 1))}: about "
                       f"{d.steps_needed_best:.0f} steps. Momentum, preconditioning or "
                       f"standardised features reduce κ.")
         if best > d.lr:

@@ -151,6 +151,17 @@ def fmt(v: Any, digits: int = 4) -> str:
     return str(v)
 
 
+def fmt_factor(r: float) -> str:
+    """A per-step factor below 1: as :func:`fmt`, or as 1 − ε where four figures would round it
+    to 1 (which would read "does not shrink").
+
+    >>> fmt_factor(0.99841), fmt_factor(0.99999)
+    ('0.9984', '1 − 1e-05')
+    """
+    text = fmt(r)
+    return f"1 − {fmt(1.0 - r, 3)}" if text == "1" and r < 1 else text
+
+
 def safe_mul(*factors: float) -> float:
     """A product that overflows to ±inf instead of raising (floats never raise on *, but ** and
     math.exp do).
