@@ -407,3 +407,32 @@ def test_fit_replays_to_the_bit(options, monkeypatch):
         assert replay.status.startswith("eager:") and replay.replays == 0
     else:
         assert replay.replays == 4
+
+
+@pytest.mark.parametrize("reduce", ["mean", "sum"])
+def test_the_seed_only_vjp_of_the_loss_is_computed_once(reduce):
+    """A full mean or sum's vjp reads only the seed: the generated step holds it as a constant
+    (no broadcast per replay), read-only, and the gradients stay the eager ones to the bit,
+    also where that constant is the gradient handed out (loss = w.sum())."""
+    eager_p, replay_p = _twins(3, [(5, 2)])
+    fn = (lambda w: lambda X: getattr(st.linear(X, w), reduce)())
+    X = np.random.default_rng(1).normal(size=(7, 2))
+    step = Replay(fn(replay_p[0]))
+    for _ in range(3):
+        loss = fn(eager_p[0])(X)
+        loss.backward()
+        assert step(X).data.tobytes() == loss.data.tobytes()
+        assert replay_p[0].grad.data.tobytes() == eager_p[0].grad.data.tobytes()
+        _sgd(eager_p), _sgd(replay_p)
+    assert step.replays == 2 and "BCAST" not in step.source
+    plan = next(iter(step._plans.values()))
+    const = [v for k, v in plan.run.__globals__.items() if k.startswith("C")]
+    assert len(const) == 1 and not const[0].flags.writeable
+    w = st.tensor(np.ones(3), requires_grad=True)
+    summed = Replay(lambda: w.sum())
+    for _ in range(3):
+        w.grad = None
+        summed()
+        np.testing.assert_array_equal(w.grad.data, np.ones(3))
+        w.grad.data[0] = 5.0  # the handed-out gradient is the caller's to write into
+    assert summed.replays == 2

@@ -96,7 +96,7 @@ def _pow(p: Any) -> Callable[..., Array]:
 
 
 def _linear(out: Array, x: Array, w: Array, b: Array | None = None) -> Array:
-    np.matmul(x, w.T, out=out)
+    _mm(out, x, w.T)  # the eager op's product
     if b is not None:
         ops._np_add_rows(out, b)  # the eager op's in-place bias add
     return out
@@ -149,9 +149,16 @@ def _pow_kernel(args: dict[str, Any], result: Tensor) -> Callable[..., Array] | 
     return _pow(b) if isinstance(b, (int, float)) and not isinstance(b, bool) else None
 
 
+def _mm(out: Array, a: Array, b: Array) -> Array:
+    """:func:`ops._mm` into ``out``: ``np.dot`` for matrices, ``np.matmul`` for batches."""
+    if a.ndim == 2 and b.ndim == 2:
+        return np.dot(a, b, out=out)
+    return np.matmul(a, b, out=out)
+
+
 def _matmul_kernel(args: dict[str, Any], result: Tensor) -> Callable[..., Array] | None:
     shapes = [np.shape(getattr(args[k], "data", args[k])) for k in ("a", "b")]
-    return _binary(np.matmul) if min(len(s) for s in shapes) >= 2 else None  # 1-D: composite
+    return _mm if min(len(s) for s in shapes) >= 2 else None  # 1-D: composite
 
 
 def _reduce_kernel(mean: bool) -> Callable[[dict[str, Any], Tensor], Callable[..., Array]]:
@@ -378,7 +385,11 @@ class _Plan:
                 if not needed:
                     continue
                 inline = n.inline[j] if j < len(n.inline) else None
-                if inline is not None:
+                if inline is not None and n.output == self.root and _seed_only(inline):
+                    call = f"C{n.output}_{j}"  # the same every replay: computed once, here
+                    seeded = {**ns, f"g{n.output}": self.seed}
+                    ns[call] = _frozen(eval(inline.format(**names), seeded))
+                elif inline is not None:
                     call = inline.format(**names)
                 else:
                     ns[f"J{n.output}_{j}"] = vjp
@@ -394,6 +405,20 @@ class _Plan:
     def guards_hold(self) -> bool:
         return all(p.requires_grad and p.data.shape == s and p.data.dtype == d
                    for p, s, d in self.param_specs)
+
+
+def _seed_only(inline: str) -> bool:
+    """Whether a written-out vjp reads nothing but its gradient (a full sum or mean): for the
+    loss itself, whose gradient is the seed, its value is then the same at every replay."""
+    return "{out}" not in inline and "{a" not in inline
+
+
+def _frozen(a: Array) -> Array:
+    """``a``, read-only (a vjp may pass it on; nothing may write into it)."""
+    a = np.asarray(a)
+    if a.flags.writeable:
+        a.flags.writeable = False
+    return a
 
 
 @functools.lru_cache(maxsize=64)
@@ -512,12 +537,13 @@ def _inline_reduction(mean: bool, x_shape: tuple[int, ...]
 def _inline_linear(result: Tensor) -> tuple[tuple[str | None, ...], dict[str, Any]]:
     """x @ Wᵀ + b on a matrix x: gW, gᵀx and the bias's row sum as ones @ g (eager's BLAS
     sum)."""
-    vjps: tuple[str | None, ...] = ("{g} @ {a1}", "{g}.T @ {a0}")
+    vjps: tuple[str | None, ...] = ("DOT{k}({g}, {a1})", "DOT{k}({g}.T, {a0})")
     if len(result.parents) < 3:
-        return vjps, {}
+        return vjps, {"DOT": np.dot}
     if result.parents[2].dtype != result.dtype:
         return (), {}
-    return (*vjps, "ONES{k} @ {g}"), {"ONES": ops._ones(result.shape[0], result.dtype)}
+    return (*vjps, "DOT{k}(ONES{k}, {g})"), {"DOT": np.dot,
+                                              "ONES": ops._ones(result.shape[0], result.dtype)}
 
 
 def _dtanh(g: Array, out: Array) -> Array:

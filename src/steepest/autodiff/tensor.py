@@ -458,7 +458,7 @@ def _unshared(arrays: Iterable[np.ndarray], *taken: np.ndarray) -> list[np.ndarr
         # a 0-d result may come as a NumPy scalar
         a = given if type(given) is np.ndarray else np.asarray(given)
         if a.base is None:  # owns its memory (the common case: a fresh result)
-            if id(a) in seen:
+            if id(a) in seen or not a.flags.writeable:
                 a = a.copy()
         else:
             memory = _memory(a)
