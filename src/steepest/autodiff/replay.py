@@ -388,7 +388,7 @@ class _Plan:
                 if inline is not None and n.output == self.root and _seed_only(inline):
                     call = f"C{n.output}_{j}"  # the same every replay: computed once, here
                     seeded = {**ns, f"g{n.output}": self.seed}
-                    ns[call] = _frozen(eval(inline.format(**names), seeded))
+                    ns[call] = _frozen(eval(_compiled(inline.format(**names), "eval"), seeded))
                 elif inline is not None:
                     call = inline.format(**names)
                 else:
@@ -421,11 +421,12 @@ def _frozen(a: Array) -> Array:
     return a
 
 
-@functools.lru_cache(maxsize=64)
-def _compiled(source: str) -> Any:
-    """The code object of a generated ``run`` (a pure function of its text, so the same step
-    recorded again — each ``fit`` call records its own — is not compiled again)."""
-    return compile(source, "<steepest replay>", "exec")
+@functools.lru_cache(maxsize=128)
+def _compiled(source: str, mode: str = "exec") -> Any:
+    """The code object of a generated ``run`` or expression (a pure function of its text, so
+    the same step recorded again — each ``fit`` call records its own — is not compiled
+    again)."""
+    return compile(source, "<steepest replay>", mode)
 
 
 def _build(calls: list[tuple[Kernel, dict[str, Any], Any]], root: Tensor,
