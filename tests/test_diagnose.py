@@ -280,3 +280,24 @@ def test_a_per_step_factor_near_one_is_not_rounded_to_one():
     d = st.diagnose(r, P)
     assert d.kind == "slow" and 0.99999 < d.rate < 1
     assert f"shrinks by only 1 − {1 - d.rate:.3g} per step" in d.message
+
+
+def test_a_slow_zigzag_near_the_limit_blames_the_sharpest_direction_and_suggests_a_smaller_rate():
+    """The lecture's line at η = 0.0064, a hair below 2/λ_max = 0.006401: the error along the
+    top eigenvector is multiplied by 1 − ηλ_max ≈ −0.9998 per step, far slower than the flattest
+    direction's 1 − ηλ_min ≈ 0.965 — so the cure is a *smaller* η (the best fixed step
+    2/(λ_min + λ_max)), not a better-conditioned problem. At η = 0.002 the flat direction is
+    the slow one and the message says so."""
+    X, y = st.datasets.lecture_line()
+    P = st.problems.LeastSquares(X, y)
+    lam_min, lam_max = np.linalg.eigvalsh(X.T @ X)
+    r = st.minimize(P, [-8, -2], st.optim.GD(lr=0.0064), max_steps=1000)
+    d = st.diagnose(r, P)
+    assert d.kind == "slow"
+    assert "the sharpest direction is the slowest" in d.message
+    assert f"1 − ηλ_max = {1 - 0.0064 * lam_max:.4g} per step" in d.message
+    assert d.suggested_lr == pytest.approx(2 / (lam_min + lam_max), rel=1e-6)
+    assert d.suggested_lr < 0.0064
+    slow = st.diagnose(st.minimize(P, [-8, -3.2], st.optim.GD(lr=0.002), max_steps=100), P)
+    assert slow.kind == "slow" and "sharpest direction is the slowest" not in slow.message
+    assert f"shrinks by only {1 - 0.002 * lam_min:.4g} per step" in slow.message

@@ -189,7 +189,8 @@ def _measure(d: Diagnosis, result: Any, fun: Any, jac: Any, opt: Any, diverged: 
         d.details["complex_multiplier"] = abs(mult.imag) >= 1e-12
         if s.lam_min > 0:
             kappa = s.lam_max / s.lam_min
-            d.rate = max(abs(opt.multiplier(d.lr, s.lam_min, state)), abs(mult))
+            d.details["rate_flat"] = abs(opt.multiplier(d.lr, s.lam_min, state))
+            d.rate = max(d.details["rate_flat"], abs(mult))
             d.steps_needed = _steps(d.rate)
             if not (opt.adaptive or opt.defaults.get("momentum") or _second_order(opt)):
                 d.steps_needed_best = _steps((kappa - 1) / (kappa + 1))
@@ -225,6 +226,11 @@ def _where(fun: Any, opt: Any, diverged: bool = True) -> str:
 
 def _limit_text(d: Diagnosis, opt: Any) -> str:
     return f"{opt.limit_formula()} = {fmt(d.lr_max)}"
+
+
+def _matrix(d: Diagnosis) -> str:
+    """The matrix whose top eigenvalue is the sharpness: "H", "P⁻¹H" (from "λ_max(H)")."""
+    return d.sharpness[d.sharpness.find("(") + 1:-1] if d.sharpness else "the Hessian"
 
 
 def _zigzag(x: np.ndarray, v: np.ndarray | None) -> float:
@@ -290,8 +296,7 @@ def _diverged(d: Diagnosis, result: Any, fun: Any, opt: Any) -> None:
                       f"|1 − ηλ_max| = {fmt(growth)} > 1 per step (the loss by "
                       f"{fmt(safe_mul(growth, growth))}).")
         else:
-            of = d.sharpness[d.sharpness.find("(") + 1:-1] if d.sharpness else "the Hessian"
-            factor = (f"Along the top eigenvector of {of} the error grows by a "
+            factor = (f"Along the top eigenvector of {_matrix(d)} the error grows by a "
                       f"factor {fmt(growth)} > 1 per step.")
         d.message = (f"{head}: the learning rate η = {fmt(d.lr)} exceeds the stability limit "
                      f"{limit} ({d.sharpness} = {fmt(d.lam_max)}{_where(fun, opt)}). {factor}")
@@ -595,10 +600,13 @@ def _slow(d: Diagnosis, result: Any, fun: Any, opt: Any, status: str, n: int, g0
     if at_min is not None and d.lr > at_min[0] and _heading_for(result, at_min[2]):
         _cannot_converge(d, status, moving, curvature, *at_min, opt)
         return True
-    d.message = (f"Slow: {status}, {moving}. The condition number{of} {curvature}. At η = "
-                 f"{fmt(d.lr)} the slowest direction shrinks by only {fmt_factor(d.rate)} per "
-                 f"step, so reducing the error by {TARGET_REDUCTION:.0e} takes about "
-                 f"{d.steps_needed:.0f} steps.")
+    if abs(d.multiplier or 0.0) > d.details.get("rate_flat", math.inf):
+        d.message = f"Slow: {status}, {moving}. {_sharp_is_slow(d, opt)}"
+    else:
+        d.message = (f"Slow: {status}, {moving}. The condition number{of} {curvature}. At η "
+                     f"= {fmt(d.lr)} the slowest direction shrinks by only {fmt_factor(d.rate)} "
+                     f"per step, so reducing the error by {TARGET_REDUCTION:.0e} takes about "
+                     f"{d.steps_needed:.0f} steps.")
     best = d.details.get("best_lr")
     if best is not None and d.steps_needed_best is not None and best < d.lr_max:
         d.message += (f" The best fixed step {'there ' if there else ''}2/(λ_min + λ_max) = "
@@ -606,11 +614,25 @@ def _slow(d: Diagnosis, result: Any, fun: Any, opt: Any, status: str, n: int, g0
                       f"{fmt_factor((d.kappa - 1) / (d.kappa + 1))}: about "
                       f"{d.steps_needed_best:.0f} steps. Momentum, preconditioning or "
                       f"standardised features reduce κ.")
-        if best > d.lr:
+        if best > d.lr or d.steps_needed_best < 0.5 * d.steps_needed:  # smaller: if faster
             d.details["candidate"] = float(best)
     if at_min is not None:
         _cap_candidate(d, opt, *at_min)
     return True
+
+
+def _sharp_is_slow(d: Diagnosis, opt: Any) -> str:
+    """Why a run below the limit is slow when its sharpest direction, not its flattest, is the
+    slowest: η is so near the limit that the error there barely shrinks as it zigzags."""
+    mult = d.multiplier or 0.0
+    factor = f"{'1 − ηλ_max = ' if d.optimizer == 'GD' else ''}{fmt_factor(mult)}"
+    return (f"At η = {fmt(d.lr)}, close to the stability limit {_limit_text(d, opt)} "
+            f"(η/limit = {fmt(d.lr / (d.lr_max or math.inf))}), the sharpest direction is "
+            f"the slowest: along the top eigenvector of {_matrix(d)} the error is multiplied "
+            f"by {factor} per step{' (flipping sign each step)' if mult < 0 else ''}, against "
+            f"{fmt_factor(d.details['rate_flat'])} along the flattest (λ_min = "
+            f"{fmt(d.lam_min)}), so reducing the error by {TARGET_REDUCTION:.0e} takes about "
+            f"{d.steps_needed:.0f} steps; a smaller η shrinks it faster.")
 
 
 def _minimum_ahead(result: Any, fun: Any, opt: Any) -> tuple[float, float, Any] | None:
