@@ -182,7 +182,7 @@ def test_thin_keeps_every_point_within_its_tolerance_of_the_drawn_line():
 def test_curve_axes_are_round_and_hold_still_while_the_run_fits_them():
     assert lab.nice_range(-8.0, 0.9) == pytest.approx([-8.3, 2.3])  # steps of 2, padded 3 %
     assert lab.log_range(np.array([6.4, 1275.0])) == pytest.approx([-0.12, 4.12])
-    assert lab.steps_range(1000) == [0.0, 1000.0]
+    assert lab.steps_range(1000) == [-20.0, 1020.0]  # the step marker drawn whole at 0 and 1000
     fresh = [0.0, 3.0]
     assert lab.kept_range(None, fresh, 1.0, 2.0) is fresh
     assert lab.kept_range([-1.0, 4.0], fresh, 0.5, 2.5) == [-1.0, 4.0]  # fits, fills 40 %
@@ -192,7 +192,7 @@ def test_curve_axes_are_round_and_hold_still_while_the_run_fits_them():
     a, b = lab.run(_lab(lr=0.002)), lab.run(_lab(lr=0.002047))
     va = lab.loss_view(a, 1000)
     vb = lab.loss_view(b, 1000, va["yrange"])
-    assert vb["yrange"] == va["yrange"] and va["xrange"] == [0.0, 1000.0]
+    assert vb["yrange"] == va["yrange"] and va["xrange"] == [-20.0, 1020.0]
     assert lab.loss_view(b, 1000)["yrange"] != va["yrange"]
 
 

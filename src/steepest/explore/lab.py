@@ -475,8 +475,10 @@ def log_range(values: np.ndarray, pad: float = 0.03) -> list[float]:
 
 def steps_range(steps: int) -> list[float]:
     """The step axis: 0 to the run's step budget (``steps``), whatever step the run stopped at
-    — the same axis for every η, on which an early stop shows as a short curve."""
-    return [0.0, float(max(int(steps), 1))]
+    — the same axis for every η, on which an early stop shows as a short curve — padded 2 % at
+    each end, so that the step marker (a diamond, clipped to the axes) is drawn whole there."""
+    n = float(max(int(steps), 1))
+    return [-0.02 * n, 1.02 * n]
 
 
 def kept_range(prev: list[float] | None, fresh: list[float], lo: float, hi: float,
