@@ -778,3 +778,24 @@ def test_a_run_leaves_alone_what_the_page_already_shows():
     assert _changed(lab.lr_marks(0.0032, -6, -2), marks) != marks
     assert _changed(798, 798) is no_update and _changed(833, 798) == 833
     assert _changed("", "") is no_update
+
+
+def test_playground_log_axes_label_their_ticks_as_numbers_and_an_unmeasured_sharpness_says_when():
+    """plotly's own log ticks over less than three decades label 0.09 as "9": the playground's
+    log axes carry 1-2-5 ticks with plain numbers spanning the data; the sharpness panel before
+    its first measurement says when it comes instead of drawing empty axes."""
+    assert pg.log_ticks([0.07, 6.0]) == {
+        "tickvals": [0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0],
+        "ticktext": ["0.05", "0.1", "0.2", "0.5", "1", "2", "5", "10"]}
+    assert pg.log_ticks([1e-4, 3e2])["ticktext"] == ["0.0001", "0.001", "0.01", "0.1", "1", "10",
+                                                      "100", "1000"]  # decades over > 3
+    assert pg.log_ticks([0.0, float("nan")]) == {}
+    t = pg.new_trainer({**pg.DEFAULTS, "points": 120, "optimizer": "gd", "lr": 0.5})
+    pg.train(t)
+    fig = pg.sharpness_figure(t)
+    assert "the first at epoch 10" in fig["layout"]["annotations"][0]["text"]
+    assert fig["layout"]["yaxis"]["visible"] is False
+    g = pg.grad_figure(t)["layout"]["yaxis"]
+    norms = np.asarray(t.grad_norms[1:], float)
+    assert g["type"] == "log" and min(g["tickvals"]) <= norms.min() <= norms.max() <= \
+        max(g["tickvals"])

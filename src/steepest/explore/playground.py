@@ -9,6 +9,7 @@ that draw take it and return plotly figure dicts.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -292,7 +293,7 @@ def grad_figure(t: Trainer) -> dict[str, Any]:
     data = [{"type": "scatter", "x": list(t.rows["epoch"]), "y": _r(G[:, i]), "mode": "lines",
              "name": f"layer {i + 1}"} for i in range(G.shape[1])]
     layout = _layout("gradient norm per layer", "epoch", "‖∇‖")
-    layout["yaxis"]["type"] = "log"
+    layout["yaxis"].update(type="log", **log_ticks(G))
     return {"data": data, "layout": layout}
 
 
@@ -309,9 +310,33 @@ def sharpness_figure(t: Trainer) -> dict[str, Any]:
              "line": {"dash": "dash", "color": "#c0392b"}}]
     layout = _layout(f"sharpness (every {SHARPNESS_EVERY} epochs) against the limit", "epoch",
                      t.sharpness_name)
-    if t.sharp and all(v > 0 for _, v, _ in t.sharp):  # far below the limit, or at its edge
-        layout["yaxis"]["type"] = "log"
+    if not t.sharp:  # nothing measured yet: say when it will be, not empty axes
+        layout["annotations"] = [{
+            "text": f"λ_max is measured every {SHARPNESS_EVERY} epochs: the first at epoch "
+                    f"{(t.epoch // SHARPNESS_EVERY + 1) * SHARPNESS_EVERY}",
+            "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5, "showarrow": False,
+            "font": {"size": 13, "color": "#555"}}]
+        layout["xaxis"]["visible"] = layout["yaxis"]["visible"] = False
+    elif all(v > 0 for _, v, _ in t.sharp):  # far below the limit, or at its edge
+        layout["yaxis"].update(type="log", **log_ticks([*(v for _, v, _ in t.sharp), *limits]))
     return {"data": data, "layout": layout}
+
+
+def log_ticks(values: Any) -> dict[str, Any]:
+    """Ticks at 1, 2, 5 × 10ᵏ (decades only over more than three) spanning the positive finite
+    ``values``, labelled as numbers: plotly's own log ticks label 0.09 as a bare "9" where
+    the range spans under three decades. Empty where there is no such value."""
+    v = np.asarray(values, float)
+    v = v[np.isfinite(v) & (v > 0)]
+    if not v.size:
+        return {}
+    lo, hi = math.floor(math.log10(v.min())), math.ceil(math.log10(v.max()))
+    marks = (1, 2, 5) if hi - lo <= 3 else (1,)
+    ticks = [m * 10.0 ** k for k in range(lo, hi + 1) for m in marks]
+    below = max([x for x in ticks if x <= v.min()], default=ticks[0])
+    above = min([x for x in ticks if x >= v.max()], default=ticks[-1])
+    ticks = [x for x in ticks if below <= x <= above]
+    return {"tickvals": ticks, "ticktext": [f"{x:g}" for x in ticks]}
 
 
 def network_figure(t: Trainer) -> dict[str, Any]:
