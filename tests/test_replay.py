@@ -429,7 +429,7 @@ def test_the_seed_only_vjp_of_the_loss_is_computed_once(reduce):
     const = [v for k, v in plan.run.__globals__.items() if k.startswith("C")]
     assert len(const) == 1 and not const[0].flags.writeable
     w = st.tensor(np.ones(3), requires_grad=True)
-    summed = Replay(lambda: w.sum())
+    summed = Replay(w.sum)
     for _ in range(3):
         w.grad = None
         summed()
