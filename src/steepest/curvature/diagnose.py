@@ -601,7 +601,7 @@ def _slow(d: Diagnosis, result: Any, fun: Any, opt: Any, status: str, n: int, g0
         _cannot_converge(d, status, moving, curvature, *at_min, opt)
         return True
     if abs(d.multiplier or 0.0) > d.details.get("rate_flat", math.inf):
-        d.message = f"Slow: {status}, {moving}. {_sharp_is_slow(d, opt)}"
+        d.message = f"Slow: {status}, {moving}. {_sharp_is_slow(d, opt, there)}"
     else:
         d.message = (f"Slow: {status}, {moving}. The condition number{of} {curvature}. At η "
                      f"= {fmt(d.lr)} the slowest direction shrinks by only {fmt_factor(d.rate)} "
@@ -621,7 +621,7 @@ def _slow(d: Diagnosis, result: Any, fun: Any, opt: Any, status: str, n: int, g0
     return True
 
 
-def _sharp_is_slow(d: Diagnosis, opt: Any) -> str:
+def _sharp_is_slow(d: Diagnosis, opt: Any, there: str) -> str:
     """Why a run below the limit is slow when its sharpest direction, not its flattest, is the
     slowest: η is so near the limit that the error there barely shrinks as it zigzags."""
     mult = d.multiplier or 0.0
@@ -631,8 +631,8 @@ def _sharp_is_slow(d: Diagnosis, opt: Any) -> str:
             f"the slowest: along the top eigenvector of {_matrix(d)} the error is multiplied "
             f"by {factor} per step{' (flipping sign each step)' if mult < 0 else ''}, against "
             f"{fmt_factor(d.details['rate_flat'])} along the flattest (λ_min = "
-            f"{fmt(d.lam_min)}), so reducing the error by {TARGET_REDUCTION:.0e} takes about "
-            f"{d.steps_needed:.0f} steps; a smaller η shrinks it faster.")
+            f"{fmt(d.lam_min)}{there}), so reducing the error by {TARGET_REDUCTION:.0e} takes "
+            f"about {d.steps_needed:.0f} steps; a smaller η shrinks it faster.")
 
 
 def _minimum_ahead(result: Any, fun: Any, opt: Any) -> tuple[float, float, Any] | None:
